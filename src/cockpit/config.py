@@ -1,0 +1,102 @@
+"""Every setting of Commerce Cockpit, in one place.
+
+Settings come from environment variables prefixed ``COCKPIT_`` (or a ``.env`` file).
+``SETTINGS_HELP`` documents each one; ``docs/settings.md`` is checked against it.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_PSEUDONYM_KEY = "dev-only-pseudonym-key-change-me"
+DEV_SIGNING_SECRET = "dev-only-signing-secret-change-me"
+
+
+def _default_home() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "cockpit"
+
+
+class Settings(BaseSettings):
+    """Settings read from the environment; see ``SETTINGS_HELP`` for what each one does."""
+
+    model_config = SettingsConfigDict(env_prefix="COCKPIT_", env_file=".env", extra="ignore")
+
+    home: Path = Field(default_factory=_default_home)
+    db_url: str | None = None
+    engine: Literal["duckdb", "pyspark"] = "duckdb"
+    spark_remote: str | None = None
+    spark_master: str = "local[2]"
+    mode: Literal["development", "production"] = "development"
+    pseudonym_key: SecretStr = SecretStr(DEV_PSEUDONYM_KEY)
+    signing_secret: SecretStr = SecretStr(DEV_SIGNING_SECRET)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    lang: Literal["zh-CN", "en"] = "zh-CN"
+
+    @model_validator(mode="after")
+    def _refuse_dev_secrets_in_production(self) -> Settings:
+        if self.mode == "production":
+            if self.pseudonym_key.get_secret_value() == DEV_PSEUDONYM_KEY:
+                raise ValueError("COCKPIT_PSEUDONYM_KEY must be set in production mode")
+            if self.signing_secret.get_secret_value() == DEV_SIGNING_SECRET:
+                raise ValueError("COCKPIT_SIGNING_SECRET must be set in production mode")
+            if self.db_url is None:
+                raise ValueError("COCKPIT_DB_URL must name the production database")
+        return self
+
+    @property
+    def lake_dir(self) -> Path:
+        """Parquet tables of the lake, one folder per table."""
+        return self.home / "lake"
+
+    @property
+    def catalog_path(self) -> Path:
+        """The DuckDB file holding views over the lake."""
+        return self.home / "catalog.duckdb"
+
+    @property
+    def database_url(self) -> str:
+        """The operational database: COCKPIT_DB_URL, or SQLite under COCKPIT_HOME."""
+        return self.db_url or f"sqlite:///{self.home / 'cockpit.sqlite'}"
+
+    def ensure_home(self) -> Path:
+        """Create COCKPIT_HOME and the lake folder on first use."""
+        self.lake_dir.mkdir(parents=True, exist_ok=True)
+        return self.home
+
+
+SETTINGS_HELP: dict[str, str] = {
+    "COCKPIT_HOME": "Folder holding the lake, the DuckDB catalogue and the default SQLite database; "
+    "created on first use. Default: ~/.local/share/cockpit.",
+    "COCKPIT_DB_URL": "SQLAlchemy URL of the operational database (programmes, alerts, plans, "
+    "scenarios). Default: SQLite at COCKPIT_HOME/cockpit.sqlite; PostgreSQL in production, "
+    "e.g. postgresql+psycopg://cockpit@db/cockpit.",
+    "COCKPIT_ENGINE": "Indicator engine: duckdb (embedded, default) or pyspark.",
+    "COCKPIT_SPARK_REMOTE": "Spark Connect URL (sc://host:15002) used when COCKPIT_ENGINE=pyspark.",
+    "COCKPIT_SPARK_MASTER": "Spark master URL when no Spark Connect URL is set. Default: local[2].",
+    "COCKPIT_MODE": "development (default) or production; production refuses the built-in "
+    "development secrets and requires COCKPIT_DB_URL.",
+    "COCKPIT_PSEUDONYM_KEY": "HMAC key that replaces personal identifiers at ingestion. Never "
+    "written to the lake. Required in production.",
+    "COCKPIT_SIGNING_SECRET": "Secret used to sign outgoing webhooks. Required in production.",
+    "COCKPIT_HOST": "Address the web cockpit binds to. Default: 127.0.0.1.",
+    "COCKPIT_PORT": "Port of the web cockpit. Default: 8000.",
+    "COCKPIT_LANG": "Default language of the cockpit: zh-CN (default) or en.",
+}
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget cached settings, so the next ``get_settings()`` re-reads the environment."""
+    get_settings.cache_clear()

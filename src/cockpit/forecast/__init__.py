@@ -1,0 +1,1 @@
+"""Forecasts and nowcasts: statsforecast models, holiday regressors, backtests and hierarchical reconciliation."""

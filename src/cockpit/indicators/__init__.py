@@ -1,0 +1,1 @@
+"""The indicator catalogue and its engines (DuckDB by default, PySpark at scale)."""

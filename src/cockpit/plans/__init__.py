@@ -1,0 +1,1 @@
+"""Action plans as data: targets, trajectories, projections and status."""

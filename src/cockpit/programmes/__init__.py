@@ -1,0 +1,1 @@
+"""Incentive programmes: vouchers and subsidies, claims, the tamper-evident ledger, anti-fraud and evaluation."""

@@ -1,0 +1,9 @@
+"""Command-line verbs of the scenarios room."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this room's verbs to the ``cockpit`` app."""
