@@ -20,7 +20,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from cockpit.config import get_settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-ROOMS_WITH_TABLES = ("programmes", "alerts", "plans", "scenarios")
+ROOMS_WITH_TABLES = ("web", "programmes", "alerts", "plans", "scenarios")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -75,10 +75,15 @@ def _text(name: str) -> str:
 
 def source_of(name: str) -> str:
     """The ``source:`` line of a reference file: where its content comes from and when."""
-    first = _text(name).splitlines()[0]
-    if not first.startswith("# source:"):
+    lines = _text(name).splitlines()
+    if not lines or not lines[0].startswith("# source:"):
         raise ReferenceError(f"{name}: line 1 must name the source ('# source: ...')")
-    return first.removeprefix("# source:").strip()
+    header = []
+    for line in lines:
+        if not line.startswith("#"):
+            break
+        header.append(line.lstrip("#").strip())
+    return " ".join(header).removeprefix("source:").strip()
 
 
 def read_rows(name: str) -> list[dict[str, str]]:

@@ -1,0 +1,1 @@
+"""One module per room, each defining ``router``; included by ``cockpit.web.app``."""
