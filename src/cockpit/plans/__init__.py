@@ -1,1 +1,53 @@
-"""Action plans as data: targets, trajectories, projections and status."""
+"""Action plans as data: every target of the source documents, tracked.
+
+    >>> from cockpit.plans import load_plans, all_progress
+    >>> [p.id for p in load_plans().plans][:1]
+    ['chongqing-ai-2023-2025']
+
+``all_progress(session=...)`` assesses every target (actual, required trajectory, gap,
+projection, probability, status); ``add_plan(path)`` adds a district's plan file;
+``enter_figure(...)`` records a manual figure; ``write_workbook`` exports to Excel.
+"""
+
+from cockpit.plans.export import write_workbook
+from cockpit.plans.library import add_plan, find_plan, load_plan, load_plans, shipped_plans
+from cockpit.plans.model import Plan, Target
+from cockpit.plans.progress import (
+    Actual,
+    Projection,
+    TargetProgress,
+    assess,
+    decide_status,
+    probability_of_reaching,
+    required_value,
+)
+from cockpit.plans.service import (
+    PlanProgress,
+    all_progress,
+    enter_figure,
+    headline_progress,
+    take_snapshot,
+)
+
+__all__ = [
+    "Actual",
+    "Plan",
+    "PlanProgress",
+    "Projection",
+    "Target",
+    "TargetProgress",
+    "add_plan",
+    "all_progress",
+    "assess",
+    "decide_status",
+    "enter_figure",
+    "find_plan",
+    "headline_progress",
+    "load_plan",
+    "load_plans",
+    "probability_of_reaching",
+    "required_value",
+    "shipped_plans",
+    "take_snapshot",
+    "write_workbook",
+]

@@ -1,0 +1,188 @@
+"""Are we on track? Trajectories, projections, probabilities and status of one target.
+
+Pure functions over numbers; ``cockpit.plans.metrics`` finds the numbers. Money is handled
+in fen: a target written in yuan is multiplied by 100 on the way in.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any, Literal
+
+from cockpit.plans.model import Target
+
+Status = Literal["on_track", "at_risk", "off_track", "achieved", "no_data"]
+
+# With a projection: the probability of reaching the target decides.
+ON_TRACK_PROBABILITY = 0.7
+OFF_TRACK_PROBABILITY = 0.3
+# Without one: the actual as a share of where the trajectory says it should be.
+AT_RISK_SHARE = 0.9
+
+
+@dataclass(frozen=True)
+class Actual:
+    """The latest measured value of a target's metric (in fen for money)."""
+
+    value: float
+    year: int
+    as_of: date
+    source: str
+
+
+@dataclass(frozen=True)
+class Projection:
+    """The value expected at the target year, as a normal distribution."""
+
+    mean: float
+    sd: float
+    method: str
+
+
+@dataclass(frozen=True)
+class TargetProgress:
+    plan_id: str
+    target_id: str
+    name_zh: str
+    name_en: str
+    unit: str
+    target_value: float
+    target_year: int
+    baseline_value: float | None
+    baseline_year: int | None
+    actual: float | None
+    actual_year: int | None
+    actual_source: str | None
+    required_now: float | None
+    gap: float | None
+    projected: float | None
+    projection_method: str | None
+    probability: float | None
+    status: Status
+    trajectory: list[dict[str, float]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def internal(value: float, unit: str) -> float:
+    """A plan-file value in the unit computations use (fen for yuan)."""
+    return value * 100 if unit == "yuan" else value
+
+
+def required_value(
+    *, kind: str, baseline: float, baseline_year: int, target: float, target_year: int, year: int
+) -> float:
+    """Where the trajectory from baseline to target stands in ``year``.
+
+    Compound: a constant yearly growth rate; linear: equal yearly steps.
+    """
+    share = (year - baseline_year) / (target_year - baseline_year)
+    if kind == "compound" and baseline > 0 and target > 0:
+        return float(baseline * (target / baseline) ** share)
+    return float(baseline + (target - baseline) * share)
+
+
+def target_level(target: Target) -> float:
+    """The level to reach, in internal units (fen for money)."""
+    return internal(target.target.value, target.unit)
+
+
+def trajectory(target: Target) -> list[dict[str, float]]:
+    """The required value for every year from baseline to target year."""
+    if target.baseline is None:
+        return []
+    base = internal(target.baseline.value, target.unit)
+    level = target_level(target)
+    return [
+        {
+            "year": year,
+            "required": required_value(
+                kind=target.trajectory_kind,
+                baseline=base,
+                baseline_year=target.baseline.year,
+                target=level,
+                target_year=target.target.year,
+                year=year,
+            ),
+        }
+        for year in range(target.baseline.year, target.target.year + 1)
+    ]
+
+
+def probability_of_reaching(level: float, projection: Projection) -> float:
+    """P(value at the target year ≥ level) under the projection's normal distribution."""
+    if projection.sd <= 0:
+        return 1.0 if projection.mean >= level else 0.0
+    z = (level - projection.mean) / projection.sd
+    return 0.5 * math.erfc(z / math.sqrt(2))
+
+
+def decide_status(
+    *,
+    level: float,
+    target_year: int,
+    actual: Actual | None,
+    required_now: float | None,
+    probability: float | None,
+) -> Status:
+    """The status by the rules of docs/plans.md, in order."""
+    if actual is None:
+        return "no_data"
+    if actual.value >= level:
+        return "achieved"
+    if actual.year >= target_year:
+        return "off_track"
+    if probability is not None:
+        if probability >= ON_TRACK_PROBABILITY:
+            return "on_track"
+        return "at_risk" if probability >= OFF_TRACK_PROBABILITY else "off_track"
+    if required_now is None or required_now <= 0:
+        return "at_risk"
+    share = actual.value / required_now
+    if share >= 1:
+        return "on_track"
+    return "at_risk" if share >= AT_RISK_SHARE else "off_track"
+
+
+def assess(
+    plan_id: str, target: Target, actual: Actual | None, projection: Projection | None
+) -> TargetProgress:
+    """Everything the cockpit shows for one target."""
+    level = target_level(target)
+    path = trajectory(target)
+    required_now = None
+    if actual is not None and path:
+        by_year = {int(p["year"]): p["required"] for p in path}
+        required_now = by_year.get(actual.year)
+    probability = probability_of_reaching(level, projection) if projection else None
+    status = decide_status(
+        level=level,
+        target_year=target.target.year,
+        actual=actual,
+        required_now=required_now,
+        probability=probability,
+    )
+    return TargetProgress(
+        plan_id=plan_id,
+        target_id=target.id,
+        name_zh=target.name_zh,
+        name_en=target.name_en,
+        unit="fen" if target.unit == "yuan" else target.unit,
+        target_value=level,
+        target_year=target.target.year,
+        baseline_value=internal(target.baseline.value, target.unit) if target.baseline else None,
+        baseline_year=target.baseline.year if target.baseline else None,
+        actual=actual.value if actual else None,
+        actual_year=actual.year if actual else None,
+        actual_source=actual.source if actual else None,
+        required_now=required_now,
+        gap=(level - actual.value) if actual else None,
+        projected=projection.mean if projection else None,
+        projection_method=projection.method if projection else None,
+        probability=probability,
+        status=status,
+        trajectory=path,
+    )
