@@ -20,8 +20,9 @@ DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 5432
 
 def _accepts(host: str, port: int) -> bool:
     try:
-        with psycopg.connect(host=host, port=port, user="postgres", dbname="postgres",
-                             connect_timeout=3):
+        with psycopg.connect(
+            host=host, port=port, user="postgres", dbname="postgres", connect_timeout=3
+        ):
             return True
     except psycopg.Error:
         return False
@@ -60,18 +61,48 @@ def _started_server() -> Iterator[tuple[str, int]]:
     if os.geteuid() == 0:
         shutil.chown(datadir, "postgres", "postgres")
     port = _free_port()
-    subprocess.run(_as_postgres([str(bindir / "initdb"), "-D", str(datadir), "-U", "postgres",
-                                 "--auth=trust", "-E", "UTF8", "--no-locale"]),
-                   check=True, capture_output=True)
+    subprocess.run(
+        _as_postgres(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(datadir),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-locale",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
     opts = f"-p {port} -k {datadir} -c listen_addresses=127.0.0.1 -c max_connections=300"
-    subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(datadir), "-o", opts,
-                                 "-w", "-l", str(datadir / "log"), "start"]),
-                   check=True, capture_output=True)
+    subprocess.run(
+        _as_postgres(
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(datadir),
+                "-o",
+                opts,
+                "-w",
+                "-l",
+                str(datadir / "log"),
+                "start",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
     try:
         yield DEFAULT_HOST, port
     finally:
-        subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "fast",
-                                     "stop"]), capture_output=True)
+        subprocess.run(
+            _as_postgres([str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "fast", "stop"]),
+            capture_output=True,
+        )
         shutil.rmtree(datadir, ignore_errors=True)
 
 
