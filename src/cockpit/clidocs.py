@@ -25,7 +25,7 @@ def _option_line(param: Any) -> str:
     names = ", ".join(f"`{opt}`" for opt in [*param.opts, *param.secondary_opts])
     help_text = getattr(param, "help", None) or ""
     if getattr(param, "param_type_name", "") == "argument":
-        name = f"`{param.human_readable_name}`"
+        name = f"`{(param.metavar or param.name or '').upper()}`"
         return f"- {name} (argument){': ' + help_text if help_text else ''}"
     return f"- {names}{': ' + help_text if help_text else ''}"
 
