@@ -10,13 +10,20 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from cockpit.plans.model import Target
 from cockpit.plans.progress import Actual, Projection
 
+CITY = "500000"
 INDICATOR_TO_MEASURE = {"retail_sales": ("retail_sales", "retail_sales_ytd")}
+
+
+def _query(sql: str, params: list[object]) -> list[tuple[Any, ...]]:
+    with duckdb.connect() as con:
+        return con.execute(sql, params).fetchall()
 
 
 def _parquet_glob(lake: Path, table: str) -> str | None:
@@ -34,7 +41,7 @@ def official_annual(lake: Path, region: str, measure: str, ytd_measure: str) -> 
     glob = _parquet_glob(lake, "official_stats")
     if glob is None:
         return None
-    relation = duckdb.sql(
+    rows = _query(
         f"""
         SELECT period, measure, value_fen
         FROM read_parquet('{glob}', hive_partitioning = false, union_by_name = true)
@@ -42,9 +49,8 @@ def official_annual(lake: Path, region: str, measure: str, ytd_measure: str) -> 
           AND measure IN (?, ?) AND value_fen IS NOT NULL
         ORDER BY period
         """,
-        params=[region, measure, ytd_measure],
+        [region, measure, ytd_measure],
     )
-    rows = relation.fetchall() if relation is not None else []
     if not rows:
         return None
     ytd = {period[:7]: value for period, m, value in rows if m == ytd_measure}
@@ -73,11 +79,83 @@ def _actual(year: int, month: int, value: int, source: str) -> Actual:
     return Actual(value=float(value), year=year, as_of=date(year, month, 1), source=source)
 
 
+def _feed_year_total(lake: Path, indicator: str, region: str, year: int) -> float | None:
+    """The feed's own total of ``indicator`` for ``region`` over a whole year, if built."""
+    glob = _parquet_glob(lake, "indicator_values")
+    if glob is None:
+        return None
+    cut, value = ("", None) if region == CITY else ("district", region)
+    rows = _query(
+        f"""
+        SELECT count(*), sum(value) FROM read_parquet('{glob}', union_by_name = true)
+        WHERE indicator_id = ? AND period_type = 'month' AND cut = ?
+          AND (? IS NULL OR district = ?) AND period LIKE ? AND length(period) = 7
+        """,
+        [indicator, cut, value, value, f"{year}-%"],
+    )
+    row = rows[0] if rows else None
+    if row is None or row[0] != 12:
+        return None
+    return float(row[1])
+
+
+def _forecast_year(
+    lake: Path, indicator: str, region: str, year: int
+) -> tuple[float, float] | None:
+    """Sum of the latest run's monthly means for ``year``, and a standard deviation for it.
+
+    The yearly sd adds the months' sds (read off the 95 % intervals): forecast errors of
+    neighbouring months move together, and adding them is the cautious bound.
+    """
+    glob = _parquet_glob(lake, "forecasts")
+    if glob is None:
+        return None
+    rows = _query(
+        f"""
+        WITH f AS (SELECT * FROM read_parquet('{glob}', union_by_name = true)
+                   WHERE indicator_id = ? AND region_code = ?
+                     AND coalesce(category_code, '') = ''),
+             latest AS (SELECT run_id FROM f ORDER BY ds DESC, run_id DESC LIMIT 1)
+        SELECT count(*), sum(mean), sum((hi95 - lo95) / (2 * 1.959964))
+        FROM f WHERE run_id = (SELECT run_id FROM latest) AND year(ds) = ?
+        """,
+        [indicator, region, year],
+    )
+    row = rows[0] if rows else None
+    if row is None or row[0] != 12:
+        return None
+    return float(row[1]), float(row[2])
+
+
+def projection_at_deadline(
+    lake: Path, indicator: str, region: str, target_year: int, actual: Actual
+) -> Projection | None:
+    """The official-scale value expected in the target year, from the forecasts.
+
+    Forecasts are of the feed; the feed covers part of the official total, so they are
+    scaled by the ratio of the official figure to the feed in the actual's year.
+    """
+    feed = _feed_year_total(lake, indicator, region, actual.year)
+    forecast = _forecast_year(lake, indicator, region, target_year)
+    if not feed or forecast is None:
+        return None
+    scale = actual.value / feed
+    mean, sd = forecast
+    return Projection(
+        mean=mean * scale,
+        sd=sd * scale,
+        method=f"forecast of the feed, scaled by official/feed of {actual.year} ({scale:.1f}×)",
+    )
+
+
 def read_indicator_target(target: Target, lake: Path) -> tuple[Actual | None, Projection | None]:
     """Actual and projection of an indicator target (None where the lake has none)."""
-    measures = INDICATOR_TO_MEASURE.get(target.metric.indicator or "")
+    indicator = target.metric.indicator or ""
+    measures = INDICATOR_TO_MEASURE.get(indicator)
     if measures is None:
         return None, None
-    region = target.metric.region or "500000"
+    region = target.metric.region or CITY
     actual = official_annual(lake, region, *measures)
-    return actual, None
+    if actual is None:
+        return None, None
+    return actual, projection_at_deadline(lake, indicator, region, target.target.year, actual)
