@@ -7,7 +7,6 @@ write into the lake (never from raw transactions).
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -32,25 +31,20 @@ def manual_actual(session: Session, plan: Plan, target: Target) -> Actual | None
     )
 
 
-def registry_count(target: Target) -> int | None:
-    """A count from the scenarios room's registries, or None where it has none."""
-    try:
-        scenarios: Any = importlib.import_module("cockpit.scenarios")
-    except ImportError:
-        return None
-    counter = getattr(scenarios, "count_for_plans", None)
-    if counter is None:
-        return None
-    return int(counter(registry=target.metric.registry, **target.metric.filters))
+def registry_count(target: Target) -> int:
+    """A count from the scenarios room's registries, with the target's filters."""
+    from cockpit.scenarios import count_for_plans
+
+    assert target.metric.registry is not None
+    filters: dict[str, Any] = dict(target.metric.filters)
+    return count_for_plans(registry=target.metric.registry, **filters)
 
 
-def registry_actual(target: Target) -> Actual | None:
+def registry_actual(target: Target) -> Actual:
     """The registry count as of today."""
     from cockpit.plans.store import now_shanghai
 
     count = registry_count(target)
-    if count is None:
-        return None
     today = now_shanghai().date()
     return Actual(value=float(count), year=today.year, as_of=today, source="registry")
 
@@ -68,6 +62,10 @@ def find_numbers(
     if kind == "manual":
         return manual_actual(session, plan, target), None
     if kind == "registry":
-        return registry_actual(target) or manual_actual(session, plan, target), None
+        # An official's figure stands in while the registry holds nothing yet.
+        counted = registry_actual(target)
+        if counted.value == 0:
+            return manual_actual(session, plan, target) or counted, None
+        return counted, None
     actual, projection = indicator_numbers(target)
     return actual or manual_actual(session, plan, target), projection
