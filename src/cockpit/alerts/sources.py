@@ -1,0 +1,172 @@
+"""The numbers the series rules judge: indicator values, forecasts and plan targets.
+
+Series come as ``indicator, period, value`` plus dimension columns (``district_code``,
+``category_code``; ``""`` stands for the total over a dimension).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cockpit.alerts.lake import query, scan
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# Sales and payments by month, district and category from the feeds, each transaction
+# attributed to the merchant version valid on its day (docs/lake.md). "" is a total.
+FEED_SQL = """
+WITH sales AS (
+    SELECT t.month, m.district_code, m.category_code, sum(t.amount_fen) AS fen,
+           count(*) FILTER (WHERE NOT t.is_refund) AS payments
+    FROM {txn} t JOIN {mer} m
+      ON t.merchant_id = m.merchant_id AND m.valid_from <= t.date
+     AND (m.valid_to IS NULL OR t.date < m.valid_to)
+    {cutoff}
+    GROUP BY ALL
+)
+SELECT month AS period,
+       coalesce(district_code, '') AS district_code,
+       coalesce(category_code, '') AS category_code,
+       CAST(sum(fen) AS DOUBLE) AS feed_sales_fen,
+       CAST(sum(payments) AS DOUBLE) AS feed_payments
+FROM sales
+GROUP BY GROUPING SETS ((month), (month, district_code), (month, category_code))
+"""
+FEED_INDICATORS = ("feed_sales_fen", "feed_payments")
+
+# Published monthly retail sales, as published (the combined 1–2月 release is not a month and
+# is left out of monthly series). region 500000 is the city, shown as district "".
+OFFICIAL_SQL = """
+SELECT 'retail_sales_official' AS indicator, period,
+       CASE WHEN region_code = '500000' THEN '' ELSE region_code END AS district_code,
+       coalesce(category_code, '') AS category_code, CAST(value_fen AS DOUBLE) AS value
+FROM {t}
+WHERE measure = 'retail_sales' AND value_fen IS NOT NULL {cutoff}
+"""
+
+
+def feed_series(home: Path, *, until_month: str | None = None) -> pd.DataFrame | None:
+    """Monthly sales (fen) and payments of the city, each district and each category."""
+    import duckdb
+
+    lake = home / "lake"
+    txn, mer = scan(lake, "transactions"), scan(lake, "merchants")
+    if txn is None or mer is None:
+        return None
+    cutoff = f"WHERE t.month <= '{until_month}'" if until_month else ""
+    with duckdb.connect() as con:
+        wide = con.sql(FEED_SQL.format(txn=txn, mer=mer, cutoff=cutoff)).df()
+    long: pd.DataFrame = wide.melt(
+        id_vars=["period", "district_code", "category_code"],
+        value_vars=list(FEED_INDICATORS),
+        var_name="indicator",
+        value_name="value",
+    )
+    return long
+
+
+def official_series(home: Path, *, until_month: str | None = None) -> pd.DataFrame | None:
+    """Published retail sales by month (city and districts, total and categories)."""
+    cutoff = f"AND period <= '{until_month}'" if until_month else ""
+    frame = query(home / "lake", "official_stats", OFFICIAL_SQL.replace("{cutoff}", cutoff))
+    if frame is None:
+        return None
+    return with_city_total(frame)
+
+
+def with_city_total(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add the city's total (sum of its categories) for months that publish no total."""
+    import pandas as pd
+
+    city = frame[frame["district_code"] == ""]
+    published = set(city.loc[city["category_code"] == "", "period"])
+    parts = city[(city["category_code"] != "") & ~city["period"].isin(published)]
+    if parts.empty:
+        return frame
+    keys = ["indicator", "period", "district_code"]
+    total = pd.DataFrame(parts.groupby(keys, as_index=False)["value"].sum())
+    total["category_code"] = ""
+    return pd.concat([frame, pd.DataFrame(total[list(frame.columns)])], ignore_index=True)
+
+
+def load_series(home: Path, *, until_month: str | None = None) -> pd.DataFrame | None:
+    """Every series the rules can read, stacked: the feeds' payments and sales, official
+    statistics, and the indicators room's built indicators (when built)."""
+    import pandas as pd
+
+    parts = [
+        frame
+        for frame in (
+            feed_series(home, until_month=until_month),
+            official_series(home, until_month=until_month),
+            indicator_series(home, until_month=until_month),
+        )
+        if frame is not None
+    ]
+    if not parts:
+        return None
+    columns = ["indicator", "period", "district_code", "category_code", "value"]
+    return pd.concat([p[columns] for p in parts], ignore_index=True)
+
+
+def load_forecasts(home: Path) -> pd.DataFrame | None:
+    """The newest forecast of each series with its 95 % interval (lake/forecasts, written by
+    the forecast room: indicator_id, region_code, category_code, ds, lo95, hi95 …)."""
+    frame = query(
+        home / "lake",
+        "forecasts",
+        "SELECT indicator_id AS indicator, strftime(CAST(ds AS DATE), '%Y-%m') AS period, "
+        "CASE WHEN region_code IS NULL OR region_code = '500000' THEN '' ELSE region_code END "
+        "AS district_code, coalesce(category_code, '') AS category_code, mean, lo95, hi95 "
+        "FROM {t} WHERE lo95 IS NOT NULL ORDER BY run_id",
+    )
+    if frame is None or frame.empty:
+        return None
+    return frame
+
+
+def indicator_series(home: Path, *, until_month: str | None = None) -> pd.DataFrame | None:
+    """Monthly indicators built by the indicators room (lake/indicator_values): the total and
+    the district and category cuts."""
+    cutoff = f"AND period <= '{until_month}'" if until_month else ""
+    return query(
+        home / "lake",
+        "indicator_values",
+        "SELECT indicator_id AS indicator, period, coalesce(district, '') AS district_code, "
+        "coalesce(category, '') AS category_code, value FROM {t} "
+        "WHERE period_type = 'month' AND cut IN ('', 'district', 'category') "
+        f"AND value IS NOT NULL {cutoff}",
+    )
+
+
+def load_targets(home: Path) -> pd.DataFrame | None:
+    """Plan targets with their projections, from the plans room (None if it has none)."""
+    import pandas as pd
+
+    del home  # the plans live in the operational database, not the lake
+    try:
+        from cockpit.plans import all_progress
+    except ImportError:
+        return None
+    from cockpit.db import session_scope
+
+    with session_scope() as session:
+        progress = all_progress(session=session)
+    rows = [
+        {
+            "target_id": f"{plan.plan.id}/{t.target_id}",
+            "label_zh": t.name_zh,
+            "label_en": t.name_en,
+            "target_value": t.target_value,
+            "projected_value": t.projected,
+            "probability_met": t.probability,
+            "period": str(t.target_year),
+            "status": t.status,
+            "actual_value": t.actual,
+        }
+        for plan in progress
+        for t in plan.targets
+    ]
+    return pd.DataFrame(rows) if rows else None

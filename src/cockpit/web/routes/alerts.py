@@ -1,0 +1,100 @@
+"""HTTP API of the alerts room: list alerts, acknowledge and resolve them, the Order + List."""
+
+# No ``from __future__ import annotations``: FastAPI reads these annotations at run time.
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import BaseModel, Field
+
+from cockpit.alerts import lifecycle
+from cockpit.db import upgrade
+from cockpit.web.auth import Principal, require_role
+
+router = APIRouter(prefix="/api/alerts", tags=["alerts"])
+_migrated: set[str] = set()
+
+
+def _ready() -> None:
+    """Bring the database up to date once per process and database."""
+    from cockpit.config import get_settings
+
+    url = get_settings().database_url
+    if url not in _migrated:
+        upgrade()
+        _migrated.add(url)
+
+
+Operator = Annotated[Principal, Depends(require_role("operator"))]
+
+
+class StepIn(BaseModel):
+    """A comment on an acknowledgement or resolution."""
+
+    comment: str = Field(default="", max_length=2000)
+
+
+class AlertList(BaseModel):
+    data: list[lifecycle.AlertPublic]
+    count: int
+
+
+@router.get("", summary="Alerts, most severe and newest first", response_model=AlertList)
+def list_alerts(
+    status: Annotated[Literal["open", "acknowledged", "resolved"] | None, Query()] = None,
+    severity: Annotated[Literal["info", "warning", "critical"] | None, Query()] = None,
+    rule_id: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=2000)] = 500,
+) -> AlertList:
+    _ready()
+    data = lifecycle.list_alerts(status=status, severity=severity, rule_id=rule_id, limit=limit)
+    return AlertList(data=data, count=len(data))
+
+
+@router.get("/orderlist", summary="The Order + List: every key exporter with its trend")
+def orderlist(months: Annotated[int, Query(ge=1, le=36)] = 12) -> dict[str, Any]:
+    from cockpit.alerts.views import orderlist_rows
+    from cockpit.config import get_settings
+
+    data = orderlist_rows(home=get_settings().ensure_home(), months=months)
+    return {"data": data, "count": len(data)}
+
+
+@router.get(
+    "/{alert_id}", summary="One alert with its history", response_model=lifecycle.AlertPublic
+)
+def get_alert(alert_id: int) -> lifecycle.AlertPublic:
+    _ready()
+    try:
+        return lifecycle.get_alert(alert_id=alert_id)
+    except lifecycle.AlertNotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+
+
+def _step(action: str, alert_id: int, body: StepIn, who: Principal) -> lifecycle.AlertPublic:
+    _ready()
+    step = lifecycle.acknowledge if action == "ack" else lifecycle.resolve
+    try:
+        return step(alert_id=alert_id, actor=who.name, comment=body.comment)
+    except lifecycle.AlertNotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except lifecycle.InvalidTransition as exc:
+        raise HTTPException(409, str(exc)) from exc
+
+
+@router.post(
+    "/{alert_id}/ack",
+    summary="Acknowledge an open alert (operator key)",
+    response_model=lifecycle.AlertPublic,
+)
+def acknowledge(alert_id: int, body: StepIn, who: Operator) -> lifecycle.AlertPublic:
+    return _step("ack", alert_id, body, who)
+
+
+@router.post(
+    "/{alert_id}/resolve",
+    summary="Resolve an alert (operator key)",
+    response_model=lifecycle.AlertPublic,
+)
+def resolve(alert_id: int, body: StepIn, who: Operator) -> lifecycle.AlertPublic:
+    return _step("resolve", alert_id, body, who)
