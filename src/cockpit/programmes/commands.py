@@ -1,9 +1,342 @@
-"""Command-line verbs of the programmes room."""
+"""Command-line verbs of the programmes room, ``cockpit ledger verify``, and ``cockpit apikeys``.
+
+``cockpit apikeys`` is defined in ``cockpit.web.auth`` and registered here until the web room
+registers it itself.
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import typer
+
+programmes_app = typer.Typer(
+    help="Voucher and subsidy programmes: install, run rounds, check.", no_args_is_help=True
+)
+ledger_app = typer.Typer(help="The programmes' tamper-evident ledger.", no_args_is_help=True)
+
+JSON_OPT = typer.Option(False, "--json", help="Print JSON.")
+
+
+def _echo_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _ready() -> None:
+    from cockpit.db import upgrade
+
+    upgrade()
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    typer.echo(f"error: {exc}", err=True)
+    return typer.Exit(2)
+
+
+def _load(source: str) -> Any:
+    from cockpit.programmes.rules import load_programme, shipped, shipped_programmes
+
+    if source in shipped_programmes():
+        return shipped(source)
+    return load_programme(Path(source))
+
+
+@programmes_app.command("list")
+def list_cmd(json_out: bool = JSON_OPT) -> None:
+    """Shipped example programmes and installed ones."""
+    from cockpit.programmes.rules import shipped_programmes
+    from cockpit.programmes.status import list_programmes
+
+    _ready()
+    names, installed = sorted(shipped_programmes()), list_programmes()
+    if json_out:
+        _echo_json({"shipped": names, "installed": installed})
+        return
+    typer.echo("shipped: " + ", ".join(names))
+    for p in installed:
+        typer.echo(f"  {p['code']:<36} {p['kind']:<20} {p['budget_fen'] / 100:>16,.2f} yuan")
+
+
+@programmes_app.command("validate")
+def validate_cmd(path: Path = typer.Argument(..., help="A programme YAML file.")) -> None:
+    """Check a programme file; mistakes are reported with their line."""
+    from cockpit.datafiles import DataFileError
+    from cockpit.programmes.rules import load_programme
+
+    try:
+        p = load_programme(path)
+    except DataFileError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"{path}: {p.kind} {p.code} is valid")
+
+
+@programmes_app.command("install")
+def install_cmd(
+    source: str = typer.Argument(..., help="A YAML file or a shipped name."),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """Install a programme and fund its budget (idempotent)."""
+    from cockpit.datafiles import DataFileError
+    from cockpit.programmes.tx import ProgrammeError
+    from cockpit.programmes.vouchers import install_programme
+
+    _ready()
+    try:
+        p = _load(source)
+        pid = install_programme(programme=p)
+    except (DataFileError, ProgrammeError) as exc:
+        raise _fail(exc) from None
+    out = {"programme_id": pid, "code": p.code, "budget_fen": p.budget_fen}
+    _echo_json(out) if json_out else typer.echo(f"installed {p.code} (id {pid})")
+
+
+@programmes_app.command("open-round")
+def open_round_cmd(
+    code: str,
+    no: int,
+    parts: int = typer.Option(16, help="Budget rows."),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """Release round NO of a voucher programme."""
+    from cockpit.programmes.tx import ProgrammeError
+    from cockpit.programmes.vouchers import open_round
+
+    _ready()
+    try:
+        rid = open_round(programme_code=code, no=no, parts=parts)
+    except ProgrammeError as exc:
+        raise _fail(exc) from None
+    _echo_json({"round_id": rid}) if json_out else typer.echo(f"round {no} open (id {rid})")
+
+
+@programmes_app.command("close-round")
+def close_round_cmd(round_id: int, json_out: bool = JSON_OPT) -> None:
+    """Close a round: unclaimed value goes back to the budget or the treasury."""
+    from cockpit.programmes.vouchers import close_round
+
+    _ready()
+    moved = close_round(round_id=round_id)
+    _echo_json({"returned_fen": moved}) if json_out else typer.echo(f"{moved / 100:,.2f} yuan back")
+
+
+@programmes_app.command("status")
+def status_cmd(code: str, json_out: bool = JSON_OPT) -> None:
+    """Budget left, rounds, vouchers by status, spending and applications."""
+    from cockpit.programmes.status import programme_status
+    from cockpit.programmes.tx import ProgrammeError
+
+    _ready()
+    try:
+        s = programme_status(code)
+    except ProgrammeError as exc:
+        raise _fail(exc) from None
+    if json_out:
+        _echo_json(s)
+        return
+    typer.echo(
+        f"{s['name_zh']} / {s['name_en']}: budget {s['budget_fen'] / 100:,.2f} yuan, "
+        f"left {s['budget_left_fen'] / 100:,.2f}"
+    )
+    for r in s["rounds"]:
+        typer.echo(f"  round {r['no']} ({r['status']}): {r['packs_claimed']}/{r['packs_total']}")
+
+
+@programmes_app.command("expire")
+def expire_cmd(json_out: bool = JSON_OPT) -> None:
+    """Expire vouchers past their validity; their value goes back automatically."""
+    from cockpit.programmes.spending import expire_due
+
+    _ready()
+    n = expire_due()
+    _echo_json({"expired": n}) if json_out else typer.echo(f"{n} vouchers expired")
+
+
+@programmes_app.command("commit-seed")
+def commit_seed_cmd(round_id: int, json_out: bool = JSON_OPT) -> None:
+    """Make a lottery seed, record its SHA-256 and print both: publish the hash, keep the seed."""
+    from cockpit.programmes.lottery import commit_seed, new_seed
+    from cockpit.programmes.tx import ProgrammeError
+
+    _ready()
+    seed, digest = new_seed()
+    try:
+        commit_seed(round_id=round_id, seed_sha256=digest)
+    except ProgrammeError as exc:
+        raise _fail(exc) from None
+    out = {"round_id": round_id, "seed_sha256": digest, "seed": seed}
+    _echo_json(out) if json_out else typer.echo(
+        f"publish now: sha256 = {digest}\nkeep secret until the draw: seed = {seed}"
+    )
+
+
+@programmes_app.command("draw")
+def draw_cmd(
+    round_id: int,
+    seed: str = typer.Option(..., help="The committed seed."),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """Draw a lottery round with the revealed seed; winners get their packs."""
+    from cockpit.programmes.lottery import draw
+    from cockpit.programmes.tx import ProgrammeError
+
+    _ready()
+    try:
+        won = draw(round_id=round_id, seed=seed)
+    except ProgrammeError as exc:
+        raise _fail(exc) from None
+    _echo_json({"winners": len(won)}) if json_out else typer.echo(f"{len(won)} winners drawn")
+
+
+@programmes_app.command("verify-draw")
+def verify_draw_cmd(
+    round_id: int = typer.Option(None, "--round", help="Recompute a draw in this database."),
+    file: Path = typer.Option(None, "--file", help="A published draw record (JSON)."),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """Recompute a lottery's winners from its seed, commitment and registrants."""
+    from cockpit.programmes.lottery import draw_record, verify_draw
+
+    if (round_id is None) == (file is None):
+        raise typer.BadParameter("give --round or --file")
+    if file is not None:
+        record = json.loads(file.read_text("utf-8"))
+    else:
+        _ready()
+        record = draw_record(round_id=round_id)
+    result = verify_draw(record)
+    _echo_json(result) if json_out else typer.echo(
+        f"draw {'verified' if result['ok'] else 'NOT verified'}: {result.get('reason') or ''}"
+        f" ({result.get('winners', 0)} winners of {result.get('registrants', 0)})"
+    )
+    if not result["ok"]:
+        raise typer.Exit(1)
+
+
+@programmes_app.command("flags")
+def flags_cmd(code: str, json_out: bool = JSON_OPT) -> None:
+    """Anti-fraud flags of a programme, with evidence."""
+    from cockpit.programmes.fraud import flags
+
+    _ready()
+    found = flags(programme_code=code)
+    if json_out:
+        _echo_json({"data": found, "count": len(found)})
+        return
+    for f in found:
+        typer.echo(f"{f['kind']:<20} {f['subject']}: {f['message']}")
+    typer.echo(f"{len(found)} flag(s)")
+
+
+@programmes_app.command("effect")
+def effect_cmd(
+    code: str,
+    ground_truth: Path = typer.Option(
+        None, help="A sample city's ground_truth.json: DiD of its voucher campaign on the lake."
+    ),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """Gross leverage and the causal multiplier (DiD), side by side and labelled."""
+    from datetime import date
+
+    from cockpit.config import get_settings
+    from cockpit.programmes.effect import (
+        campaign_from_ground_truth,
+        causal_effect,
+        gross_leverage,
+        side_by_side,
+    )
+    from cockpit.programmes.rules import shipped, shipped_programmes
+    from cockpit.programmes.spending import redemptions_of
+
+    _ready()
+    from cockpit.programmes.tx import NotFound
+
+    try:
+        reds = redemptions_of(code)
+    except NotFound:
+        reds = []
+    paid = sum(r["voucher_fen"] for r in reds)
+    leverage = (
+        gross_leverage(sales_fen=sum(r["bill_fen"] for r in reds), subsidy_fen=paid)
+        if paid
+        else None
+    )
+    if leverage is None and code in shipped_programmes():
+        reported = shipped(code)
+        if reported.reported is not None:
+            leverage = gross_leverage(
+                sales_fen=int(reported.reported.sales_yuan * 100), subsidy_fen=reported.budget_fen
+            )
+    causal = None
+    if ground_truth is not None:
+        c = campaign_from_ground_truth(ground_truth)
+        causal = causal_effect(
+            lake=get_settings().lake_dir,
+            treated=c["treated_merchants"],
+            controls=c["control_merchants"],
+            start=date.fromisoformat(c["start"]),
+            end=date.fromisoformat(c["end"]),
+            subsidy_fen=paid or None,
+        )
+    shown = side_by_side(leverage=leverage, causal=causal)
+    if json_out:
+        _echo_json({"side_by_side": shown, "causal": causal})
+        return
+    for item in shown:
+        typer.echo(f"{item['label_en']} / {item['label_zh']}: {item['value']}")
+    if causal:
+        e = causal["effect"]
+        typer.echo(
+            f"uplift {e['uplift']:+.1%} (95% CI {e['uplift_ci'][0]:+.1%} … "
+            f"{e['uplift_ci'][1]:+.1%}); pre-trend "
+            f"{'passes' if causal['pre_trend']['passes'] else 'FAILS'}"
+        )
+
+
+@programmes_app.command("export")
+def export_cmd(json_out: bool = JSON_OPT) -> None:
+    """Write every programme event to the lake (programme_events)."""
+    from cockpit.config import get_settings
+    from cockpit.programmes.export import export_events
+
+    _ready()
+    path = export_events(lake=get_settings().ensure_home() / "lake")
+    _echo_json({"path": str(path)}) if json_out else typer.echo(f"wrote {path}")
+
+
+@ledger_app.command("verify")
+def ledger_verify_cmd(json_out: bool = JSON_OPT) -> None:
+    """Recompute every hash chain and balance; exit 1 naming the first problem."""
+    from cockpit.db import get_engine
+    from cockpit.programmes.ledger import verify
+
+    _ready()
+    report = verify(get_engine())
+    if json_out:
+        _echo_json(report.as_dict())
+    elif report.ok:
+        typer.echo(f"ledger verified: {report.entries} entries on {report.chains} chains")
+    else:
+        first = report.problems[0]
+        typer.echo(f"LEDGER PROBLEM ({first.kind}): {first.message}")
+        typer.echo(f"{len(report.problems)} problem(s) in all")
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this room's verbs to the ``cockpit`` app."""
+    """Add ``cockpit programmes``, ``cockpit ledger`` and ``cockpit apikeys``."""
+    from cockpit.web.auth import register_cli
+
+    app.add_typer(programmes_app, name="programmes")
+    app.add_typer(ledger_app, name="ledger")
+    register_cli(app)
+
+
+def demo_step(ctx: Any) -> str:
+    """Run a voucher round of the shipped programme on the demo database; one summary line."""
+    from cockpit.programmes.demo import run_demo_round
+
+    return run_demo_round(ctx)

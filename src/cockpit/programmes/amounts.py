@@ -1,0 +1,224 @@
+"""Amounts by declared rule, explained line by line.
+
+Each subsidy kind declares the facts an application must give (a pydantic model) and a
+function turning programme + facts into a ``Decision``: the amount in fen and the lines that
+explain it, in English and Chinese. A new kind is a new entry in ``CALCULATORS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cockpit.programmes.rules import (
+    CarrierSubsidy,
+    PackItem,
+    PurchaseSubsidy,
+    RentSubsidy,
+    SubsidyProgramme,
+    VoucherProgramme,
+    yuan_to_fen,
+)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One step of a computation."""
+
+    en: str
+    zh: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An amount and why: ``eligible`` False means nothing is payable, with the reason."""
+
+    amount_fen: int
+    eligible: bool
+    lines: list[Line] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "amount_fen": self.amount_fen,
+            "eligible": self.eligible,
+            "lines": [{"en": ln.en, "zh": ln.zh} for ln in self.lines],
+        }
+
+
+def yuan(fen: int) -> str:
+    """Fen shown as yuan: 123456 → '1,234.56'."""
+    return f"{Decimal(fen) / 100:,.2f}"
+
+
+class Facts(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PurchaseFacts(Facts):
+    """A purchase: its price (yuan) and invoice number."""
+
+    price_yuan: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
+    invoice_no: str = Field(min_length=1, max_length=64)
+
+
+class RentFacts(Facts):
+    """A firm's class, rented area, monthly rent per m² (yuan) and months applied for."""
+
+    firm_class: str
+    area_m2: Decimal = Field(gt=0)
+    rent_yuan_per_m2_month: Decimal = Field(gt=0)
+    months: int = Field(ge=1)
+
+
+class CarrierFacts(Facts):
+    """A carrier's operated area and the years applied for."""
+
+    area_m2: Decimal = Field(gt=0)
+    years: int = Field(ge=1)
+
+
+def purchase_amount(p: PurchaseSubsidy, facts: PurchaseFacts) -> Decision:
+    """The band the price falls in gives the amount."""
+    for band in p.bands:
+        above_min = facts.price_yuan >= band.min_price_yuan
+        below_max = band.max_price_yuan is None or facts.price_yuan < band.max_price_yuan
+        if above_min and below_max:
+            top = f"{band.max_price_yuan:,}" if band.max_price_yuan is not None else "∞"
+            amount = yuan_to_fen(band.subsidy_yuan)
+            return Decision(
+                amount,
+                True,
+                [
+                    Line(
+                        f"price {facts.price_yuan:,} yuan is in band "
+                        f"[{band.min_price_yuan:,}, {top}) yuan",
+                        f"售价 {facts.price_yuan:,} 元，属于 [{band.min_price_yuan:,}, {top}) 元档",
+                    ),
+                    Line(
+                        f"subsidy for this band: {yuan(amount)} yuan", f"该档补贴 {yuan(amount)} 元"
+                    ),
+                ],
+            )
+    return Decision(0, False, [Line("price is in no band", "售价不在任何补贴档内")])
+
+
+def rent_amount(p: RentSubsidy, facts: RentFacts) -> Decision:
+    """rate(class) × min(area, cap) × rent per m² per month × min(months, cap)."""
+    rate = p.rates_by_class.get(facts.firm_class)
+    if rate is None:
+        classes = ", ".join(p.rates_by_class)
+        return Decision(
+            0,
+            False,
+            [
+                Line(
+                    f"firm class {facts.firm_class!r} is not one of {classes}",
+                    f"企业类别 {facts.firm_class!r} 不在 {classes} 之列",
+                )
+            ],
+        )
+    area = min(facts.area_m2, Decimal(p.max_area_m2))
+    months = min(facts.months, p.max_months)
+    monthly = area * facts.rent_yuan_per_m2_month * rate
+    total = (monthly * months).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    amount = yuan_to_fen(total)
+    return Decision(
+        amount,
+        True,
+        [
+            Line(
+                f"class {facts.firm_class}: {rate:.0%} of rent",
+                f"{facts.firm_class} 类企业：补贴房租的 {rate:.0%}",
+            ),
+            Line(
+                f"area counted: min({facts.area_m2}, {p.max_area_m2}) = {area} m²",
+                f"计补面积：min({facts.area_m2}, {p.max_area_m2}) = {area} 平方米",
+            ),
+            Line(
+                f"months counted: min({facts.months}, {p.max_months}) = {months}",
+                f"计补月数：min({facts.months}, {p.max_months}) = {months}",
+            ),
+            Line(
+                f"{area} m² × {facts.rent_yuan_per_m2_month} yuan/m²/month × {rate} × {months} "
+                f"= {yuan(amount)} yuan",
+                f"{area} 平方米 × {facts.rent_yuan_per_m2_month} 元/平方米/月 × {rate} × {months} "
+                f"= {yuan(amount)} 元",
+            ),
+        ],
+    )
+
+
+def carrier_amount(p: CarrierSubsidy, facts: CarrierFacts) -> Decision:
+    """Above the minimum area: base per year + step per further full step of area, × years."""
+    if facts.area_m2 <= p.min_area_m2:
+        return Decision(
+            0,
+            False,
+            [
+                Line(
+                    f"area {facts.area_m2} m² is not above {p.min_area_m2} m²",
+                    f"面积 {facts.area_m2} 平方米未超过 {p.min_area_m2} 平方米",
+                )
+            ],
+        )
+    steps = int((facts.area_m2 - p.min_area_m2) // p.step_area_m2)
+    per_year = yuan_to_fen(p.base_yuan_per_year) + steps * yuan_to_fen(p.step_yuan_per_year)
+    years = min(facts.years, p.max_years)
+    amount = per_year * years
+    base, step = yuan(yuan_to_fen(p.base_yuan_per_year)), yuan(yuan_to_fen(p.step_yuan_per_year))
+    return Decision(
+        amount,
+        True,
+        [
+            Line(
+                f"area {facts.area_m2} m² > {p.min_area_m2} m²: base {base} yuan/year",
+                f"面积 {facts.area_m2} 平方米 > {p.min_area_m2} 平方米：基础补贴 {base} 元/年",
+            ),
+            Line(
+                f"further full {p.step_area_m2} m² steps: {steps} × {step} yuan/year",
+                f"每增加 {p.step_area_m2} 平方米：{steps} × {step} 元/年",
+            ),
+            Line(
+                f"years counted: min({facts.years}, {p.max_years}) = {years}",
+                f"计补年数：min({facts.years}, {p.max_years}) = {years}",
+            ),
+            Line(
+                f"{yuan(per_year)} yuan/year × {years} = {yuan(amount)} yuan",
+                f"{yuan(per_year)} 元/年 × {years} = {yuan(amount)} 元",
+            ),
+        ],
+    )
+
+
+Calculator = Callable[[Any, Any], Decision]
+CALCULATORS: dict[str, tuple[type[Facts], Calculator]] = {
+    "purchase_subsidy": (PurchaseFacts, purchase_amount),
+    "rent_subsidy": (RentFacts, rent_amount),
+    "carrier_subsidy": (CarrierFacts, carrier_amount),
+}
+
+
+def decide(programme: SubsidyProgramme, facts: dict[str, Any]) -> Decision:
+    """Validate ``facts`` for the programme's kind and compute the amount with its lines.
+
+    Raises ``pydantic.ValidationError`` when the facts are missing or malformed.
+    """
+    facts_model, calculator = CALCULATORS[programme.kind]
+    return calculator(programme, facts_model.model_validate(facts))
+
+
+def facts_model(kind: str) -> type[Facts]:
+    """The facts an application to a programme of ``kind`` must give."""
+    return CALCULATORS[kind][0]
+
+
+def voucher_lines(p: VoucherProgramme, item: PackItem) -> Line:
+    """How one voucher of a pack reads (满X减Y)."""
+    return Line(
+        f"{yuan(item.face_fen)} yuan off bills of at least {yuan(item.threshold_fen)} yuan",
+        f"满{yuan(item.threshold_fen)}元减{yuan(item.face_fen)}元",
+    )

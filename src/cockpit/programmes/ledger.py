@@ -1,0 +1,375 @@
+"""The tamper-evident ledger: append-only double-entry movements on hash chains.
+
+Every movement of money is one row: ``debit`` account → ``credit`` account, an amount, and the
+SHA-256 of the row before it on its chain. Chains are split so that bursts do not queue on
+one row: each round's budget is cut into ``parts`` budget rows, each the head of its own chain;
+a programme's budget and its operations (redemptions, refunds, expiry) have their own chains.
+
+Accounts are named ``kind:id``: ``treasury:<programme>`` (the funding source),
+``budget:<programme>``, ``round:<round>.<part>``, ``holder:<person>``, ``merchant:<id>``,
+``firm:<applicant>`` and ``paid:<applicant>`` (money that left the system).
+
+``verify(engine)`` recomputes every hash, every sequence number and every balance, and names
+the first entry that was changed, removed or inserted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, text
+
+from cockpit.programmes.models import ChainRow, LedgerRow, VoucherRow
+
+GENESIS = "0" * 64
+# Accounts that may go below zero: money comes from the treasury and leaves to payees.
+SOURCE_OR_SINK = ("treasury:", "paid:", "sales:")
+
+
+def now_iso() -> str:
+    """The current time as the ISO-8601 UTC string every table stores."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def iso(moment: datetime) -> str:
+    """A timezone-aware datetime as the stored UTC string."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def entry_hash(
+    *,
+    prev_hash: str,
+    chain_id: str,
+    seq: int,
+    at: str,
+    op: str,
+    debit: str,
+    credit: str,
+    amount_fen: int,
+    programme_id: int,
+    voucher_id: str | None,
+    ref: str,
+) -> str:
+    """SHA-256 over the previous hash and every field of the entry, unit-separated."""
+    fields = (
+        prev_hash,
+        chain_id,
+        str(seq),
+        at,
+        op,
+        debit,
+        credit,
+        str(amount_fen),
+        str(programme_id),
+        voucher_id or "",
+        ref,
+    )
+    return hashlib.sha256("\x1f".join(fields).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Move:
+    """A movement to append: debit → credit, amount, and what it is about."""
+
+    op: str
+    debit: str
+    credit: str
+    amount_fen: int
+    ref: str
+    voucher_id: str | None = None
+
+
+def chained_rows(
+    *,
+    chain_id: str,
+    seq_after: int,
+    prev_hash: str,
+    programme_id: int,
+    moves: list[Move],
+    at: str,
+) -> tuple[list[dict[str, Any]], str]:
+    """The ledger rows for ``moves`` following (``seq_after``, ``prev_hash``) on a chain."""
+    rows: list[dict[str, Any]] = []
+    for i, move in enumerate(moves, start=1):
+        seq = seq_after + i
+        digest = entry_hash(
+            prev_hash=prev_hash,
+            chain_id=chain_id,
+            seq=seq,
+            at=at,
+            op=move.op,
+            debit=move.debit,
+            credit=move.credit,
+            amount_fen=move.amount_fen,
+            programme_id=programme_id,
+            voucher_id=move.voucher_id,
+            ref=move.ref,
+        )
+        rows.append(
+            {
+                "chain_id": chain_id,
+                "seq": seq,
+                "at": at,
+                "op": move.op,
+                "debit": move.debit,
+                "credit": move.credit,
+                "amount_fen": move.amount_fen,
+                "programme_id": programme_id,
+                "voucher_id": move.voucher_id,
+                "ref": move.ref,
+                "prev_hash": prev_hash,
+                "hash": digest,
+            }
+        )
+        prev_hash = digest
+    return rows, prev_hash
+
+
+class ChainBusyError(RuntimeError):
+    """A conditional update on a chain head found no row (unknown chain or no balance)."""
+
+
+def append(
+    conn: Connection,
+    *,
+    chain_id: str,
+    programme_id: int,
+    moves: list[Move],
+    balance_delta: int = 0,
+) -> list[dict[str, Any]]:
+    """Append ``moves`` to a chain inside the caller's transaction.
+
+    The chain head is advanced by a conditional UPDATE, which locks it until commit: appends to
+    one chain are serialised and its balance never goes below zero. Raises
+    ``ChainBusyError`` when the balance would go negative.
+    """
+    head = conn.execute(
+        text(
+            "UPDATE prog_chains SET seq = seq + :n, "
+            "balance_fen = CASE WHEN balance_fen IS NULL THEN NULL ELSE balance_fen + :d END "
+            "WHERE chain_id = :c AND (balance_fen IS NULL OR balance_fen + :d >= 0) "
+            "RETURNING seq, head_hash"
+        ),
+        {"n": len(moves), "d": balance_delta, "c": chain_id},
+    ).first()
+    if head is None:
+        raise ChainBusyError(f"chain {chain_id}: unknown, or balance would go below zero")
+    return finish_append(
+        conn,
+        chain_id=chain_id,
+        programme_id=programme_id,
+        moves=moves,
+        new_seq=int(head[0]),
+        prev_hash=str(head[1]),
+    )
+
+
+def finish_append(
+    conn: Connection,
+    *,
+    chain_id: str,
+    programme_id: int,
+    moves: list[Move],
+    new_seq: int,
+    prev_hash: str,
+) -> list[dict[str, Any]]:
+    """Insert the rows after the head was advanced to ``new_seq`` and set its new hash."""
+    rows, last = chained_rows(
+        chain_id=chain_id,
+        seq_after=new_seq - len(moves),
+        prev_hash=prev_hash,
+        programme_id=programme_id,
+        moves=moves,
+        at=now_iso(),
+    )
+    conn.execute(insert(LedgerRow), rows)
+    conn.execute(
+        text("UPDATE prog_chains SET head_hash = :h, prev_hash = :p WHERE chain_id = :c"),
+        {"h": last, "p": rows[-1]["prev_hash"], "c": chain_id},
+    )
+    return rows
+
+
+def credit_balance(conn: Connection, *, chain_id: str, amount_fen: int) -> None:
+    """Add to the balance of a budget chain credited by a movement on another chain."""
+    conn.execute(
+        text("UPDATE prog_chains SET balance_fen = balance_fen + :a WHERE chain_id = :c"),
+        {"a": amount_fen, "c": chain_id},
+    )
+
+
+@dataclass
+class Problem:
+    """The first thing wrong found by ``verify``."""
+
+    kind: str  # tampered, missing, inserted, broken_link, head_mismatch, balance, negative
+    chain_id: str
+    seq: int | None
+    entry_id: int | None
+    message: str
+
+
+@dataclass
+class Report:
+    """What ``verify`` found: entries and chains checked, and every problem (first first)."""
+
+    entries: int = 0
+    chains: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "entries": self.entries,
+            "chains": self.chains,
+            "first_problem": self.problems[0].__dict__ if self.problems else None,
+            "problems": [p.__dict__ for p in self.problems[:50]],
+        }
+
+
+def _check_chain(rows: list[Any], head: Any, report: Report) -> None:
+    prev, expected_seq = GENESIS, 1
+    for r in rows:
+        where = dict(chain_id=r.chain_id, seq=r.seq, entry_id=r.id)
+        if r.seq > expected_seq:
+            report.problems.append(
+                Problem(
+                    "missing",
+                    **where,
+                    message=(
+                        f"entries {expected_seq}..{r.seq - 1} of chain {r.chain_id} are missing"
+                    ),
+                )
+            )
+        elif r.seq < expected_seq:
+            report.problems.append(Problem("inserted", **where, message="sequence goes back"))
+        if r.prev_hash != prev:
+            report.problems.append(
+                Problem(
+                    "broken_link",
+                    **where,
+                    message=(f"entry {r.id} does not point to the hash of the entry before it"),
+                )
+            )
+        recomputed = entry_hash(
+            prev_hash=r.prev_hash,
+            chain_id=r.chain_id,
+            seq=r.seq,
+            at=r.at,
+            op=r.op,
+            debit=r.debit,
+            credit=r.credit,
+            amount_fen=r.amount_fen,
+            programme_id=r.programme_id,
+            voucher_id=r.voucher_id,
+            ref=r.ref,
+        )
+        if recomputed != r.hash:
+            report.problems.append(
+                Problem(
+                    "tampered",
+                    **where,
+                    message=(
+                        f"entry {r.id} (chain {r.chain_id}, seq {r.seq}) was changed: "
+                        "its hash does not match its content"
+                    ),
+                )
+            )
+        prev, expected_seq = r.hash, r.seq + 1
+    if head.seq != expected_seq - 1 or head.head_hash != prev:
+        report.problems.append(
+            Problem(
+                "head_mismatch",
+                head.chain_id,
+                head.seq,
+                None,
+                (
+                    f"chain {head.chain_id} head says seq {head.seq}, entries end at "
+                    f"{expected_seq - 1}: the last entries were removed or the head was changed"
+                ),
+            )
+        )
+
+
+def _check_balances(conn: Connection, report: Report) -> None:
+    balances: dict[str, int] = defaultdict(int)
+    for r in conn.execute(select(LedgerRow).order_by(LedgerRow.at, LedgerRow.id)):
+        balances[r.debit] -= r.amount_fen
+        balances[r.credit] += r.amount_fen
+        for account in (r.debit, r.credit):
+            if balances[account] < 0 and not account.startswith(SOURCE_OR_SINK):
+                report.problems.append(
+                    Problem(
+                        "negative",
+                        r.chain_id,
+                        r.seq,
+                        r.id,
+                        f"account {account} goes below zero at entry {r.id}",
+                    )
+                )
+                balances[account] = 0  # report once per account
+    for head in conn.execute(select(ChainRow).where(ChainRow.account.is_not(None))):
+        if head.balance_fen != balances.get(head.account, 0):
+            report.problems.append(
+                Problem(
+                    "balance",
+                    head.chain_id,
+                    None,
+                    None,
+                    (
+                        f"{head.account} holds {head.balance_fen} fen but its entries add up to "
+                        f"{balances.get(head.account, 0)}"
+                    ),
+                )
+            )
+    held: dict[str, int] = defaultdict(int)
+    for holder, face in conn.execute(
+        select(VoucherRow.holder, VoucherRow.face_fen).where(VoucherRow.status == "active")
+    ):
+        held[f"holder:{holder}"] += face
+    accounts = {a for a in balances if a.startswith("holder:")} | set(held)
+    for account in sorted(accounts):
+        if held.get(account, 0) != balances.get(account, 0):
+            report.problems.append(
+                Problem(
+                    "balance",
+                    "",
+                    None,
+                    None,
+                    (
+                        f"{account}: active vouchers worth {held.get(account, 0)} fen but the "
+                        f"ledger gives {balances.get(account, 0)}"
+                    ),
+                )
+            )
+
+
+def verify(engine: Engine) -> Report:
+    """Recompute every chain and balance; the report lists problems, first found first."""
+    report = Report()
+    with engine.connect() as conn:
+        heads = {h.chain_id: h for h in conn.execute(select(ChainRow))}
+        by_chain: dict[str, list[Any]] = defaultdict(list)
+        for r in conn.execute(select(LedgerRow).order_by(LedgerRow.chain_id, LedgerRow.seq)):
+            by_chain[r.chain_id].append(r)
+            report.entries += 1
+        for chain_id in sorted(set(heads) | set(by_chain)):
+            if chain_id not in heads:
+                report.problems.append(
+                    Problem(
+                        "inserted", chain_id, None, None, f"entries on unknown chain {chain_id}"
+                    )
+                )
+                continue
+            _check_chain(by_chain.get(chain_id, []), heads[chain_id], report)
+        report.chains = len(heads)
+        _check_balances(conn, report)
+    return report

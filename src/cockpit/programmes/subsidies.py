@@ -1,0 +1,262 @@
+"""Subsidy applications: apply → review (approve or reject with a reason) → disburse.
+
+The amount is computed at application by the programme's declared rule and kept with its
+explanation. Approval commits the money (budget → ``firm:<applicant>``) with a conditional
+UPDATE on the programme's budget row, so approvals can never exceed the budget; disbursement
+pays it out (``firm:`` → ``paid:``). One applicant is held to the programme's limit through
+the same identity slots as voucher claims. Every call takes an idempotency key.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any, Literal
+
+from pydantic import ValidationError
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from cockpit.programmes import ledger
+from cockpit.programmes.amounts import decide
+from cockpit.programmes.ledger import Move, now_iso
+from cockpit.programmes.models import ApplicationRow, IdentitySlotRow
+from cockpit.programmes.rules import PurchaseSubsidy, SubsidyProgramme, VoucherProgramme
+from cockpit.programmes.tx import (
+    Conflict,
+    LimitReached,
+    NotAllowed,
+    NotFound,
+    engine_or_default,
+    remember,
+    replay,
+    request_hash,
+    write_tx,
+)
+from cockpit.programmes.vouchers import load_rules, programme_chain, programme_id_of
+
+
+def _subsidy_rules(conn: Connection, pid: int) -> SubsidyProgramme:
+    rules = load_rules(conn, pid)
+    if isinstance(rules, VoucherProgramme):
+        raise NotAllowed("this is a voucher programme: claim vouchers, do not apply")
+    return rules
+
+
+def _public(row: Any) -> dict[str, Any]:
+    return {
+        "application_id": row.id,
+        "applicant": row.applicant,
+        "status": row.status,
+        "amount_fen": row.amount_fen,
+        "decision": json.loads(row.decision_json),
+        "facts": json.loads(row.facts_json),
+        "reviewer": row.reviewer,
+        "reason": row.reason,
+        "submitted_at": row.submitted_at,
+        "reviewed_at": row.reviewed_at,
+        "disbursed_at": row.disbursed_at,
+    }
+
+
+def _keyed(
+    engine: Engine, idem_key: str, op: str, payload: dict[str, Any]
+) -> tuple[str, dict[str, Any] | None]:
+    digest = request_hash(payload)
+    with engine.connect() as conn:
+        return digest, replay(conn, idem_key=idem_key, op=op, digest=digest)
+
+
+def apply(
+    *,
+    programme_code: str,
+    idem_key: str,
+    applicant: str,
+    facts: dict[str, Any],
+    engine: Engine | None = None,
+) -> dict[str, Any]:
+    """Submit an application; the amount and its explanation are computed now."""
+    engine = engine_or_default(engine)
+    digest, earlier = _keyed(
+        engine, idem_key, "apply", {"p": programme_code, "a": applicant, "f": facts}
+    )
+    if earlier is not None:
+        return earlier
+    with write_tx(engine) as conn:
+        pid = programme_id_of(conn, programme_code)
+        rules = _subsidy_rules(conn, pid)
+        try:
+            decision = decide(rules, facts)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
+            )
+            raise NotAllowed(f"facts of a {rules.kind} application: {problems}") from None
+        row = {
+            "id": f"a{secrets.token_hex(8)}",
+            "programme_id": pid,
+            "applicant": applicant,
+            "facts_json": json.dumps(facts, sort_keys=True, default=str),
+            "decision_json": json.dumps(decision.as_dict(), ensure_ascii=False),
+            "amount_fen": decision.amount_fen,
+            "status": "submitted",
+            "reviewer": None,
+            "reason": None,
+            "submitted_at": now_iso(),
+            "reviewed_at": None,
+            "disbursed_at": None,
+        }
+        conn.execute(insert(ApplicationRow), row)
+        answer = _public(_get(conn, str(row["id"])))
+        remember(conn, idem_key=idem_key, op="apply", digest=digest, answer=answer)
+    return answer
+
+
+def _get(conn: Connection, application_id: str) -> Any:
+    row = conn.execute(select(ApplicationRow).where(ApplicationRow.id == application_id)).first()
+    if row is None:
+        raise NotFound(f"no application {application_id}")
+    return row
+
+
+def _limit(rules: SubsidyProgramme) -> int:
+    return rules.limits.per_person_total if isinstance(rules, PurchaseSubsidy) else 1_000_000
+
+
+def _approve(conn: Connection, app: Any, rules: SubsidyProgramme) -> None:
+    if not json.loads(app.decision_json)["eligible"]:
+        raise NotAllowed("the declared rule finds nothing payable; reject it with a reason")
+    taken = (
+        conn.execute(
+            select(IdentitySlotRow.slot).where(
+                IdentitySlotRow.scope == f"s{app.programme_id}",
+                IdentitySlotRow.kind == "id",
+                IdentitySlotRow.value == app.applicant,
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if len(taken) >= _limit(rules):
+        raise LimitReached(f"applicant already has {len(taken)} approved application(s)")
+    # A concurrent approval for the same applicant takes the same slot: the key refuses it.
+    conn.execute(
+        insert(IdentitySlotRow),
+        {
+            "scope": f"s{app.programme_id}",
+            "kind": "id",
+            "value": app.applicant,
+            "slot": len(taken) + 1,
+            "ref": app.id,
+        },
+    )
+    pid = app.programme_id
+    try:
+        ledger.append(
+            conn,
+            chain_id=programme_chain(pid),
+            programme_id=pid,
+            balance_delta=-app.amount_fen,
+            moves=[
+                Move(
+                    "approve", f"budget:{pid}", f"firm:{app.applicant}", app.amount_fen, ref=app.id
+                )
+            ],
+        )
+    except ledger.ChainBusyError:
+        raise Conflict("the programme's budget cannot cover this amount") from None
+
+
+def review(
+    *,
+    application_id: str,
+    idem_key: str,
+    decision: Literal["approve", "reject"],
+    reviewer: str,
+    reason: str = "",
+    engine: Engine | None = None,
+) -> dict[str, Any]:
+    """Approve (commits the money) or reject (a reason is required) a submitted application."""
+    engine = engine_or_default(engine)
+    if decision == "reject" and not reason.strip():
+        raise NotAllowed("a rejection needs a reason")
+    digest, earlier = _keyed(
+        engine,
+        idem_key,
+        "review",
+        {"a": application_id, "d": decision, "r": reviewer, "why": reason},
+    )
+    if earlier is not None:
+        return earlier
+    try:
+        return _review(engine, application_id, idem_key, decision, reviewer, reason, digest)
+    except IntegrityError:
+        raise Conflict("another approval for this applicant ran at once; retry") from None
+
+
+def _review(
+    engine: Engine,
+    application_id: str,
+    idem_key: str,
+    decision: str,
+    reviewer: str,
+    reason: str,
+    digest: str,
+) -> dict[str, Any]:
+    with write_tx(engine) as conn:
+        app = _get(conn, application_id)
+        if app.status != "submitted":
+            raise Conflict(f"application {application_id} is already {app.status}")
+        if decision == "approve":
+            _approve(conn, app, _subsidy_rules(conn, app.programme_id))
+        status = "approved" if decision == "approve" else "rejected"
+        hit = conn.execute(
+            update(ApplicationRow)
+            .where(ApplicationRow.id == application_id, ApplicationRow.status == "submitted")
+            .values(status=status, reviewer=reviewer, reason=reason or None, reviewed_at=now_iso())
+        )
+        if hit.rowcount != 1:
+            raise Conflict(f"application {application_id} was reviewed at the same time")
+        answer = _public(_get(conn, application_id))
+        remember(conn, idem_key=idem_key, op="review", digest=digest, answer=answer)
+    return answer
+
+
+def disburse(*, application_id: str, idem_key: str, engine: Engine | None = None) -> dict[str, Any]:
+    """Pay an approved application out, once."""
+    engine = engine_or_default(engine)
+    digest, earlier = _keyed(engine, idem_key, "disburse", {"a": application_id})
+    if earlier is not None:
+        return earlier
+    with write_tx(engine) as conn:
+        app = _get(conn, application_id)
+        hit = conn.execute(
+            update(ApplicationRow)
+            .where(ApplicationRow.id == application_id, ApplicationRow.status == "approved")
+            .values(status="disbursed", disbursed_at=now_iso())
+        )
+        if hit.rowcount != 1:
+            raise Conflict(f"application {application_id} is {app.status}, not approved")
+        ledger.append(
+            conn,
+            chain_id=programme_chain(app.programme_id),
+            programme_id=app.programme_id,
+            moves=[
+                Move(
+                    "disburse",
+                    f"firm:{app.applicant}",
+                    f"paid:{app.applicant}",
+                    app.amount_fen,
+                    ref=app.id,
+                )
+            ],
+        )
+        answer = _public(_get(conn, application_id))
+        remember(conn, idem_key=idem_key, op="disburse", digest=digest, answer=answer)
+    return answer
+
+
+def application(application_id: str, *, engine: Engine | None = None) -> dict[str, Any]:
+    """One application with its decision lines."""
+    with engine_or_default(engine).connect() as conn:
+        return _public(_get(conn, application_id))

@@ -1,0 +1,383 @@
+"""HTTP API of the programmes room: claim, redeem, refund, apply, review, disburse, status.
+
+Every call that changes something takes an ``idempotency_key``: a retry returns the first
+answer and never pays twice. Claimant identifiers (ID number, phone, card, device) are
+pseudonymised with the ingestion HMAC before anything is stored. Refusals are 4xx with
+``{"detail": {"code": ..., "message": ...}}`` and change nothing.
+"""
+
+# No ``from __future__ import annotations``: FastAPI reads these annotations at run time.
+
+import threading
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Path
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from cockpit.db import get_engine, upgrade
+from cockpit.programmes import fraud, ledger, spending, status, subsidies, vouchers
+from cockpit.programmes.models import ProgrammeRow, RoundRow
+from cockpit.programmes.tx import NotFound, ProgrammeError, pseudonymise
+from cockpit.web.auth import Principal, require_role
+
+router = APIRouter(prefix="/api/programmes", tags=["programmes"])
+_migrated: set[str] = set()
+_round_ids: dict[tuple[str, str, int], int] = {}
+_lock = threading.RLock()
+
+ClaimantApp = Annotated[Principal, Depends(require_role("claimant_app"))]
+Merchant = Annotated[Principal, Depends(require_role("merchant"))]
+Reviewer = Annotated[Principal, Depends(require_role("reviewer"))]
+Operator = Annotated[Principal, Depends(require_role("operator"))]
+Applicant = Annotated[Principal, Depends(require_role("claimant_app", "firm", "operator"))]
+Anyone = Annotated[
+    Principal, Depends(require_role("claimant_app", "merchant", "reviewer", "operator"))
+]
+Code = Annotated[str, Path(description="Programme code, e.g. yuzhong-vouchers-2025")]
+IdemKey = Annotated[
+    str,
+    Field(min_length=8, max_length=80, description="Unique per operation; reuse it only to retry"),
+]
+
+
+def _ready() -> None:
+    from cockpit.config import get_settings
+
+    url = get_settings().database_url
+    if url in _migrated:
+        return
+    with _lock:  # Alembic is not thread-safe: the first requests arrive together.
+        if url not in _migrated:
+            upgrade()
+            _migrated.add(url)
+
+
+def _refuse(exc: ProgrammeError) -> HTTPException:
+    return HTTPException(exc.status, {"code": exc.code, "message": exc.message})
+
+
+def _round_id(code: str, no: int) -> int:
+    engine = get_engine()
+    key = (str(engine.url), code, no)
+    with _lock:
+        found = _round_ids.get(key)
+    if found is not None:
+        return found
+    with engine.connect() as conn:
+        rid = conn.execute(
+            select(RoundRow.id)
+            .join(ProgrammeRow, ProgrammeRow.id == RoundRow.programme_id)
+            .where(ProgrammeRow.code == code, RoundRow.no == no)
+        ).scalar()
+    if rid is None:
+        raise NotFound(f"programme {code!r} has no open round {no}")
+    with _lock:
+        _round_ids[key] = int(rid)
+    return int(rid)
+
+
+class ClaimIn(BaseModel):
+    """A claim made through the claimant app; identifiers are pseudonymised on arrival."""
+
+    idempotency_key: IdemKey
+    id_number: str = Field(min_length=4, max_length=64, description="Resident ID number")
+    account: str | None = Field(None, max_length=64, description="App account id")
+    phone: str | None = Field(None, max_length=64)
+    card: str | None = Field(None, max_length=64, description="Bank card or e-CNY wallet id")
+    device: str | None = Field(None, max_length=128, description="Device fingerprint")
+
+
+class VoucherOut(BaseModel):
+    voucher_id: str
+    face_fen: int
+    threshold_fen: int
+    valid_until: str
+
+
+class ClaimOut(BaseModel):
+    claim_id: str
+    holder: str = Field(description="The claimant's pseudonym (show it when paying)")
+    vouchers: list[VoucherOut]
+    replayed: bool
+
+
+@router.post(
+    "/{code}/rounds/{no}/claims",
+    response_model=ClaimOut,
+    status_code=201,
+    summary="Claim a pack of vouchers in a first-come round",
+)
+def claim(code: Code, no: int, body: ClaimIn, who: ClaimantApp) -> ClaimOut:
+    _ready()
+    person = pseudonymise(body.id_number)
+    assert person is not None
+    identity = vouchers.Identity(
+        person=person,
+        account=pseudonymise(body.account),
+        phone=pseudonymise(body.phone),
+        card=pseudonymise(body.card),
+        device=pseudonymise(body.device),
+    )
+    try:
+        got = vouchers.claim(
+            round_id=_round_id(code, no), idem_key=body.idempotency_key, who=identity
+        )
+    except ProgrammeError as exc:
+        raise _refuse(exc) from None
+    return ClaimOut(
+        claim_id=got.claim_id,
+        holder=person,
+        replayed=got.replayed,
+        vouchers=[VoucherOut(**v) for v in got.vouchers],
+    )
+
+
+class RedeemIn(BaseModel):
+    """A payment in which the payer spends a voucher."""
+
+    idempotency_key: IdemKey
+    voucher_id: str = Field(max_length=40)
+    merchant_id: str = Field(max_length=64, description="Must be the merchant the key is for")
+    txn_id: str = Field(max_length=80)
+    bill_fen: int = Field(gt=0, description="The whole bill in fen, before the voucher")
+    payer: str = Field(max_length=64, description="Payer's ID number or pseudonym (holder)")
+    card: str | None = Field(None, max_length=64)
+    device: str | None = Field(None, max_length=128)
+
+
+class RedeemOut(BaseModel):
+    redemption_id: str
+    voucher_id: str
+    bill_fen: int
+    voucher_fen: int = Field(description="Paid by the voucher (first)")
+    own_fen: int = Field(description="Paid by the payer")
+    replayed: bool
+
+
+def _own_merchant(who: Principal, merchant_id: str) -> None:
+    if who.name != merchant_id:
+        raise HTTPException(
+            403, {"code": "wrong_merchant", "message": f"this key belongs to merchant {who.name!r}"}
+        )
+
+
+@router.post(
+    "/redemptions",
+    response_model=RedeemOut,
+    status_code=201,
+    summary="Spend a voucher on a payment (threshold and scope checked)",
+)
+def redeem(body: RedeemIn, who: Merchant) -> RedeemOut:
+    _ready()
+    _own_merchant(who, body.merchant_id)
+    try:
+        done = spending.redeem(
+            idem_key=body.idempotency_key,
+            voucher_id=body.voucher_id,
+            merchant_id=body.merchant_id,
+            txn_id=body.txn_id,
+            bill_fen=body.bill_fen,
+            payer=pseudonymise(body.payer) or "",
+            card=pseudonymise(body.card),
+            device=pseudonymise(body.device),
+        )
+    except ProgrammeError as exc:
+        raise _refuse(exc) from None
+    return RedeemOut(**done.__dict__)
+
+
+class RefundIn(BaseModel):
+    idempotency_key: IdemKey
+    merchant_id: str = Field(max_length=64)
+    txn_id: str = Field(max_length=80)
+    amount_fen: int = Field(gt=0)
+
+
+class RefundOut(BaseModel):
+    refund_id: str
+    own_fen: int = Field(description="Payer's own money returned (first)")
+    voucher_fen: int = Field(description="Voucher part refunded")
+    outcome: Literal["own_only", "restored", "clawed_back"]
+    replayed: bool
+
+
+@router.post(
+    "/refunds",
+    response_model=RefundOut,
+    status_code=201,
+    summary="Refund a voucher payment: the payer's own money first",
+)
+def refund(body: RefundIn, who: Merchant) -> RefundOut:
+    _ready()
+    _own_merchant(who, body.merchant_id)
+    try:
+        done = spending.refund(
+            idem_key=body.idempotency_key,
+            merchant_id=body.merchant_id,
+            txn_id=body.txn_id,
+            amount_fen=body.amount_fen,
+        )
+    except ProgrammeError as exc:
+        raise _refuse(exc) from None
+    return RefundOut(**done.__dict__)
+
+
+class ApplyIn(BaseModel):
+    """A subsidy application: the facts the programme's rule needs."""
+
+    idempotency_key: IdemKey
+    applicant: str = Field(
+        min_length=2, max_length=64, description="ID number (pseudonymised) or firm credit code"
+    )
+    facts: dict[str, Any] = Field(description="e.g. {price_yuan, invoice_no} for a car")
+
+
+class Line(BaseModel):
+    en: str
+    zh: str
+
+
+class DecisionOut(BaseModel):
+    amount_fen: int
+    eligible: bool
+    lines: list[Line]
+
+
+class ApplicationOut(BaseModel):
+    application_id: str
+    applicant: str
+    status: str
+    amount_fen: int
+    decision: DecisionOut
+    reviewer: str | None
+    reason: str | None
+    submitted_at: str
+    reviewed_at: str | None
+    disbursed_at: str | None
+
+
+def _app_out(answer: dict[str, Any]) -> ApplicationOut:
+    return ApplicationOut(**{k: v for k, v in answer.items() if k != "facts"})
+
+
+@router.post(
+    "/{code}/applications",
+    response_model=ApplicationOut,
+    status_code=201,
+    summary="Apply for a subsidy; the amount is computed and explained",
+)
+def apply(code: Code, body: ApplyIn, who: Applicant) -> ApplicationOut:
+    _ready()
+    applicant = body.applicant if who.role == "firm" else pseudonymise(body.applicant) or ""
+    try:
+        return _app_out(
+            subsidies.apply(
+                programme_code=code,
+                idem_key=body.idempotency_key,
+                applicant=applicant,
+                facts=body.facts,
+            )
+        )
+    except ProgrammeError as exc:
+        raise _refuse(exc) from None
+
+
+class ReviewIn(BaseModel):
+    idempotency_key: IdemKey
+    decision: Literal["approve", "reject"]
+    reason: str = Field("", max_length=2000, description="Required to reject")
+
+
+@router.post(
+    "/applications/{application_id}/review",
+    response_model=ApplicationOut,
+    summary="Approve (commits budget) or reject (with a reason) an application",
+)
+def review(application_id: str, body: ReviewIn, who: Reviewer) -> ApplicationOut:
+    _ready()
+    try:
+        return _app_out(
+            subsidies.review(
+                application_id=application_id,
+                idem_key=body.idempotency_key,
+                decision=body.decision,
+                reviewer=who.name,
+                reason=body.reason,
+            )
+        )
+    except ProgrammeError as exc:
+        raise _refuse(exc) from None
+
+
+class DisburseIn(BaseModel):
+    idempotency_key: IdemKey
+
+
+@router.post(
+    "/applications/{application_id}/disburse",
+    response_model=ApplicationOut,
+    summary="Pay out an approved application, once",
+)
+def disburse(application_id: str, body: DisburseIn, who: Operator) -> ApplicationOut:
+    _ready()
+    try:
+        return _app_out(
+            subsidies.disburse(application_id=application_id, idem_key=body.idempotency_key)
+        )
+    except ProgrammeError as exc:
+        raise _refuse(exc) from None
+
+
+@router.get(
+    "/applications/{application_id}",
+    response_model=ApplicationOut,
+    summary="One application with its decision lines",
+)
+def get_application(
+    application_id: str, who: Annotated[Principal, Depends(require_role("reviewer", "operator"))]
+) -> ApplicationOut:
+    _ready()
+    try:
+        return _app_out(subsidies.application(application_id))
+    except ProgrammeError as exc:
+        raise _refuse(exc) from None
+
+
+class ProgrammeList(BaseModel):
+    data: list[dict[str, Any]]
+    count: int
+
+
+@router.get("", response_model=ProgrammeList, summary="Installed programmes")
+def list_all(who: Anyone) -> ProgrammeList:
+    _ready()
+    rows = status.list_programmes()
+    return ProgrammeList(data=rows, count=len(rows))
+
+
+@router.get("/{code}", summary="Programme status: budget left, rounds, vouchers, spending")
+def programme_status(code: Code, who: Anyone) -> dict[str, Any]:
+    _ready()
+    try:
+        return status.programme_status(code)
+    except ProgrammeError as exc:
+        raise _refuse(exc) from None
+
+
+@router.get("/{code}/flags", summary="Anti-fraud flags with their evidence")
+def flags(
+    code: Code, who: Annotated[Principal, Depends(require_role("reviewer", "operator"))]
+) -> dict[str, Any]:
+    _ready()
+    try:
+        found = fraud.flags(programme_code=code)
+    except ProgrammeError as exc:
+        raise _refuse(exc) from None
+    return {"data": found, "count": len(found)}
+
+
+@router.get("/ledger/verify", summary="Recompute the ledger's hash chains and balances")
+def verify_ledger(who: Operator) -> dict[str, Any]:
+    _ready()
+    return ledger.verify(get_engine()).as_dict()

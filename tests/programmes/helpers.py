@@ -1,0 +1,63 @@
+"""Programmes built for the tests: rounds open around now, small budgets."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from cockpit.programmes.rules import VoucherProgramme, parse_programme
+from cockpit.programmes.vouchers import Identity
+
+
+def voucher_programme(
+    code: str,
+    *,
+    packs: int,
+    per_round: int = 1,
+    total: int = 3,
+    roll_over: str = "next_round",
+    rounds: int = 1,
+    validity_days: int = 7,
+    categories: str = "[RS01, CT01]",
+) -> VoucherProgramme:
+    """Pack 2×5 + 2×10 + 1×20 yuan (50 yuan) over 20/40/80; round 1 open now."""
+    now = datetime.now().astimezone()
+    lines = []
+    for i in range(rounds):
+        opens = now - timedelta(hours=1) + timedelta(days=2 * i)
+        lines.append(
+            f"    - {{opens_at: '{opens.isoformat()}', closes_at: "
+            f"'{(opens + timedelta(hours=2)).isoformat()}', budget_share: {1 / rounds}}}"
+        )
+    text = f"""
+programme:
+  kind: consumption_voucher
+  code: {code}
+  name_zh: 测试券
+  name_en: Test vouchers
+  budget_yuan: {packs * 50 * rounds}
+  pack:
+    - {{face_yuan: 5, threshold_yuan: 20, count: 2}}
+    - {{face_yuan: 10, threshold_yuan: 40, count: 2}}
+    - {{face_yuan: 20, threshold_yuan: 80, count: 1}}
+  eligibility: {{categories: {categories}}}
+  limits: {{per_person_per_round: {per_round}, per_person_total: {total}}}
+  rounds:
+{chr(10).join(lines)}
+  validity_days: {validity_days}
+  roll_over: {roll_over}
+"""
+    programme = parse_programme(text)
+    assert isinstance(programme, VoucherProgramme)
+    return programme
+
+
+def person(n: int, **shared: str) -> Identity:
+    """Person ``n`` with their own ID, phone, card and device unless some are ``shared``."""
+    ids = {
+        "person": f"ps:{n:032x}",
+        "account": f"acct-{n}",
+        "phone": f"phone-{n}",
+        "card": f"card-{n}",
+        "device": f"dev-{n}",
+    }
+    return Identity(**{**ids, **shared})

@@ -1,0 +1,195 @@
+"""The programmes HTTP API over real HTTP (uvicorn on loopback): roles, 4xx, idempotency."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from cockpit.db import get_engine, upgrade
+from cockpit.programmes import spending, vouchers
+from cockpit.programmes.rules import shipped
+from cockpit.web.auth import create_api_key
+from cockpit.web.routes import programmes as routes
+from tests.programmes.helpers import voucher_programme
+from tests.programmes.live import live_server
+
+CODE = "api-vouchers"
+
+
+@dataclass
+class Api:
+    http: httpx.Client
+    keys: dict[str, str]
+
+    def post(self, role: str, path: str, body: dict[str, object]) -> httpx.Response:
+        return self.http.post(path, json=body, headers={"X-API-Key": self.keys[role]})
+
+    def get(self, role: str, path: str) -> httpx.Response:
+        return self.http.get(path, headers={"X-API-Key": self.keys[role]})
+
+
+@pytest.fixture
+def api(cockpit_home: Path) -> Iterator[Api]:
+    upgrade()
+    vouchers.install_programme(programme=voucher_programme(CODE, packs=5))
+    vouchers.install_programme(programme=shipped("chongqing-car-2023"))
+    vouchers.open_round(programme_code=CODE, no=1, parts=2)
+    spending.enrol_merchants(
+        programme_code=CODE,
+        merchants=[{"merchant_id": "m-food", "category_code": "RS01", "district_code": "500103"}],
+    )
+    keys = {
+        role: create_api_key(role=role, name=name).token
+        for role, name in (
+            ("claimant_app", "app"),
+            ("merchant", "m-food"),
+            ("reviewer", "Officer Li"),
+            ("operator", "ops"),
+        )
+    }
+    keys["other_merchant"] = create_api_key(role="merchant", name="m-other").token
+    app = FastAPI()
+    app.include_router(routes.router)
+    with live_server(app) as base, httpx.Client(base_url=base) as http:
+        yield Api(http, keys)
+
+
+def _claim(api: Api, key: str, id_number: str, phone: str) -> httpx.Response:
+    return api.post(
+        "claimant_app",
+        f"/api/programmes/{CODE}/rounds/1/claims",
+        {"idempotency_key": key, "id_number": id_number, "phone": phone, "device": f"d-{phone}"},
+    )
+
+
+def test_claim_then_retry_then_same_person_again(api: Api) -> None:
+    first = _claim(api, "key-00001", "500103199001011234", "13800000001")
+    assert first.status_code == 201, first.text
+    body = first.json()
+    assert body["holder"].startswith("ps:") and len(body["vouchers"]) == 5
+    again = _claim(api, "key-00001", "500103199001011234", "13800000001")
+    assert again.json()["claim_id"] == body["claim_id"] and again.json()["replayed"]
+    same_phone = _claim(api, "key-00002", "500103199202021111", "13800000001")
+    assert same_phone.status_code == 409
+    assert same_phone.json()["detail"]["code"] == "limit_reached"
+    with get_engine().connect() as conn:
+        stored = " ".join(
+            str(v) for row in conn.execute(text("SELECT * FROM prog_claims")) for v in row
+        )
+    assert "500103199001011234" not in stored and "13800000001" not in stored
+
+
+def test_wrong_role_missing_key_and_bad_body_change_nothing(api: Api) -> None:
+    path = f"/api/programmes/{CODE}/rounds/1/claims"
+    ok_body = {"idempotency_key": "key-00009", "id_number": "500103199001019999"}
+    assert api.post("merchant", path, ok_body).status_code == 403
+    assert api.http.post(path, json=ok_body).status_code == 401
+    bad = api.post("claimant_app", path, {"idempotency_key": "short", "id_number": "x"})
+    assert bad.status_code == 422
+    assert (
+        api.post("claimant_app", f"/api/programmes/{CODE}/rounds/7/claims", ok_body).status_code
+        == 404
+    )
+    with get_engine().connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM prog_claims")).scalar_one() == 0
+
+
+def test_redeem_by_the_merchant_named_on_the_key_spends_the_voucher_first(api: Api) -> None:
+    claim = _claim(api, "key-00003", "500103199001013333", "13800000003").json()
+    twenty = next(v for v in claim["vouchers"] if v["face_fen"] == 2000)
+    body = {
+        "idempotency_key": "pay-00001",
+        "voucher_id": twenty["voucher_id"],
+        "merchant_id": "m-food",
+        "txn_id": "T1",
+        "bill_fen": 7000,
+        "payer": claim["holder"],
+    }
+    under = api.post("merchant", "/api/programmes/redemptions", body)
+    assert under.status_code == 422 and "threshold" in under.json()["detail"]["message"]
+    assert (
+        api.post(
+            "other_merchant", "/api/programmes/redemptions", {**body, "bill_fen": 9000}
+        ).status_code
+        == 403
+    )
+    paid = api.post("merchant", "/api/programmes/redemptions", {**body, "bill_fen": 9000})
+    assert paid.status_code == 201, paid.text
+    assert (paid.json()["voucher_fen"], paid.json()["own_fen"]) == (2000, 7000)
+    refund = api.post(
+        "merchant",
+        "/api/programmes/refunds",
+        {
+            "idempotency_key": "ref-00001",
+            "merchant_id": "m-food",
+            "txn_id": "T1",
+            "amount_fen": 1000,
+        },
+    )
+    assert refund.json()["outcome"] == "own_only"
+    status = api.get("operator", f"/api/programmes/{CODE}").json()
+    assert status["redeemed_voucher_fen"] == 2000 and status["rounds"][0]["packs_claimed"] == 1
+    assert api.get("operator", "/api/programmes/ledger/verify").json()["ok"] is True
+
+
+def test_car_subsidy_apply_review_disburse_once(api: Api) -> None:
+    applied = api.post(
+        "claimant_app",
+        "/api/programmes/chongqing-car-2023/applications",
+        {
+            "idempotency_key": "app-00001",
+            "applicant": "500103198001010000",
+            "facts": {"price_yuan": 159800, "invoice_no": "INV-1"},
+        },
+    )
+    assert applied.status_code == 201, applied.text
+    app = applied.json()
+    assert app["amount_fen"] == 200_000 and "100,000" in app["decision"]["lines"][0]["en"]
+    aid = app["application_id"]
+    no_reason = api.post(
+        "reviewer",
+        f"/api/programmes/applications/{aid}/review",
+        {"idempotency_key": "rev-00001", "decision": "reject"},
+    )
+    assert no_reason.status_code == 422
+    approved = api.post(
+        "reviewer",
+        f"/api/programmes/applications/{aid}/review",
+        {"idempotency_key": "rev-00002", "decision": "approve"},
+    )
+    assert approved.json()["status"] == "approved" and approved.json()["reviewer"] == "Officer Li"
+    pay = {"idempotency_key": "dis-00001"}
+    first = api.post("operator", f"/api/programmes/applications/{aid}/disburse", pay)
+    retry = api.post("operator", f"/api/programmes/applications/{aid}/disburse", pay)
+    assert first.json() == retry.json() and first.json()["status"] == "disbursed"
+    twice = api.post(
+        "operator", f"/api/programmes/applications/{aid}/disburse", {"idempotency_key": "dis-00002"}
+    )
+    assert twice.status_code == 409
+    bad_facts = api.post(
+        "claimant_app",
+        "/api/programmes/chongqing-car-2023/applications",
+        {"idempotency_key": "app-00002", "applicant": "500103198001010001", "facts": {"price": 1}},
+    )
+    assert bad_facts.status_code == 422 and "price_yuan" in bad_facts.json()["detail"]["message"]
+
+
+def test_openapi_documents_every_operation(api: Api) -> None:
+    app = FastAPI()
+    app.include_router(routes.router)
+    paths = app.openapi()["paths"]
+    for path in (
+        "/api/programmes/{code}/rounds/{no}/claims",
+        "/api/programmes/redemptions",
+        "/api/programmes/{code}/applications",
+        "/api/programmes/applications/{application_id}/review",
+        "/api/programmes/applications/{application_id}/disburse",
+        "/api/programmes/{code}",
+    ):
+        assert path in paths
