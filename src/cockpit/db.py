@@ -7,6 +7,7 @@ with its revisions in ``cockpit/<room>/migrations/``; ``upgrade()`` applies all 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -101,3 +102,21 @@ def upgrade(url: str | None = None) -> None:
     if url is None:
         get_settings().ensure_home()
     command.upgrade(alembic_config(target), "heads")
+
+
+_migrated: set[str] = set()
+_migrate_lock = threading.Lock()
+
+
+def ensure_schema(url: str | None = None) -> None:
+    """``upgrade()`` once per process and database, however many requests arrive together.
+
+    Alembic is not thread-safe, and a server's first requests come at the same moment.
+    """
+    target = url or get_settings().database_url
+    if target in _migrated:
+        return
+    with _migrate_lock:
+        if target not in _migrated:
+            upgrade(url)
+            _migrated.add(target)

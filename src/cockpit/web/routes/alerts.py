@@ -8,21 +8,15 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from cockpit.alerts import lifecycle
-from cockpit.db import upgrade
+from cockpit.db import ensure_schema
 from cockpit.web.auth import Principal, require_role
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"])
-_migrated: set[str] = set()
 
 
 def _ready() -> None:
     """Bring the database up to date once per process and database."""
-    from cockpit.config import get_settings
-
-    url = get_settings().database_url
-    if url not in _migrated:
-        upgrade()
-        _migrated.add(url)
+    ensure_schema()
 
 
 Operator = Annotated[Principal, Depends(require_role("operator"))]

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from cockpit.db import session_scope, upgrade
+from cockpit.db import ensure_schema, session_scope
 from cockpit.web.auth import Principal, require_role
 
 router = APIRouter(prefix="/api/plans", tags=["plans"])
@@ -37,7 +37,7 @@ class FigureOut(BaseModel):
 def _progress() -> list[Any]:
     from cockpit.plans import all_progress
 
-    upgrade()
+    ensure_schema()
     with session_scope() as session:
         return all_progress(session=session)
 
@@ -52,7 +52,7 @@ def list_progress() -> dict[str, Any]:
 def headline() -> dict[str, Any]:
     from cockpit.plans import headline_progress
 
-    upgrade()
+    ensure_schema()
     with session_scope() as session:
         data = [t.to_dict() for t in headline_progress(session=session)]
     return {"data": data, "count": len(data)}
@@ -84,7 +84,7 @@ def enter_figure(
 ) -> FigureOut:
     from cockpit.plans import enter_figure as record
 
-    upgrade()
+    ensure_schema()
     try:
         record(
             plan_id=plan_id,

@@ -15,14 +15,13 @@ from fastapi import APIRouter, Depends, HTTPException, Path
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from cockpit.db import get_engine, upgrade
+from cockpit.db import ensure_schema, get_engine
 from cockpit.programmes import fraud, ledger, spending, status, subsidies, vouchers
 from cockpit.programmes.models import ProgrammeRow, RoundRow
 from cockpit.programmes.tx import NotFound, ProgrammeError, pseudonymise
 from cockpit.web.auth import Principal, require_role
 
 router = APIRouter(prefix="/api/programmes", tags=["programmes"])
-_migrated: set[str] = set()
 _round_ids: dict[tuple[str, str, int], int] = {}
 _lock = threading.RLock()
 
@@ -42,15 +41,7 @@ IdemKey = Annotated[
 
 
 def _ready() -> None:
-    from cockpit.config import get_settings
-
-    url = get_settings().database_url
-    if url in _migrated:
-        return
-    with _lock:  # Alembic is not thread-safe: the first requests arrive together.
-        if url not in _migrated:
-            upgrade()
-            _migrated.add(url)
+    ensure_schema()
 
 
 def _refuse(exc: ProgrammeError) -> HTTPException:

@@ -9,7 +9,6 @@ with its firm id and a reviewer's with their reviewer id. Refusals are 4xx with
 
 # No ``from __future__ import annotations``: FastAPI reads these annotations at run time.
 
-import threading
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Annotated, Any, Literal, TypeVar
@@ -18,7 +17,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
-from cockpit.db import upgrade
+from cockpit.db import ensure_schema
 from cockpit.scenarios import calls, catalogues, exports, matching, ocds, panel, registry
 from cockpit.scenarios.history import shanghai_now
 from cockpit.scenarios.schemas import (
@@ -44,8 +43,6 @@ from cockpit.scenarios.vocab import (
 from cockpit.web.auth import Principal, require_role
 
 router = APIRouter(prefix="/api/scenarios", tags=["scenarios"])
-_migrated: set[str] = set()
-_lock = threading.Lock()
 T = TypeVar("T")
 
 Unit = Annotated[Principal, Depends(require_role("unit", "operator"))]
@@ -60,13 +57,7 @@ STATUS = {NotFound: 404, NotAllowed: 403, IllegalTransition: 409, ConflictOfInte
 
 
 def _ready() -> None:
-    from cockpit.config import get_settings
-
-    url = get_settings().database_url
-    with _lock:
-        if url not in _migrated:
-            upgrade()
-            _migrated.add(url)
+    ensure_schema()
 
 
 def _do(fn: Callable[..., T], **kwargs: Any) -> T:
