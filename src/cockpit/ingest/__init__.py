@@ -1,1 +1,35 @@
-"""Ingestion: data contracts, readers for CSV (UTF-8/GB18030), Excel and Parquet, quarantine, pseudonymisation and the lake."""
+"""Ingestion: data contracts, readers for CSV (UTF-8/GB18030), Excel and Parquet, quarantine,
+pseudonymisation and the lake (docs/lake.md, docs/data-contracts.md).
+
+Example::
+
+    from cockpit.ingest import ingest_paths, open_catalog
+    reports = ingest_paths(["feeds/"])        # every feed file in the folder, one report each
+    assert all(r.balanced for r in reports)   # accepted + quarantined + duplicates == rows read
+    open_catalog().sql("SELECT month, sum(amount_fen) FROM transactions GROUP BY month")
+"""
+
+from cockpit.ingest.catalog import open_catalog, refresh_catalog
+from cockpit.ingest.contracts import SOURCES, Contract, contract, contracts
+from cockpit.ingest.pipeline import feed_files, ingest_file, ingest_paths
+from cockpit.ingest.pseudonym import pseudonym
+from cockpit.ingest.quarantine import export_quarantine, quarantine_rows
+from cockpit.ingest.readers import FileError
+from cockpit.ingest.report import IngestReport
+
+__all__ = [
+    "SOURCES",
+    "Contract",
+    "FileError",
+    "IngestReport",
+    "contract",
+    "contracts",
+    "export_quarantine",
+    "feed_files",
+    "ingest_file",
+    "ingest_paths",
+    "open_catalog",
+    "pseudonym",
+    "quarantine_rows",
+    "refresh_catalog",
+]

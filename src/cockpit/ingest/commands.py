@@ -1,9 +1,156 @@
-"""Command-line verbs of the ingest room."""
+"""Command-line verbs of the ingest room: ``cockpit ingest`` and ``cockpit quarantine``."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
 import typer
+
+if TYPE_CHECKING:
+    from cockpit.demo import DemoContext
+
+quarantine_app = typer.Typer(
+    help="See, show and export rows that ingestion rejected.", no_args_is_help=True
+)
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code=1)
+
+
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="Files or folders (every feed file in them)."),
+    source: str | None = typer.Option(
+        None,
+        "--source",
+        help="Force the source: transactions, merchants, official-stats, trade-enterprises, "
+        "trade-orders. Default: recognised from each file's name or header row.",
+    ),
+    sheet: str | None = typer.Option(None, "--sheet", help="Excel sheet (default: the first)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the reports as JSON."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Load feed files into the lake: validated, deduplicated, personal ids pseudonymised."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from cockpit.ingest.pipeline import feed_files, ingest_file
+    from cockpit.ingest.readers import FileError
+
+    console = Console(stderr=True)
+    try:
+        files = feed_files(paths)
+    except FileError as error:
+        _fail(str(error))
+    reports = []
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,} rows"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet or json_out,
+        transient=True,
+    ) as bar:
+        for path in files:
+            task = bar.add_task(path.name, total=None)
+
+            def advance(_file: str, done: int, _total: int | None, task: Any = task) -> None:
+                bar.update(task, completed=done)
+
+            try:
+                report = ingest_file(path, source=source, sheet=sheet, progress=advance)
+            except (FileError, ValueError) as error:
+                _fail(str(error))
+            reports.append(report)
+            if not (quiet or json_out):
+                console.print(report.summary())
+    if json_out:
+        typer.echo(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=2))
+    elif quiet:
+        for report in reports:
+            typer.echo(report.summary())
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """Quarantined rows counted by ingest, file and reason."""
+    from cockpit.ingest.quarantine import quarantine_summary
+
+    summary = quarantine_summary()
+    if json_out:
+        typer.echo(json.dumps(summary.to_dicts(), ensure_ascii=False, indent=2))
+        return
+    if summary.height == 0:
+        typer.echo("No quarantined rows.")
+    for row in summary.iter_rows(named=True):
+        typer.echo(f"{row['ingest_id']}  {row['reason']:<28} {row['rows']:>6}  {row['file']}")
+
+
+@quarantine_app.command("show")
+def quarantine_show(
+    ingest_id: str = typer.Argument(..., help="The ingest (see `cockpit quarantine list`)."),
+    reason: str | None = typer.Option(None, help="Only rows with this reason code."),
+    limit: int = typer.Option(50, help="At most this many rows."),
+    json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """The quarantined rows of one ingest: line, field, reason, message and the raw row."""
+    from cockpit.ingest.quarantine import quarantine_rows
+
+    rows = quarantine_rows(ingest_id=ingest_id, reason=reason).head(limit)
+    if json_out:
+        typer.echo(json.dumps(rows.to_dicts(), ensure_ascii=False, indent=2))
+        return
+    if rows.height == 0:
+        _fail(f"no quarantined rows for ingest {ingest_id!r}")
+    for row in rows.iter_rows(named=True):
+        typer.echo(
+            f"{row['file']}, line {row['line']}, {row['field']}: {row['reason']} — {row['message']}"
+        )
+        typer.echo(f"    {row['raw']}")
+
+
+@quarantine_app.command("export")
+def quarantine_export(
+    ingest_id: str = typer.Argument(..., help="The ingest (see `cockpit quarantine list`)."),
+    out: Path = typer.Option(..., "--out", "-o", help="CSV file to write."),
+    reason: str | None = typer.Option(None, help="Only rows with this reason code."),
+    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Write an ingest's quarantined rows as a CSV with the file's headers: fix, re-ingest."""
+    from cockpit.ingest.quarantine import export_quarantine
+
+    try:
+        count = export_quarantine(ingest_id=ingest_id, out=out, reason=reason)
+    except ValueError as error:
+        _fail(str(error))
+    if json_out:
+        typer.echo(json.dumps({"ingest_id": ingest_id, "rows": count, "file": str(out)}))
+    else:
+        typer.echo(f"{count} row(s) written to {out}; correct them and run `cockpit ingest {out}`.")
 
 
 def register(app: typer.Typer) -> None:
     """Add this room's verbs to the ``cockpit`` app."""
+    app.command("ingest")(ingest)
+    app.add_typer(quarantine_app, name="quarantine")
+
+
+def demo_step(ctx: DemoContext) -> str:
+    """Ingest the sample city's feeds; one line of what came in and what was quarantined."""
+    from cockpit.ingest.pipeline import ingest_paths
+
+    reports = ingest_paths([ctx.sample_dir], home=ctx.home)
+    rows = sum(r.rows_read for r in reports)
+    accepted = sum(r.accepted for r in reports)
+    quarantined = sum(r.quarantined for r in reports)
+    duplicates = sum(r.duplicates for r in reports)
+    return (
+        f"ingested {len(reports)} files: {rows:,} rows read, {accepted:,} accepted, "
+        f"{quarantined:,} quarantined, {duplicates:,} duplicates"
+    )

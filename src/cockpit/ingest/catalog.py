@@ -1,0 +1,61 @@
+"""The DuckDB catalogue: one view per lake table, over its Parquet files.
+
+Views read the files by pattern, so new ingests show without rebuilding them; a table that
+had no files yet gets an empty view of the right columns until its first ingest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cockpit.config import get_settings
+from cockpit.ingest import lake
+
+
+def create_views(con: Any, home: Path) -> None:
+    """(Re)create a view for every lake table on ``con``."""
+    for table in lake.SCHEMAS:
+        con.execute(
+            f"CREATE OR REPLACE VIEW {table} AS {lake.scan_sql(home / 'lake', table, glob=True)}"
+        )
+
+
+def refresh_catalog(home: Path) -> bool:
+    """Rewrite the views in ``catalog.duckdb``; False when another process holds the file."""
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(home / "catalog.duckdb"))
+    except duckdb.IOException:
+        return False
+    try:
+        create_views(con, home)
+    finally:
+        con.close()
+    return True
+
+
+def open_catalog(*, home: Path | None = None, read_only: bool = False) -> Any:
+    """A DuckDB connection with a view over every lake table.
+
+    Cleans up after a killed ingest first (when none is running). Opens ``catalog.duckdb``;
+    if another process holds it, returns an in-memory connection with the same views.
+    """
+    import duckdb
+
+    home = Path(home or get_settings().home)
+    (home / "lake").mkdir(parents=True, exist_ok=True)
+    lake.try_recover(home)
+    path = home / "catalog.duckdb"
+    if read_only and path.exists():
+        try:
+            return duckdb.connect(str(path), read_only=True)
+        except duckdb.IOException:
+            pass
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.IOException:
+        con = duckdb.connect()
+    create_views(con, home)
+    return con

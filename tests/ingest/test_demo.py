@@ -1,0 +1,26 @@
+"""The ingest step of `cockpit demo` loads the sample city and says so in one line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from cockpit.demo import DemoContext
+from cockpit.ingest import open_catalog
+from cockpit.ingest.commands import demo_step
+
+
+@pytest.mark.slow
+def test_demo_step_ingests_the_sample_city(sample_city: Path, cockpit_home: Path) -> None:
+    ctx = DemoContext(
+        home=cockpit_home, sample_dir=sample_city, scale="tiny", seed=7, console=Console()
+    )
+    summary = demo_step(ctx)
+    assert re.fullmatch(
+        r"ingested 16 files: [\d,]+ rows read, [\d,]+ accepted, 11 quarantined, \d+ duplicates",
+        summary,
+    ), summary
+    assert open_catalog().execute("SELECT count(*) FROM transactions").fetchone()[0] > 90_000
