@@ -1,7 +1,8 @@
 """The ``cockpit`` command: one Typer app, to which every room adds its verbs.
 
 Each room has a ``commands`` module with ``register(app)``; heavy libraries are
-imported inside the commands, so ``cockpit --help`` stays fast.
+imported inside the commands, so ``cockpit --help`` stays fast. ``ROOMS`` is also the order
+of ``cockpit demo``: the controls (programmes, scenarios) run before the plans that count them.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ ROOMS = (
     "ingest",
     "indicators",
     "forecast",
-    "plans",
-    "alerts",
     "programmes",
     "scenarios",
+    "plans",
+    "alerts",
     "web",
 )
 
