@@ -14,6 +14,8 @@ need() { command -v "$1" >/dev/null 2>&1 || apt_missing+=("$2"); }
 need npm npm
 if $want_test; then
   [[ -x /usr/bin/chromium ]] || apt_missing+=(chromium)
+  # A CJK font, so the browser tests' screenshots show Chinese rather than boxes.
+  dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || apt_missing+=(fonts-wqy-microhei)
   need java default-jre-headless
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || apt_missing+=(postgresql)
 fi

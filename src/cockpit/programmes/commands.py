@@ -327,12 +327,9 @@ def ledger_verify_cmd(json_out: bool = JSON_OPT) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``cockpit programmes``, ``cockpit ledger`` and ``cockpit apikeys``."""
-    from cockpit.web.auth import register_cli
-
+    """Add ``cockpit programmes`` and ``cockpit ledger``."""
     app.add_typer(programmes_app, name="programmes")
     app.add_typer(ledger_app, name="ledger")
-    register_cli(app)
 
 
 def demo_step(ctx: Any) -> str:

@@ -28,6 +28,10 @@ def create_app() -> FastAPI:
         description="Indicators, forecasts, plans, alerts, programmes and scenario calls "
         "of a city's digital consumption. Every chart of the cockpit reads one of these "
         "endpoints.",
+        # /docs is served by cockpit.web.routes.pages with Swagger UI from the app itself;
+        # FastAPI's own pages would load it from a CDN, which isolated networks cannot reach.
+        docs_url=None,
+        redoc_url=None,
     )
     for name in route_modules():
         module = importlib.import_module(f"cockpit.web.routes.{name}")

@@ -1,10 +1,16 @@
-"""Command-line verbs of the web room: ``cockpit serve``."""
+"""Command-line verbs of the web room: ``cockpit serve`` and ``cockpit web-assets``."""
 
 from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
 
 import typer
 
 from cockpit.config import get_settings
+
+if TYPE_CHECKING:
+    from cockpit.demo import DemoContext
 
 
 def serve_cockpit(*, host: str, port: int) -> None:
@@ -17,8 +23,21 @@ def serve_cockpit(*, host: str, port: int) -> None:
     uvicorn.run(create_app(), host=host, port=port, log_level="warning")
 
 
+def demo_step(ctx: DemoContext) -> str:
+    """The cockpit's part of the demo: where it will be served, and its pages."""
+    settings = get_settings()
+    url = f"http://{settings.host}:{settings.port}/"
+    return (
+        f"cockpit: {url} (overview), {url}bigscreen (大屏), {url}data, {url}docs (API); "
+        "`cockpit serve` to open it again"
+    )
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``cockpit serve``."""
+    """Add ``cockpit serve``, ``cockpit web-assets`` and ``cockpit apikeys``."""
+    from cockpit.web.auth import register_cli
+
+    register_cli(app)
 
     @app.command()
     def serve(
@@ -28,3 +47,22 @@ def register(app: typer.Typer) -> None:
         """Serve the web cockpit and its JSON API (OpenAPI at /docs)."""
         settings = get_settings()
         serve_cockpit(host=host or settings.host, port=port or settings.port)
+
+    @app.command("web-assets")
+    def web_assets(
+        quiet: bool = typer.Option(False, "--quiet", help="Print nothing on success."),
+        json_out: bool = typer.Option(False, "--json", help="Print the files written as JSON."),
+    ) -> None:
+        """Copy ECharts and the corrected Chongqing map from node_modules (after `npm ci`)."""
+        from cockpit.web.assets import AssetsMissing, install_assets
+
+        try:
+            written = install_assets()
+        except AssetsMissing as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(1) from exc
+        if json_out:
+            typer.echo(json.dumps({"written": [str(p) for p in written]}))
+        elif not quiet:
+            for path in written:
+                typer.echo(f"wrote {path}")

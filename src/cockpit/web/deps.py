@@ -1,0 +1,64 @@
+"""Request dependencies shared by the cockpit's pages and chart API: language and filters."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Query, Request
+
+from cockpit import reference
+from cockpit.config import get_settings
+from cockpit.web import i18n
+from cockpit.web.lake import current_lake
+from cockpit.web.metrics import Metrics
+from cockpit.web.views import Query as ViewQuery
+from cockpit.web.views import resolve_period
+
+
+def request_lang(request: Request, lang: str | None = None) -> i18n.Lang:
+    """?lang= first, then the language cookie, then COCKPIT_LANG."""
+    return i18n.pick_lang(lang, request.cookies.get(i18n.LANG_COOKIE), default=get_settings().lang)
+
+
+def get_metrics() -> Metrics:
+    return Metrics(current_lake())
+
+
+def _district(code: str) -> str:
+    if not code:
+        return ""
+    try:
+        return reference.current_district_code(code)
+    except reference.ReferenceError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
+
+
+def _category(code: str) -> str:
+    if not code:
+        return ""
+    try:
+        return reference.category(code).code
+    except reference.ReferenceError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
+
+
+def view_query(
+    request: Request,
+    metrics: Annotated[Metrics, Depends(get_metrics)],
+    lang: Annotated[str | None, Query(description="zh-CN or en")] = None,
+    period: Annotated[str, Query(description="Month YYYY-MM; default the latest built")] = "",
+    district: Annotated[str, Query(description="GB/T 2260 district code; '' = city")] = "",
+    category: Annotated[str, Query(description="Retail category code; '' = all")] = "",
+) -> ViewQuery:
+    """The filters of a page or chart, with the period resolved to a built month."""
+    return ViewQuery(
+        lang=request_lang(request, lang),
+        period=resolve_period(metrics, period),
+        district=_district(district),
+        category=_category(category),
+    )
+
+
+LangDep = Annotated[i18n.Lang, Depends(request_lang)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+QueryDep = Annotated[ViewQuery, Depends(view_query)]

@@ -1,0 +1,125 @@
+"""Read-only SQL over the lake's Parquet tables, for the cockpit's views.
+
+The small built tables every chart reads (indicators, forecasts) are loaded once into an
+in-memory DuckDB database and reloaded when their files change, so a chart answers in
+milliseconds; larger tables (ingests, quarantine, trade orders) are read where they lie
+(``COCKPIT_HOME/lake/<table>/**/*.parquet``). The cockpit reads built tables only,
+never raw transactions.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+from cockpit.config import get_settings
+
+T = TypeVar("T")
+# Built tables held in memory, each with the rows the cockpit reads (days are left out).
+CACHED_TABLES = {
+    "indicator_values": "period_type <> 'day'",
+    "indicator_official": "true",
+    "indicator_calibrated": "true",
+    "forecasts": "true",
+}
+
+MEMO_ENTRIES = 20_000
+_lock = threading.RLock()
+_local = threading.local()
+_db: Any = None
+_loaded: dict[str, tuple[tuple[str, int, int], ...]] = {}
+_memo: dict[tuple[str, str], tuple[Any, Any]] = {}
+
+
+def _database() -> Any:
+    """The process's in-memory DuckDB database (created on first use)."""
+    global _db
+    with _lock:
+        if _db is None:
+            import duckdb
+
+            _db = duckdb.connect(":memory:")
+            _db.execute("SET threads = 2")
+        return _db
+
+
+def _cursor() -> Any:
+    """This thread's cursor on the shared database (DuckDB cursors are per thread)."""
+    cur = getattr(_local, "cursor", None)
+    if cur is None:
+        cur = _database().cursor()
+        _local.cursor = cur
+    return cur
+
+
+class Lake:
+    """Queries over the Parquet tables under ``lake_dir``."""
+
+    def __init__(self, lake_dir: Path) -> None:
+        self.lake_dir = lake_dir
+
+    def files(self, table: str) -> list[Path]:
+        folder = self.lake_dir / table
+        return sorted(folder.rglob("*.parquet")) if folder.is_dir() else []
+
+    def has(self, table: str) -> bool:
+        """Whether ``table`` has at least one Parquet file."""
+        folder = self.lake_dir / table
+        return folder.is_dir() and next(folder.rglob("*.parquet"), None) is not None
+
+    def _scan(self, table: str) -> str:
+        glob = str(self.lake_dir / table / "**" / "*.parquet").replace("'", "''")
+        return f"read_parquet('{glob}', hive_partitioning = false, union_by_name = true)"
+
+    def stamp(self, table: str) -> tuple[tuple[str, int, int], ...]:
+        """Path, modification time and size of each file of ``table``: changes on rewrite."""
+        return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in self.files(table))
+
+    def _cached(self, table: str) -> str:
+        """The in-memory copy of ``table``, reloaded when its files changed."""
+        stamp = self.stamp(table)
+        name = f"lake_{table}_{abs(hash(str(self.lake_dir))) % 10**8}"
+        with _lock:
+            if _loaded.get(name) != stamp:
+                _database().execute(
+                    f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {self._scan(table)} "
+                    f"WHERE {CACHED_TABLES[table]}"
+                )
+                _loaded[name] = stamp
+        return name
+
+    def memo(self, tables: str | tuple[str, ...], key: str, compute: Callable[[], T]) -> T:
+        """``compute()``, remembered until the files of any of lake ``tables`` change."""
+        names = (tables,) if isinstance(tables, str) else tables
+        stamp = tuple(self.stamp(t) for t in names)
+        slot = (str(self.lake_dir) + ":" + ",".join(names), key)
+        hit = _memo.get(slot)
+        if hit is not None and hit[0] == stamp:
+            return cast(T, hit[1])
+        value = compute()
+        with _lock:
+            if len(_memo) >= MEMO_ENTRIES:  # a bound on memory: start afresh
+                _memo.clear()
+            _memo[slot] = (stamp, value)
+        return value
+
+    def source(self, table: str) -> str:
+        """A DuckDB table expression for lake table ``table``."""
+        return self._cached(table) if table in CACHED_TABLES else self._scan(table)
+
+    def sql(self, template: str, **tables: str) -> str:
+        """``template`` with each ``{key}`` replaced by the source of lake table ``tables[key]``."""
+        return template.format(**{key: self.source(table) for key, table in tables.items()})
+
+    def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """Run ``sql`` and return its rows as dicts."""
+        cur = _cursor().execute(sql, params or [])
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def current_lake() -> Lake:
+    """The lake of the current settings (COCKPIT_HOME)."""
+    return Lake(get_settings().lake_dir)

@@ -1,0 +1,174 @@
+"""The built indicator and forecast tables the cockpit reads, behind one small interface.
+
+Everything the pages show about consumption comes through ``Metrics``:
+``indicator_values`` (docs/indicators.md: one row per indicator, period and single-dimension
+cut) and ``forecasts`` (the forecast room's runs, docs/forecasting.md). Never raw
+transactions. Growth shown is the same-store rate where the indicators give one (NBS's
+comparable scope), else the all-merchant rate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cockpit.web.lake import Lake
+
+INDICATORS_TABLE = "indicator_values"
+FORECASTS_TABLE = "forecasts"
+OFFICIAL_TABLE = "indicator_official"
+CALIBRATED_TABLE = "indicator_calibrated"
+CITY_REGION = "500000"  # region_code of the whole city in the forecasts
+
+RETAIL = "retail_sales"
+DIGITAL = "digital_consumption"
+DIGITAL_SHARE = "digital_share"
+ONLINE_SHARE = "online_share"
+
+BUILD_HINT = "cockpit build"
+FORECAST_HINT = "cockpit forecast"
+# A row is a plain month (not the combined 1–2月 row, not a day).
+MONTH_ROW = "period_type = 'month' AND length(period) = 7"
+GROWTH = "coalesce(ss_yoy, yoy)"
+
+
+class CutNotBuilt(LookupError):
+    """The indicators are built per single dimension; this cut combines two."""
+
+
+@dataclass(frozen=True)
+class Point:
+    period: str
+    value: float | None
+    yoy_pct: float | None
+
+
+@dataclass(frozen=True)
+class Cut:
+    """Which slice of the indicators a view shows ('' = not cut by that dimension)."""
+
+    district: str = ""
+    category: str = ""
+
+    def where(self) -> tuple[str, list[str]]:
+        """SQL condition and parameters selecting this cut's rows."""
+        if self.district and self.category:
+            raise CutNotBuilt("district × category")
+        if self.district:
+            return "cut = 'district' AND district = ?", [self.district]
+        if self.category:
+            return "cut = 'category' AND category = ?", [self.category]
+        return "cut = ''", []
+
+
+class Metrics:
+    """Monthly indicator series and forecasts read from the lake."""
+
+    def __init__(self, lake: Lake) -> None:
+        self.lake = lake
+
+    @property
+    def built(self) -> bool:
+        return self.lake.has(INDICATORS_TABLE)
+
+    def periods(self) -> list[str]:
+        """Months with retail sales built, oldest first."""
+        if not self.built:
+            return []
+
+        def compute() -> list[str]:
+            sql = self.lake.sql(
+                f"SELECT DISTINCT period FROM {{t}} WHERE indicator_id = ? AND cut = '' "
+                f"AND {MONTH_ROW} ORDER BY period",
+                t=INDICATORS_TABLE,
+            )
+            return [r["period"] for r in self.lake.rows(sql, [RETAIL])]
+
+        return list(self.lake.memo(INDICATORS_TABLE, "periods", compute))
+
+    def series(self, indicator: str, cut: Cut, *, ytd: bool = False) -> list[Point]:
+        """The monthly (or 1–N月累计) series of ``indicator`` for ``cut``, oldest first."""
+        if not self.built:
+            return []
+        where, params = cut.where()
+        kind = "period_type = 'ytd'" if ytd else MONTH_ROW
+        sql = self.lake.sql(
+            f"SELECT period, value, {GROWTH} AS yoy_pct FROM {{t}} "
+            f"WHERE indicator_id = ? AND {kind} AND {where} ORDER BY period",
+            t=INDICATORS_TABLE,
+        )
+        rows = self.lake.rows(sql, [indicator, *params])
+        return [Point(r["period"], r["value"], r["yoy_pct"]) for r in rows]
+
+    def ytd_series(self, indicator: str, cut: Cut) -> list[Point]:
+        """1–N月累计 by month; January's is January itself (NBS starts the rows at February)."""
+        ytd = {p.period: p for p in self.series(indicator, cut, ytd=True)}
+        for p in self.series(indicator, cut):
+            if p.period.endswith("-01") and p.period not in ytd:
+                ytd[p.period] = Point(p.period, p.value, None)
+        return [ytd[k] for k in sorted(ytd)]
+
+    def across(self, indicator: str, period: str, *, by: str) -> list[dict[str, Any]]:
+        """``indicator`` in ``period`` for every value of dimension ``by`` (e.g. district)."""
+        if not self.built:
+            return []
+        sql = self.lake.sql(
+            f"SELECT {by} AS key, value, {GROWTH} AS yoy_pct FROM {{t}} WHERE indicator_id = ? "
+            f"AND period = ? AND {MONTH_ROW} AND cut = ? AND {by} IS NOT NULL AND {by} <> '' "
+            f"ORDER BY {by}",
+            t=INDICATORS_TABLE,
+        )
+        return self.lake.rows(sql, [indicator, period, by])
+
+    def by_type_over_time(self) -> list[dict[str, Any]]:
+        """Digital consumption by type, every month (the city: types are a single cut)."""
+        if not self.built:
+            return []
+        sql = self.lake.sql(
+            f"SELECT period, digital_type, value FROM {{t}} WHERE indicator_id = ? "
+            f"AND {MONTH_ROW} AND cut = 'digital_type' ORDER BY period, digital_type",
+            t=INDICATORS_TABLE,
+        )
+        return self.lake.rows(sql, [DIGITAL])
+
+    def official(self, measure: str) -> list[Point]:
+        """The city's published retail-sales figures (level and growth as published);
+        the combined 1–2月 release is shown at February."""
+        if not self.lake.has(OFFICIAL_TABLE):
+            return []
+        sql = self.lake.sql(
+            "SELECT CASE WHEN length(period) = 10 THEN left(period, 4) || '-02' ELSE period END "
+            "AS period, value_fen AS value, yoy_pct FROM {t} WHERE measure = ? "
+            "AND region_code = ? AND coalesce(category_code, '') = '' ORDER BY 1",
+            t=OFFICIAL_TABLE,
+        )
+        rows = self.lake.rows(sql, [measure, CITY_REGION])
+        return [Point(r["period"], r["value"], r["yoy_pct"]) for r in rows]
+
+    def calibrated(self) -> list[dict[str, Any]]:
+        """The city's total retail sales: as published, else the calibrated nowcast."""
+        if not self.lake.has(CALIBRATED_TABLE):
+            return []
+        # NBS publishes January and February together (YYYY-01-02): shown at February.
+        sql = self.lake.sql(
+            "SELECT CASE WHEN length(period) = 10 THEN left(period, 4) || '-02' ELSE period END "
+            "AS period, coalesce(official_fen, estimate_fen) AS value, status, "
+            "length(period) = 10 AS jan_feb FROM {t} ORDER BY 1",
+            t=CALIBRATED_TABLE,
+        )
+        return self.lake.rows(sql)
+
+    def forecast(self, indicator: str, cut: Cut) -> list[dict[str, Any]]:
+        """The latest run's forecast of ``indicator`` for ``cut``: mean and 80/95 % bands."""
+        if not self.lake.has(FORECASTS_TABLE) or (cut.district and cut.category):
+            return []
+        region = cut.district or CITY_REGION
+        sql = self.lake.sql(
+            "SELECT strftime(ds, '%Y-%m') AS period, mean, lo80, hi80, lo95, hi95, model "
+            "FROM {t} WHERE run_id = (SELECT max(run_id) FROM {t} WHERE indicator_id = ? "
+            "AND region_code = ? AND category_code = ?) AND indicator_id = ? "
+            "AND region_code = ? AND category_code = ? ORDER BY ds",
+            t=FORECASTS_TABLE,
+        )
+        keys = [indicator, region, cut.category]
+        return self.lake.rows(sql, keys + keys)

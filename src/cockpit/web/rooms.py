@@ -1,0 +1,261 @@
+"""What the pages show of the other rooms (alerts, plans, programmes, scenarios).
+
+Each function calls the room's public Python API. A room not installed yet, or with
+nothing stored, gives ``{"available": False, "hint": ...}`` naming the command to run.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from typing import Any
+
+from cockpit.web import i18n
+from cockpit.web.i18n import Lang
+
+
+def missing(hint: str) -> dict[str, Any]:
+    return {"available": False, "hint": hint}
+
+
+def _api(room: str, name: str) -> Any:
+    """``cockpit.<room>.<name>``, or None while that room has not published it."""
+    try:
+        module = importlib.import_module(f"cockpit.{room}")
+    except ImportError:
+        return None
+    return getattr(module, name, None)
+
+
+def ensure_database() -> None:
+    """Bring the operational database up to date once per process (the rooms' tables)."""
+    from cockpit.db import ensure_schema
+
+    ensure_schema()
+
+
+def _alert_item(a: Any, lang: Lang) -> dict[str, Any]:
+    en = lang == "en"
+    return {
+        "id": a.id,
+        "severity": a.severity,
+        "severity_label": i18n.label(f"sev_{a.severity}", lang),
+        "title": a.title_en if en else a.title_zh,
+        "summary": a.summary_en if en else a.summary_zh,
+        "subject": a.subject,
+        "period": a.period,
+        "when": a.last_fired_at.strftime("%Y-%m-%d %H:%M"),
+        "status": a.status,
+        "status_label": i18n.label(f"status_{a.status}", lang),
+        "ack_url": f"/api/alerts/{a.id}/ack",
+        "resolve_url": f"/api/alerts/{a.id}/resolve",
+    }
+
+
+def alerts(
+    *, lang: Lang, limit: int, status: str | None = None, district: str = ""
+) -> dict[str, Any]:
+    """Alerts (newest and most severe first), optionally of one status or district."""
+    list_alerts = _api("alerts", "list_alerts")
+    if list_alerts is None:
+        return missing("cockpit alerts run")
+    ensure_database()
+    found = list_alerts(status=status, limit=2000 if district else limit)
+    if district:
+        found = [a for a in found if district in a.subject]
+    items = [_alert_item(a, lang) for a in found[:limit]]
+    return {"available": True, "hint": "cockpit alerts run", "items": items, "count": len(items)}
+
+
+def open_alerts(*, lang: Lang, limit: int, district: str = "") -> dict[str, Any]:
+    """The latest open alerts."""
+    return alerts(lang=lang, limit=limit, status="open", district=district)
+
+
+def orderlist_warnings(*, lang: Lang) -> dict[str, list[str]]:
+    """Warnings the alert rules raise on each enterprise of the Order + List, by id."""
+    from cockpit.config import get_settings
+
+    try:
+        from cockpit.alerts.views import orderlist_rows
+    except ImportError:
+        return {}
+    rows = orderlist_rows(home=get_settings().ensure_home(), months=12)
+    key = "summary_en" if lang == "en" else "summary_zh"
+    return {str(r["enterprise_id"]): [w[key] for w in r["warnings"]] for r in rows}
+
+
+def _figure(value: float | None, unit: str, lang: Lang) -> str:
+    if value is None:
+        return "—"
+    if unit == "fen":
+        return i18n.money(value, lang)
+    if unit in ("%", "pct", "percent"):
+        return i18n.pct(value)
+    if unit == "count":
+        return f"{value:,.0f}"
+    return f"{value:,.0f} {unit}" if lang == "en" or unit.isascii() else f"{value:,.0f}{unit}"
+
+
+def _target_item(t: Any, lang: Lang) -> dict[str, Any]:
+    en = lang == "en"
+    progress = None
+    if t.actual is not None and t.target_value:
+        progress = round(t.actual / t.target_value * 100, 1)
+    return {
+        "key": f"{t.plan_id}/{t.target_id}",
+        "plan_id": t.plan_id,
+        "label": t.name_en if en else t.name_zh,
+        "status": t.status,
+        "status_label": i18n.label(f"plan_{t.status}", lang),
+        "progress_pct": progress,
+        "progress_text": i18n.pct(progress),
+        "actual_text": _figure(t.actual, t.unit, lang),
+        "actual_year": t.actual_year,
+        "target_text": _figure(t.target_value, t.unit, lang),
+        "target_year": t.target_year,
+        "projected_text": _figure(t.projected, t.unit, lang),
+        "probability_text": i18n.pct(None if t.probability is None else t.probability * 100),
+    }
+
+
+PLANS_TTL_S = 30.0  # manual figures entered through the plans room show within this time
+_plans_cache: dict[str, tuple[float, Any]] = {}
+
+
+def _progress() -> list[Any] | None:
+    """Every plan's progress (the plans room's ``all_progress``), kept ``PLANS_TTL_S``."""
+    every = _api("plans", "all_progress")
+    if every is None:
+        return None
+    from cockpit.config import get_settings
+    from cockpit.db import session_scope
+
+    key = get_settings().database_url
+    hit = _plans_cache.get(key)
+    if hit is not None and hit[0] > time.monotonic():
+        return list(hit[1])
+    ensure_database()
+    with session_scope() as session:
+        plans = list(every(session=session))
+    _plans_cache[key] = (time.monotonic() + PLANS_TTL_S, plans)
+    return plans
+
+
+def plan_gauges(*, lang: Lang) -> dict[str, Any]:
+    """Headline targets of the plans with their progress (gauges), and every target."""
+    plans = _progress()
+    if plans is None:
+        return missing("cockpit plans status")
+    heads = []
+    every = []
+    for p in plans:
+        headline = {t.id for t in p.plan.targets if t.headline}
+        name = p.plan.name_en if lang == "en" else p.plan.name_zh
+        for t in p.targets:
+            item = {**_target_item(t, lang), "plan": name}
+            every.append(item)
+            if t.target_id in headline:
+                heads.append(item)
+    return {"available": bool(every), "hint": "cockpit plans status", "items": heads, "all": every}
+
+
+def plan_trajectory(*, lang: Lang, key: str) -> dict[str, Any]:
+    """One target's required trajectory, its actual and its projection, by year."""
+    plans = _progress()
+    if plans is None:
+        return missing("cockpit plans status")
+    targets = [t for p in plans for t in p.targets]
+    chosen = next((t for t in targets if f"{t.plan_id}/{t.target_id}" == key), None)
+    if chosen is None:
+        chosen = next((t for t in targets if t.trajectory), None)
+    if chosen is None or not chosen.trajectory:
+        return missing("cockpit plans status")
+    years = [int(p["year"]) for p in chosen.trajectory]
+    scale, unit = (
+        i18n.money_unit(chosen.target_value, lang) if chosen.unit == "fen" else (1.0, chosen.unit)
+    )
+
+    def at(year: int | None, value: float | None) -> list[float | None]:
+        return [None if value is None or y != year else round(value / scale, 3) for y in years]
+
+    series = [
+        {
+            "label": i18n.label("plan_required", lang),
+            "values": [round(p["required"] / scale, 3) for p in chosen.trajectory],
+        },
+        {
+            "label": i18n.label("plan_actual", lang),
+            "type": "scatter",
+            "values": at(chosen.actual_year, chosen.actual),
+        },
+        {
+            "label": i18n.label("plan_projected", lang),
+            "type": "scatter",
+            "values": at(chosen.target_year, chosen.projected),
+        },
+    ]
+    return {
+        "available": True,
+        "x": [str(y) for y in years],
+        "unit": unit,
+        "series": series,
+        "title": chosen.name_en if lang == "en" else chosen.name_zh,
+    }
+
+
+def programmes(*, lang: Lang) -> dict[str, Any]:
+    """Each programme's budget, what was claimed, redeemed and is left, leverage and flags."""
+    api = [_api("programmes", n) for n in ("list_programmes", "programme_status", "flags")]
+    if any(f is None for f in api):
+        return missing("cockpit programmes install")
+    list_programmes, programme_status, flags = api
+    ensure_database()
+    rows = []
+    for p in list_programmes():
+        st = programme_status(p["code"])
+        issued = sum(st["vouchers_fen"].values())
+        paid = st["redeemed_voucher_fen"]
+        rows.append(
+            {
+                "code": p["code"],
+                "name": p["name_en"] if lang == "en" else p["name_zh"],
+                "kind": p["kind"],
+                "budget_fen": st["budget_fen"],
+                "left_fen": st["budget_left_fen"],
+                "issued_fen": issued,
+                "paid_fen": paid,
+                "sales_fen": st["redeemed_sales_fen"],
+                "leverage": round(st["redeemed_sales_fen"] / paid, 2) if paid else None,
+                "packs": sum(r["packs_claimed"] for r in st["rounds"]),
+                "packs_total": sum(r["packs_total"] or 0 for r in st["rounds"]),
+                "applications": st["applications"],
+                "flags": len(flags(programme_code=p["code"])),
+            }
+        )
+    if not rows:
+        return missing("cockpit programmes install")
+    return {"available": True, "items": rows}
+
+
+def programme_chart(*, lang: Lang) -> dict[str, Any]:
+    """Budget, issued, redeemed and left of every programme, as grouped bars."""
+    got = programmes(lang=lang)
+    if not got["available"]:
+        return got
+    items = got["items"]
+    divisor, unit = i18n.money_unit(max(i["budget_fen"] for i in items), lang)
+    keys = ("budget_fen", "issued_fen", "paid_fen", "left_fen")
+    return {
+        "available": True,
+        "unit": unit,
+        "x": [i["name"] for i in items],
+        "series": [
+            {
+                "label": i18n.label(f"prog_{k}", lang),
+                "type": "bar",
+                "values": [round(i[k] / divisor, 3) for i in items],
+            }
+            for k in keys
+        ],
+    }

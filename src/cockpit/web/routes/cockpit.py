@@ -1,0 +1,157 @@
+"""The JSON behind every chart of the cockpit's pages (``/api/cockpit/...``).
+
+Each answer is ``{"available": true, ...}`` or ``{"available": false, "hint": "<command>"}``
+when the data it needs has not been built yet. Money is scaled to the unit named in
+``unit`` (亿元 / billion yuan ...), chosen for the language asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from cockpit.web import dataviews, rooms, scenarioviews, views
+from cockpit.web.deps import LangDep, MetricsDep, QueryDep
+from cockpit.web.lake import current_lake
+from cockpit.web.metrics import Metrics
+
+router = APIRouter(prefix="/api/cockpit", tags=["cockpit"])
+
+Json = dict[str, Any]
+# What the indicator charts read: their answers are kept until one of these is rewritten.
+BUILT = ("indicator_values", "indicator_official", "indicator_calibrated", "forecasts")
+
+
+def cached(
+    metrics: Metrics, name: str, q: views.Query, view: Callable[[Metrics, views.Query], Json]
+) -> Json:
+    """``view(metrics, q)``, remembered until a built table changes (``cockpit build``)."""
+    return metrics.lake.memo(BUILT, f"{name}:{q}", lambda: view(metrics, q))
+
+
+@router.get("/periods")
+def periods(metrics: MetricsDep) -> Json:
+    """Months with built indicators, oldest first."""
+    found = metrics.periods()
+    return {"available": bool(found), "hint": "cockpit build", "data": found, "count": len(found)}
+
+
+@router.get("/kpis")
+def kpis(q: QueryDep, metrics: MetricsDep) -> Json:
+    """KPI tiles: retail sales month and YTD, YoY, digital and online shares, with trends."""
+    return cached(metrics, "kpis", q, views.kpis)
+
+
+@router.get("/district-growth")
+def district_growth(q: QueryDep, metrics: MetricsDep) -> Json:
+    """Year-on-year growth of retail sales by district in the month (the map)."""
+    return cached(metrics, "district_growth", q, views.district_map)
+
+
+@router.get("/trend")
+def trend(q: QueryDep, metrics: MetricsDep) -> Json:
+    """Monthly retail sales of the cut with the forecast and its 80/95 % bands."""
+    return cached(metrics, "trend", q, views.trend)
+
+
+@router.get("/categories")
+def categories(q: QueryDep, metrics: MetricsDep) -> Json:
+    """Retail sales by category in the month."""
+    return cached(metrics, "categories", q, views.by_category)
+
+
+@router.get("/business-districts")
+def business_districts(q: QueryDep, metrics: MetricsDep) -> Json:
+    """Retail sales of the chosen district's business districts (商圈) in the month."""
+    return cached(metrics, "business_districts", q, views.business_districts)
+
+
+@router.get("/digital-structure")
+def digital_structure(q: QueryDep, metrics: MetricsDep) -> Json:
+    """Digital consumption by the four types, every month."""
+    return cached(metrics, "digital_structure", q, views.digital_structure)
+
+
+@router.get("/data/ingests")
+def ingests(limit: Annotated[int, Query(ge=1, le=500)] = 20) -> Json:
+    """The latest ingests, newest first."""
+    return dataviews.last_ingests(current_lake(), limit=limit)
+
+
+@router.get("/data/freshness")
+def freshness() -> Json:
+    """Per source: last ingest, latest month, days since."""
+    return dataviews.freshness(current_lake())
+
+
+@router.get("/data/quarantine")
+def quarantine() -> Json:
+    """Quarantined rows counted by source and reason."""
+    return dataviews.quarantine_counts(current_lake())
+
+
+@router.get("/data/quarantine/rows")
+def quarantine_rows(
+    source: str = "", reason: str = "", offset: Annotated[int, Query(ge=0)] = 0
+) -> Json:
+    """The quarantined rows themselves (a page of them)."""
+    return dataviews.quarantine_rows(current_lake(), source=source, reason=reason, offset=offset)
+
+
+@router.get("/alerts/open")
+def open_alerts(
+    lang: LangDep, limit: Annotated[int, Query(ge=1, le=200)] = 10, district: str = ""
+) -> Json:
+    """The latest open alerts (of one district: its code in the alert's subject)."""
+    return rooms.open_alerts(lang=lang, limit=limit, district=district)
+
+
+@router.get("/plans/gauges")
+def plan_gauges(lang: LangDep) -> Json:
+    """Progress of the plans' headline targets, for the gauges."""
+    return rooms.plan_gauges(lang=lang)
+
+
+@router.get("/plans/trajectory")
+def plan_trajectory(lang: LangDep, target: str = "") -> Json:
+    """One target (``plan_id/target_id``): required trajectory, actual, projection."""
+    return rooms.plan_trajectory(lang=lang, key=target)
+
+
+@router.get("/alerts/order-list")
+def order_list(lang: LangDep) -> Json:
+    """Order + List: the key trade enterprises' orders in hand and new orders, by month."""
+    lake = current_lake()
+    raw = dataviews.order_list(lake)
+    if not raw["available"]:
+        return raw
+    warnings = lake.memo(
+        "trade_orders", f"warnings-{lang}", lambda: rooms.orderlist_warnings(lang=lang)
+    )
+    return views.order_list(raw, lang, warnings)
+
+
+@router.get("/programmes/budgets")
+def programme_budgets(lang: LangDep) -> Json:
+    """Budget, vouchers issued, voucher value redeemed and budget left of every programme."""
+    return rooms.programme_chart(lang=lang)
+
+
+@router.get("/scenarios/sectors")
+def scenario_sectors(lang: LangDep) -> Json:
+    """Scenario needs counted by sector."""
+    return scenarioviews.sector_counts(lang=lang)
+
+
+@router.get("/scenarios/list")
+def scenario_list(lang: LangDep, sector: str = "", district: str = "") -> Json:
+    """The scenario list, filtered by sector and district."""
+    return scenarioviews.scenario_list(lang=lang, sector=sector, district=district)
+
+
+@router.get("/scenarios/{scenario_id}")
+def scenario_detail(lang: LangDep, scenario_id: str) -> Json:
+    """One scenario's calls with their timelines, and its best-matching solutions."""
+    return scenarioviews.scenario_detail(lang=lang, scenario_id=scenario_id)

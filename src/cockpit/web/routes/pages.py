@@ -1,0 +1,191 @@
+"""The cockpit's pages (server-rendered with Jinja2) and its static files, ECharts included.
+
+Every chart on a page fetches one ``/api/...`` endpoint; the pages themselves only lay
+out tiles and tables. ``?lang=`` switches language and is remembered in a cookie.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from cockpit import reference
+from cockpit.web import assets, dataviews, i18n, rooms, scenarioviews
+from cockpit.web.deps import MetricsDep, QueryDep
+from cockpit.web.lake import current_lake
+from cockpit.web.views import Query
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
+
+NAV = (
+    # (page, path, whether the link keeps the period/district/category filters)
+    ("overview", "/", True),
+    ("districts", "/districts", True),
+    ("categories", "/categories", True),
+    ("plans", "/plans", False),
+    ("alerts", "/alerts", False),
+    ("programmes", "/programmes", False),
+    ("scenarios", "/scenarios", False),
+    ("data", "/data", False),
+    ("bigscreen", "/bigscreen", True),
+)
+COOKIE_AGE = 365 * 24 * 3600
+CACHE_VENDOR = {"Cache-Control": "max-age=86400"}
+
+
+def _filters(q: Query) -> dict[str, str]:
+    return {"period": q.period, "district": q.district, "category": q.category}
+
+
+def render(request: Request, template: str, q: Query, page: str, **extra: Any) -> Response:
+    """A page in ``q.lang``; a ``?lang=`` in the URL is remembered in the cookie."""
+    lang = q.lang
+    context = {
+        "lang": lang,
+        "t": lambda key: i18n.label(key, lang),
+        "labels": i18n.labels(lang),
+        "page": page,
+        "nav": NAV,
+        "q": q,
+        "filters": _filters(q),
+        "districts": [(d.code, i18n.name_of(d, lang)) for d in reference.districts()],
+        "categories": [(c.code, i18n.name_of(c, lang)) for c in reference.categories()],
+        "map_credit": assets.MAP_CREDIT,
+        "money": lambda fen: i18n.money(fen, lang),
+        **extra,
+    }
+    response = templates.TemplateResponse(request, template, context)
+    if "lang" in request.query_params:
+        response.set_cookie(i18n.LANG_COOKIE, lang, max_age=COOKIE_AGE, samesite="lax")
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview(request: Request, q: QueryDep, metrics: MetricsDep) -> Response:
+    return render(request, "overview.html", q, "overview", periods=metrics.periods())
+
+
+@router.get("/districts", response_class=HTMLResponse)
+def districts(request: Request, q: QueryDep, metrics: MetricsDep) -> Response:
+    district = reference.district(q.district) if q.district else None
+    return render(
+        request, "districts.html", q, "districts", periods=metrics.periods(), district=district
+    )
+
+
+@router.get("/categories", response_class=HTMLResponse)
+def categories(request: Request, q: QueryDep, metrics: MetricsDep) -> Response:
+    return render(request, "categories.html", q, "categories", periods=metrics.periods())
+
+
+@router.get("/plans", response_class=HTMLResponse)
+def plans(request: Request, q: QueryDep, target: str = "") -> Response:
+    return render(
+        request, "plans.html", q, "plans", gauges=rooms.plan_gauges(lang=q.lang), target=target
+    )
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+def alerts(request: Request, q: QueryDep) -> Response:
+    return render(request, "alerts.html", q, "alerts", alerts=rooms.alerts(lang=q.lang, limit=200))
+
+
+@router.get("/programmes", response_class=HTMLResponse)
+def programmes(request: Request, q: QueryDep) -> Response:
+    return render(
+        request, "programmes.html", q, "programmes", programmes=rooms.programmes(lang=q.lang)
+    )
+
+
+@router.get("/scenarios", response_class=HTMLResponse)
+def scenarios(request: Request, q: QueryDep, sector: str = "", scenario: str = "") -> Response:
+    listing = scenarioviews.scenario_list(lang=q.lang, sector=sector, district=q.district)
+    detail = scenarioviews.scenario_detail(lang=q.lang, scenario_id=scenario)
+    return render(
+        request,
+        "scenarios.html",
+        q,
+        "scenarios",
+        listing=listing,
+        detail=detail,
+        sector=sector,
+        scenario=scenario,
+    )
+
+
+@router.get("/data", response_class=HTMLResponse)
+def data(request: Request, q: QueryDep) -> Response:
+    lake = current_lake()
+    return render(
+        request,
+        "data.html",
+        q,
+        "data",
+        ingests=dataviews.last_ingests(lake),
+        freshness=dataviews.freshness(lake),
+        quarantine=dataviews.quarantine_counts(lake),
+    )
+
+
+@router.get("/data/quarantine", response_class=HTMLResponse)
+def quarantine(
+    request: Request, q: QueryDep, source: str = "", reason: str = "", offset: int = 0
+) -> Response:
+    rows = dataviews.quarantine_rows(
+        current_lake(), source=source, reason=reason, offset=max(offset, 0)
+    )
+    return render(request, "quarantine.html", q, "data", rows=rows, source=source, reason=reason)
+
+
+@router.get("/bigscreen", response_class=HTMLResponse)
+def bigscreen(request: Request, q: QueryDep) -> Response:
+    return render(request, "bigscreen.html", q, "bigscreen")
+
+
+@router.get("/static/vendor/chongqing.geojson")
+def chongqing_map() -> Response:
+    try:
+        return Response(assets.map_bytes(), media_type="application/geo+json", headers=CACHE_VENDOR)
+    except assets.AssetsMissing as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
+
+
+@router.get("/static/vendor/{name}")
+def vendor_file(name: str) -> Response:
+    """ECharts and Swagger UI, from static/vendor or node_modules."""
+    try:
+        path = assets.vendor_path(name)
+    except assets.AssetsMissing as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    media = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return FileResponse(path, media_type=media, headers=CACHE_VENDOR)
+
+
+@router.get("/docs")
+def swagger_ui() -> Response:
+    """The OpenAPI explorer, with Swagger UI served by the app (no CDN)."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="Commerce Cockpit API",
+        swagger_js_url="/static/vendor/swagger-ui-bundle.js",
+        swagger_css_url="/static/vendor/swagger-ui.css",
+        swagger_favicon_url="/static/favicon.svg",
+    )
+
+
+@router.get("/static/{name}")
+def static_file(name: str) -> Response:
+    """The cockpit's own CSS and scripts (flat folder: no path traversal possible)."""
+    path = assets.STATIC_DIR / name
+    if "/" in name or name.startswith(".") or not path.is_file():
+        raise HTTPException(status_code=404)
+    media = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return FileResponse(path, media_type=media, headers={"Cache-Control": "max-age=300"})

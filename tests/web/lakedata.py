@@ -1,0 +1,277 @@
+"""Small built tables for the cockpit's tests: indicators, forecasts, ingests, quarantine.
+
+Written in the layout the indicators, forecast and ingestion rooms publish
+(docs/lake.md, cockpit.web.metrics), with growth that differs by district and category
+so that a filter change must change the numbers shown. Also runs as a script:
+``python -m tests.web.lakedata COCKPIT_HOME`` fills a home to browse with ``cockpit serve``.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from cockpit import reference
+
+FIRST_YEAR = 2023
+MONTHS = 36
+DIGITAL_SHARE_OF_TYPE = {
+    "digital_products": 0.08,
+    "digital_services": 0.06,
+    "digital_content": 0.02,
+    "digital_channels": 0.25,
+}
+
+
+def periods(n: int = MONTHS) -> list[str]:
+    return [f"{FIRST_YEAR + i // 12}-{i % 12 + 1:02d}" for i in range(n)]
+
+
+def _growth(code: str) -> float:
+    """A yearly growth between -4 % and +12 % that differs by code."""
+    return -0.04 + (sum(map(ord, code)) * 37 % 160) / 1000
+
+
+def _level(base_fen: float, code: str, i: int) -> float:
+    season = 1 + 0.12 * (i % 12 in (0, 9, 10)) - 0.05 * (i % 12 == 1)
+    return round(base_fen * (1 + _growth(code)) ** (i / 12) * season)
+
+
+def _with_growth(levels: list[float]) -> tuple[list[float], list[float | None], list[float]]:
+    """Levels, their year-on-year growth (%), and year-to-date sums."""
+    yoy: list[float | None] = [None] * min(12, len(levels))
+    yoy += [round((levels[i] / levels[i - 12] - 1) * 100, 2) for i in range(12, len(levels))]
+    ytd, running = [], 0.0
+    for i, value in enumerate(levels):
+        running = value if i % 12 == 0 else running + value
+        ytd.append(running)
+    return levels, yoy, ytd
+
+
+DIMENSIONS = ("district", "business_district", "category", "channel", "digital_type")
+DIMENSIONS += ("payer_segment", "payment_method")
+
+
+class IndicatorTable:
+    """Rows of ``indicator_values`` (docs/indicators.md), column by column."""
+
+    def __init__(self) -> None:
+        names = ("indicator_id", "period_type", "period", "period_label", "cut", *DIMENSIONS)
+        names += ("value", "yoy", "ss_yoy", "unit", "growth_unit")
+        self.cols: dict[str, list[object]] = {k: [] for k in names}
+
+    def add(
+        self,
+        ind: str,
+        cut: str,
+        key: str,
+        values: list[float],
+        *,
+        ytd: bool = False,
+        unit: str = "fen",
+    ) -> None:
+        yoy = _with_growth(values)[1]
+        for i, (p, v) in enumerate(zip(periods(len(values)), values, strict=True)):
+            if ytd and p.endswith("-01"):
+                continue  # NBS publishes 1–N月累计 from February
+            row: dict[str, object] = dict.fromkeys(self.cols)
+            row.update(
+                indicator_id=ind,
+                period_type="ytd" if ytd else "month",
+                period=p,
+                period_label=p,
+                cut=cut,
+                value=float(v),
+                unit=unit,
+                growth_unit="%" if unit == "fen" else "pp",
+            )
+            if cut:
+                row[cut] = key
+            row["yoy"] = yoy[i]
+            row["ss_yoy"] = None if yoy[i] is None else round(yoy[i] - 0.5, 2)  # type: ignore[operator]
+            for k, val in row.items():
+                self.cols[k].append(val)
+
+
+def indicator_rows(n_months: int = MONTHS) -> dict[str, list[object]]:
+    """``indicator_values``: the city and each single cut (district, category, ...)."""
+    table = IndicatorTable()
+    cuts = [("", "", 1.2e13)]
+    cuts += [("district", d.code, 3e11) for d in reference.districts()]
+    cuts += [("category", c.code, 6e11) for c in reference.categories_in(2025)]
+    cuts += [("business_district", b.code, 4e10) for b in reference.business_districts()]
+    for cut, key, base in cuts:
+        levels, _, ytd = _with_growth([_level(base, key, i) for i in range(n_months)])
+        table.add("retail_sales", cut, key, levels)
+        table.add("retail_sales", cut, key, ytd, ytd=True)
+        if cut in ("", "district"):
+            shift = _growth(key) * 50
+            table.add(
+                "online_share", cut, key, [28 + shift + i * 0.1 for i in range(n_months)], unit="%"
+            )
+            table.add(
+                "digital_share",
+                cut,
+                key,
+                [38 + shift + i * 0.15 for i in range(n_months)],
+                unit="%",
+            )
+        if cut == "":
+            for dtype, share in DIGITAL_SHARE_OF_TYPE.items():
+                typed = [round(v * share * (1 + i / 100)) for i, v in enumerate(levels)]
+                table.add("digital_consumption", "digital_type", dtype, typed)
+    return table.cols
+
+
+def forecast_rows(n_months: int = MONTHS, horizon: int = 6) -> dict[str, list[object]]:
+    """``forecasts`` (docs/forecasting.md): a fan for the city and every district."""
+    names = ("run_id", "indicator_id", "unique_id", "level", "region_code", "category_code", "ds")
+    names += ("model", "method", "mean", "lo80", "hi80", "lo95", "hi95")
+    cols: dict[str, list[object]] = {k: [] for k in names}
+    future = periods(n_months + horizon)[n_months:]
+    for dist in ["", *(d.code for d in reference.districts())]:
+        base = 1.2e13 if dist == "" else 3e11
+        for h, p in enumerate(future, start=1):
+            mean = _level(base, dist, n_months + h - 1)
+            w80, w95 = 0.03 * h**0.5, 0.05 * h**0.5
+            row = ("20260101T000000-test", "retail_sales", f"city/{dist}" if dist else "city")
+            row += ("district" if dist else "city", dist or "500000", "")
+            row += (datetime(int(p[:4]), int(p[5:]), 1), "AutoETS", "MinTrace")
+            row += (mean, mean * (1 - w80), mean * (1 + w80), mean * (1 - w95), mean * (1 + w95))
+            for key, val in zip(cols, row, strict=True):
+                cols[key].append(val)
+    return cols
+
+
+CITY_TOTAL_PER_MONTH = 1.4e13  # fen: about 140 billion yuan, Chongqing's order of magnitude
+
+
+def official_and_calibrated(n_months: int = MONTHS) -> tuple[dict, dict]:
+    """``indicator_official`` and ``indicator_calibrated`` (docs/indicators.md) for the city:
+    published through the month before the last, the last one a nowcast; 1–2月 combined."""
+    official: dict[str, list[object]] = {
+        k: [] for k in ("period", "region_code", "category_code", "measure", "value_fen")
+    }
+    official.update(yoy_pct=[], source=[], period_label=[])
+    calibrated: dict[str, list[object]] = {
+        k: [] for k in ("period", "period_label", "feed_fen", "official_fen", "estimate_fen")
+    }
+    calibrated.update(low_fen=[], high_fen=[], status=[], backtest_error_pct=[])
+    ps = periods(n_months)
+    for i, p in enumerate(ps):
+        if p.endswith("-01"):
+            continue  # January is published with February
+        label = f"{p[:4]}-01-02" if p.endswith("-02") else p
+        value = int(CITY_TOTAL_PER_MONTH * (1.05 ** (i / 12)) * (2 if p.endswith("-02") else 1))
+        published = i < len(ps) - 1
+        if published:
+            for k, v in zip(
+                official,
+                (label, "500000", "", "retail_sales", value, 5.0 + i % 3, "nbs", label),
+                strict=True,
+            ):
+                official[k].append(v)
+        row = (
+            label,
+            label,
+            value // 1000,
+            value if published else None,
+            value,
+            value * 0.97,
+            value * 1.03,
+            "published" if published else "nowcast",
+            0.8,
+        )
+        for k, v in zip(calibrated, row, strict=True):
+            calibrated[k].append(v)
+    return official, calibrated
+
+
+def ingest_rows() -> dict[str, list[object]]:
+    sources = ["unionpay", "platform_a", "official_stats"]
+    return {
+        "ingest_id": [f"ing-{i}" for i in range(3)],
+        "source": sources,
+        "file": [f"/feeds/{s}/2025-12.csv" for s in sources],
+        "file_sha256": ["0" * 64] * 3,
+        "started_at": [datetime(2026, 1, 3, 9, i) for i in range(3)],
+        "finished_at": [datetime(2026, 1, 3, 9, i, 30) for i in range(3)],
+        "rows_read": [120_000, 80_000, 36],
+        "accepted": [119_990, 79_998, 36],
+        "quarantined": [7, 2, 0],
+        "duplicates": [3, 0, 0],
+        "months": ["2025-11;2025-12", "2025-12", "2025-12"],
+    }
+
+
+def quarantine_rows() -> dict[str, list[object]]:
+    reasons = ["bad_district"] * 4 + ["negative_amount"] * 3 + ["bad_date"] * 2
+    sources = ["unionpay"] * 7 + ["platform_a"] * 2
+    return {
+        "ingest_id": ["ing-0"] * 7 + ["ing-1"] * 2,
+        "source": sources,
+        "file": [f"/feeds/{s}/2025-12.csv" for s in sources],
+        "line": list(range(10, 19)),
+        "field": ["district_code"] * 4 + ["amount_fen"] * 3 + ["ts"] * 2,
+        "reason": reasons,
+        "message": [f"{r} on line {n}" for r, n in zip(reasons, range(10, 19), strict=True)],
+        "raw": [f'{{"txn_id": "t{n}"}}' for n in range(10, 19)],
+    }
+
+
+def trade_rows(n_months: int = MONTHS) -> tuple[dict[str, list[object]], dict[str, list[object]]]:
+    """The Order + List: four enterprises, one of whose new orders collapse at the end."""
+    ids = ["E001", "E002", "E003", "E004"]
+    enterprises: dict[str, list[object]] = {
+        "enterprise_id": ids,
+        "name": ["山城机电进出口", "渝中数码贸易", "江北摩配出口", "两江笔电制造"],
+        "district_code": ["500103", "500103", "500105", "500112"],
+        "products": ["motors", "phones", "motorcycle parts", "laptops"],
+        "markets": ["EU;ASEAN", "ASEAN", "Africa;LatAm", "EU;US"],
+    }
+    orders: dict[str, list[object]] = {
+        k: [] for k in ("enterprise_id", "month", "orders_in_hand_fen", "new_orders_fen")
+    }
+    orders["export_value_fen"] = []
+    for k, eid in enumerate(ids):
+        for i, p in enumerate(periods(n_months)):
+            new = 2e10 * (k + 1) * (1 + 0.01 * i)
+            if eid == "E003" and i >= n_months - 3:
+                new *= 0.3
+            for key, val in zip(
+                orders, (eid, p, int(new * 3), int(new), int(new * 0.9)), strict=True
+            ):
+                orders[key].append(val)
+    return enterprises, orders
+
+
+def write_table(lake: Path, name: str, cols: dict[str, list[object]]) -> Path:
+    folder = lake / name
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "part-test.parquet"
+    pq.write_table(pa.table(cols), path)
+    return path
+
+
+def write_lake(home: Path, *, n_months: int = MONTHS) -> Path:
+    """Fill ``home/lake`` with every table the cockpit reads; return the lake folder."""
+    lake = home / "lake"
+    write_table(lake, "indicator_values", indicator_rows(n_months))
+    write_table(lake, "forecasts", forecast_rows(n_months))
+    write_table(lake, "ingests", ingest_rows())
+    write_table(lake, "quarantine", quarantine_rows())
+    official, calibrated = official_and_calibrated(n_months)
+    write_table(lake, "indicator_official", official)
+    write_table(lake, "indicator_calibrated", calibrated)
+    enterprises, orders = trade_rows(n_months)
+    write_table(lake, "trade_enterprises", enterprises)
+    write_table(lake, "trade_orders", orders)
+    return lake
+
+
+if __name__ == "__main__":
+    print(write_lake(Path(sys.argv[1])))

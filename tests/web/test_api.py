@@ -1,0 +1,210 @@
+"""The JSON behind the charts: right numbers from the built tables, honest when missing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from cockpit import reference
+from tests.web.lakedata import indicator_rows, official_and_calibrated, write_lake
+
+CHART_ENDPOINTS = [
+    "/api/cockpit/kpis",
+    "/api/cockpit/district-growth",
+    "/api/cockpit/trend",
+    "/api/cockpit/categories",
+    "/api/cockpit/digital-structure",
+]
+
+
+@pytest.fixture
+def client(cockpit_home: Path) -> Iterator[TestClient]:
+    from cockpit.web.app import create_app
+
+    write_lake(cockpit_home)
+    with TestClient(create_app()) as c:
+        yield c
+
+
+@pytest.fixture
+def empty_client(cockpit_home: Path) -> Iterator[TestClient]:
+    from cockpit.web.app import create_app
+
+    with TestClient(create_app()) as c:
+        yield c
+
+
+def expected(indicator: str, period: str, district: str = "", *, ytd: bool = False) -> float:
+    """The value straight from the rows written, without the cockpit's code."""
+    rows = indicator_rows()
+    for i, ind in enumerate(rows["indicator_id"]):
+        cut, key = ("district", district) if district else ("", None)
+        if (
+            (ind, rows["period"][i], rows["cut"][i]) == (indicator, period, cut)
+            and rows["district"][i] == key
+            and rows["period_type"][i] == ("ytd" if ytd else "month")
+        ):
+            return float(rows["value"][i])  # type: ignore[arg-type]
+    raise KeyError(indicator)
+
+
+def tile(body: dict, key: str) -> dict:
+    return next(t for t in body["tiles"] if t["key"] == key)
+
+
+def calibrated(period: str) -> float:
+    _, table = official_and_calibrated()
+    return float(table["estimate_fen"][table["period"].index(period)])  # type: ignore[arg-type]
+
+
+def test_city_kpis_are_the_published_total_and_a_district_its_built_sample(
+    client: TestClient,
+) -> None:
+    city = client.get("/api/cockpit/kpis", params={"period": "2025-06"}).json()
+    assert city["scope"] == "city_total"
+    assert tile(city, "kpi_retail_month")["value"] == calibrated("2025-06")
+    months = ["2025-01-02", "2025-03", "2025-04", "2025-05", "2025-06"]
+    assert tile(city, "kpi_retail_ytd")["value"] == sum(calibrated(m) for m in months)
+    assert tile(city, "kpi_yoy")["value"] == tile(city, "kpi_retail_month")["yoy_pct"]
+    district = client.get("/api/cockpit/kpis", params={"period": "2025-06", "district": "500103"})
+    body = district.json()
+    assert body["scope"] == "sample"
+    assert tile(body, "kpi_retail_month")["value"] == expected("retail_sales", "2025-06", "500103")
+    assert tile(body, "kpi_retail_ytd")["value"] == expected(
+        "retail_sales", "2025-06", "500103", ytd=True
+    )
+
+
+def test_latest_month_is_a_nowcast_without_a_derived_growth(client: TestClient) -> None:
+    body = client.get("/api/cockpit/kpis", params={"lang": "en"}).json()
+    assert body["period"] == "2025-12" and "nowcast" in body["note"]
+    assert tile(body, "kpi_retail_month")["value"] == calibrated("2025-12")
+    assert tile(body, "kpi_retail_month")["yoy_pct"] is None
+    assert tile(body, "kpi_yoy")["text"] == "—"
+
+
+def test_february_shows_january_and_february_together(client: TestClient) -> None:
+    body = client.get("/api/cockpit/kpis", params={"period": "2025-02", "lang": "en"}).json()
+    assert tile(body, "kpi_retail_month")["value"] == calibrated("2025-01-02")
+    assert "January–February" in body["note"]
+
+
+def test_unknown_period_falls_back_to_the_latest_built_month(client: TestClient) -> None:
+    body = client.get("/api/cockpit/kpis", params={"period": "1999-01"}).json()
+    assert body["period"] == "2025-12"
+
+
+def test_retired_district_code_is_accepted_and_unknown_one_refused(client: TestClient) -> None:
+    old = client.get("/api/cockpit/kpis", params={"district": "500228"}).json()
+    new = client.get("/api/cockpit/kpis", params={"district": "500155"}).json()
+    assert old == new
+    assert client.get("/api/cockpit/kpis", params={"district": "123456"}).status_code == 422
+
+
+def test_district_map_covers_every_district_with_localised_names(client: TestClient) -> None:
+    body = client.get("/api/cockpit/district-growth", params={"lang": "en"}).json()
+    assert len(body["items"]) == 38
+    liangping = next(i for i in body["items"] if i["code"] == "500155")
+    assert liangping["name"] == "梁平区" and liangping["label"] != "梁平区"
+    assert "billion yuan" in liangping["level_text"] or "million yuan" in liangping["level_text"]
+    assert body["name_map"]["梁平区"] == liangping["label"]
+
+
+def test_trend_scales_money_to_the_language_unit_and_carries_the_fan(client: TestClient) -> None:
+    zh = client.get("/api/cockpit/trend").json()
+    en = client.get("/api/cockpit/trend", params={"lang": "en"}).json()
+    assert zh["unit"] == "亿元" and en["unit"] == "billion yuan"
+    first = expected("retail_sales", "2023-01")
+    assert zh["actual"][0][1] == pytest.approx(first / 100 / 1e8, abs=1e-3)
+    assert en["actual"][0][1] == pytest.approx(first / 100 / 1e9, abs=1e-3)
+    for _period, mean, lo80, hi80, lo95, hi95 in zh["forecast"]:
+        assert lo95 <= lo80 <= mean <= hi80 <= hi95
+
+
+def test_digital_structure_has_the_four_types(client: TestClient) -> None:
+    body = client.get("/api/cockpit/digital-structure", params={"lang": "en"}).json()
+    assert [s["code"] for s in body["series"]] == [
+        "digital_products",
+        "digital_services",
+        "digital_content",
+        "digital_channels",
+    ]
+    assert all(len(s["values"]) == len(body["periods"]) for s in body["series"])
+
+
+def test_categories_rank_the_month_and_refuse_an_unbuilt_cut(client: TestClient) -> None:
+    body = client.get("/api/cockpit/categories", params={"period": "2025-06"}).json()
+    values = [i["value"] for i in body["items"]]
+    assert len(values) == len(reference.categories_in(2025))
+    assert values == sorted(values, reverse=True)
+    crossed = client.get("/api/cockpit/categories", params={"district": "500103"}).json()
+    assert crossed == {"available": False, "reason": "cut_not_built", "hint": "cockpit build"}
+
+
+def test_january_year_to_date_is_january_itself(client: TestClient) -> None:
+    body = client.get("/api/cockpit/kpis", params={"period": "2025-01", "district": "500105"})
+    assert tile(body.json(), "kpi_retail_ytd")["value"] == expected(
+        "retail_sales", "2025-01", "500105"
+    )
+
+
+def test_business_districts_of_the_chosen_district(client: TestClient) -> None:
+    body = client.get("/api/cockpit/business-districts", params={"district": "500103"}).json()
+    codes = {i["code"] for i in body["items"]}
+
+    assert codes == {b.code for b in reference.business_districts() if b.district_code == "500103"}
+
+
+@pytest.mark.parametrize("path", CHART_ENDPOINTS)
+def test_chart_without_built_tables_names_the_command(empty_client: TestClient, path: str) -> None:
+    body = empty_client.get(path).json()
+    assert body == {"available": False, "hint": "cockpit build"}
+
+
+def test_data_endpoints_count_quarantine_and_page_its_rows(client: TestClient) -> None:
+    counts = client.get("/api/cockpit/data/quarantine").json()["rows"]
+    assert {(r["source"], r["reason"]): r["n"] for r in counts}[("unionpay", "bad_district")] == 4
+    rows = client.get(
+        "/api/cockpit/data/quarantine/rows", params={"source": "unionpay", "reason": "bad_district"}
+    ).json()["rows"]
+    assert [r["line"] for r in rows] == [10, 11, 12, 13]
+    fresh = client.get("/api/cockpit/data/freshness").json()["rows"]
+    unionpay = next(r for r in fresh if r["source"] == "unionpay")
+    assert unionpay["latest_month"] == "2025-12" and unionpay["rows_read"] == 120_000
+
+
+def test_every_chart_endpoint_is_documented_in_openapi(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in CHART_ENDPOINTS:
+        assert path in paths
+    assert "/" not in paths  # pages are not API
+
+
+def test_api_docs_load_swagger_from_the_app_itself(client: TestClient) -> None:
+    html = client.get("/docs").text
+    assert "/static/vendor/swagger-ui-bundle.js" in html
+    assert "cdn" not in html.lower()
+    assert client.get("/static/vendor/swagger-ui-bundle.js").status_code == 200
+
+
+def test_language_in_the_url_is_remembered_in_a_cookie(client: TestClient) -> None:
+    page = client.get("/", params={"lang": "en"})
+    assert '<html lang="en">' in page.text
+    assert page.cookies.get("cockpit_lang") == "en"
+    assert '<html lang="en">' in client.get("/data").text
+
+
+def test_static_files_cannot_escape_their_folder(client: TestClient) -> None:
+    assert client.get("/static/..%2Fapp.py").status_code == 404
+    assert client.get("/static/vendor/..%2F..%2Fapp.py").status_code == 404
+
+
+def test_order_list_puts_the_collapsing_exporter_first(client: TestClient) -> None:
+    body = client.get("/api/cockpit/alerts/order-list", params={"lang": "en"}).json()
+    first = body["enterprises"][0]
+    assert first["id"] == "E003" and first["yoy_pct"] < -50
+    assert [s["label"] for s in body["series"]] == ["Orders in hand", "New orders", "Exports"]
+    assert len(body["x"]) == 24 and body["unit"] == "billion yuan"

@@ -1,0 +1,220 @@
+"""The cockpit as a person uses it: real server, Debian's Chromium, network cut off."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import OPERATOR_KEY, Watched, screenshot, watch
+
+pytestmark = pytest.mark.browser
+
+PAGES = [
+    ("overview", "/"),
+    ("districts", "/districts?district=500103"),
+    ("categories", "/categories"),
+    ("plans", "/plans"),
+    ("alerts", "/alerts"),
+    ("programmes", "/programmes"),
+    ("scenarios", "/scenarios?scenario=S11"),
+    ("data", "/data"),
+    ("quarantine", "/data/quarantine?source=unionpay&reason=bad_district"),
+    ("bigscreen", "/bigscreen"),
+]
+# Charts these pages draw from the built tables of tests/web/lakedata.py.
+CHARTS_WITH_DATA = {
+    "overview": 8,
+    "districts": 7,
+    "categories": 3,
+    "plans": 2,
+    "alerts": 1,
+    "programmes": 1,
+    "scenarios": 1,
+    "bigscreen": 9,
+}
+
+READY = "document.body && document.body.dataset.ready >= 1"
+NONBLANK_PIXELS = """(el) => {
+  const c = el.querySelector('canvas');
+  if (!c) return 0;
+  const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let n = 0;
+  for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) n++;
+  return n;
+}"""
+
+CONTRAST = """() => {
+  const lum = (rgb) => {
+    const [r, g, b] = rgb.match(/[\\d.]+/g).slice(0, 3).map(Number).map((v) => {
+      v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const bgOf = (el) => {
+    for (; el; el = el.parentElement) {
+      const bg = getComputedStyle(el).backgroundColor;
+      if (bg && !bg.endsWith(', 0)') && bg !== 'transparent') return bg;
+    }
+    return 'rgb(255, 255, 255)';
+  };
+  const el = document.querySelector('main h2, main h1, main td, main p') || document.body;
+  const a = lum(getComputedStyle(el).color), b = lum(bgOf(el));
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+def open_page(context: Any, base: str, path: str) -> Watched:
+    watched = watch(context, base)
+    watched.page.goto(base + path)
+    watched.page.wait_for_function(READY, timeout=15_000)
+    return watched
+
+
+def charts_drawn(page: Any) -> list[int]:
+    """Non-transparent pixels of every drawn chart's canvas."""
+    return [
+        el.evaluate(NONBLANK_PIXELS)
+        for el in page.query_selector_all("[data-state=drawn] ")
+        if el.get_attribute("data-chart")
+    ]
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+@pytest.mark.parametrize(("name", "path"), PAGES, ids=[p[0] for p in PAGES])
+def test_page_loads_whole_with_network_cut_off(
+    context: Any, live_url: str, name: str, path: str, lang: str
+) -> None:
+    sep = "&" if "?" in path else "?"
+    watched = open_page(context, live_url, f"{path}{sep}lang={lang}")
+    page = watched.page
+    screenshot(page, f"{name}-{lang}")
+    watched.assert_clean()
+    assert page.get_attribute("html", "lang") == lang
+    assert page.query_selector_all("[data-state=error]") == []
+    pixels = charts_drawn(page)
+    assert len(pixels) >= CHARTS_WITH_DATA.get(name, 0)
+    assert all(n > 50 for n in pixels), f"blank chart canvas on {name}: {pixels}"
+
+
+def test_filter_change_changes_the_numbers_and_keeps_them_in_the_url(
+    context: Any, live_url: str
+) -> None:
+    watched = open_page(context, live_url, "/?lang=en")
+    page = watched.page
+    city = page.inner_text("[data-tile=kpi_retail_month] [data-role=value]")
+    page.select_option("#f-district", "500103")
+    with page.expect_navigation():
+        page.click("#filters button[type=submit]")
+    page.wait_for_function(READY)
+    assert "district=500103" in page.url
+    yuzhong = page.inner_text("[data-tile=kpi_retail_month] [data-role=value]")
+    assert city != yuzhong
+    assert "billion yuan" in city
+    page.select_option("#f-period", "2024-06")
+    with page.expect_navigation():
+        page.click("#filters button[type=submit]")
+    page.wait_for_function(READY)
+    assert "period=2024-06" in page.url and "district=500103" in page.url
+    assert page.inner_text("[data-tile=kpi_retail_month] [data-role=value]") != yuzhong
+    watched.assert_clean()
+
+
+def test_language_switch_changes_labels_and_is_remembered(context: Any, live_url: str) -> None:
+    watched = open_page(context, live_url, "/?lang=zh-CN")
+    page = watched.page
+    assert page.get_attribute("html", "lang") == "zh-CN"
+    assert "亿元" in page.inner_text("[data-tile=kpi_retail_month] [data-role=value]")
+    with page.expect_navigation():
+        page.click("#lang-switch")
+    page.wait_for_function(READY)
+    assert page.get_attribute("html", "lang") == "en"
+    assert "Overview" in page.inner_text("header nav")
+    page.goto(live_url + "/data")
+    page.wait_for_function(READY)
+    assert page.get_attribute("html", "lang") == "en"
+    assert "Freshness" in page.inner_text("main")
+    watched.assert_clean()
+
+
+@pytest.mark.parametrize("path", ["/", "/data", "/bigscreen"])
+def test_main_text_has_readable_contrast(context: Any, live_url: str, path: str) -> None:
+    watched = open_page(context, live_url, path)
+    assert watched.page.evaluate(CONTRAST) >= 4.5
+
+
+def test_big_screen_fills_1920_by_1080_in_the_dark_and_refreshes(
+    browser: Any, live_url: str
+) -> None:
+    ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+    try:
+        watched = open_page(ctx, live_url, "/bigscreen")
+        page = watched.page
+        size = page.evaluate("[document.body.scrollWidth, document.body.scrollHeight]")
+        assert size == [1920, 1080]
+        bg = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert bg == "rgb(4, 16, 31)"
+        assert int(page.get_attribute("body", "data-refresh") or 0) > 0
+        page.evaluate("window.cockpitRefresh()")
+        page.wait_for_function("document.body.dataset.ready >= 2")
+        screenshot(page, "bigscreen-1920x1080")
+        watched.assert_clean()
+    finally:
+        ctx.close()
+
+
+def test_quarantine_count_links_to_its_rows(context: Any, live_url: str) -> None:
+    watched = open_page(context, live_url, "/data?lang=en")
+    page = watched.page
+    with page.expect_navigation():
+        page.click("#quarantine a >> nth=0")
+    assert "/data/quarantine?source=unionpay&reason=bad_district" in page.url
+    assert len(page.query_selector_all("#quarantine-rows tbody tr")) == 4
+    watched.assert_clean()
+
+
+@pytest.mark.parametrize(("name", "path"), PAGES, ids=[p[0] for p in PAGES])
+def test_page_without_data_says_which_command_to_run(
+    context: Any, empty_url: str, name: str, path: str
+) -> None:
+    watched = open_page(context, empty_url, path + ("&" if "?" in path else "?") + "lang=en")
+    page = watched.page
+    screenshot(page, f"{name}-empty")
+    watched.assert_clean()
+    assert "No data" in page.inner_text("body")  # plans ship as data: their targets say it
+    assert page.query_selector_all("[data-state=error]") == []
+
+
+def test_acknowledging_then_resolving_an_alert_end_to_end(context: Any, live_url: str) -> None:
+    watched = open_page(context, live_url, "/alerts?lang=en")
+    page = watched.page
+    row = "#alerts tr[data-alert-id]:has-text('Yuzhong')"
+    assert page.get_attribute(row, "data-status") == "open"
+    page.fill("#apikey", OPERATOR_KEY["token"])
+    page.dispatch_event("#apikey", "change")
+    with page.expect_navigation():
+        page.click(f"{row} button[data-act=ack]")
+    page.wait_for_function(READY)
+    assert page.get_attribute(row, "data-status") == "acknowledged"
+    assert page.inner_text(f"{row} [data-role=status]") == "Acknowledged"
+    with page.expect_navigation():
+        page.click(f"{row} button[data-act=resolve]")
+    page.wait_for_function(READY)
+    assert page.get_attribute(row, "data-status") == "resolved"
+    screenshot(page, "alerts-after-resolve")
+    overview = open_page(context, live_url, "/?lang=en").page
+    assert "Yuzhong" not in overview.inner_text("[data-list=alerts]")
+    assert "Jiangbei" in overview.inner_text("[data-list=alerts]")
+    watched.assert_clean()
+
+
+def test_acknowledging_without_a_key_is_refused_and_said(context: Any, live_url: str) -> None:
+    watched = open_page(context, live_url, "/alerts?lang=en")
+    page = watched.page
+    row = "#alerts tr[data-alert-id]:has-text('Jiangbei')"
+    page.evaluate("sessionStorage.clear()")
+    page.fill("#apikey", "")
+    page.click(f"{row} button[data-act=ack]")
+    page.wait_for_selector("#alert-error:not([hidden])")
+    assert "401" in page.inner_text("#alert-error")
+    assert page.get_attribute(row, "data-status") == "open"
