@@ -19,15 +19,11 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import sys
 import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-
-# benchmarks/cockpit.py would shadow the cockpit package: this folder leaves the import path.
-sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
 
 
 def run_seed(scale: str, seed: int, first_month: str) -> dict[str, Any]:

@@ -36,17 +36,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-# benchmarks/cockpit.py would shadow the cockpit package: drop this folder from the path.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
+import httpx
+import psycopg
+from sqlalchemy import create_engine, text
 
-import httpx  # noqa: E402
-import psycopg  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
-
-from cockpit.db import upgrade  # noqa: E402
-from cockpit.programmes import ledger, vouchers  # noqa: E402
-from cockpit.programmes.rules import parse_programme  # noqa: E402
-from cockpit.web.auth import create_api_key  # noqa: E402
+from cockpit.db import upgrade
+from cockpit.programmes import ledger, vouchers
+from cockpit.programmes.rules import parse_programme
+from cockpit.web.auth import create_api_key
 
 PACK_FEN = 5000
 

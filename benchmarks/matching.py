@@ -15,18 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-# Run as a script, this folder comes first on sys.path, where benchmarks/cockpit.py would
-# shadow the cockpit package; the package is what we benchmark.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
-
-from cockpit.db import make_engine, upgrade  # noqa: E402
-from cockpit.scenarios import matching, quality, sample  # noqa: E402
+from cockpit.db import make_engine, upgrade
+from cockpit.scenarios import matching, quality, sample
 
 VARIANTS: dict[str, dict[str, float] | None] = {
     "product (text 0.45, capability 0.35, sector 0.15, district 0.05)": None,

@@ -26,10 +26,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-# benchmarks/ holds a script named cockpit.py, which would shadow the package: drop this folder
-# from the import path (Python puts a script's own folder first).
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
-
 CHANNELS = ("线下", "网络零售", "即时零售", "直播电商")
 PAYMENTS = ("银行卡", "移动支付", "数字人民币", "境外银行卡", "现金")
 
