@@ -1,1 +1,59 @@
-"""The indicator catalogue and its engines (DuckDB by default, PySpark at scale)."""
+"""The indicator catalogue and its engines (DuckDB by default, PySpark at scale).
+
+    >>> from cockpit import indicators
+    >>> indicators.indicator("online_share").unit
+    '%'
+    >>> # indicators.build()                       # materialise into the lake (incremental)
+    >>> # indicators.compute("retail_sales", by=["district"], period="2025-06")
+    >>> # indicators.values("retail_sales", by=["district"], period="2025-06")  # built rows
+
+Names are imported on first use, so ``cockpit --help`` does not load pandas.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cockpit.indicators.build import BuildReport, build
+    from cockpit.indicators.calibration import Backtest, backtest_report
+    from cockpit.indicators.catalogue import DIMENSIONS, INDICATORS, Indicator, indicator
+    from cockpit.indicators.query import compute, export, read_table, read_values, values
+
+_WHERE = {
+    "BuildReport": "build",
+    "build": "build",
+    "Backtest": "calibration",
+    "backtest_report": "calibration",
+    "DIMENSIONS": "catalogue",
+    "INDICATORS": "catalogue",
+    "Indicator": "catalogue",
+    "indicator": "catalogue",
+    "compute": "query",
+    "export": "query",
+    "read_table": "query",
+    "read_values": "query",
+    "values": "query",
+}
+__all__ = [
+    "DIMENSIONS",
+    "INDICATORS",
+    "Backtest",
+    "BuildReport",
+    "Indicator",
+    "backtest_report",
+    "build",
+    "compute",
+    "export",
+    "indicator",
+    "read_table",
+    "read_values",
+    "values",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'cockpit.indicators' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"cockpit.indicators.{_WHERE[name]}"), name)

@@ -1,0 +1,318 @@
+"""Benchmark: the whole indicator catalogue over N synthetic transactions.
+
+    .venv/bin/python benchmarks/indicators.py                 # 100M rows (the published figure)
+    .venv/bin/python benchmarks/indicators.py --rows 2000000  # while developing
+
+Reports, each phase in its own process (seconds, peak resident memory):
+- build: ``cockpit build`` (full) of the whole catalogue on DuckDB, through our Ibis layer;
+- (a) sql: the same aggregations hand-written in DuckDB SQL (cube, cuts with same-store
+  parts, daily values), for the overhead of our layer (target ≤ 1.2×);
+- (b) pandas: a straightforward pandas implementation of the monthly levels by every cut
+  on min(N, 10M) rows (target: our build ≥ 20× faster per row);
+- (c) incremental: ``cockpit build`` after one more day is ingested (target ≤ 5 s).
+The data are generated here with DuckDB per docs/lake.md (cockpit.indicators.synthetic).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+# benchmarks/web_cockpit.py would shadow the cockpit package: drop this folder from the path.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+
+MONTHS = 26
+PHASES = ("build", "sql", "pandas", "incremental")
+
+
+def spec_for(rows: int) -> Any:
+    from cockpit.indicators.synthetic import LakeSpec
+
+    merchants = max(200, min(50_000, rows // 2_000))
+    return LakeSpec(rows=rows, merchants=merchants, months=MONTHS, districts=38, seed=7)
+
+
+def run_phase(phase: str, home: Path, rows: int) -> dict[str, Any]:
+    """Run one phase in a child process; its wall time and peak RSS."""
+    cmd = [sys.executable, __file__, "--phase", phase, "--home", str(home), "--rows", str(rows)]
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    out = proc.stdout.read() if proc.stdout else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"phase {phase} failed:\n{out}")
+    detail = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
+    return {"seconds": round(seconds, 2), "peak_mb": round(usage.ru_maxrss / 1024), **detail}
+
+
+# ---- (a) the same aggregations, hand-written in DuckDB SQL -------------------------------
+
+MEASURES = {
+    "retail_sales": "sum(amount_fen)",
+    "goods_sales": "sum(amount_fen) FILTER (kind = 'goods')",
+    "catering_sales": "sum(amount_fen) FILTER (kind = 'catering')",
+    "online_sales": "sum(amount_fen) FILTER (is_online)",
+    "online_share": "sum(amount_fen) FILTER (is_online)",
+    "online_goods_share": "sum(amount_fen) FILTER (is_online AND kind = 'goods')",
+    "digital_consumption": "sum(amount_fen) FILTER (is_digital)",
+    "digital_share": "sum(amount_fen) FILTER (is_digital)",
+    "night_sales": "sum(amount_fen) FILTER (is_night)",
+    "night_share": "sum(amount_fen) FILTER (is_night)",
+    "visitor_sales": "sum(amount_fen) FILTER (payer_segment IN ('out_of_town', 'foreign_visitor'))",
+    "foreign_visitor_sales": "sum(amount_fen) FILTER (payer_segment = 'foreign_visitor')",
+    "ecny_share": "sum(amount_fen) FILTER (payment_method = 'ecny')",
+    "foreign_card_share": "sum(amount_fen) FILTER (payment_method = 'foreign_card')",
+    "transactions": "count(*) FILTER (NOT is_refund)",
+    "avg_ticket": "sum(amount_fen)",
+    "active_merchants": "count(DISTINCT merchant_id) FILTER (NOT is_refund)",
+    "new_merchants": "count(DISTINCT merchant_id) FILTER (NOT is_refund AND is_new)",
+    "voucher_sales": "sum(amount_fen) FILTER (voucher_id IS NOT NULL)",
+}
+DENOMINATORS = {
+    "online_share": "sum(amount_fen)",
+    "online_goods_share": "sum(amount_fen)",
+    "digital_share": "sum(amount_fen)",
+    "night_share": "sum(amount_fen)",
+    "ecny_share": "sum(amount_fen)",
+    "foreign_card_share": "sum(amount_fen)",
+    "avg_ticket": "count(*) FILTER (NOT is_refund)",
+}
+CUTS = ("district", "business_district", "category", "channel", "payer_segment", "payment_method")
+
+
+def fact_sql(lake: Path) -> str:
+    return f"""
+    CREATE TEMP VIEW fact AS
+    SELECT t.*, m.district_code AS district, coalesce(m.business_district, '') AS business_district,
+           m.category_code AS category,
+           CASE WHEN m.category_code = 'CT01' THEN 'catering' ELSE 'goods' END AS kind,
+           t.channel IN ('online', 'instant_retail', 'livestream') AS is_online,
+           hour(t.ts) >= 18 OR hour(t.ts) < 2 AS is_night,
+           year(m.opened_on) * 12 + month(m.opened_on) - 1
+             = CAST(substr(t.month, 1, 4) AS INT) * 12 + CAST(substr(t.month, 6, 2) AS INT) - 1
+             AS is_new,
+           (m.category_code IN ('RS13', 'RS09', 'RS11')
+             OR contains(';' || coalesce(m.digital_tags, '') || ';', ';smart_device;')
+             OR contains(';' || coalesce(m.digital_tags, '') || ';', ';new_energy_vehicle;')) AS dp,
+           (t.channel = 'instant_retail'
+             OR regexp_matches(';' || coalesce(m.digital_tags, '') || ';',
+                ';(instant_delivery|online_health|smart_housekeeping|online_education);')) AS ds,
+           regexp_matches(';' || coalesce(m.digital_tags, '') || ';',
+                ';(game|streaming|metaverse|vr_ar);') AS dc,
+           t.channel IN ('online', 'instant_retail', 'livestream') AS dch,
+           CAST(substr(t.month, 1, 4) AS INT) * 12 + CAST(substr(t.month, 6, 2) AS INT) - 1 AS mi
+    FROM read_parquet('{lake}/transactions/*/*.parquet', hive_partitioning = false) t
+    JOIN read_parquet('{lake}/merchants/*.parquet') m
+      ON t.merchant_id = m.merchant_id AND m.valid_from <= t.date
+     AND t.date < coalesce(m.valid_to, DATE '9999-12-31');
+    CREATE TEMP VIEW fact2 AS SELECT *, dp OR ds OR dc OR dch AS is_digital FROM fact;
+    """
+
+
+def _measure_list(prefix: str = "") -> str:
+    cols = [f"{prefix}{sql} AS {name}__n" for name, sql in MEASURES.items()]
+    cols += [f"{prefix}{sql} AS {name}__d" for name, sql in DENOMINATORS.items()]
+    return ",\n ".join(cols)
+
+
+def _names() -> list[str]:
+    return [f"{n}__n" for n in MEASURES] + [f"{n}__d" for n in DENOMINATORS]
+
+
+def handwritten_sql(home: Path) -> dict[str, Any]:
+    """Cube, monthly cuts with same-store parts, and daily cuts, in plain DuckDB SQL."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.sql(fact_sql(home / "lake"))
+    con.sql(f"""CREATE TEMP TABLE cube AS SELECT mi, merchant_id, district, business_district,
+        category, channel, payer_segment, payment_method, dp, ds, dc, dch, {_measure_list()}
+        FROM fact2 GROUP BY ALL""")
+    con.sql("""CREATE TEMP TABLE presence AS
+        WITH p AS (SELECT DISTINCT mi, merchant_id FROM cube WHERE transactions__n > 0)
+        SELECT p.mi, p.merchant_id,
+          EXISTS (FROM p q WHERE q.merchant_id = p.merchant_id AND q.mi = p.mi - 1) prev1,
+          EXISTS (FROM p q WHERE q.merchant_id = p.merchant_id AND q.mi = p.mi + 1) next1,
+          EXISTS (FROM p q WHERE q.merchant_id = p.merchant_id AND q.mi = p.mi - 12) prev12,
+          EXISTS (FROM p q WHERE q.merchant_id = p.merchant_id AND q.mi = p.mi + 12) next12
+        FROM p""")
+    rows = 0
+    merchant_cols = {"active_merchants__n", "new_merchants__n"}
+    for cut in ("", *CUTS, "digital_type"):
+        keys = f", {cut}" if cut else ""
+        src = "cube"
+        if cut == "digital_type":
+            src = " UNION ALL ".join(
+                f"SELECT *, '{t}' AS digital_type FROM cube WHERE {t}"
+                for t in ("dp", "ds", "dc", "dch")
+            )
+            src = f"({src})"
+        roll = ", ".join(f"{'max' if c in merchant_cols else 'sum'}({c}) AS {c}" for c in _names())
+        parts = []
+        for c in _names():
+            parts.append(f"sum({c}) AS {c}")
+            if c in merchant_cols:
+                continue
+            for flag in ("prev1", "next1", "prev12", "next12"):
+                parts.append(f"sum({c}) FILTER ({flag}) AS {c}__{flag}")
+        result = con.sql(f"""
+            WITH ml AS (SELECT mi, merchant_id{keys}, {roll} FROM {src} GROUP BY ALL)
+            SELECT ml.mi{keys.replace(", ", ", ml.")}, {", ".join(parts)}
+            FROM ml LEFT JOIN presence p USING (mi, merchant_id) GROUP BY ALL""").fetchall()
+        rows += len(result)
+    for cut in ("", "district"):
+        keys = f", {cut}" if cut else ""
+        rows += len(
+            con.sql(f"SELECT date{keys}, {_measure_list()} FROM fact2 GROUP BY ALL").fetchall()
+        )
+    return {"result_rows": rows}
+
+
+# ---- (b) a straightforward pandas implementation --------------------------------------------
+
+
+def pandas_levels(home: Path, rows: int) -> dict[str, Any]:
+    """Monthly levels of the catalogue by every cut, in plain pandas, on the first ``rows``."""
+    import pandas as pd
+    import pyarrow.dataset as ds
+
+    lake = home / "lake"
+    tx = ds.dataset(str(lake / "transactions"), format="parquet").head(rows).to_pandas()
+    m = pd.read_parquet(lake / "merchants")
+    f = tx.merge(m, on="merchant_id", suffixes=("", "_m"))
+    end = f["valid_to"].fillna(pd.Timestamp("2262-01-01").date())
+    f = f[(f["valid_from"] <= f["date"]) & (f["date"] < end)]
+    f["district"], f["category"] = f["district_code"], f["category_code"]
+    f["business_district"] = f["business_district"].fillna("")
+    f["is_online"] = f["channel"].isin(["online", "instant_retail", "livestream"])
+    f["goods"] = f["category"] != "CT01"
+    hour = f["ts"].dt.hour
+    f["is_night"] = (hour >= 18) | (hour < 2)
+    tags = ";" + f["digital_tags"].fillna("") + ";"
+    f["is_digital"] = (
+        f["category"].isin(["RS13", "RS09", "RS11"])
+        | f["is_online"]
+        | tags.str.contains(
+            ";(?:smart_device|new_energy_vehicle|instant_delivery|online_health|"
+            "smart_housekeeping|online_education|game|streaming|metaverse|vr_ar);"
+        )
+    )
+    opened = pd.to_datetime(f["opened_on"])
+    f["is_new"] = opened.dt.strftime("%Y-%m") == f["month"]
+    a = f["amount_fen"]
+    sale = ~f["is_refund"]
+    cols = {
+        "sales": a,
+        "goods": a.where(f["goods"], 0),
+        "catering": a.where(~f["goods"], 0),
+        "online": a.where(f["is_online"], 0),
+        "online_goods": a.where(f["is_online"] & f["goods"], 0),
+        "digital": a.where(f["is_digital"], 0),
+        "night": a.where(f["is_night"], 0),
+        "visitor": a.where(f["payer_segment"] != "resident", 0),
+        "foreign": a.where(f["payer_segment"] == "foreign_visitor", 0),
+        "ecny": a.where(f["payment_method"] == "ecny", 0),
+        "foreign_card": a.where(f["payment_method"] == "foreign_card", 0),
+        "payments": sale.astype("int64"),
+        "voucher": a.where(f["voucher_id"].notna(), 0),
+        "active": f["merchant_id"].where(sale),
+        "new": f["merchant_id"].where(sale & f["is_new"]),
+    }
+    work = pd.DataFrame(cols).assign(month=f["month"], **{c: f[c] for c in CUTS})
+    out = 0
+    for cut in ("", *CUTS):
+        keys = ["month", cut] if cut else ["month"]
+        g = work.groupby(keys)
+        sums = g[[c for c in cols if c not in ("active", "new")]].sum()
+        sums["active"] = g["active"].nunique()
+        sums["new"] = g["new"].nunique()
+        sums["avg_ticket"] = sums["sales"] / sums["payments"]
+        for share in ("online", "online_goods", "digital", "night", "ecny", "foreign_card"):
+            sums[f"{share}_share"] = 100 * sums[share] / sums["sales"]
+        out += len(sums)
+    return {"result_rows": out, "rows": len(tx)}
+
+
+# ---- phases ---------------------------------------------------------------------------------
+
+
+def phase(name: str, home: Path, rows: int) -> dict[str, Any]:
+    from cockpit.indicators.build import build
+    from cockpit.indicators.synthetic import append_day
+
+    if name == "build":
+        report = build(home=home, engine="duckdb", full=True)
+        return {"result_rows": report.rows}
+    if name == "sql":
+        return handwritten_sql(home)
+    if name == "pandas":
+        return pandas_levels(home, rows)
+    if name == "incremental":
+        append_day(
+            home / "lake", spec_for(rows), "2026-02-27", max(1000, rows // (MONTHS * 30)), "tday"
+        )
+        started = time.perf_counter()
+        report = build(home=home, engine="duckdb")
+        return {
+            "build_seconds": round(time.perf_counter() - started, 2),
+            "months_refreshed": report.months_refreshed,
+        }
+    raise ValueError(name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000_000)
+    parser.add_argument("--pandas-rows", type=int, default=10_000_000)
+    parser.add_argument("--home", type=Path, default=None, help="Where to write the lake.")
+    parser.add_argument("--phase", choices=PHASES, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true", help="Print the result as JSON only.")
+    args = parser.parse_args()
+    if args.phase:
+        print(json.dumps(phase(args.phase, args.home, args.rows)))
+        return
+    from cockpit.indicators.synthetic import write_lake
+
+    home = args.home or Path(tempfile.mkdtemp(prefix="bench-indicators-"))
+    shutil.rmtree(home / "lake", ignore_errors=True)
+    started = time.perf_counter()
+    write_lake(home / "lake", spec_for(args.rows))
+    gen = round(time.perf_counter() - started, 1)
+    say = (lambda _m: None) if args.json else (lambda m: print(m, file=sys.stderr, flush=True))
+    say(f"generated {args.rows:,} rows in {gen}s under {home}")
+    result: dict[str, Any] = {"rows": args.rows, "generate_seconds": gen}
+    for name in ("build", "sql"):
+        result[name] = run_phase(name, home, args.rows)
+        say(f"{name}: {result[name]}")
+    pandas_rows = min(args.rows, args.pandas_rows)
+    result["pandas"] = run_phase("pandas", home, pandas_rows)
+    say(f"pandas: {result['pandas']}")
+    result["incremental"] = run_phase("incremental", home, args.rows)
+    b, s, p = result["build"], result["sql"], result["pandas"]
+    result["overhead_vs_sql"] = round(b["seconds"] / s["seconds"], 2)
+    result["speedup_per_row_vs_pandas"] = round(
+        (args.rows / b["seconds"]) / (pandas_rows / p["seconds"]), 1
+    )
+    result["peak_mb"] = max(r["peak_mb"] for r in (b, s, result["incremental"]))
+    result["machine"] = f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores, " + (
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB"
+    )
+    result["load_average"] = os.getloadavg()
+    result["peak_self_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(json.dumps(result, indent=None if args.json else 1))
+
+
+if __name__ == "__main__":
+    main()

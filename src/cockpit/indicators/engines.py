@@ -1,0 +1,104 @@
+"""The two engines behind one interface: Ibis on DuckDB (default) or on PySpark.
+
+``open_engine()`` gives an ``Engine`` whose ``table(name)`` is an Ibis table over the lake's
+Parquet files for that table; everything above works on Ibis expressions only.
+
+PySpark: ``COCKPIT_SPARK_REMOTE=sc://host:15002`` uses Spark Connect; otherwise
+``COCKPIT_SPARK_MASTER`` (default ``local[2]``; e.g. ``spark://host:7077`` or ``yarn``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from cockpit.config import get_settings
+
+
+class LakeTableMissing(FileNotFoundError):
+    """The lake has no Parquet file for a table the indicators need."""
+
+
+def table_files(lake_dir: Path, table: str, months: Iterable[str] | None = None) -> list[Path]:
+    """Parquet files of a lake table; for month-partitioned tables, only ``months`` if given."""
+    root = lake_dir / table
+    if months is not None:
+        return sorted(f for m in months for f in (root / f"month={m}").glob("*.parquet"))
+    return sorted(root.rglob("*.parquet"))
+
+
+@dataclass
+class Engine:
+    """An Ibis backend plus a way to open lake tables on it."""
+
+    name: str
+    con: Any
+    lake_dir: Path
+    _count: list[int] = field(default_factory=lambda: [0])
+
+    def _fresh_name(self, table: str) -> str:
+        self._count[0] += 1
+        return f"lake_{table}_{self._count[0]}"
+
+    def table(self, table: str, months: Iterable[str] | None = None) -> Any:
+        """The lake table as an Ibis table (raises LakeTableMissing when it has no file)."""
+        files = table_files(self.lake_dir, table, months)
+        if not files:
+            raise LakeTableMissing(f"no Parquet files for lake table {table!r} in {self.lake_dir}")
+        return self.read_files(files, table)
+
+    def read_files(self, files: list[Path], table: str = "t") -> Any:
+        """Some Parquet files of one table, as an Ibis table."""
+        name = self._fresh_name(table)
+        paths = [str(f) for f in files]
+        if self.name == "duckdb":
+            return self.con.read_parquet(
+                paths, table_name=name, hive_partitioning=False, union_by_name=True
+            )
+        session = self.con._session
+        # recursiveFileLookup switches partition discovery off: ``month`` is a real column.
+        frame = session.read.option("recursiveFileLookup", "true").parquet(*paths)
+        frame.createOrReplaceTempView(name)
+        return self.con.table(name)
+
+    def has(self, table: str) -> bool:
+        """Whether the lake holds any file of ``table``."""
+        return bool(table_files(self.lake_dir, table))
+
+
+@cache
+def spark_session(master: str, remote: str | None) -> Any:
+    """One Spark session per process (local mode in tests)."""
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName("commerce-cockpit")
+    if remote:
+        builder = builder.remote(remote)
+    else:
+        builder = (
+            builder.master(master)
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.driver.memory", "2g")
+        )
+    session = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
+    return session
+
+
+def open_engine(name: str | None = None, lake_dir: Path | None = None) -> Engine:
+    """The engine named by ``name`` or COCKPIT_ENGINE, over COCKPIT_HOME's lake."""
+    import ibis
+
+    settings = get_settings()
+    name = name or settings.engine
+    lake_dir = lake_dir or settings.lake_dir
+    if name == "duckdb":
+        return Engine("duckdb", ibis.duckdb.connect(), lake_dir)
+    if name == "pyspark":
+        session = spark_session(settings.spark_master, settings.spark_remote)
+        return Engine("pyspark", ibis.pyspark.connect(session), lake_dir)
+    raise ValueError(f"unknown engine {name!r}: use duckdb or pyspark")

@@ -1,0 +1,116 @@
+"""Reading indicators: live ``compute()`` on an engine, and the built tables for the cockpit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cockpit.config import get_settings
+from cockpit.indicators.catalogue import check_dimensions, indicator
+from cockpit.indicators.engines import open_engine, table_files
+from cockpit.indicators.fact import fact_table, unpivot_digital_types
+
+TIME_COLUMNS = {"month": "month", "day": "date"}
+
+
+def _period_filter(t: Any, period: str | None) -> Any:
+    """Rows of ``period``: YYYY, YYYY-MM, YYYY-MM-DD or NBS's YYYY-01-02 (1–2月)."""
+    if period is None:
+        return t
+    if len(period) == 4:
+        return t.filter(t.month.startswith(period + "-"))
+    if period.endswith("-01-02"):
+        return t.filter(t.month.isin([period[:4] + "-01", period[:4] + "-02"]))
+    if len(period) == 7:
+        return t.filter(t.month == period)
+    import datetime as dt
+
+    return t.filter(t.date == dt.date.fromisoformat(period))
+
+
+def compute(
+    indicator_id: str,
+    *,
+    by: list[str] | None = None,
+    period: str | None = None,
+    engine: str | None = None,
+    home: Path | None = None,
+) -> pd.DataFrame:
+    """One indicator computed live from the lake, cut ``by`` dimensions, over ``period``.
+
+    >>> compute("retail_sales", by=["district"], period="2025-06")  # doctest: +SKIP
+    """
+    by = list(by or [])
+    ind = indicator(indicator_id)
+    check_dimensions(ind, by)
+    lake = (home or get_settings().home) / "lake"
+    eng = open_engine(engine, lake)
+    t = _period_filter(fact_table(eng.table("transactions"), eng.table("merchants")), period)
+    if "digital_type" in by:
+        t = unpivot_digital_types(t)
+    keys = [TIME_COLUMNS.get(d, d) for d in by]
+    aggs = {"value": ind.formula(t), "num": ind.num(t)}
+    if ind.den is not None:
+        aggs["den"] = ind.den(t)
+    expr = t.group_by(keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
+    out = expr.to_pandas()
+    out = out.rename(columns={"date": "day"})
+    if ind.kind != "ratio":
+        out["value"] = out["value"].fillna(0)
+    result: pd.DataFrame = out.sort_values([*by]).reset_index(drop=True) if by else out
+    return result
+
+
+def read_table(lake: Path, table: str) -> pd.DataFrame:
+    """A small built table of the lake (indicator_values, indicator_coverage, ...)."""
+    import pyarrow.parquet as pq
+
+    files = table_files(lake, table)
+    if not files:
+        raise FileNotFoundError(f"no built table {table!r} in {lake}: run `cockpit build`")
+    frames: list[pd.DataFrame] = [pq.read_table(f).to_pandas() for f in files]
+    return pd.concat(frames, ignore_index=True)
+
+
+def read_values(lake: Path | None = None) -> pd.DataFrame:
+    """The built ``indicator_values`` table."""
+    return read_table(lake or get_settings().lake_dir, "indicator_values")
+
+
+def values(
+    indicator_id: str,
+    *,
+    by: list[str] | None = None,
+    period: str | None = None,
+    period_type: str = "month",
+    lake: Path | None = None,
+) -> pd.DataFrame:
+    """Built values of one indicator for one cut (``by``: at most one non-time dimension)."""
+    ind = indicator(indicator_id)
+    dims = [d for d in (by or []) if d not in TIME_COLUMNS]
+    check_dimensions(ind, dims)
+    if len(dims) > 1:
+        raise ValueError("built tables hold one dimension at a time; use compute() for more")
+    if "day" in (by or []):
+        period_type = "day"
+    v = read_values(lake)
+    v = v[(v["indicator_id"] == ind.id) & (v["period_type"] == period_type)]
+    v = v[v["cut"] == ",".join(dims)]
+    if period is not None:
+        v = v[v["period"].str.startswith(period)] if len(period) == 4 else v[v["period"] == period]
+    cols = ["period", "period_label", *dims, "value", "mom", "yoy", "ss_mom", "ss_yoy"]
+    return v[cols].sort_values(["period", *dims]).reset_index(drop=True)
+
+
+def export(frame: pd.DataFrame, path: Path) -> Path:
+    """Write a frame as Parquet or CSV (by the file's suffix)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    elif path.suffix == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        raise ValueError(f"{path}: export to .parquet or .csv")
+    return path
