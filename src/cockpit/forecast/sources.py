@@ -1,0 +1,139 @@
+"""Where forecast inputs come from: the indicators' table, or the lake's transactions.
+
+The forecast pipeline takes any long frame; this adapter turns the lake into one.
+Monthly values come from ``lake/indicator_values`` (built by ``cockpit build``) for the
+cuts it publishes (city, by district, by category). The district × category cross, the
+bottom of the grouped hierarchy, is not an indicator cut, so for ``retail_sales`` it is
+summed here from ``transactions`` joined to the merchant version valid on each date
+(the same definition: net sales, refunds subtracted). Only complete months are returned;
+the month in progress is the nowcast's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+VALUES_TABLE = "indicator_values"
+CROSS_INDICATORS = ("retail_sales",)
+
+
+class NoSeriesError(LookupError):
+    """The lake holds no series for what was asked."""
+
+
+def _parts(lake: Path, table: str) -> list[str]:
+    return [str(p) for p in sorted((lake / table).rglob("*.parquet"))]
+
+
+def _duckdb_frame(sql: str) -> pd.DataFrame:
+    import duckdb
+
+    with duckdb.connect() as con:
+        return con.execute(sql).df()
+
+
+def _list(files: list[str]) -> str:
+    return "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
+
+
+def read_indicator_values(
+    *, home: Path, indicator_id: str, period_type: str, cut: str
+) -> pd.DataFrame:
+    """Rows of ``lake/indicator_values`` for one indicator, period type and cut."""
+    import pandas as pd
+
+    files = _parts(home / "lake", VALUES_TABLE)
+    if not files:
+        return pd.DataFrame()
+    frame = pd.read_parquet(files[0]) if len(files) == 1 else pd.concat(map(pd.read_parquet, files))
+    keep = (
+        (frame["indicator_id"] == indicator_id)
+        & (frame["period_type"] == period_type)
+        & (frame["cut"].fillna("") == cut)
+    )
+    return frame[keep].reset_index(drop=True)
+
+
+def transaction_cross(home: Path, *, period: str = "month") -> pd.DataFrame:
+    """Net sales (fen) by period, district and category, straight from the lake."""
+    lake = home / "lake"
+    txns, merchants = _parts(lake, "transactions"), _parts(lake, "merchants")
+    if not txns or not merchants:
+        raise NoSeriesError("the lake has no transactions or merchants; run `cockpit ingest`")
+    bucket = "date_trunc('month', t.date)" if period == "month" else "t.date"
+    sql = f"""
+        SELECT {bucket}::TIMESTAMP AS ds, m.district_code AS district,
+               m.category_code AS category, sum(t.amount_fen)::DOUBLE AS y
+        FROM read_parquet({_list(txns)}, union_by_name=true) t
+        JOIN read_parquet({_list(merchants)}, union_by_name=true) m
+          ON t.merchant_id = m.merchant_id AND m.valid_from <= t.date
+         AND (m.valid_to IS NULL OR t.date < m.valid_to)
+        GROUP BY ALL ORDER BY ALL
+    """
+    return _duckdb_frame(sql)
+
+
+def last_feed_day(home: Path) -> pd.Timestamp:
+    """The latest transaction date in the lake."""
+    import pandas as pd
+
+    txns = _parts(home / "lake", "transactions")
+    if not txns:
+        raise NoSeriesError("the lake has no transactions")
+    sql = f"SELECT max(date)::TIMESTAMP AS d FROM read_parquet({_list(txns)}, union_by_name=true)"
+    return pd.Timestamp(_duckdb_frame(sql)["d"].iloc[0])
+
+
+def complete_months(frame: pd.DataFrame, last_day: pd.Timestamp) -> pd.DataFrame:
+    """Drop months not fully covered by the feed (the month of ``last_day`` unless it ends it)."""
+    import pandas as pd
+
+    month_end = last_day + pd.offsets.MonthEnd(0)
+    cutoff = last_day.to_period("M").to_timestamp()
+    if last_day.normalize() == month_end.normalize():
+        cutoff = cutoff + pd.offsets.MonthBegin(1)
+    return frame[frame["ds"] < cutoff].reset_index(drop=True)
+
+
+def _monthly_from_values(values: pd.DataFrame, dims: list[str]) -> pd.DataFrame:
+    import pandas as pd
+
+    months = values[values["period"].str.fullmatch(r"\d{4}-\d{2}")]
+    out = months[dims].copy() if dims else pd.DataFrame(index=months.index)
+    out["ds"] = pd.to_datetime(months["period"] + "-01")
+    out["y"] = months["value"].astype(float)
+    return out.reset_index(drop=True)
+
+
+def read_indicator_monthly(*, home: Path, indicator_id: str, by: str = "both") -> pd.DataFrame:
+    """Complete months of an indicator as ds, y + dimension columns (district/category)."""
+    dims = ["district", "category"] if by == "both" else [by]
+    last = last_feed_day(home)
+    if by != "both":
+        values = read_indicator_values(
+            home=home, indicator_id=indicator_id, period_type="month", cut=by
+        )
+        if not values.empty:
+            return complete_months(_monthly_from_values(values, dims), last)
+    if indicator_id not in CROSS_INDICATORS:
+        raise NoSeriesError(
+            f"no monthly {indicator_id} by {by} in lake/{VALUES_TABLE}; run `cockpit build`"
+        )
+    cross = transaction_cross(home)
+    grouped = cross.groupby([*dims, "ds"])["y"].sum().reset_index()
+    return complete_months(zero_filled(grouped, dims), last)
+
+
+def zero_filled(frame: pd.DataFrame, dims: list[str]) -> pd.DataFrame:
+    """Every dimension combination seen, at every month of the span: no sales is zero."""
+    import pandas as pd
+
+    months = pd.date_range(frame["ds"].min(), frame["ds"].max(), freq="MS")
+    combos = frame[dims].drop_duplicates()
+    grid = combos.merge(pd.DataFrame({"ds": months}), how="cross")
+    out = grid.merge(frame, on=[*dims, "ds"], how="left").fillna({"y": 0.0})
+    return out.sort_values([*dims, "ds"], ignore_index=True)
