@@ -72,8 +72,8 @@ class Settings(BaseSettings):
 
 
 SETTINGS_HELP: dict[str, str] = {
-    "COCKPIT_HOME": "Folder holding the lake, the DuckDB catalogue and the default SQLite database; "
-    "created on first use. Default: ~/.local/share/cockpit.",
+    "COCKPIT_HOME": "Folder holding the lake, the DuckDB catalogue and the default SQLite "
+    "database; created on first use. Default: ~/.local/share/cockpit.",
     "COCKPIT_DB_URL": "SQLAlchemy URL of the operational database (programmes, alerts, plans, "
     "scenarios). Default: SQLite at COCKPIT_HOME/cockpit.sqlite; PostgreSQL in production, "
     "e.g. postgresql+psycopg://cockpit@db/cockpit.",
