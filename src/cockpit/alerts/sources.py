@@ -146,11 +146,8 @@ def load_targets(home: Path) -> pd.DataFrame | None:
     import pandas as pd
 
     del home  # the plans live in the operational database, not the lake
-    try:
-        from cockpit.plans import all_progress
-    except ImportError:
-        return None
     from cockpit.db import session_scope
+    from cockpit.plans import all_progress
 
     with session_scope() as session:
         progress = all_progress(session=session)
@@ -165,6 +162,7 @@ def load_targets(home: Path) -> pd.DataFrame | None:
             "period": str(t.target_year),
             "status": t.status,
             "actual_value": t.actual,
+            "unit": t.unit,
         }
         for plan in progress
         for t in plan.targets

@@ -65,6 +65,15 @@ def _target_finding(rule: TargetAtRiskRule, row: dict[str, Any]) -> Finding | No
     return _finding(rule, row, target, projected, probability, short, status, reasons)
 
 
+def _amount(value: float, unit: str, lang: str) -> str:
+    """A target's figure as officials read it: money (kept in fen) in 亿元 or billion yuan."""
+    if unit == "fen":
+        yuan = value / 100
+        return f"{yuan / 1e8:,.1f} 亿元" if lang == "zh" else f"{yuan / 1e9:,.1f} billion yuan"
+    suffix = " %" if unit == "percent" else ""
+    return f"{value:,.0f}{suffix}" if float(value).is_integer() else f"{value:,.2f}{suffix}"
+
+
 def _finding(
     rule: TargetAtRiskRule,
     row: dict[str, Any],
@@ -77,10 +86,12 @@ def _finding(
 ) -> Finding:
     label_zh = str(row.get("label_zh") or row["target_id"])
     label_en = str(row.get("label_en") or row["target_id"])
-    zh, en = [f"目标 {target:,.2f}"], [f"target {target:,.2f}"]
+    unit = str(row.get("unit") or "")
+    zh = [f"目标 {_amount(target, unit, 'zh')}"]
+    en = [f"target {_amount(target, unit, 'en')}"]
     if projected is not None and short is not None:
-        zh.append(f"预计 {projected:,.2f}（缺口 {fmt_pct(short)}）")
-        en.append(f"projected {projected:,.2f} ({fmt_pct(short)} short)")
+        zh.append(f"预计 {_amount(projected, unit, 'zh')}（缺口 {fmt_pct(short)}）")
+        en.append(f"projected {_amount(projected, unit, 'en')} ({fmt_pct(short)} short)")
     if probability is not None:
         zh.append(f"达成概率 {probability:.0%}")
         en.append(f"chance of meeting it {probability:.0%}")
