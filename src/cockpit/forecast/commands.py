@@ -147,6 +147,11 @@ def register(app: typer.Typer) -> None:
     app.add_typer(forecast_app, name="forecast")
 
 
+# The sample city's feeds end in October 2026; 14 months reach December 2027, the deadline of
+# the Yuzhong plan, so the plans can project its retail target from these forecasts.
+DEMO_HORIZON = 14
+
+
 def demo_step(ctx: DemoContext) -> str:
     """Forecast the city's monthly retail sales by district and by category (reconciled).
 
@@ -157,7 +162,9 @@ def demo_step(ctx: DemoContext) -> str:
 
     lines = []
     for by in ("district", "category"):
-        run = forecast_indicator(indicator_id="retail_sales", by=by, horizon=6, home=ctx.home)
+        run = forecast_indicator(
+            indicator_id="retail_sales", by=by, horizon=DEMO_HORIZON, home=ctx.home
+        )
         city = run.forecasts[run.forecasts["level"] == "city"].iloc[0]
         lines.append(
             f"forecast by {by}: {run.meta['series']} series ({run.meta['method']}); "
