@@ -16,8 +16,8 @@ from cockpit.programmes import spending, vouchers
 from cockpit.programmes.rules import shipped
 from cockpit.web.auth import create_api_key
 from cockpit.web.routes import programmes as routes
+from tests.live import live_server
 from tests.programmes.helpers import voucher_programme
-from tests.programmes.live import live_server
 
 CODE = "api-vouchers"
 

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from cockpit.db import get_engine, upgrade
 from cockpit.web import auth
 from cockpit.web.auth import Principal, create_api_key, require_role, revoke_api_key
-from tests.programmes.live import live_server
+from tests.live import live_server
 
 
 def _app() -> FastAPI:

@@ -14,7 +14,7 @@ from cockpit.db import upgrade
 from cockpit.scenarios import ocds, sample
 from cockpit.web.auth import create_api_key
 from cockpit.web.routes.scenarios import router
-from tests.scenarios.live import live_server
+from tests.live import live_server
 
 
 @pytest.fixture
