@@ -9,58 +9,12 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-TXN_SCHEMA = pa.schema(
-    [
-        ("source", pa.string()),
-        ("txn_id", pa.string()),
-        ("ts", pa.timestamp("us")),
-        ("date", pa.date32()),
-        ("month", pa.string()),
-        ("amount_fen", pa.int64()),
-        ("is_refund", pa.bool_()),
-        ("merchant_id", pa.string()),
-        ("channel", pa.string()),
-        ("payment_method", pa.string()),
-        ("payer_id", pa.string()),
-        ("card_id", pa.string()),
-        ("device_id", pa.string()),
-        ("payer_segment", pa.string()),
-        ("age_band", pa.string()),
-        ("voucher_id", pa.string()),
-        ("ingest_id", pa.string()),
-    ]
-)
-MERCHANT_SCHEMA = pa.schema(
-    [
-        ("merchant_id", pa.string()),
-        ("name", pa.string()),
-        ("district_code", pa.string()),
-        ("business_district", pa.string()),
-        ("category_code", pa.string()),
-        ("channel", pa.string()),
-        ("digital_tags", pa.string()),
-        ("opened_on", pa.date32()),
-        ("closed_on", pa.date32()),
-        ("above_size", pa.bool_()),
-        ("valid_from", pa.date32()),
-        ("valid_to", pa.date32()),
-    ]
-)
-INGEST_SCHEMA = pa.schema(
-    [
-        ("ingest_id", pa.string()),
-        ("source", pa.string()),
-        ("file", pa.string()),
-        ("file_sha256", pa.string()),
-        ("started_at", pa.timestamp("us")),
-        ("finished_at", pa.timestamp("us")),
-        ("rows_read", pa.int64()),
-        ("accepted", pa.int64()),
-        ("quarantined", pa.int64()),
-        ("duplicates", pa.int64()),
-        ("months", pa.string()),
-    ]
-)
+from cockpit.ingest.lake import SCHEMAS
+
+# The lake's own declared schemas, so these files are exactly what ingestion writes.
+TXN_SCHEMA = SCHEMAS["transactions"]
+MERCHANT_SCHEMA = SCHEMAS["merchants"]
+INGEST_SCHEMA = SCHEMAS["ingests"]
 
 
 def txn(ts: str, merchant: str, fen: int, **kw: Any) -> dict[str, Any]:
