@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from cockpit.db import session_scope
 from cockpit.plans.library import find_plan, load_plans
 from cockpit.plans.metrics import find_numbers
-from cockpit.plans.model import Plan
+from cockpit.plans.model import Plan, Target
 from cockpit.plans.progress import TargetProgress, assess
 from cockpit.plans.store import ProgressSnapshot, record_figure
 
@@ -36,13 +36,14 @@ class PlanProgress:
         }
 
 
+def _assess_target(session: Session, plan: Plan, target: Target) -> TargetProgress:
+    actual, projection = find_numbers(session, plan, target)
+    return assess(plan.id, target, actual, projection)
+
+
 def plan_progress(session: Session, plan: Plan) -> PlanProgress:
     """Assess every target of one plan."""
-    progress = PlanProgress(plan=plan)
-    for target in plan.targets:
-        actual, projection = find_numbers(session, plan, target)
-        progress.targets.append(assess(plan.id, target, actual, projection))
-    return progress
+    return PlanProgress(plan=plan, targets=[_assess_target(session, plan, t) for t in plan.targets])
 
 
 def all_progress(*, session: Session) -> list[PlanProgress]:
@@ -93,8 +94,9 @@ def enter_figure(
 
 def headline_progress(*, session: Session) -> list[TargetProgress]:
     """The targets the cockpit's gauges show."""
-    heads = []
-    for plan in load_plans().plans:
-        wanted = {t.id for t in plan.targets if t.headline}
-        heads += [t for t in plan_progress(session, plan).targets if t.target_id in wanted]
-    return heads
+    return [
+        _assess_target(session, plan, target)
+        for plan in load_plans().plans
+        for target in plan.targets
+        if target.headline
+    ]
