@@ -73,7 +73,9 @@ class IndicatorTable:
         *,
         ytd: bool = False,
         unit: str = "fen",
+        dims: dict[str, str] | None = None,
     ) -> None:
+        """One series; ``dims`` sets the dimension columns (default: column ``cut`` = key)."""
         yoy = _with_growth(values)[1]
         for i, (p, v) in enumerate(zip(periods(len(values)), values, strict=True)):
             if ytd and p.endswith("-01"):
@@ -89,7 +91,9 @@ class IndicatorTable:
                 unit=unit,
                 growth_unit="%" if unit == "fen" else "pp",
             )
-            if cut:
+            if dims is not None:
+                row.update(dims)
+            elif cut:
                 row[cut] = key
             row["yoy"] = yoy[i]
             row["ss_yoy"] = None if yoy[i] is None else round(yoy[i] - 0.5, 2)  # type: ignore[operator]
@@ -97,8 +101,17 @@ class IndicatorTable:
                 self.cols[k].append(val)
 
 
-def indicator_rows(n_months: int = MONTHS) -> dict[str, list[object]]:
-    """``indicator_values``: the city and each single cut (district, category, ...)."""
+def category_weight(code: str) -> float:
+    """A category's share of a district's sales before growth: 0.5 to 1.4 over 19."""
+    return (0.5 + sum(map(ord, code)) % 10 / 10) / 19
+
+
+def indicator_rows(
+    n_months: int = MONTHS, *, district_category: bool = True
+) -> dict[str, list[object]]:
+    """``indicator_values``: the city, each single cut (district, category, ...) and, unless
+    ``district_category`` is false (a home built before that cut existed), retail sales by
+    district × category."""
     table = IndicatorTable()
     cuts = [("", "", 1.2e13)]
     cuts += [("district", d.code, 3e11) for d in reference.districts()]
@@ -124,6 +137,18 @@ def indicator_rows(n_months: int = MONTHS) -> dict[str, list[object]]:
             for dtype, share in DIGITAL_SHARE_OF_TYPE.items():
                 typed = [round(v * share * (1 + i / 100)) for i, v in enumerate(levels)]
                 table.add("digital_consumption", "digital_type", dtype, typed)
+    if district_category:
+        for d in reference.districts():
+            for c in reference.categories_in(2025):
+                base = 3e11 * category_weight(c.code)
+                levels, _, ytd = _with_growth(
+                    [_level(base, d.code + c.code, i) for i in range(n_months)]
+                )
+                dims = {"district": d.code, "category": c.code}
+                for values, is_ytd in ((levels, False), (ytd, True)):
+                    table.add(
+                        "retail_sales", "district,category", "", values, ytd=is_ytd, dims=dims
+                    )
     return table.cols
 
 
@@ -257,10 +282,11 @@ def write_table(lake: Path, name: str, cols: dict[str, list[object]]) -> Path:
     return path
 
 
-def write_lake(home: Path, *, n_months: int = MONTHS) -> Path:
+def write_lake(home: Path, *, n_months: int = MONTHS, district_category: bool = True) -> Path:
     """Fill ``home/lake`` with every table the cockpit reads; return the lake folder."""
     lake = home / "lake"
-    write_table(lake, "indicator_values", indicator_rows(n_months))
+    rows = indicator_rows(n_months, district_category=district_category)
+    write_table(lake, "indicator_values", rows)
     write_table(lake, "forecasts", forecast_rows(n_months))
     write_table(lake, "ingests", ingest_rows())
     write_table(lake, "quarantine", quarantine_rows())

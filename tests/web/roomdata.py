@@ -1,6 +1,7 @@
 """The other rooms' state for the cockpit's tests, made through their own Python APIs:
-a simulated voucher round (programmes), the sample scenario list with one call run from
-draft to acceptance (scenarios). Run with COCKPIT_HOME pointing at the home to fill.
+a simulated voucher round and a car subsidy with two applications (programmes), the sample
+scenario list with one call run from draft to acceptance (scenarios). Run with COCKPIT_HOME
+pointing at the home to fill.
 """
 
 from __future__ import annotations
@@ -33,8 +34,30 @@ def home_env(home: Path) -> Iterator[None]:
         get_engine.cache_clear()
 
 
+def car_subsidy() -> list[dict[str, object]]:
+    """The shipped car subsidy with two applications approved and one of them paid."""
+    from cockpit.programmes import apply, disburse, install_programme, review, shipped
+
+    install_programme(programme=shipped("chongqing-car-2023"))
+    done = []
+    for n, price in enumerate((159_800, 259_800)):
+        app = apply(
+            programme_code="chongqing-car-2023",
+            idem_key=f"web-apply-{n}",
+            applicant=f"web-applicant-{n}",
+            facts={"price_yuan": price, "invoice_no": f"WEB-{n}"},
+        )
+        aid = app["application_id"]
+        review(application_id=aid, idem_key=f"web-review-{n}", decision="approve", reviewer="web")
+        if n == 0:
+            app = disburse(application_id=aid, idem_key="web-disburse-0")
+        done.append(app)
+    return done
+
+
 def fill_rooms(home: Path) -> dict[str, object]:
-    """One voucher round and the scenario sample with a call, in ``home``'s database."""
+    """A voucher round, a car subsidy and the scenario sample with a call, in ``home``'s
+    database."""
     from cockpit.db import upgrade
     from cockpit.programmes.demo import run_demo_round
     from cockpit.scenarios.sample import load_sample
@@ -43,6 +66,7 @@ def fill_rooms(home: Path) -> dict[str, object]:
     with home_env(home):
         upgrade()
         voucher_round = run_demo_round(SimpleNamespace(seed=7))
+        subsidy = car_subsidy()
         loaded = load_sample()
         call = run_sample_call()
-    return {"programmes": voucher_round, "scenarios": loaded, "call": call}
+    return {"programmes": voucher_round, "subsidy": subsidy, "scenarios": loaded, "call": call}

@@ -135,13 +135,80 @@ def test_digital_structure_has_the_four_types(client: TestClient) -> None:
     assert all(len(s["values"]) == len(body["periods"]) for s in body["series"])
 
 
-def test_categories_rank_the_month_and_refuse_an_unbuilt_cut(client: TestClient) -> None:
+def test_categories_rank_the_month_for_the_city(client: TestClient) -> None:
     body = client.get("/api/cockpit/categories", params={"period": "2025-06"}).json()
     values = [i["value"] for i in body["items"]]
     assert len(values) == len(reference.categories_in(2025))
     assert values == sorted(values, reverse=True)
-    crossed = client.get("/api/cockpit/categories", params={"district": "500103"}).json()
-    assert crossed == {"available": False, "reason": "cut_not_built", "hint": "cockpit build"}
+
+
+def crossed(period: str, district: str, category: str, *, ytd: bool = False) -> dict:
+    """The district × category row written for the tests, found without the cockpit's code."""
+    rows = indicator_rows()
+    for i, cut in enumerate(rows["cut"]):
+        if (
+            cut == "district,category"
+            and (rows["period"][i], rows["district"][i], rows["category"][i])
+            == (period, district, category)
+            and rows["period_type"][i] == ("ytd" if ytd else "month")
+        ):
+            return {k: rows[k][i] for k in ("value", "yoy", "ss_yoy")}
+    raise KeyError((period, district, category))
+
+
+def test_a_districts_categories_come_from_the_district_by_category_cut(
+    client: TestClient,
+) -> None:
+    body = client.get(
+        "/api/cockpit/categories", params={"period": "2025-06", "district": "500103"}
+    ).json()
+    assert body["available"] and body["district"] == "500103"
+    items = {i["code"]: i for i in body["items"]}
+    assert set(items) == {c.code for c in reference.categories_in(2025)}
+    divisor = {"亿元": 1e10, "万元": 1e6, "元": 1e2}[body["unit"]]
+    for code, item in items.items():
+        row = crossed("2025-06", "500103", code)
+        assert item["value"] == pytest.approx(row["value"] / divisor, abs=1e-3)
+        assert item["yoy_pct"] == row["ss_yoy"]  # the same-store rate where there is one
+    values = [i["value"] for i in body["items"]]
+    assert values == sorted(values, reverse=True)
+    other = client.get(
+        "/api/cockpit/categories", params={"period": "2025-06", "district": "500105"}
+    ).json()
+    assert [i["value"] for i in other["items"]] != values
+
+
+def test_district_and_category_together_read_their_crossed_cut(client: TestClient) -> None:
+    q = {"period": "2025-06", "district": "500103", "category": "RS01"}
+    kpis = client.get("/api/cockpit/kpis", params=q).json()
+    assert tile(kpis, "kpi_retail_month")["value"] == crossed("2025-06", "500103", "RS01")["value"]
+    assert (
+        tile(kpis, "kpi_retail_ytd")["value"]
+        == (crossed("2025-06", "500103", "RS01", ytd=True)["value"])
+    )
+    trend = client.get("/api/cockpit/trend", params=q).json()
+    assert trend["available"] and trend["forecast"] == [] and trend["forecast_hint"] is None
+    growth = client.get(
+        "/api/cockpit/district-growth", params={"period": "2025-06", "category": "RS01"}
+    ).json()
+    assert len(growth["items"]) == 38
+    yuzhong = next(i for i in growth["items"] if i["code"] == "500103")
+    assert yuzhong["value"] == crossed("2025-06", "500103", "RS01")["ss_yoy"]
+    digital = client.get("/api/cockpit/digital-structure", params={"district": "500103"}).json()
+    assert digital == {"available": False, "reason": "cut_not_built", "hint": "cockpit build"}
+
+
+def test_a_build_without_the_crossed_cut_says_so(cockpit_home: Path) -> None:
+    from cockpit.web.app import create_app
+
+    write_lake(cockpit_home, district_category=False)
+    with TestClient(create_app()) as c:
+        q = {"district": "500103", "category": "RS01"}
+        for path in ("/api/cockpit/categories", "/api/cockpit/kpis", "/api/cockpit/trend"):
+            params = q if path != "/api/cockpit/categories" else {"district": "500103"}
+            body = c.get(path, params=params).json()
+            assert body == {"available": False, "reason": "cut_not_built", "hint": "cockpit build"}
+        assert c.get("/api/cockpit/categories").json()["available"]
 
 
 def test_january_year_to_date_is_january_itself(client: TestClient) -> None:

@@ -25,11 +25,11 @@ PAGES = [
 # Charts these pages draw from the built tables of tests/web/lakedata.py.
 CHARTS_WITH_DATA = {
     "overview": 8,
-    "districts": 7,
+    "districts": 8,
     "categories": 3,
     "plans": 2,
     "alerts": 1,
-    "programmes": 1,
+    "programmes": 2,
     "scenarios": 1,
     "bigscreen": 9,
 }
@@ -43,6 +43,9 @@ NONBLANK_PIXELS = """(el) => {
   for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) n++;
   return n;
 }"""
+
+SERIES_NAMES = """(sel) => echarts.getInstanceByDom(document.querySelector(sel))
+  .getOption().series.map((s) => s.name)"""
 
 CONTRAST = """() => {
   const lum = (rgb) => {
@@ -218,3 +221,64 @@ def test_acknowledging_without_a_key_is_refused_and_said(context: Any, live_url:
     page.wait_for_selector("#alert-error:not([hidden])")
     assert "401" in page.inner_text("#alert-error")
     assert page.get_attribute(row, "data-status") == "open"
+
+
+def test_programme_burn_down_draws_and_follows_the_chosen_programme(
+    context: Any, live_url: str
+) -> None:
+    watched = open_page(context, live_url, "/programmes?lang=en")
+    page = watched.page
+    chart = page.query_selector("#burndown")
+    assert chart is not None and chart.get_attribute("data-state") == "drawn"
+    assert chart.evaluate(NONBLANK_PIXELS) > 50
+    names = page.evaluate(SERIES_NAMES, "#burndown")
+    assert names[:3] == ["Budget left", "Committed", "Spent"]
+    assert page.input_value("#f-programme") == "yuzhong-vouchers-2025"
+    assert "Approved: 1 Disbursed: 1" in page.inner_text("#programmes")
+    page.select_option("#f-programme", "chongqing-car-2023")
+    with page.expect_navigation():
+        page.click("#filters button[type=submit]")
+    page.wait_for_function(READY)
+    assert "programme=chongqing-car-2023" in page.url
+    assert page.get_attribute("#burndown", "data-state") == "drawn"
+    assert page.query_selector("#burndown").evaluate(NONBLANK_PIXELS) > 50
+    screenshot(page, "programmes-burndown-car")
+    with page.expect_navigation():
+        page.click("#lang-switch")
+    page.wait_for_function(READY)
+    assert "programme=chongqing-car-2023" in page.url
+    assert page.evaluate(SERIES_NAMES, "#burndown")[:3] == ["剩余预算", "已承诺未支出", "已支出"]
+    watched.assert_clean()
+
+
+CATEGORY_BARS = """() => {
+  const el = document.querySelector('#district-categories');
+  const option = echarts.getInstanceByDom(el).getOption();
+  return { names: option.yAxis[0].data, values: option.series[0].data };
+}"""
+
+
+def test_district_page_shows_the_chosen_districts_categories(context: Any, live_url: str) -> None:
+    watched = open_page(context, live_url, "/districts?district=500103&period=2025-06&lang=en")
+    page = watched.page
+    chart = page.query_selector("#district-categories")
+    assert chart is not None and chart.get_attribute("data-state") == "drawn"
+    assert chart.evaluate(NONBLANK_PIXELS) > 50
+    yuzhong = page.evaluate(CATEGORY_BARS)
+    assert len(yuzhong["names"]) == 19 and "not built" not in page.inner_text("main").lower()
+    assert yuzhong["values"] == sorted(yuzhong["values"])  # largest at the top
+    page.select_option("#f-district", "500105")
+    with page.expect_navigation():
+        page.click("#filters button[type=submit]")
+    page.wait_for_function(READY)
+    assert "district=500105" in page.url
+    assert page.evaluate(CATEGORY_BARS)["values"] != yuzhong["values"]
+    month = page.inner_text("[data-tile=kpi_retail_month] [data-role=value]")
+    page.select_option("#f-category", "RS01")
+    with page.expect_navigation():
+        page.click("#filters button[type=submit]")
+    page.wait_for_function(READY)
+    assert "category=RS01" in page.url
+    assert page.inner_text("[data-tile=kpi_retail_month] [data-role=value]") not in ("—", month)
+    screenshot(page, "districts-category")
+    watched.assert_clean()

@@ -1,10 +1,10 @@
 """The built indicator and forecast tables the cockpit reads, behind one small interface.
 
 Everything the pages show about consumption comes through ``Metrics``:
-``indicator_values`` (docs/indicators.md: one row per indicator, period and single-dimension
-cut) and ``forecasts`` (the forecast room's runs, docs/forecasting.md). Never raw
-transactions. Growth shown is the same-store rate where the indicators give one (NBS's
-comparable scope), else the all-merchant rate.
+``indicator_values`` (docs/indicators.md: one row per indicator, period and cut: the whole
+city, one dimension, or district × category) and ``forecasts`` (the forecast room's runs,
+docs/forecasting.md). Never raw transactions. Growth shown is the same-store rate where the
+indicators give one (NBS's comparable scope), else the all-merchant rate.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ DIGITAL = "digital_consumption"
 DIGITAL_SHARE = "digital_share"
 ONLINE_SHARE = "online_share"
 
+# What the KPI tiles and trends show: read together for a cut, and remembered.
+TILE_INDICATORS = (RETAIL, DIGITAL_SHARE, ONLINE_SHARE)
+
 BUILD_HINT = "cockpit build"
 FORECAST_HINT = "cockpit forecast"
 # A row is a plain month (not the combined 1–2月 row, not a day).
@@ -32,8 +35,11 @@ MONTH_ROW = "period_type = 'month' AND length(period) = 7"
 GROWTH = "coalesce(ss_yoy, yoy)"
 
 
+DISTRICT_CATEGORY = "district,category"  # the one two-dimension cut the indicators build
+
+
 class CutNotBuilt(LookupError):
-    """The indicators are built per single dimension; this cut combines two."""
+    """The indicators were not built for this cut (district × category before it was built)."""
 
 
 @dataclass(frozen=True)
@@ -50,10 +56,20 @@ class Cut:
     district: str = ""
     category: str = ""
 
+    @property
+    def name(self) -> str:
+        """The ``cut`` column's value for this slice."""
+        if self.district and self.category:
+            return DISTRICT_CATEGORY
+        return "district" if self.district else "category" if self.category else ""
+
     def where(self) -> tuple[str, list[str]]:
         """SQL condition and parameters selecting this cut's rows."""
         if self.district and self.category:
-            raise CutNotBuilt("district × category")
+            return (
+                f"cut = '{DISTRICT_CATEGORY}' AND district = ? AND category = ?",
+                [self.district, self.category],
+            )
         if self.district:
             return "cut = 'district' AND district = ?", [self.district]
         if self.category:
@@ -86,19 +102,55 @@ class Metrics:
 
         return list(self.lake.memo(INDICATORS_TABLE, "periods", compute))
 
+    def has_cut(self, cut: str) -> bool:
+        """Whether the build materialised ``cut`` (``district,category`` came later)."""
+        if not self.built:
+            return False
+
+        def compute() -> bool:
+            sql = self.lake.sql("SELECT 1 FROM {t} WHERE cut = ? LIMIT 1", t=INDICATORS_TABLE)
+            return bool(self.lake.rows(sql, [cut]))
+
+        return bool(self.lake.memo(INDICATORS_TABLE, f"has-cut:{cut}", compute))
+
     def series(self, indicator: str, cut: Cut, *, ytd: bool = False) -> list[Point]:
-        """The monthly (or 1–N月累计) series of ``indicator`` for ``cut``, oldest first."""
+        """The monthly (or 1–N月累计) series of ``indicator`` for ``cut``, oldest first.
+
+        Raises ``CutNotBuilt`` for district × category when the build has not made it."""
         if not self.built:
             return []
+        if cut.name == DISTRICT_CATEGORY and not self.has_cut(DISTRICT_CATEGORY):
+            raise CutNotBuilt(DISTRICT_CATEGORY)
+        kind = "ytd" if ytd else "month"
+        if indicator in TILE_INDICATORS:
+            return list(self._tile_series(cut).get((indicator, kind), []))
+        return self._read_series([indicator], cut).get((indicator, kind), [])
+
+    def _read_series(self, indicators: list[str], cut: Cut) -> dict[tuple[str, str], list[Point]]:
+        """The monthly and 1–N月累计 series of ``indicators`` for ``cut``, in one query."""
         where, params = cut.where()
-        kind = "period_type = 'ytd'" if ytd else MONTH_ROW
+        marks = ", ".join("?" for _ in indicators)
         sql = self.lake.sql(
-            f"SELECT period, value, {GROWTH} AS yoy_pct FROM {{t}} "
-            f"WHERE indicator_id = ? AND {kind} AND {where} ORDER BY period",
+            f"SELECT indicator_id, period_type, period, value, {GROWTH} AS yoy_pct "
+            f"FROM {{t}} WHERE indicator_id IN ({marks}) AND (({MONTH_ROW}) "
+            f"OR period_type = 'ytd') AND {where} ORDER BY indicator_id, period_type, period",
             t=INDICATORS_TABLE,
         )
-        rows = self.lake.rows(sql, [indicator, *params])
-        return [Point(r["period"], r["value"], r["yoy_pct"]) for r in rows]
+        found: dict[tuple[str, str], list[Point]] = {}
+        for r in self.lake.rows(sql, [*indicators, *params]):
+            key = (r["indicator_id"], r["period_type"])
+            found.setdefault(key, []).append(Point(r["period"], r["value"], r["yoy_pct"]))
+        return found
+
+    def _tile_series(self, cut: Cut) -> dict[tuple[str, str], list[Point]]:
+        """The tiles' series for ``cut`` (one query for all), remembered until the
+        indicators are rebuilt."""
+
+        def compute() -> dict[tuple[str, str], list[Point]]:
+            return self._read_series(list(TILE_INDICATORS), cut)
+
+        key = f"series:{cut.district}:{cut.category}"
+        return self.lake.memo(INDICATORS_TABLE, key, compute)
 
     def ytd_series(self, indicator: str, cut: Cut) -> list[Point]:
         """1–N月累计 by month; January's is January itself (NBS starts the rows at February)."""
@@ -108,17 +160,42 @@ class Metrics:
                 ytd[p.period] = Point(p.period, p.value, None)
         return [ytd[k] for k in sorted(ytd)]
 
-    def across(self, indicator: str, period: str, *, by: str) -> list[dict[str, Any]]:
-        """``indicator`` in ``period`` for every value of dimension ``by`` (e.g. district)."""
+    def across(
+        self, indicator: str, period: str, *, by: str, within: Cut | None = None
+    ) -> list[dict[str, Any]]:
+        """``indicator`` in ``period`` for every value of dimension ``by`` (e.g. district),
+        optionally within one district or category (the district × category cut).
+
+        Every month's are read at once and remembered until the indicators are rebuilt.
+        Raises ``CutNotBuilt`` when ``within`` asks for a cut the build has not made."""
         if not self.built:
             return []
-        sql = self.lake.sql(
-            f"SELECT {by} AS key, value, {GROWTH} AS yoy_pct FROM {{t}} WHERE indicator_id = ? "
-            f"AND period = ? AND {MONTH_ROW} AND cut = ? AND {by} IS NOT NULL AND {by} <> '' "
-            f"ORDER BY {by}",
-            t=INDICATORS_TABLE,
-        )
-        return self.lake.rows(sql, [indicator, period, by])
+        cut, fixed, params = by, "", [indicator]
+        if within is not None and (within.district or within.category):
+            cut = DISTRICT_CATEGORY
+            if {by, "district" if within.district else "category"} != {"district", "category"}:
+                raise CutNotBuilt(f"{by} within {within}")
+            if not self.has_cut(cut):
+                raise CutNotBuilt(cut)
+            other = "district" if within.district else "category"
+            fixed = f"AND {other} = ? "
+            params.append(within.district or within.category)
+
+        def compute() -> dict[str, list[dict[str, Any]]]:
+            sql = self.lake.sql(
+                f"SELECT period, {by} AS key, value, {GROWTH} AS yoy_pct FROM {{t}} "
+                f"WHERE indicator_id = ? {fixed}AND {MONTH_ROW} AND cut = ? "
+                f"AND {by} IS NOT NULL AND {by} <> '' ORDER BY period, {by}",
+                t=INDICATORS_TABLE,
+            )
+            found: dict[str, list[dict[str, Any]]] = {}
+            for r in self.lake.rows(sql, [*params, cut]):
+                found.setdefault(r.pop("period"), []).append(r)
+            return found
+
+        key = f"across:{indicator}:{by}:{':'.join(params[1:])}"
+        every = self.lake.memo(INDICATORS_TABLE, key, compute)
+        return [dict(r) for r in every.get(period, [])]
 
     def by_type_over_time(self) -> list[dict[str, Any]]:
         """Digital consumption by type, every month (the city: types are a single cut)."""
@@ -160,8 +237,8 @@ class Metrics:
 
     def forecast(self, indicator: str, cut: Cut) -> list[dict[str, Any]]:
         """The latest run's forecast of ``indicator`` for ``cut``: mean and 80/95 % bands."""
-        if not self.lake.has(FORECASTS_TABLE) or (cut.district and cut.category):
-            return []
+        if not self.lake.has(FORECASTS_TABLE) or cut.name == DISTRICT_CATEGORY:
+            return []  # forecasts are by district or by category
         region = cut.district or CITY_REGION
         sql = self.lake.sql(
             "SELECT strftime(ds, '%Y-%m') AS period, mean, lo80, hi80, lo95, hi95, model "

@@ -204,8 +204,9 @@ def plan_trajectory(*, lang: Lang, key: str) -> dict[str, Any]:
     }
 
 
-def programmes(*, lang: Lang) -> dict[str, Any]:
-    """Each programme's budget, what was claimed, redeemed and is left, leverage and flags."""
+def programmes(*, lang: Lang, with_flags: bool = True) -> dict[str, Any]:
+    """Each programme's budget, what was claimed, redeemed and is left, leverage and flags
+    (the anti-fraud flags read every claim: the chart leaves them out)."""
     api = [_api("programmes", n) for n in ("list_programmes", "programme_status", "flags")]
     if any(f is None for f in api):
         return missing("cockpit programmes install")
@@ -230,7 +231,7 @@ def programmes(*, lang: Lang) -> dict[str, Any]:
                 "packs": sum(r["packs_claimed"] for r in st["rounds"]),
                 "packs_total": sum(r["packs_total"] or 0 for r in st["rounds"]),
                 "applications": st["applications"],
-                "flags": len(flags(programme_code=p["code"])),
+                "flags": len(flags(programme_code=p["code"])) if with_flags else None,
             }
         )
     if not rows:
@@ -240,7 +241,7 @@ def programmes(*, lang: Lang) -> dict[str, Any]:
 
 def programme_chart(*, lang: Lang) -> dict[str, Any]:
     """Budget, issued, redeemed and left of every programme, as grouped bars."""
-    got = programmes(lang=lang)
+    got = programmes(lang=lang, with_flags=False)
     if not got["available"]:
         return got
     items = got["items"]
@@ -259,3 +260,14 @@ def programme_chart(*, lang: Lang) -> dict[str, Any]:
             for k in keys
         ],
     }
+
+
+def programme_burndown(*, lang: Lang, programme: str = "") -> dict[str, Any]:
+    """One programme's budget left, committed and spent over time, from its ledger."""
+    if _api("programmes", "list_programmes") is None:
+        return missing("cockpit programmes install")
+    from cockpit.db import get_engine
+    from cockpit.web.burndown import burndown
+
+    ensure_database()
+    return burndown(engine=get_engine(), lang=lang, programme=programme)

@@ -15,6 +15,7 @@ from cockpit.web.i18n import Lang
 from cockpit.web.metrics import (
     BUILD_HINT,
     DIGITAL_SHARE,
+    DISTRICT_CATEGORY,
     FORECAST_HINT,
     ONLINE_SHARE,
     RETAIL,
@@ -46,7 +47,8 @@ def missing(hint: str) -> dict[str, Any]:
 
 
 def not_built() -> dict[str, Any]:
-    """The indicators are built per single dimension (district, or category, ...)."""
+    """The build has not made this cut (district × category before it was added, or a
+    combination the indicators never build, such as digital type by district)."""
     return {"available": False, "reason": "cut_not_built", "hint": BUILD_HINT}
 
 
@@ -137,9 +139,10 @@ def district_map(metrics: Metrics, q: Query) -> dict[str, Any]:
     """Year-on-year growth of retail sales by district, for the map."""
     if not metrics.built or not q.period:
         return missing(BUILD_HINT)
-    if q.category:
+    try:
+        rows = metrics.across(RETAIL, q.period, by="district", within=Cut(category=q.category))
+    except CutNotBuilt:
         return not_built()
-    rows = metrics.across(RETAIL, q.period, by="district")
     items = []
     for row in rows:
         d = reference.district(row["key"])
@@ -186,7 +189,8 @@ def trend(metrics: Metrics, q: Query) -> dict[str, Any]:
             [r["period"], *(scaled(r[k]) for k in ("mean", "lo80", "hi80", "lo95", "hi95"))]
             for r in fc
         ],
-        "forecast_hint": None if fc else FORECAST_HINT,
+        # Forecasts are by district or by category: none is coming for both at once.
+        "forecast_hint": None if fc or q.cut.name == DISTRICT_CATEGORY else FORECAST_HINT,
         # Forecasts are of the feeds' sample, so the trend stays on that scale beside them.
         "note": i18n.label("kpi_scope_sample", q.lang),
         "model": fc[0]["model"] if fc else None,
@@ -194,12 +198,14 @@ def trend(metrics: Metrics, q: Query) -> dict[str, Any]:
 
 
 def by_category(metrics: Metrics, q: Query) -> dict[str, Any]:
-    """Retail sales of every category in the month, with year-on-year growth."""
+    """Retail sales of every category in the month (of the chosen district, from the
+    district × category cut), with year-on-year growth."""
     if not metrics.built or not q.period:
         return missing(BUILD_HINT)
-    if q.district:
+    try:
+        rows = metrics.across(RETAIL, q.period, by="category", within=Cut(district=q.district))
+    except CutNotBuilt:
         return not_built()
-    rows = metrics.across(RETAIL, q.period, by="category")
     if not rows:
         return missing(BUILD_HINT)
     divisor, unit = i18n.money_unit(max(r["value"] or 0 for r in rows), q.lang)
@@ -213,7 +219,13 @@ def by_category(metrics: Metrics, q: Query) -> dict[str, Any]:
         for r in rows
     ]
     items.sort(key=lambda item: item["value"], reverse=True)
-    return {"available": True, "unit": unit, "period": q.period, "items": items}
+    return {
+        "available": True,
+        "unit": unit,
+        "period": q.period,
+        "district": q.district,
+        "items": items,
+    }
 
 
 def digital_structure(metrics: Metrics, q: Query) -> dict[str, Any]:

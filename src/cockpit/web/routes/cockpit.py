@@ -8,6 +8,7 @@ when the data it needs has not been built yet. Money is scaled to the unit named
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -22,6 +23,7 @@ router = APIRouter(prefix="/api/cockpit", tags=["cockpit"])
 Json = dict[str, Any]
 # What the indicator charts read: their answers are kept until one of these is rewritten.
 BUILT = ("indicator_values", "indicator_official", "indicator_calibrated", "forecasts")
+TRADE = ("trade_enterprises", "trade_orders")
 
 
 def cached(
@@ -77,19 +79,23 @@ def digital_structure(q: QueryDep, metrics: MetricsDep) -> Json:
 @router.get("/data/ingests")
 def ingests(limit: Annotated[int, Query(ge=1, le=500)] = 20) -> Json:
     """The latest ingests, newest first."""
-    return dataviews.last_ingests(current_lake(), limit=limit)
+    lake = current_lake()
+    return lake.memo("ingests", f"last-{limit}", lambda: dataviews.last_ingests(lake, limit=limit))
 
 
 @router.get("/data/freshness")
 def freshness() -> Json:
     """Per source: last ingest, latest month, days since."""
-    return dataviews.freshness(current_lake())
+    lake = current_lake()
+    today = date.today()
+    return lake.memo("ingests", f"fresh-{today}", lambda: dataviews.freshness(lake, today=today))
 
 
 @router.get("/data/quarantine")
 def quarantine() -> Json:
     """Quarantined rows counted by source and reason."""
-    return dataviews.quarantine_counts(current_lake())
+    lake = current_lake()
+    return lake.memo("quarantine", "counts", lambda: dataviews.quarantine_counts(lake))
 
 
 @router.get("/data/quarantine/rows")
@@ -124,7 +130,7 @@ def plan_trajectory(lang: LangDep, target: str = "") -> Json:
 def order_list(lang: LangDep) -> Json:
     """Order + List: the key trade enterprises' orders in hand and new orders, by month."""
     lake = current_lake()
-    raw = dataviews.order_list(lake)
+    raw = lake.memo(TRADE, "order-list", lambda: dataviews.order_list(lake))
     if not raw["available"]:
         return raw
     warnings = lake.memo(
@@ -137,6 +143,13 @@ def order_list(lang: LangDep) -> Json:
 def programme_budgets(lang: LangDep) -> Json:
     """Budget, vouchers issued, voucher value redeemed and budget left of every programme."""
     return rooms.programme_chart(lang=lang)
+
+
+@router.get("/programmes/burndown")
+def programme_burndown(lang: LangDep, programme: str = "") -> Json:
+    """Budget burn-down of one programme (its code; default the first): budget left,
+    committed and spent over time, from the programmes ledger."""
+    return rooms.programme_burndown(lang=lang, programme=programme)
 
 
 @router.get("/scenarios/sectors")

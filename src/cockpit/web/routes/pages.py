@@ -97,9 +97,10 @@ def alerts(request: Request, q: QueryDep) -> Response:
 
 
 @router.get("/programmes", response_class=HTMLResponse)
-def programmes(request: Request, q: QueryDep) -> Response:
+def programmes(request: Request, q: QueryDep, programme: str = "") -> Response:
+    listing = rooms.programmes(lang=q.lang)
     return render(
-        request, "programmes.html", q, "programmes", programmes=rooms.programmes(lang=q.lang)
+        request, "programmes.html", q, "programmes", programmes=listing, programme=programme
     )
 
 

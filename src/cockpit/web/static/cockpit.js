@@ -155,6 +155,25 @@
       }));
     },
 
+    burndown(el, data) {
+      // Stacked areas on a time axis: budget left at the bottom, committed, spent (and
+      // returned) above it; their sum is the budget funded.
+      const colours = { remaining: "#0b5cad", committed: "#d9730d", spent: "#1a7f37", returned: "#6b7280" };
+      chartOf(el).setOption(Object.assign(base(), {
+        grid: { left: 64, right: 16, top: 56, bottom: 40 },
+        legend: { top: 0, right: 0, textStyle: { color: dark ? "#e9f1fb" : "#1b2330" } },
+        tooltip: { trigger: "axis", valueFormatter: (v) => fmt(v, 2) + " " + data.unit },
+        xAxis: { type: "time" },
+        yAxis: { type: "value", min: 0, name: data.unit + " · " + data.step_label, nameTextStyle: { align: "left" } },
+        series: data.series.map((s) => ({
+          name: s.label, type: "line", stack: "budget", step: "end", showSymbol: data.x.length < 3,
+          itemStyle: { color: colours[s.key] }, lineStyle: { width: s.key === "remaining" ? 2 : 1 },
+          areaStyle: { opacity: s.key === "remaining" ? 0.35 : 0.2 },
+          data: data.x.map((t, i) => [t, s.values[i]]),
+        })),
+      }));
+    },
+
     line(el, data) {
       chartOf(el).setOption(Object.assign(base(), {
         grid: { left: 64, right: 16, top: 36, bottom: 40 },
