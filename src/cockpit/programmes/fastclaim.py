@@ -13,48 +13,51 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 HASH_SQL = (
     "encode(sha256(convert_to(concat_ws(chr(31), head_hash, chain_id, (seq + 1)::text, "
-    "CAST(:at AS text), 'claim', account, CAST(:credit AS text), CAST(:amount_s AS text), "
-    "CAST(:pid_s AS text), '', CAST(:ref AS text)), 'UTF8')), 'hex')"
+    "CAST(%(at)s AS text), 'claim', account, CAST(%(credit)s AS text), CAST(%(amount_s)s AS text), "
+    "CAST(%(pid_s)s AS text), '', CAST(%(ref)s AS text)), 'UTF8')), 'hex')"
 )
 
-# Short enough (< 4 kB) for psycopg to cache its parsed form; lists travel as arrays.
-CLAIM_SQL = text(f"""WITH upd AS (
-UPDATE prog_chains SET seq = seq + 1, balance_fen = balance_fen - CAST(:amount AS bigint),
+# In psycopg's own parameter style, so the sync path (through SQLAlchemy's
+# ``exec_driver_sql``) and the async path (``aioclaim``, psycopg directly) send the same text,
+# which PostgreSQL then runs as one prepared statement per connection. Lists travel as arrays.
+CLAIM_SQL = f"""WITH upd AS (
+UPDATE prog_chains SET seq = seq + 1, balance_fen = balance_fen - CAST(%(amount)s AS bigint),
  prev_hash = head_hash, head_hash = {HASH_SQL}
-WHERE chain_id = CAST(:chain AS text) AND balance_fen >= CAST(:amount AS bigint)
+WHERE chain_id = CAST(%(chain)s AS text) AND balance_fen >= CAST(%(amount)s AS bigint)
 RETURNING chain_id, seq, prev_hash, head_hash, account
 ), led AS (
 INSERT INTO prog_ledger (chain_id, seq, at, op, debit, credit, amount_fen, programme_id,
  voucher_id, ref, prev_hash, hash)
-SELECT chain_id, seq, CAST(:at AS text), 'claim', account, CAST(:credit AS text),
- CAST(:amount AS bigint), CAST(:pid AS integer), NULL, CAST(:ref AS text), prev_hash, head_hash
+SELECT chain_id, seq, CAST(%(at)s AS text), 'claim', account, CAST(%(credit)s AS text),
+ CAST(%(amount)s AS bigint), CAST(%(pid)s AS integer), NULL, CAST(%(ref)s AS text), prev_hash,
+ head_hash
 FROM upd
 ), sl AS (
 INSERT INTO prog_identity_slots (scope, kind, value, slot, ref)
-SELECT x.scope, x.kind, x.value, x.slot, CAST(:ref AS text) FROM upd,
- unnest(CAST(:scopes AS text[]), CAST(:kinds AS text[]), CAST(:values AS text[]),
-        CAST(:slots AS integer[])) AS x(scope, kind, value, slot)
+SELECT x.scope, x.kind, x.value, x.slot, CAST(%(ref)s AS text) FROM upd,
+ unnest(CAST(%(scopes)s AS text[]), CAST(%(kinds)s AS text[]), CAST(%(values)s AS text[]),
+        CAST(%(slots)s AS integer[])) AS x(scope, kind, value, slot)
 ), cl AS (
 INSERT INTO prog_claims (id, idem_key, request_sha256, programme_id, round_id, person, account,
  phone, card, device, at)
-SELECT CAST(:ref AS text), CAST(:idem AS text), CAST(:digest AS text), CAST(:pid AS integer),
- CAST(:rid AS integer), CAST(:person AS text), CAST(:account AS text), CAST(:phone AS text),
- CAST(:card AS text), CAST(:device AS text), CAST(:claim_at AS text) FROM upd
+SELECT CAST(%(ref)s AS text), CAST(%(idem)s AS text), CAST(%(digest)s AS text),
+ CAST(%(pid)s AS integer), CAST(%(rid)s AS integer), CAST(%(person)s AS text),
+ CAST(%(account)s AS text), CAST(%(phone)s AS text),
+ CAST(%(card)s AS text), CAST(%(device)s AS text), CAST(%(claim_at)s AS text) FROM upd
 )
 INSERT INTO prog_vouchers (id, claim_id, programme_id, round_id, holder, face_fen,
  threshold_fen, valid_until, status)
-SELECT x.id, CAST(:ref AS text), CAST(:pid AS integer), CAST(:rid AS integer),
- CAST(:person AS text), x.face, x.threshold, CAST(:valid_until AS text), 'active' FROM upd,
- unnest(CAST(:vids AS text[]), CAST(:faces AS bigint[]), CAST(:thresholds AS bigint[]))
- AS x(id, face, threshold)""")
+SELECT x.id, CAST(%(ref)s AS text), CAST(%(pid)s AS integer), CAST(%(rid)s AS integer),
+ CAST(%(person)s AS text), x.face, x.threshold, CAST(%(valid_until)s AS text), 'active' FROM upd,
+ unnest(CAST(%(vids)s AS text[]), CAST(%(faces)s AS bigint[]), CAST(%(thresholds)s AS bigint[]))
+ AS x(id, face, threshold)"""
 
 
-def try_part(
-    conn: Connection,
+def claim_params(
     *,
     chain: str,
     credit: str,
@@ -65,9 +68,9 @@ def try_part(
     slots: list[dict[str, Any]],
     claim: dict[str, Any],
     vouchers: list[dict[str, Any]],
-) -> bool:
-    """Claim from budget row ``chain``; False when that row cannot fund a pack."""
-    params: dict[str, Any] = {
+) -> dict[str, Any]:
+    """The parameters of ``CLAIM_SQL`` for one claim on budget row ``chain``."""
+    return {
         "amount": amount,
         "amount_s": str(amount),
         "chain": chain,
@@ -94,4 +97,11 @@ def try_part(
         "faces": [v["face_fen"] for v in vouchers],
         "thresholds": [v["threshold_fen"] for v in vouchers],
     }
-    return bool(conn.execute(CLAIM_SQL, params).rowcount)
+
+
+def try_part(conn: Connection, **claim: Any) -> bool:
+    """Claim from budget row ``claim["chain"]``; False when that row cannot fund a pack.
+
+    Takes the keyword arguments of ``claim_params``.
+    """
+    return bool(conn.exec_driver_sql(CLAIM_SQL, claim_params(**claim)).rowcount)

@@ -9,6 +9,7 @@ every limit is a conditional UPDATE or a unique key.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,8 @@ from cockpit.config import get_settings
 from cockpit.db import get_engine
 from cockpit.programmes.ledger import now_iso
 from cockpit.programmes.models import RequestRow
+
+PSEUDONYM_PREFIX = "ps:"
 
 
 class ProgrammeError(Exception):
@@ -56,6 +59,12 @@ class IdempotencyMismatch(Conflict):
 
 class NotAllowed(ProgrammeError):
     status, code = 422, "not_allowed"
+
+
+class Unavailable(ProgrammeError):
+    """The database could not be reached or dropped the connection: retry with the same key."""
+
+    status, code = 503, "unavailable"
 
 
 def engine_or_default(engine: Engine | None) -> Engine:
@@ -111,11 +120,19 @@ def remember(
     )
 
 
+@lru_cache(maxsize=4)
+def _keyed_hmac(key: str) -> hmac.HMAC:
+    """An HMAC-SHA256 already keyed with ``key``: each pseudonym copies it (no re-keying)."""
+    return hmac.new(key.encode("utf-8"), digestmod=hashlib.sha256)
+
+
 @lru_cache(maxsize=200_000)
 def _pseudonym(key: str, value: str) -> str:
-    from cockpit.ingest.pseudonym import pseudonym
-
-    return pseudonym(key.encode("utf-8"), value)
+    # The same value as ``cockpit.ingest.pseudonym.pseudonym`` (a test holds them equal),
+    # without importing the ingestion pipeline into the API's hot path.
+    mac = _keyed_hmac(key).copy()
+    mac.update(value.encode("utf-8"))
+    return PSEUDONYM_PREFIX + mac.hexdigest()[:32]
 
 
 def pseudonymise(value: str | None) -> str | None:

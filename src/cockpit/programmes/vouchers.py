@@ -13,7 +13,7 @@ import json
 import random
 import secrets
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -319,6 +319,15 @@ class RoundInfo:
     parts: int
     pack_value_fen: int
     exhausted: set[int]
+    # (face, threshold) in fen of each voucher of a pack, worked out once from the rules.
+    pack: tuple[tuple[int, int], ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pack = tuple(
+            (item.face_fen, item.threshold_fen)
+            for item in self.rules.pack
+            for _ in range(item.count)
+        )
 
 
 _rounds: dict[tuple[str, int], RoundInfo] = {}
@@ -331,10 +340,15 @@ def _forget_round(round_id: int) -> None:
             del _rounds[key]
 
 
+def cached_round_info(engine: Engine, round_id: int) -> RoundInfo | None:
+    """The round's info if this process has read it already (no database access)."""
+    with _rounds_lock:
+        return _rounds.get((str(engine.url), round_id))
+
+
 def round_info(engine: Engine, round_id: int) -> RoundInfo:
     key = (str(engine.url), round_id)
-    with _rounds_lock:
-        info = _rounds.get(key)
+    info = cached_round_info(engine, round_id)
     if info is not None:
         return info
     with engine.connect() as conn:
@@ -407,23 +421,21 @@ def _voucher_rows(
     info: RoundInfo, claim_id: str, holder: str, now: datetime
 ) -> list[dict[str, Any]]:
     valid_until = iso(now + timedelta(days=info.rules.validity_days))
-    rows = []
-    for item in info.rules.pack:
-        for _ in range(item.count):
-            rows.append(
-                {
-                    "id": f"v{secrets.token_hex(8)}",
-                    "claim_id": claim_id,
-                    "programme_id": info.programme_id,
-                    "round_id": info.round_id,
-                    "holder": holder,
-                    "face_fen": item.face_fen,
-                    "threshold_fen": item.threshold_fen,
-                    "valid_until": valid_until,
-                    "status": "active",
-                }
-            )
-    return rows
+    ids = secrets.token_hex(8 * len(info.pack))
+    return [
+        {
+            "id": f"v{ids[16 * i : 16 * i + 16]}",
+            "claim_id": claim_id,
+            "programme_id": info.programme_id,
+            "round_id": info.round_id,
+            "holder": holder,
+            "face_fen": face,
+            "threshold_fen": threshold,
+            "valid_until": valid_until,
+            "status": "active",
+        }
+        for i, (face, threshold) in enumerate(info.pack)
+    ]
 
 
 def _sold_out(engine: Engine, idem_key: str, digest: str) -> ClaimResult:
