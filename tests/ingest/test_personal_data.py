@@ -74,24 +74,35 @@ def test_another_key_gives_other_pseudonyms(
     assert payer != pseudonym(b"dev-only-pseudonym-key-change-me", PAYER_ID)
 
 
+@pytest.mark.parametrize("few", [0, 10_000], ids=["duckdb", "hashlib"])
 def test_the_pseudonym_cache_gives_each_identifier_one_pseudonym_across_batches(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, few: int
 ) -> None:
     import importlib
 
     import polars as pl
 
     module = importlib.import_module("cockpit.ingest.pseudonym")
-
-    monkeypatch.setattr(module, "RECENT_TIER", 50)  # fold the tiers often
+    monkeypatch.setattr(module, "FEW", few)  # hash misses in DuckDB, or with hashlib
     key = b"k"
     ids = [f"5001031990{i:08d}" for i in range(400)]
-    pseudonymiser = module.Pseudonymiser(key)
-    try:
-        for start in range(0, 400, 40):
-            batch = pl.Series([*ids[start : start + 80], None, pseudonym(key, "x")])
-            (out,) = pseudonymiser.apply_many([batch])
-            expected = [pseudonym(key, v) for v in ids[start : start + 80]]
-            assert out.to_list() == [*expected, None, pseudonym(key, "x")]
-    finally:
-        pseudonymiser.close()
+    # 64 slots for 400 identifiers: most look-ups miss or find another identifier's slot.
+    for slots in (64, 1 << 12):
+        pseudonymiser = module.Pseudonymiser(key, slots=slots)
+        try:
+            for start in range(0, 400, 40):
+                batch = pl.Series([*ids[start : start + 80], None, pseudonym(key, "x"), "ps:1"])
+                (out,) = pseudonymiser.apply_many([batch])
+                expected = [pseudonym(key, v) for v in ids[start : start + 80]]
+                assert out.to_list() == [
+                    *expected,
+                    None,
+                    pseudonym(key, "x"),
+                    pseudonym(key, "ps:1"),
+                ]
+            # The same identifiers again, in another order and repeated within the batch.
+            again = pl.Series([*reversed(ids), *ids[:50]])
+            (out,) = pseudonymiser.apply_many([again])
+            assert out.to_list() == [pseudonym(key, v) for v in again.to_list()]
+        finally:
+            pseudonymiser.close()

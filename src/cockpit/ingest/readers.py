@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 
 LINE = "_line"
-CSV_BLOCK_BYTES = 16 << 20
+CSV_BLOCK_BYTES = 8 << 20  # Arrow reads a few dozen blocks ahead: memory follows this
 EXCEL_BATCH_ROWS = 50_000
 PARQUET_BATCH_ROWS = 200_000
 SNIFF_BYTES = 1 << 20
@@ -75,6 +75,14 @@ def _csv_header(path: Path, encoding: str) -> list[str]:
 
 
 @dataclass
+class Block:
+    """A batch of rows, and the columns known to need no cleaning (ASCII, nothing to trim)."""
+
+    frame: pl.DataFrame
+    plain: frozenset[str] = frozenset()
+
+
+@dataclass
 class CsvFile:
     """A CSV file read in streamed blocks as text columns."""
 
@@ -90,6 +98,10 @@ class CsvFile:
 
     def batches(self) -> Iterator[pl.DataFrame]:
         """The rows, in blocks, with their line numbers; blank lines dropped."""
+        return (block.frame for block in self.blocks())
+
+    def blocks(self) -> Iterator[Block]:
+        """The rows in blocks, each with the columns whose text is already clean."""
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
@@ -108,6 +120,9 @@ class CsvFile:
                 skip_rows=1,
                 encoding=self._arrow_encoding(),
                 block_size=CSV_BLOCK_BYTES,
+                # One parsing thread: the ingest runs reading, checking and writing side by
+                # side (stage.py), and Arrow's own threads would only spin against them.
+                use_threads=False,
             ),
             parse_options=pacsv.ParseOptions(
                 ignore_empty_lines=False, invalid_row_handler=keep_malformed
@@ -121,12 +136,17 @@ class CsvFile:
         offset = 0
         try:
             for batch in reader:
+                plain = frozenset(
+                    name
+                    for name, column in zip(self.headers, batch.columns, strict=True)
+                    if _plain_text(column)
+                )
                 frame = pl.from_arrow(batch)
                 assert isinstance(frame, pl.DataFrame)
                 lines = self._lines(offset, frame.height)
                 offset += frame.height
                 frame = frame.with_columns(pl.Series(LINE, lines, dtype=pl.Int64))
-                yield _drop_blank(frame, self.headers)
+                yield Block(_drop_blank(frame, self.headers), plain)
         except pa.ArrowInvalid as error:
             raise FileError(f"{self.path}: {error} (encoding read as {self.encoding})") from None
         if texts and self.line_map is None:
@@ -172,10 +192,54 @@ class CsvFile:
         ]
 
 
+ASCII_SPACE = b" \t\n\x0b\x0c\r"  # the ASCII characters of Unicode White_Space (regex \s)
+
+
+def _plain_text(column: Any) -> bool:
+    """Whether an Arrow text column is ASCII with no value starting or ending in a space
+    (so it has no full-width character and nothing to trim): checked on its bytes at once.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    if column.null_count or column.type != pa.string():
+        return False
+    _, offset_buffer, data_buffer = column.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=np.int32)
+    offsets = offsets[column.offset : column.offset + len(column) + 1]
+    if len(offsets) < 2 or data_buffer is None or offsets[-1] == offsets[0]:
+        return True
+    data = np.frombuffer(data_buffer, dtype=np.uint8)
+    if data[offsets[0] : offsets[-1]].max() >= 0x80:
+        return False
+    starts, ends = offsets[:-1], offsets[1:]
+    filled = ends > starts
+    if not filled.all():
+        starts, ends = starts[filled], ends[filled]
+    space = np.zeros(256, dtype=bool)
+    space[list(ASCII_SPACE)] = True
+    return not (space[data[starts]].any() or space[data[ends - 1]].any())
+
+
 def _drop_blank(frame: pl.DataFrame, headers: list[str]) -> pl.DataFrame:
-    """Rows whose every field is empty are blank lines, not rows."""
-    blank = pl.all_horizontal(pl.col(h).str.strip_chars() == "" for h in headers)
-    return frame.filter(~blank)
+    """Rows whose every field is empty are blank lines, not rows.
+
+    Only rows whose first field is empty can be blank: the other fields are checked for
+    those alone (usually none), so a clean block costs one look at one column.
+    """
+    if not headers or frame.height == 0:
+        return frame
+    first = frame[headers[0]]
+    maybe = (first.str.len_bytes() == 0) | first.str.contains(r"^\s+$")
+    if not maybe.any():
+        return frame
+    candidates = frame.filter(maybe)
+    blank_lines = candidates.filter(
+        pl.all_horizontal(pl.col(h).str.strip_chars() == "" for h in headers)
+    )[LINE]
+    if blank_lines.len() == 0:
+        return frame
+    return frame.filter(~pl.col(LINE).is_in(blank_lines.implode()))
 
 
 def _cell_text(value: Any) -> str:
@@ -295,6 +359,15 @@ class ParquetFile:
 
 
 FeedFile = CsvFile | ExcelFile | ParquetFile
+
+
+def blocks(feed: FeedFile) -> Iterator[Block]:
+    """The feed's batches, with what is known of their text (CSV only)."""
+    if isinstance(feed, CsvFile):
+        yield from feed.blocks()
+    else:
+        for frame in feed.batches():
+            yield Block(frame)
 
 
 def open_feed(path: Path, *, sheet: str | None = None) -> FeedFile:

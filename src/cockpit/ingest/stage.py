@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import csv
 import json
+import queue
 import re
 import shutil
-from collections.abc import Callable
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,13 +22,15 @@ import polars as pl
 from cockpit.ingest import lake
 from cockpit.ingest.contracts import Contract, HeaderMap
 from cockpit.ingest.pseudonym import Pseudonymiser
-from cockpit.ingest.readers import LINE, CsvFile, FeedFile
-from cockpit.ingest.validate import FIELD, MESSAGE, RAW, REASON, validate_batch
+from cockpit.ingest.readers import LINE, Block, CsvFile, FeedFile, blocks
+from cockpit.ingest.validate import FIELD, MESSAGE, RAW, REASON, Checked, validate_batch
 
 # In a row too broken to split reliably, anything that looks like an id number, phone,
 # card or device id is pseudonymised before the row is kept.
 _ID_LIKE = re.compile(r"^[0-9A-Fa-fXx*-]{11,}$")
 PARQUET_ROW_GROUP = 122_880
+PENDING_ROWS = 4 * PARQUET_ROW_GROUP  # rows waiting for their month's row group, at most
+WRITE_AHEAD = 2  # checked blocks waiting for the writer thread, at most
 KEY_SEED = 20_261_123
 # Columns with few distinct values; ids and pseudonyms would only defeat the dictionary.
 DICTIONARY_COLUMNS = [
@@ -39,6 +45,9 @@ DICTIONARY_COLUMNS = [
     "is_refund",
     "date",
 ]
+# Columns readers filter or aggregate on; statistics elsewhere (ids) would only cost time.
+STATISTICS_COLUMNS = ["source", "ts", "date", "month", "amount_fen", "is_refund", "ingest_id"]
+UNCOMPRESSED = {"payer_id", "card_id", "device_id"}
 
 
 @dataclass
@@ -54,7 +63,7 @@ class Staged:
 
 class MonthWriters:
     """Partitioned tables: accepted rows go straight into one lake-format file per month
-    (row groups appended batch by batch, so memory stays flat); beside them, a small key
+    (row groups appended as they fill, so memory stays flat); beside them, a small key
     file per batch says which line of the input each row came from.
     """
 
@@ -64,48 +73,95 @@ class MonthWriters:
         self.writers: dict[str, Any] = {}
         self.rows: dict[str, int] = {}
         self.paths: dict[str, Path] = {}
+        self.pending: dict[str, list[Any]] = {}  # month → Arrow tables not yet written
+        self.pending_rows: dict[str, int] = {}
 
     def write(self, accepted: pl.DataFrame, number: int) -> Path:
         """Append ``accepted`` to the month files; return the batch's key file."""
+        frame = accepted.with_columns(pl.lit(self.ingest_id).alias("ingest_id"))
+        # Rows of a month together (in line order within it), then one slice per month:
+        # no group-by copying the batch once per month.
+        runs = frame.select(pl.col("month").rle()).unnest("month")
+        if runs.height > runs["value"].n_unique():
+            frame = frame.sort("date", maintain_order=True)  # so months are grouped
+            runs = frame.select(pl.col("month").rle()).unnest("month")
+        # Polars' own Arrow layout (string views: no copy); the file reads back with the
+        # lake's types all the same (written without an Arrow schema, see parquet_options).
+        table = frame.select(self.schema.names).to_arrow(compat_level=pl.CompatLevel.newest())
+        keys = frame.select(
+            "source",
+            "txn_id",
+            # A 64-bit digest of the key: repeats are found by grouping integers, then
+            # checked on the key itself.
+            pl.struct("source", "txn_id").hash(seed=KEY_SEED).alias("k"),
+            LINE,
+            "month",
+        )
+        positions = []
+        offset = 0
+        for length, month in runs.iter_rows():
+            month = str(month)
+            start = self.rows.setdefault(month, 0)
+            positions.append(pl.int_range(start, start + length, dtype=pl.Int64, eager=True))
+            self.rows[month] += length
+            self._add(month, table.slice(offset, length))
+            offset += length
+        keys = keys.with_columns(pl.concat(positions).alias("pos"))
+        path = self.folder / f"keys-{number:06d}.parquet"
+        keys.write_parquet(path, compression="uncompressed", statistics=False)
+        return path
+
+    def _add(self, month: str, part: Any) -> None:
+        """Queue rows for a month; write a row group when it is full (or too much waits)."""
+        self.pending.setdefault(month, []).append(part)
+        self.pending_rows[month] = self.pending_rows.get(month, 0) + part.num_rows
+        if self.pending_rows[month] >= PARQUET_ROW_GROUP:
+            self._flush(month)
+        if sum(self.pending_rows.values()) > PENDING_ROWS:
+            for waiting in list(self.pending):
+                self._flush(waiting)
+
+    def _flush(self, month: str) -> None:
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        frame = accepted.with_columns(pl.lit(self.ingest_id).alias("ingest_id"))
-        keys = []
-        for (month,), part in frame.group_by("month"):
-            month = str(month)
-            if month not in self.writers:
-                path = self.folder / "out" / self.table / f"month={month}" / "part.parquet"
-                path.parent.mkdir(parents=True, exist_ok=True)
-                self.paths[month] = path
-                self.writers[month] = pq.ParquetWriter(
-                    path, self.schema, compression="snappy", use_dictionary=DICTIONARY_COLUMNS
-                )
-                self.rows[month] = 0
-            table = part.select(self.schema.names).to_arrow().cast(self.schema)
-            self.writers[month].write_table(table, row_group_size=PARQUET_ROW_GROUP)
-            start = self.rows[month]
-            self.rows[month] += part.height
-            keys.append(
-                part.select(
-                    "source",
-                    "txn_id",
-                    # A 64-bit digest of the key: repeats are found by grouping integers, then
-                    # checked on the key itself.
-                    pl.struct("source", "txn_id").hash(seed=KEY_SEED).alias("k"),
-                    LINE,
-                    pl.lit(month).alias("month"),
-                    pl.int_range(start, start + part.height, dtype=pl.Int64).alias("pos"),
-                )
+        parts = self.pending.pop(month, [])
+        self.pending_rows.pop(month, None)
+        if not parts:
+            return
+        if month not in self.writers:
+            path = self.folder / "out" / self.table / f"month={month}" / "part.parquet"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.paths[month] = path
+            self.writers[month] = pq.ParquetWriter(
+                path, parts[0].schema, **parquet_options(self.schema.names)
             )
-        path = self.folder / f"keys-{number:06d}.parquet"
-        pl.concat(keys).write_parquet(path, compression="uncompressed", statistics=False)
-        return path
+        table = pa.concat_tables(parts)
+        self.writers[month].write_table(table, row_group_size=max(table.num_rows, 1))
 
     def close(self) -> dict[str, Path]:
         """Finish every month file; the files by month."""
+        for month in list(self.pending):
+            self._flush(month)
         for writer in self.writers.values():
             writer.close()
         return self.paths
+
+
+def parquet_options(names: list[str]) -> dict[str, Any]:
+    """How month files of columns ``names`` are written: dictionaries for the few-valued
+    columns, statistics where a reader filters, no compression for pseudonyms (random hex,
+    which Snappy cannot shrink: it would cost time for nothing), Snappy for the rest.
+    """
+    return {
+        # The Parquet types alone say what the lake's schema says (strings, microsecond
+        # timestamps, dates): no Arrow schema beside them, so a file written from string
+        # views reads back as plain strings.
+        "store_schema": False,
+        "compression": {n: "none" if n in UNCOMPRESSED else "snappy" for n in names},
+        "use_dictionary": [n for n in DICTIONARY_COLUMNS if n in names],
+        "write_statistics": [n for n in STATISTICS_COLUMNS if n in names],
+    }
 
 
 def stage_file(
@@ -174,22 +230,92 @@ def _stage_each(
     staged: Staged,
     months: MonthWriters | None,
 ) -> None:
-    for number, batch in enumerate(feed.batches()):
-        if batch.height == 0:
-            continue
-        checked = validate_batch(source, source_contract, headers, batch, pseudonymiser)
-        staged.rows_read += batch.height
+    """Read, check and write side by side: the next block is parsed and the last one
+    written (both in threads: Arrow's CSV reader and Parquet writer release the GIL) while
+    this one is checked. At most a few blocks are in flight, so memory stays flat.
+    """
+
+    def write(checked: Checked, number: int) -> tuple[Path | None, Path | None]:
+        accepted = rejected = None
         if checked.accepted.height and months is not None:
-            staged.accepted_files.append(months.write(checked.accepted, number))
+            accepted = months.write(checked.accepted, number)
         elif checked.accepted.height:
-            path = folder / f"accepted-{number:06d}.parquet"
-            checked.accepted.write_parquet(path, compression="lz4", statistics=False)
-            staged.accepted_files.append(path)
+            accepted = folder / f"accepted-{number:06d}.parquet"
+            checked.accepted.write_parquet(accepted, compression="lz4", statistics=False)
         if checked.rejected.height:
-            path = folder / f"rejected-{number:06d}.parquet"
-            checked.rejected.write_parquet(path)
-            staged.rejected_files.append(path)
-        on_batch(batch.height)
+            rejected = folder / f"rejected-{number:06d}.parquet"
+            checked.rejected.write_parquet(rejected)
+        return accepted, rejected
+
+    def collect(done: Future[tuple[Path | None, Path | None]]) -> None:
+        accepted, rejected = done.result()
+        if accepted is not None:
+            staged.accepted_files.append(accepted)
+        if rejected is not None:
+            staged.rejected_files.append(rejected)
+
+    in_flight: deque[Future[tuple[Path | None, Path | None]]] = deque()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stage-write") as writer:
+        try:
+            for number, block in enumerate(read_ahead(blocks(feed))):
+                batch = block.frame
+                if batch.height == 0:
+                    continue
+                checked = validate_batch(
+                    source, source_contract, headers, batch, pseudonymiser, plain=block.plain
+                )
+                staged.rows_read += batch.height
+                in_flight.append(writer.submit(write, checked, number))
+                while len(in_flight) > WRITE_AHEAD:
+                    collect(in_flight.popleft())
+                on_batch(batch.height)
+            while in_flight:
+                collect(in_flight.popleft())
+        finally:
+            for waiting in in_flight:
+                waiting.cancel()
+
+
+_DONE = object()
+
+
+def read_ahead(batches: Iterator[Block], depth: int = 2) -> Iterator[Block]:
+    """The batches of ``batches``, the next ones read in a thread while this one is used."""
+    ahead: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def offer(item: Any) -> bool:
+        """Queue ``item`` unless the consumer has gone (then say so)."""
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                if not offer(batch):
+                    return
+            offer(_DONE)
+        except BaseException as error:  # handed to the consumer, raised there
+            offer(error)
+
+    reader = threading.Thread(target=produce, name="stage-read", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = ahead.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join()
 
 
 def _malformed_frame(

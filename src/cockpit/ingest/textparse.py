@@ -286,21 +286,25 @@ def fast_expr(
     """
     col = pl.col(name)
     if kind == "timestamp":
-        return col.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False), False
+        stamp = pl.Datetime("us")
+        # No cache: timestamps are mostly distinct, a cache of them would only cost.
+        return col.str.strptime(stamp, "%Y-%m-%d %H:%M:%S", strict=False, cache=False), False
     if kind == "date":
-        return col.str.strptime(pl.Date, "%Y-%m-%d", strict=False), False
+        return col.str.strptime(pl.Date, "%Y-%m-%d", strict=False, cache=False), False
     if kind == "money" and (unit or "yuan") == "yuan":
         fen = col.str.replace(".", "", literal=True).cast(pl.Int64, strict=False)
         return pl.when(col.str.contains(YUAN_FAST)).then(fen).otherwise(None), False
+    # Codes and flags: the spellings as written (lower, upper, title case) map directly;
+    # anything else (mixed case) takes the slow path, which lowers the text first.
     if kind == "bool":
         table = {w: True for w in TRUE_WORDS} | {w: False for w in FALSE_WORDS}
-        return col.str.to_lowercase().replace_strict(
-            table, default=None, return_dtype=pl.Boolean
-        ), True
+        return col.replace_strict(
+            _case_variants(table), default=None, return_dtype=pl.Boolean
+        ), False
     if mapping is not None:
-        return col.str.to_lowercase().replace_strict(
-            mapping, default=None, return_dtype=pl.String
-        ), True
+        return col.replace_strict(
+            _case_variants(mapping), default=None, return_dtype=pl.String
+        ), False
     if kind == "float":
         return col.str.strip_suffix("%").str.replace_all(",", "").cast(
             pl.Float64, strict=False
@@ -308,3 +312,15 @@ def fast_expr(
     if kind in ("string", "personal"):
         return col, True
     return None, False
+
+
+def _case_variants(table: dict[str, Any]) -> dict[str, Any]:
+    """``table`` (keyed in lower case) with each key also in upper and title case, where
+    lowering that spelling gives the key back (so the meaning is the same as lowering).
+    """
+    out = dict(table)
+    for key, value in table.items():
+        for variant in (key.upper(), key.title()):
+            if variant.lower() == key and variant not in out:
+                out[variant] = value
+    return out

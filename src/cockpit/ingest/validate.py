@@ -8,6 +8,7 @@ identifiers are already pseudonyms.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import polars as pl
 
@@ -20,6 +21,7 @@ from cockpit.ingest.readers import LINE
 REASON, FIELD, MESSAGE, RAW = "_reason", "_field", "_message", "_raw"
 CODE_LISTS = {"district": "districts", "region": "regions", "category": "categories"}
 FREE_TEXT = ("name", "products", "markets")
+EPOCH = date(1970, 1, 1)
 REJECTED_SCHEMA = {
     LINE: pl.Int64,
     FIELD: pl.String,
@@ -74,16 +76,25 @@ def _mapping(spec: FieldSpec) -> dict[str, str] | None:
     return codes | {"": ""} if spec.default == "" else codes
 
 
-def _clean(frame: pl.DataFrame, source_contract: Contract, headers: HeaderMap) -> pl.DataFrame:
-    """Every field as cleaned text (or typed, from Parquet), in one parallel pass."""
+def _clean(
+    frame: pl.DataFrame,
+    source_contract: Contract,
+    headers: HeaderMap,
+    plain: frozenset[str] = frozenset(),
+) -> pl.DataFrame:
+    """Every field as cleaned text (or typed, from Parquet), in one parallel pass.
+
+    Columns in ``plain`` are known to be ASCII with nothing to trim: they skip the check.
+    """
     mapped = [
         (spec, headers.columns[spec.name])
         for spec in source_contract.fields
         if spec.name in headers.columns
     ]
     text_cols = [col for _, col in mapped if frame[col].dtype == pl.String]
-    flags = frame.select(tp.needs_cleaning(c) for c in text_cols).row(0) if text_cols else ()
-    dirty = dict(zip(text_cols, flags, strict=True))
+    unknown = [col for col in text_cols if col not in plain]
+    flags = frame.select(tp.needs_cleaning(c) for c in unknown).row(0) if unknown else ()
+    dirty = dict.fromkeys(text_cols, False) | dict(zip(unknown, flags, strict=True))
     exprs: list[pl.Expr] = []
     for spec, col in mapped:
         if frame[col].dtype != pl.String:
@@ -190,9 +201,14 @@ def validate_batch(
     headers: HeaderMap,
     frame: pl.DataFrame,
     pseudonymiser: Pseudonymiser,
+    *,
+    plain: frozenset[str] = frozenset(),
 ) -> Checked:
-    """Parse and check every field of ``frame``; split it into accepted and rejected rows."""
-    texts = _clean(frame, source_contract, headers)
+    """Parse and check every field of ``frame``; split it into accepted and rejected rows.
+
+    ``plain``: columns of ``frame`` known to need no cleaning (see ``readers.Block``).
+    """
+    texts = _clean(frame, source_contract, headers, plain)
     personal = [
         s.name for s in source_contract.fields if s.type == "personal" and s.name in texts.columns
     ]
@@ -313,7 +329,30 @@ def _rejected(
 def _derive(source: str, accepted: pl.DataFrame) -> pl.DataFrame:
     """Columns the lake keeps beside the fields: a transaction's date and month."""
     if source == "transactions":
-        return accepted.with_columns(
-            pl.col("ts").dt.date().alias("date"), pl.col("ts").dt.strftime("%Y-%m").alias("month")
-        )
+        dates = accepted.select(pl.col("ts").dt.date().alias("date"))["date"]
+        return accepted.with_columns(dates, _month_names(dates).alias("month"))
     return accepted
+
+
+def _month_names(dates: pl.Series) -> pl.Series:
+    """``YYYY-MM`` of each date, formatted once per month rather than once per row: each
+    date's month is found among the batch's month starts by a binary search.
+    """
+    import numpy as np
+
+    if dates.null_count() or dates.len() == 0:
+        key = dates.dt.year() * 100 + dates.dt.month()
+        spelled = {k: f"{k // 100:04d}-{k % 100:02d}" for k in key.unique().drop_nulls()}
+        return key.replace_strict(spelled, default=None, return_dtype=pl.String)
+    days = dates.cast(pl.Int32).to_numpy()
+    first, last = dates.min(), dates.max()
+    assert isinstance(first, date) and isinstance(last, date)
+    starts: list[int] = []
+    names: list[str] = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        starts.append((date(year, month, 1) - EPOCH).days)
+        names.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    at = np.searchsorted(np.array(starts, dtype=np.int32), days, side="right") - 1
+    return pl.Series(names, dtype=pl.String).gather(at)
