@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -138,6 +140,75 @@ def test_retries_get_the_first_answer_even_after_sell_out(pg_engine: Engine, cod
     assert isinstance(last, ClaimResult) and last.replayed and len(last.vouchers) == 5
     assert len(_claims(pg_engine, info.round_id)) == 3
     assert results.count("sold_out") == 6 - 2
+
+
+def test_grouped_claims_are_valued_at_their_own_time_and_booked_together(
+    pg_engine: Engine, code: str
+) -> None:
+    """A simulated burst in 2025: each entry's value time is its claim's, its hash covers it."""
+    opens = datetime(2025, 5, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    programme = voucher_programme(code, packs=30, per_round=1, total=1)
+    vouchers.install_programme(programme=programme, engine=pg_engine, now=opens)
+    rid = vouchers.open_round(
+        programme_code=code,
+        no=1,
+        engine=pg_engine,
+        parts=2,
+        opens_at=opens,
+        closes_at=opens + timedelta(hours=1),
+        now=opens,
+    )
+    info = vouchers.round_info(pg_engine, rid)
+    booked_from = ledger.now_iso()
+
+    async def burst() -> list[ClaimResult]:
+        batcher = aioclaim.Batcher(aioclaim.Pool(_conninfo(pg_engine), size=1), info)
+        return list(
+            await asyncio.gather(
+                *(
+                    aioclaim.claim(
+                        batcher,
+                        idem_key=f"{code}-{n}",
+                        who=person(n),
+                        now=opens + timedelta(seconds=7 * n),
+                    )
+                    for n in range(30)
+                )
+            )
+        )
+
+    granted = asyncio.run(burst())
+    with pg_engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT ref, at, value_at FROM prog_ledger WHERE op = 'claim' AND chain_id LIKE :c"
+            ),
+            {"c": f"r{rid}.%"},
+        ).all()
+    value_of = {ref: value for ref, _, value in rows}
+    assert value_of == {
+        g.claim_id: ledger.value_iso(opens + timedelta(seconds=7 * n))
+        for n, g in enumerate(granted)
+    }
+    assert all(at >= booked_from for _, at, _ in rows)
+    assert len({at for _, at, _ in rows}) < len(rows)  # batches formed: booked together
+    assert ledger.verify(pg_engine).ok
+    tampered = granted[5].claim_id
+
+    def set_value(value: str) -> None:
+        with pg_engine.begin() as conn:
+            conn.execute(
+                text("UPDATE prog_ledger SET value_at = :v WHERE ref = :r"),
+                {"v": value, "r": tampered},
+            )
+
+    set_value(ledger.value_iso(opens))  # the database is shared: put it back afterwards
+    try:
+        first = ledger.verify(pg_engine).problems[0]
+    finally:
+        set_value(value_of[tampered])
+    assert first.kind == "tampered" and first.chain_id.startswith(f"r{rid}.")
+    assert ledger.verify(pg_engine).ok
 
 
 def test_a_key_reused_for_another_person_is_refused(pg_engine: Engine, code: str) -> None:

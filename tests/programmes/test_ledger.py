@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,7 @@ def test_rewritten_entry_with_a_fresh_hash_breaks_the_next_link(busy: Engine) ->
         chain_id=r.chain_id,
         seq=r.seq,
         at=r.at,
+        value_at=r.value_at,
         op=r.op,
         debit=r.debit,
         credit="holder:ps:thief",
@@ -126,3 +128,60 @@ def test_cli_verify_json_exits_nonzero_and_names_the_first_problem(
     bad = CliRunner().invoke(app, ["ledger", "verify", "--json"])
     assert bad.exit_code == 1
     assert json.loads(bad.output)["first_problem"]["entry_id"] == target
+
+
+def _entry(engine: Engine, entry_id: int) -> tuple[str, str]:
+    """The booking time and the value time of an entry."""
+    with engine.connect() as conn:
+        at, value_at = conn.execute(
+            text("SELECT at, value_at FROM prog_ledger WHERE id = :i"), {"i": entry_id}
+        ).one()
+    return str(at), str(value_at)
+
+
+def _fund_entry(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT id FROM prog_ledger WHERE op = 'fund'")).scalar_one())
+
+
+def test_changed_value_time_is_named_as_tampered(busy: Engine) -> None:
+    target = _claim_entry(busy, 2)
+    at, value_at = _entry(busy, target)
+    assert ledger.hashed_value(at, value_at) == value_at  # valued at the claim: in the hash
+    _sql(
+        busy,
+        "UPDATE prog_ledger SET value_at = '2025-05-01T10:00:00.000000+08:00' WHERE id = :i",
+        i=target,
+    )
+    problems = ledger.verify(busy).problems
+    assert [(p.kind, p.entry_id, p.seq) for p in problems] == [("tampered", target, 2)]
+    assert problems[0].message == (
+        f"entry {target} (chain {problems[0].chain_id}, seq 2) was changed: "
+        "its hash does not match its content"
+    )
+
+
+def test_value_time_moved_to_the_booking_time_is_named_as_tampered(busy: Engine) -> None:
+    target = _claim_entry(busy, 3)
+    at, _ = _entry(busy, target)
+    _sql(
+        busy,
+        "UPDATE prog_ledger SET value_at = :v WHERE id = :i",
+        v=ledger.booking_as_value(at),
+        i=target,
+    )
+    first = ledger.verify(busy).problems[0]
+    assert (first.kind, first.entry_id) == ("tampered", target)
+
+
+def test_value_time_equal_to_the_booking_time_is_guarded_too(busy: Engine) -> None:
+    """The funding was valued when it was booked (no ``now``): moving it is caught all the same."""
+    target = _fund_entry(busy)
+    at, value_at = _entry(busy, target)
+    assert value_at == ledger.booking_as_value(at) and value_at.endswith("+08:00")
+    moved = (datetime.fromisoformat(value_at) - timedelta(days=30)).isoformat(
+        timespec="microseconds"
+    )
+    _sql(busy, "UPDATE prog_ledger SET value_at = :v WHERE id = :i", v=moved, i=target)
+    problems = ledger.verify(busy).problems
+    assert [(p.kind, p.entry_id) for p in problems] == [("tampered", target)]

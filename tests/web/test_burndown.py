@@ -203,6 +203,72 @@ def test_burn_down_follows_the_ledger_as_it_grows(client: TestClient) -> None:
     assert after["committed_fen"] == before["committed_fen"] + app["amount_fen"]
 
 
+SIMULATED = "burn-simulated"
+
+
+def test_burn_down_spans_a_simulated_rounds_own_dates_not_today(cockpit_home: Path) -> None:
+    """A round simulated in 2025 (``now=`` on every operation, as the demo does) is plotted on
+    its value dates: funded and released when it opens, claimed, spent, expired a week on."""
+    from cockpit.db import upgrade
+    from cockpit.programmes import (
+        claim,
+        enrol_merchants,
+        expire_due,
+        install_programme,
+        open_round,
+        redeem,
+    )
+    from cockpit.programmes.rules import parse_programme
+    from cockpit.programmes.vouchers import Identity
+    from cockpit.web.app import create_app
+
+    upgrade()
+    opens = datetime.fromisoformat("2025-05-01T10:00:00+08:00")
+    programme = parse_programme(voucher_yaml(opens).replace(VOUCHERS, SIMULATED))
+    install_programme(programme=programme, now=opens)
+    rid = open_round(programme_code=SIMULATED, no=1, now=opens)
+    enrol_merchants(
+        programme_code=SIMULATED,
+        merchants=[{"merchant_id": "m1", "category_code": "RS01", "district_code": "500103"}],
+    )
+    packs = [
+        claim(
+            round_id=rid,
+            idem_key=f"sim-claim-{n}",
+            who=Identity(person=f"ps:{n:032x}"),
+            now=opens + timedelta(minutes=10 * n),
+        )
+        for n in range(PACKS)
+    ]
+    for n, pack in enumerate(packs[:2]):
+        redeem(
+            idem_key=f"sim-pay-{n}",
+            voucher_id=pack.vouchers[0]["voucher_id"],
+            merchant_id="m1",
+            txn_id=f"sim-t{n}",
+            bill_fen=2_000,
+            payer=f"ps:{n:032x}",
+            now=opens + timedelta(days=1 + n),
+        )
+    expire_due(now=opens + timedelta(days=7, hours=13))
+    with TestClient(create_app()) as c:
+        body = burndown(c, SIMULATED)
+    today = datetime.now().strftime("%Y-%m-%d")
+    assert body["x"][0] == "2025-05-01 10:00:00"  # the budget as funded, when the round opened
+    assert body["x"][-1].startswith("2025-05-08")  # the vouchers expired a week later
+    assert body["x"] == sorted(body["x"]) and not any(x.startswith(today) for x in body["x"])
+    assert sorted({x[:10] for x in body["x"]}) == [
+        "2025-05-01",
+        "2025-05-02",
+        "2025-05-03",
+        "2025-05-08",
+    ]
+    series = {s["key"]: s["values"] for s in body["series"]}
+    assert series["remaining"][0] * 100 == body["budget_fen"]
+    assert series["spent"][-1] * 100 == 500 * 2 == body["end"]["spent_fen"]
+    assert body["end"]["committed_fen"] == 0  # claimed packs spent or expired, round empty
+
+
 def test_unknown_programme_shows_the_first_and_none_installed_names_the_command(
     client: TestClient,
 ) -> None:

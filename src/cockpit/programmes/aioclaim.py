@@ -8,10 +8,11 @@ claim route uses this path on PostgreSQL:
 * each API process keeps a few **autocommit** psycopg connections per event loop (``Pool``);
 * a claim joins its round's queue (``Batcher``). While a connection is free it goes at once,
   alone; while every connection is busy, claims queue, and the next free connection takes up
-  to ``MAX_BATCH`` of them as **one call** of ``prog_claim_batch`` (migration ``prog_0002``)
-  on one budget row chosen at random: one round trip, one transaction, one WAL flush for the
-  lot. Each claim runs in its own subtransaction there, exactly as the single-claim
-  statement would (budget row, hash chain, ledger entry, identity slots, claim, vouchers);
+  to ``MAX_BATCH`` of them as **one call** of ``prog_claim_batch`` (migration ``prog_0003``,
+  after ``prog_0002``) on one budget row chosen at random: one round trip, one transaction,
+  one WAL flush for the lot. Each claim runs in its own subtransaction there, exactly as the
+  single-claim statement would (budget row, hash chain, ledger entry, identity slots, claim,
+  vouchers);
 * every claim gets its own answer: ``granted``; ``taken`` → the earlier claim with this
   idempotency key (replay, or ``IdempotencyMismatch``), else ``LimitReached``, recorded as a
   refusal for the anti-fraud flags; ``empty`` → the row is marked exhausted in this process
@@ -46,7 +47,7 @@ from typing import Any
 import psycopg
 from psycopg.pq import TransactionStatus
 
-from cockpit.programmes.ledger import iso
+from cockpit.programmes.ledger import iso, now_iso, value_iso
 from cockpit.programmes.tx import (
     IdempotencyMismatch,
     LimitReached,
@@ -71,7 +72,7 @@ MAX_TRIES = 5
 
 BATCH_SQL = (
     "SELECT prog_claim_batch(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-    "%s, %s, %s, %s, %s, %s, %s)"
+    "%s, %s, %s, %s, %s, %s, %s, %s)"
 )
 REPLAY_SQL = (
     "SELECT c.idem_key, c.id, c.round_id, c.request_sha256, v.id, v.face_fen, "
@@ -129,7 +130,8 @@ class Pending:
     who: Identity
     idem_key: str
     digest: str
-    stamp: str
+    stamp: str  # the claim's time, as stored (``ledger.iso``)
+    value_at: str  # the same, as the ledger's value time (``ledger.value_iso``)
     vouchers: list[dict[str, Any]]
     slots: list[tuple[str, str, str]]
     future: asyncio.Future[ClaimResult]
@@ -245,7 +247,8 @@ def _batch_params(info: RoundInfo, part: int, batch: list[Pending]) -> tuple[Any
         info.pack_value_fen,
         info.programme_id,
         info.round_id,
-        batch[0].stamp,
+        now_iso(),  # the booking time; each claim's own time is its value time
+        [p.value_at for p in batch],
         [p.vouchers[0]["valid_until"] for p in batch],
         [p.claim_id for p in batch],
         [p.idem_key for p in batch],
@@ -385,6 +388,7 @@ async def claim(
         idem_key=idem_key,
         digest=request_hash({"round": info.round_id, **who.__dict__}),
         stamp=stamp,
+        value_at=value_iso(moment),
         vouchers=[],
         slots=[],
         future=future,

@@ -117,11 +117,13 @@ def run_demo_round(ctx: Any) -> str:
     rng = random.Random(getattr(ctx, "seed", 2025))
     programme = shipped(PROGRAMME)
     assert isinstance(programme, VoucherProgramme)
-    vouchers.install_programme(programme=programme)
-    rid = vouchers.open_round(programme_code=PROGRAMME, no=1)
+    opens = programme.rounds[0].opens_at
+    # Funded and released when the round opens: the ledger's value times follow the
+    # simulated round, whenever the demo runs.
+    vouchers.install_programme(programme=programme, now=opens)
+    rid = vouchers.open_round(programme_code=PROGRAMME, no=1, now=opens)
     merchants = _merchants(get_settings().lake_dir, programme.eligibility.categories, rng)
     spending.enrol_merchants(programme_code=PROGRAMME, merchants=merchants)
-    opens = programme.rounds[0].opens_at
     packs, refused = _claims(rid, opens, rng)
     spent = _spend(packs, merchants, opens, rng)
     expired = spending.expire_due(now=opens + timedelta(days=programme.validity_days, hours=1))

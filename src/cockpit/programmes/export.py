@@ -49,7 +49,7 @@ _QUERIES = {
     "f.voucher_fen, -f.amount_fen FROM prog_refunds f "
     "JOIN prog_redemptions d ON d.id = f.redemption_id "
     "JOIN prog_programmes p ON p.id = d.programme_id",
-    "expire": "SELECT 'x' || l.id, l.at, p.code, l.voucher_id, l.ref, NULL, NULL, "
+    "expire": "SELECT 'x' || l.id, l.value_at, p.code, l.voucher_id, l.ref, NULL, NULL, "
     "substr(l.debit, 8), l.amount_fen, NULL FROM prog_ledger l "
     "JOIN prog_programmes p ON p.id = l.programme_id WHERE l.op = 'expire'",
     "subsidy": "SELECT a.id, a.disbursed_at, p.code, NULL, NULL, NULL, NULL, a.applicant, "

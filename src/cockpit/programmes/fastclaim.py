@@ -15,10 +15,15 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from cockpit.programmes.ledger import hashed_value
+
+# ``value_h`` is the value time as it enters the hash (``ledger.hashed_value``): NULL, which
+# ``concat_ws`` leaves out, when it is the booking time.
 HASH_SQL = (
     "encode(sha256(convert_to(concat_ws(chr(31), head_hash, chain_id, (seq + 1)::text, "
     "CAST(%(at)s AS text), 'claim', account, CAST(%(credit)s AS text), CAST(%(amount_s)s AS text), "
-    "CAST(%(pid_s)s AS text), '', CAST(%(ref)s AS text)), 'UTF8')), 'hex')"
+    "CAST(%(pid_s)s AS text), '', CAST(%(ref)s AS text), CAST(%(value_h)s AS text)), 'UTF8')), "
+    "'hex')"
 )
 
 # In psycopg's own parameter style, so the sync path (through SQLAlchemy's
@@ -30,9 +35,10 @@ UPDATE prog_chains SET seq = seq + 1, balance_fen = balance_fen - CAST(%(amount)
 WHERE chain_id = CAST(%(chain)s AS text) AND balance_fen >= CAST(%(amount)s AS bigint)
 RETURNING chain_id, seq, prev_hash, head_hash, account
 ), led AS (
-INSERT INTO prog_ledger (chain_id, seq, at, op, debit, credit, amount_fen, programme_id,
- voucher_id, ref, prev_hash, hash)
-SELECT chain_id, seq, CAST(%(at)s AS text), 'claim', account, CAST(%(credit)s AS text),
+INSERT INTO prog_ledger (chain_id, seq, at, value_at, op, debit, credit, amount_fen,
+ programme_id, voucher_id, ref, prev_hash, hash)
+SELECT chain_id, seq, CAST(%(at)s AS text), CAST(%(value_at)s AS text), 'claim', account,
+ CAST(%(credit)s AS text),
  CAST(%(amount)s AS bigint), CAST(%(pid)s AS integer), NULL, CAST(%(ref)s AS text), prev_hash,
  head_hash
 FROM upd
@@ -64,17 +70,23 @@ def claim_params(
     amount: int,
     programme_id: int,
     at: str,
+    value_at: str,
     ref: str,
     slots: list[dict[str, Any]],
     claim: dict[str, Any],
     vouchers: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    """The parameters of ``CLAIM_SQL`` for one claim on budget row ``chain``."""
+    """The parameters of ``CLAIM_SQL`` for one claim on budget row ``chain``.
+
+    ``at`` is the booking time (``ledger.iso``), ``value_at`` the claim's (``ledger.value_iso``).
+    """
     return {
         "amount": amount,
         "amount_s": str(amount),
         "chain": chain,
         "at": at,
+        "value_at": value_at,
+        "value_h": hashed_value(at, value_at),
         "credit": credit,
         "pid": programme_id,
         "pid_s": str(programme_id),

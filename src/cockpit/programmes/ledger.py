@@ -9,6 +9,14 @@ Accounts are named ``kind:id``: ``treasury:<programme>`` (the funding source),
 ``budget:<programme>``, ``round:<round>.<part>``, ``holder:<person>``, ``merchant:<id>``,
 ``firm:<applicant>`` and ``paid:<applicant>`` (money that left the system).
 
+Each row has two times, as in any bank ledger: ``at``, the **booking time** (when the row
+was written, wall clock, UTC like the room's other stamps), and ``value_at``, the **value
+time** (when the money moved in business terms: the operation's own time — a claim's,
+a payment's, an expiry's, a disbursement's — which simulations and back-dated operations set
+with ``now=``), ISO-8601 in Asia/Shanghai (``2025-05-01T10:00:03.000000+08:00``). The value
+time enters the entry's hash whenever it differs from the booking time; rows written before
+value times existed carry their booking time as value time and keep their original hash.
+
 ``verify(engine)`` recomputes every hash, every sequence number and every balance, and names
 the first entry that was changed, removed or inserted.
 """
@@ -20,6 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, insert, select, text
 
@@ -28,6 +37,7 @@ from cockpit.programmes.models import ChainRow, LedgerRow, VoucherRow
 GENESIS = "0" * 64
 # Accounts that may go below zero: money comes from the treasury and leaves to payees.
 SOURCE_OR_SINK = ("treasury:", "paid:", "sales:")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def now_iso() -> str:
@@ -40,12 +50,37 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def value_iso(moment: datetime) -> str:
+    """A timezone-aware datetime as a stored value time: ISO-8601 in Asia/Shanghai."""
+    return moment.astimezone(SHANGHAI).isoformat(timespec="microseconds")
+
+
+def booking_as_value(at: str) -> str | None:
+    """The booking time ``at`` (stored UTC form) written as a value time; None if unreadable."""
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        return None
+    return value_iso(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+
+
+def hashed_value(at: str, value_at: str) -> str | None:
+    """The value time as it enters the hash: None (left out) when it is the booking time.
+
+    So entries written before value times existed (backfilled with their booking time) keep
+    their hash, and any change to a value time — to another time, or to the booking time —
+    changes the hash that ``verify`` recomputes.
+    """
+    return None if value_at == booking_as_value(at) else value_at
+
+
 def entry_hash(
     *,
     prev_hash: str,
     chain_id: str,
     seq: int,
     at: str,
+    value_at: str,
     op: str,
     debit: str,
     credit: str,
@@ -54,8 +89,12 @@ def entry_hash(
     voucher_id: str | None,
     ref: str,
 ) -> str:
-    """SHA-256 over the previous hash and every field of the entry, unit-separated."""
-    fields = (
+    """SHA-256 over the previous hash and every field of the entry, unit-separated.
+
+    The value time comes last, and only when it differs from the booking time
+    (``hashed_value``), as PostgreSQL's ``concat_ws`` leaves out a NULL.
+    """
+    fields = [
         prev_hash,
         chain_id,
         str(seq),
@@ -67,7 +106,10 @@ def entry_hash(
         str(programme_id),
         voucher_id or "",
         ref,
-    )
+    ]
+    value = hashed_value(at, value_at)
+    if value is not None:
+        fields.append(value)
     return hashlib.sha256("\x1f".join(fields).encode("utf-8")).hexdigest()
 
 
@@ -91,8 +133,12 @@ def chained_rows(
     programme_id: int,
     moves: list[Move],
     at: str,
+    value_at: str,
 ) -> tuple[list[dict[str, Any]], str]:
-    """The ledger rows for ``moves`` following (``seq_after``, ``prev_hash``) on a chain."""
+    """The ledger rows for ``moves`` following (``seq_after``, ``prev_hash``) on a chain.
+
+    ``at`` is the booking time (stored UTC form), ``value_at`` the value time (``value_iso``).
+    """
     rows: list[dict[str, Any]] = []
     for i, move in enumerate(moves, start=1):
         seq = seq_after + i
@@ -101,6 +147,7 @@ def chained_rows(
             chain_id=chain_id,
             seq=seq,
             at=at,
+            value_at=value_at,
             op=move.op,
             debit=move.debit,
             credit=move.credit,
@@ -114,6 +161,7 @@ def chained_rows(
                 "chain_id": chain_id,
                 "seq": seq,
                 "at": at,
+                "value_at": value_at,
                 "op": move.op,
                 "debit": move.debit,
                 "credit": move.credit,
@@ -140,8 +188,12 @@ def append(
     programme_id: int,
     moves: list[Move],
     balance_delta: int = 0,
+    value_at: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Append ``moves`` to a chain inside the caller's transaction.
+
+    ``value_at`` is the operation's time (the value time of the movements); without it, the
+    booking time (now).
 
     The chain head is advanced by a conditional UPDATE, which locks it until commit: appends to
     one chain are serialised and its balance never goes below zero. Raises
@@ -165,6 +217,7 @@ def append(
         moves=moves,
         new_seq=int(head[0]),
         prev_hash=str(head[1]),
+        value_at=value_at,
     )
 
 
@@ -176,15 +229,21 @@ def finish_append(
     moves: list[Move],
     new_seq: int,
     prev_hash: str,
+    value_at: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """Insert the rows after the head was advanced to ``new_seq`` and set its new hash."""
+    """Insert the rows after the head was advanced to ``new_seq`` and set its new hash.
+
+    Booked now; valued at ``value_at`` (default: the booking time).
+    """
+    booked = datetime.now(UTC)
     rows, last = chained_rows(
         chain_id=chain_id,
         seq_after=new_seq - len(moves),
         prev_hash=prev_hash,
         programme_id=programme_id,
         moves=moves,
-        at=now_iso(),
+        at=iso(booked),
+        value_at=value_iso(value_at or booked),
     )
     conn.execute(insert(LedgerRow), rows)
     conn.execute(
@@ -264,6 +323,7 @@ def _check_chain(rows: list[Any], head: Any, report: Report) -> None:
             chain_id=r.chain_id,
             seq=r.seq,
             at=r.at,
+            value_at=r.value_at,
             op=r.op,
             debit=r.debit,
             credit=r.credit,

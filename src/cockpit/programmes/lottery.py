@@ -187,6 +187,7 @@ def _grant(conn: Any, info: Any, person: str, *, part: int, moment: datetime) ->
         chain_id=f"r{info.round_id}.{part}",
         programme_id=info.programme_id,
         balance_delta=-info.pack_value_fen,
+        value_at=moment,
         moves=[
             Move(
                 "claim",

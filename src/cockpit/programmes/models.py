@@ -1,7 +1,9 @@
 """Storage of the programmes room (tables ``prog_*``); the API has its own schemas.
 
 Money is integer fen; times are ISO-8601 UTC strings (``2025-05-01T02:00:00.000000Z``), which
-sort, compare and hash the same on SQLite and PostgreSQL. People appear only as HMAC
+sort, compare and hash the same on SQLite and PostgreSQL — except the ledger's value time,
+ISO-8601 in Asia/Shanghai (``2025-05-01T10:00:00.000000+08:00``, a fixed offset: it sorts
+too). People appear only as HMAC
 pseudonyms.
 """
 
@@ -79,7 +81,11 @@ class ChainRow(Base):
 
 
 class LedgerRow(Base):
-    """One double-entry movement (debit account → credit account), chained by hash."""
+    """One double-entry movement (debit account → credit account), chained by hash.
+
+    ``at`` is the booking time (when the row was written), ``value_at`` the value time (when
+    the money moved: the operation's own time), see ``cockpit.programmes.ledger``.
+    """
 
     __tablename__ = "prog_ledger"
     __table_args__ = (
@@ -92,6 +98,7 @@ class LedgerRow(Base):
     chain_id: Mapped[str] = mapped_column(String(40))
     seq: Mapped[int] = mapped_column(BigInteger)
     at: Mapped[str] = mapped_column(String(32))
+    value_at: Mapped[str] = mapped_column(String(32))
     op: Mapped[str] = mapped_column(String(16))
     debit: Mapped[str] = mapped_column(String(80))
     credit: Mapped[str] = mapped_column(String(80))

@@ -121,7 +121,8 @@ def redeem(
 ) -> Redemption:
     """Spend a voucher on a payment at a merchant; threshold and scope are checked."""
     engine = engine_or_default(engine)
-    stamp = iso(now or datetime.now().astimezone())
+    moment = now or datetime.now().astimezone()
+    stamp = iso(moment)
     digest = request_hash(
         {
             "voucher": voucher_id,
@@ -174,6 +175,7 @@ def redeem(
                 conn,
                 chain_id=ops_chain(voucher.programme_id),
                 programme_id=voucher.programme_id,
+                value_at=moment,
                 moves=[
                     Move(
                         "redeem",
@@ -225,7 +227,8 @@ def refund(
 ) -> Refund:
     """Refund part or all of a redeemed payment: the payer's own money first."""
     engine = engine_or_default(engine)
-    stamp = iso(now or datetime.now().astimezone())
+    moment = now or datetime.now().astimezone()
+    stamp = iso(moment)
     if amount_fen <= 0:
         raise NotAllowed("a refund must be a positive amount")
     with engine.connect() as conn:
@@ -249,7 +252,7 @@ def refund(
             )
         own = min(amount_fen, own_left)
         vpart = amount_fen - own
-        outcome = _voucher_back(conn, red, vpart, voucher_left, stamp) if vpart else "own_only"
+        outcome = _voucher_back(conn, red, vpart, voucher_left, moment) if vpart else "own_only"
         changed = conn.execute(
             text(
                 "UPDATE prog_redemptions SET refunded_own_fen = refunded_own_fen + :o, "
@@ -283,16 +286,19 @@ def refund(
     return Refund(rid, own, vpart, outcome)
 
 
-def _voucher_back(conn: Connection, red: Any, vpart: int, voucher_left: int, stamp: str) -> str:
+def _voucher_back(
+    conn: Connection, red: Any, vpart: int, voucher_left: int, moment: datetime
+) -> str:
     """Restore the voucher to its holder, or claw its value back to the budget."""
     voucher = conn.execute(select(VoucherRow).where(VoucherRow.id == red.voucher_id)).one()
     pid = red.programme_id
-    if vpart == voucher_left == red.voucher_fen and voucher.valid_until > stamp:
+    if vpart == voucher_left == red.voucher_fen and voucher.valid_until > iso(moment):
         conn.execute(update(VoucherRow).where(VoucherRow.id == voucher.id).values(status="active"))
         ledger.append(
             conn,
             chain_id=ops_chain(pid),
             programme_id=pid,
+            value_at=moment,
             moves=[
                 Move(
                     "refund",
@@ -310,6 +316,7 @@ def _voucher_back(conn: Connection, red: Any, vpart: int, voucher_left: int, sta
         chain_id=programme_chain(pid),
         programme_id=pid,
         balance_delta=vpart,
+        value_at=moment,
         moves=[
             Move(
                 "clawback",
@@ -329,7 +336,8 @@ def expire_due(
 ) -> int:
     """Expire every active voucher past its validity; their value goes back. Returns count."""
     engine = engine_or_default(engine)
-    stamp = iso(now or datetime.now().astimezone())
+    moment = now or datetime.now().astimezone()
+    stamp = iso(moment)
     total = 0
     while True:
         with write_tx(engine) as conn:
@@ -340,12 +348,12 @@ def expire_due(
             ).all()
             for programme_id in sorted({v.programme_id for v in due}):
                 mine = [v for v in due if v.programme_id == programme_id]
-                total += _expire(conn, programme_id, mine)
+                total += _expire(conn, programme_id, mine, moment)
         if len(due) < batch:
             return total
 
 
-def _expire(conn: Connection, pid: int, vouchers: list[Any]) -> int:
+def _expire(conn: Connection, pid: int, vouchers: list[Any], moment: datetime) -> int:
     rules = voucher_rules(conn, pid)
     to_budget = rules.roll_over == "next_round"
     target = f"budget:{pid}" if to_budget else f"treasury:{pid}"
@@ -370,7 +378,12 @@ def _expire(conn: Connection, pid: int, vouchers: list[Any]) -> int:
     if moves:
         back = sum(m.amount_fen for m in moves) if to_budget else 0
         ledger.append(
-            conn, chain_id=programme_chain(pid), programme_id=pid, moves=moves, balance_delta=back
+            conn,
+            chain_id=programme_chain(pid),
+            programme_id=pid,
+            moves=moves,
+            balance_delta=back,
+            value_at=moment,
         )
     return len(moves)
 

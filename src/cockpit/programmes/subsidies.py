@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -19,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cockpit.programmes import ledger
 from cockpit.programmes.amounts import decide
-from cockpit.programmes.ledger import Move, now_iso
+from cockpit.programmes.ledger import Move, iso, now_iso
 from cockpit.programmes.models import ApplicationRow, IdentitySlotRow
 from cockpit.programmes.rules import PurchaseSubsidy, SubsidyProgramme, VoucherProgramme
 from cockpit.programmes.tx import (
@@ -74,8 +75,12 @@ def apply(
     applicant: str,
     facts: dict[str, Any],
     engine: Engine | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Submit an application; the amount and its explanation are computed now."""
+    """Submit an application; the amount and its explanation are computed now.
+
+    ``now`` is the submission time (default: now).
+    """
     engine = engine_or_default(engine)
     digest, earlier = _keyed(
         engine, idem_key, "apply", {"p": programme_code, "a": applicant, "f": facts}
@@ -102,7 +107,7 @@ def apply(
             "status": "submitted",
             "reviewer": None,
             "reason": None,
-            "submitted_at": now_iso(),
+            "submitted_at": _stamp(now),
             "reviewed_at": None,
             "disbursed_at": None,
         }
@@ -123,7 +128,12 @@ def _limit(rules: SubsidyProgramme) -> int:
     return rules.limits.per_person_total if isinstance(rules, PurchaseSubsidy) else 1_000_000
 
 
-def _approve(conn: Connection, app: Any, rules: SubsidyProgramme) -> None:
+def _stamp(now: datetime | None) -> str:
+    """``now`` (the operation's time, when simulated or back-dated) or the wall clock, stored."""
+    return iso(now) if now is not None else now_iso()
+
+
+def _approve(conn: Connection, app: Any, rules: SubsidyProgramme, now: datetime | None) -> None:
     if not json.loads(app.decision_json)["eligible"]:
         raise NotAllowed("the declared rule finds nothing payable; reject it with a reason")
     taken = (
@@ -157,6 +167,7 @@ def _approve(conn: Connection, app: Any, rules: SubsidyProgramme) -> None:
             chain_id=programme_chain(pid),
             programme_id=pid,
             balance_delta=-app.amount_fen,
+            value_at=now,
             moves=[
                 Move(
                     "approve", f"budget:{pid}", f"firm:{app.applicant}", app.amount_fen, ref=app.id
@@ -175,8 +186,12 @@ def review(
     reviewer: str,
     reason: str = "",
     engine: Engine | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Approve (commits the money) or reject (a reason is required) a submitted application."""
+    """Approve (commits the money) or reject (a reason is required) a submitted application.
+
+    ``now`` is the review's time, the approval's value time (default: now).
+    """
     engine = engine_or_default(engine)
     if decision == "reject" and not reason.strip():
         raise NotAllowed("a rejection needs a reason")
@@ -189,7 +204,7 @@ def review(
     if earlier is not None:
         return earlier
     try:
-        return _review(engine, application_id, idem_key, decision, reviewer, reason, digest)
+        return _review(engine, application_id, idem_key, decision, reviewer, reason, digest, now)
     except IntegrityError:
         raise Conflict("another approval for this applicant ran at once; retry") from None
 
@@ -202,18 +217,21 @@ def _review(
     reviewer: str,
     reason: str,
     digest: str,
+    now: datetime | None,
 ) -> dict[str, Any]:
     with write_tx(engine) as conn:
         app = _get(conn, application_id)
         if app.status != "submitted":
             raise Conflict(f"application {application_id} is already {app.status}")
         if decision == "approve":
-            _approve(conn, app, _subsidy_rules(conn, app.programme_id))
+            _approve(conn, app, _subsidy_rules(conn, app.programme_id), now)
         status = "approved" if decision == "approve" else "rejected"
         hit = conn.execute(
             update(ApplicationRow)
             .where(ApplicationRow.id == application_id, ApplicationRow.status == "submitted")
-            .values(status=status, reviewer=reviewer, reason=reason or None, reviewed_at=now_iso())
+            .values(
+                status=status, reviewer=reviewer, reason=reason or None, reviewed_at=_stamp(now)
+            )
         )
         if hit.rowcount != 1:
             raise Conflict(f"application {application_id} was reviewed at the same time")
@@ -222,8 +240,14 @@ def _review(
     return answer
 
 
-def disburse(*, application_id: str, idem_key: str, engine: Engine | None = None) -> dict[str, Any]:
-    """Pay an approved application out, once."""
+def disburse(
+    *,
+    application_id: str,
+    idem_key: str,
+    engine: Engine | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Pay an approved application out, once; ``now`` is the payment's time (default: now)."""
     engine = engine_or_default(engine)
     digest, earlier = _keyed(engine, idem_key, "disburse", {"a": application_id})
     if earlier is not None:
@@ -233,7 +257,7 @@ def disburse(*, application_id: str, idem_key: str, engine: Engine | None = None
         hit = conn.execute(
             update(ApplicationRow)
             .where(ApplicationRow.id == application_id, ApplicationRow.status == "approved")
-            .values(status="disbursed", disbursed_at=now_iso())
+            .values(status="disbursed", disbursed_at=_stamp(now))
         )
         if hit.rowcount != 1:
             raise Conflict(f"application {application_id} is {app.status}, not approved")
@@ -241,6 +265,7 @@ def disburse(*, application_id: str, idem_key: str, engine: Engine | None = None
             conn,
             chain_id=programme_chain(app.programme_id),
             programme_id=app.programme_id,
+            value_at=now,
             moves=[
                 Move(
                     "disburse",

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from cockpit.programmes import fastclaim, ledger
-from cockpit.programmes.ledger import GENESIS, Move, iso, now_iso
+from cockpit.programmes.ledger import GENESIS, Move, iso, now_iso, value_iso
 from cockpit.programmes.models import (
     ChainRow,
     ClaimRow,
@@ -71,9 +71,15 @@ def ops_chain(programme_id: int) -> str:
 
 
 def install_programme(
-    *, programme: VoucherProgramme | SubsidyProgramme, engine: Engine | None = None
+    *,
+    programme: VoucherProgramme | SubsidyProgramme,
+    engine: Engine | None = None,
+    now: datetime | None = None,
 ) -> int:
-    """Install a programme (idempotent by code): fund its budget from the treasury."""
+    """Install a programme (idempotent by code): fund its budget from the treasury.
+
+    ``now`` is the funding's value time (default: now).
+    """
     engine = engine_or_default(engine)
     rules = programme.model_dump_json()
     with write_tx(engine) as conn:
@@ -127,6 +133,7 @@ def install_programme(
             chain_id=programme_chain(pid),
             programme_id=pid,
             balance_delta=programme.budget_fen,
+            value_at=now,
             moves=[
                 Move(
                     "fund",
@@ -187,10 +194,12 @@ def open_round(
     parts: int = DEFAULT_PARTS,
     opens_at: datetime | None = None,
     closes_at: datetime | None = None,
+    now: datetime | None = None,
 ) -> int:
     """Release round ``no`` (1-based): its share (plus roll-over) into ``parts`` budget rows.
 
-    ``opens_at``/``closes_at`` override the published schedule (a postponed round).
+    ``opens_at``/``closes_at`` override the published schedule (a postponed round); ``now``
+    is the release's value time (default: now).
     """
     engine = engine_or_default(engine)
     with write_tx(engine) as conn:
@@ -256,12 +265,16 @@ def open_round(
                 programme_id=pid,
                 moves=moves,
                 balance_delta=-packs * p.pack_value_fen,
+                value_at=now,
             )
     return rid
 
 
-def close_round(*, round_id: int, engine: Engine | None = None) -> int:
-    """Close a round: packs nobody claimed go back to the budget (or the treasury). Fen moved."""
+def close_round(*, round_id: int, engine: Engine | None = None, now: datetime | None = None) -> int:
+    """Close a round: packs nobody claimed go back to the budget (or the treasury). Fen moved.
+
+    ``now`` is the value time of the money moved back (default: now).
+    """
     engine = engine_or_default(engine)
     with write_tx(engine) as conn:
         rnd = _round(conn, round_id)
@@ -284,6 +297,7 @@ def close_round(*, round_id: int, engine: Engine | None = None) -> int:
                     chain_id=chain,
                     programme_id=pid,
                     balance_delta=-left,
+                    value_at=now,
                     moves=[
                         Move(
                             "close", f"round:{round_id}.{k}", target, left, ref=f"round {round_id}"
@@ -453,6 +467,7 @@ def _take_pack_in_one_statement(
     slots: list[dict[str, Any]],
     row: dict[str, Any],
     vouchers: list[dict[str, Any]],
+    value_at: str,
 ) -> bool:
     live = [k for k in range(info.parts) if k not in info.exhausted]
     random.shuffle(live)
@@ -464,6 +479,7 @@ def _take_pack_in_one_statement(
             amount=info.pack_value_fen,
             programme_id=info.programme_id,
             at=now_iso(),
+            value_at=value_at,
             ref=row["id"],
             slots=slots,
             claim=row,
@@ -474,7 +490,9 @@ def _take_pack_in_one_statement(
     return False
 
 
-def _take_pack(conn: Connection, info: RoundInfo, who: Identity, claim_id: str) -> bool:
+def _take_pack(
+    conn: Connection, info: RoundInfo, who: Identity, claim_id: str, moment: datetime
+) -> bool:
     live = [k for k in range(info.parts) if k not in info.exhausted]
     random.shuffle(live)
     for k in live:
@@ -484,6 +502,7 @@ def _take_pack(conn: Connection, info: RoundInfo, who: Identity, claim_id: str) 
                 chain_id=f"r{info.round_id}.{k}",
                 programme_id=info.programme_id,
                 balance_delta=-info.pack_value_fen,
+                value_at=moment,
                 moves=[
                     Move(
                         "claim",
@@ -545,12 +564,14 @@ def claim(
                 }
                 vouchers = _voucher_rows(info, claim_id, who.person, moment)
                 if engine.dialect.name == "postgresql":
-                    taken = _take_pack_in_one_statement(conn, info, who, slots, row, vouchers)
+                    taken = _take_pack_in_one_statement(
+                        conn, info, who, slots, row, vouchers, value_iso(moment)
+                    )
                 else:
                     conn.execute(insert(IdentitySlotRow), slots)
                     conn.execute(insert(ClaimRow), row)
                     conn.execute(insert(VoucherRow), vouchers)
-                    taken = _take_pack(conn, info, who, claim_id)
+                    taken = _take_pack(conn, info, who, claim_id, moment)
             if not taken:
                 return _sold_out(engine, idem_key, digest)
             return ClaimResult(claim_id, round_id, [_public(v) for v in vouchers])

@@ -12,10 +12,14 @@ the budget stands:
 - **returned** — money sent back to ``treasury:`` (unclaimed or expired, when the rules
   return it there rather than to the budget).
 
-So remaining + committed + spent + returned = funded at every moment. The ledger is read
-only, summed by second in SQL, then cut into at most ``MAX_POINTS`` steps of a second, a
-minute, an hour or a day (Asia/Shanghai), whichever is the finest that fits. Answers are
-kept until the ledger grows (it is append-only).
+So remaining + committed + spent + returned = funded at every moment. Movements are placed
+at their **value time** (``value_at``: when the money moved — the claim, the payment, the
+expiry, the disbursement — stored in Asia/Shanghai), not at their booking time (when the row
+was written), so a round simulated or back-dated with ``now=`` (the demo's) burns down over
+its own days. The ledger is read only, summed by second of value time in SQL, then cut into
+at most ``MAX_POINTS`` steps of a second, a minute, an hour or a day (Asia/Shanghai),
+whichever is the finest that fits. Answers are kept until the ledger grows (it is
+append-only).
 """
 
 from __future__ import annotations
@@ -24,7 +28,6 @@ import threading
 from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, case, func, select
 
@@ -32,7 +35,6 @@ from cockpit.web import i18n
 from cockpit.web.i18n import Lang
 
 HINT = "cockpit programmes install"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_POINTS = 300
 KINDS = ("budget", "round", "holder", "firm", "merchant", "paid", "treasury")
 STATE_OF = {
@@ -56,7 +58,7 @@ def _kind(column: Any) -> Any:
 
 
 def _movements(engine: Engine) -> dict[int, list[tuple[datetime, str, str, int]]]:
-    """Per programme id: (second in Asia/Shanghai, debit kind, credit kind, fen), by time.
+    """Per programme id: (value second in Asia/Shanghai, debit kind, credit kind, fen), by time.
 
     Remembered until the ledger's last entry id changes.
     """
@@ -69,7 +71,8 @@ def _movements(engine: Engine) -> dict[int, list[tuple[datetime, str, str, int]]
             hit = _memo.get(key)
         if hit is not None:
             return hit
-        second = func.substr(LedgerRow.at, 1, 19).label("second")
+        # ``2025-05-01T10:00:03.000000+08:00``: the first 19 characters are the local second.
+        second = func.substr(LedgerRow.value_at, 1, 19).label("second")
         debit = _kind(LedgerRow.debit).label("debit_kind")
         credit = _kind(LedgerRow.credit).label("credit_kind")
         rows = conn.execute(
@@ -86,8 +89,7 @@ def _movements(engine: Engine) -> dict[int, list[tuple[datetime, str, str, int]]
         ).all()
     found: dict[int, list[tuple[datetime, str, str, int]]] = defaultdict(list)
     for pid, sec, dkind, ckind, amount in rows:
-        moment = datetime.fromisoformat(f"{sec}+00:00").astimezone(SHANGHAI)
-        found[int(pid)].append((moment.replace(tzinfo=None), dkind, ckind, int(amount)))
+        found[int(pid)].append((datetime.fromisoformat(sec), dkind, ckind, int(amount)))
     with _lock:
         _memo.clear()  # one ledger version per database is enough
         _memo[key] = dict(found)
@@ -120,15 +122,24 @@ def _bucket(moment: datetime, seconds: int) -> datetime:
 
 
 def _points(moves: list[tuple[datetime, str, str, int]]) -> tuple[str, list[dict[str, Any]]]:
-    """The state after the funding, then at the last movement of every step."""
+    """The state after the funding, then at the last movement of every step.
+
+    The funding valued before any other movement is the first point (the budget as funded,
+    before anything was released); funding valued later (a top-up) counts in its step like
+    any movement.
+    """
+    # Within one second, funding first (a programme installed and released in the same second).
+    moves = sorted(moves, key=lambda m: (m[0], m[1] != "treasury"))
     state = dict.fromkeys(("funded", *STATES), 0)
     points: list[dict[str, Any]] = []
-    funding = [m for m in moves if m[1] == "treasury"]
-    if funding:  # the budget as funded, before anything was released
-        for _, debit, credit, amount in funding:
+    lead = 0
+    while lead < len(moves) and moves[lead][1] == "treasury":
+        lead += 1
+    if lead:
+        for _, debit, credit, amount in moves[:lead]:
             _apply(state, debit, credit, amount)
-        points.append({"at": funding[0][0], **state})
-    rest = [m for m in moves if m[1] != "treasury"]
+        points.append({"at": moves[0][0], **state})
+    rest = moves[lead:]
     name, seconds = _step([m[0] for m in rest])
     by_step: dict[datetime, list[tuple[datetime, str, str, int]]] = defaultdict(list)
     for m in rest:
