@@ -9,7 +9,8 @@
 Any long frame works: ``forecast_panel`` / ``forecast_flat`` take (unique_id, ds, y);
 ``forecast_hierarchy`` takes ds, y and label columns and reconciles the grouped levels.
 ``forecast_series`` / ``forecast_indicator`` add the lake's cache; ``forecast_daily`` is the
-holiday-aware daily model; ``nowcast_month`` estimates the month in progress.
+holiday-aware daily model; ``nowcast_month`` estimates the month in progress, and
+``backtest_nowcast`` replays the official-figure nowcast on the lake's published months.
 """
 
 from cockpit.forecast.daily import DailyForecast, forecast_daily
@@ -17,7 +18,12 @@ from cockpit.forecast.holidays import daily_regressors, holiday_calendar
 from cockpit.forecast.nowcast import Nowcast, nowcast_month
 from cockpit.forecast.pipeline import ForecastSpec, PanelForecast, forecast_panel
 from cockpit.forecast.run import ForecastRun, forecast_flat, forecast_hierarchy
-from cockpit.forecast.service import forecast_indicator, forecast_series, nowcast_indicator
+from cockpit.forecast.service import (
+    backtest_nowcast,
+    forecast_indicator,
+    forecast_series,
+    nowcast_indicator,
+)
 from cockpit.forecast.store import StoredRun, latest_run
 
 __all__ = [
@@ -27,6 +33,7 @@ __all__ = [
     "Nowcast",
     "PanelForecast",
     "StoredRun",
+    "backtest_nowcast",
     "daily_regressors",
     "forecast_daily",
     "forecast_flat",

@@ -31,13 +31,19 @@ def _ratios(frame: pd.DataFrame, level: int) -> np.ndarray:
     return np.asarray(ratio[np.isfinite(ratio) & (side > 0)], dtype=float)
 
 
-def fit_factors(backtest: pd.DataFrame) -> dict[tuple[str, int], float]:
-    """(model, level) → stretch factor; 1.0 where the backtest has too few points."""
+#: Fewest backtest points a factor is learnt from; below it the interval is left as it is.
+MIN_POINTS = 20
+
+
+def fit_factors(
+    backtest: pd.DataFrame, key: str = "model", min_points: int = MIN_POINTS
+) -> dict[tuple[str, int], float]:
+    """(value of ``key``, level) → stretch factor; 1.0 where the backtest has too few points."""
     factors: dict[tuple[str, int], float] = {}
-    for model, group in backtest.groupby("model"):
+    for model, group in backtest.groupby(key):
         for level in LEVELS:
             ratios = _ratios(group, level)
-            if len(ratios) < 20:
+            if len(ratios) < min_points:
                 factors[(str(model), level)] = 1.0
                 continue
             n = len(ratios)
@@ -47,11 +53,13 @@ def fit_factors(backtest: pd.DataFrame) -> dict[tuple[str, int], float]:
     return factors
 
 
-def apply_factors(frame: pd.DataFrame, factors: dict[tuple[str, int], float]) -> pd.DataFrame:
-    """Stretch (or shrink) every row's bounds around its mean by its model's factor."""
+def apply_factors(
+    frame: pd.DataFrame, factors: dict[tuple[str, int], float], key: str = "model"
+) -> pd.DataFrame:
+    """Stretch (or shrink) every row's bounds around its mean by its ``key``'s factor."""
     out = frame.copy()
     mean = out["mean"].to_numpy(dtype=float)
-    models = out["model"].astype(str)
+    models = out[key].astype(str)
     for level in LEVELS:
         k = models.map(lambda m, lv=level: factors.get((m, lv), 1.0)).to_numpy(dtype=float)
         out[f"lo{level}"] = mean - k * (mean - out[f"lo{level}"].to_numpy(dtype=float))
@@ -59,7 +67,9 @@ def apply_factors(frame: pd.DataFrame, factors: dict[tuple[str, int], float]) ->
     return out
 
 
-def cross_fitted(backtest: pd.DataFrame) -> pd.DataFrame:
+def cross_fitted(
+    backtest: pd.DataFrame, key: str = "model", min_points: int = MIN_POINTS
+) -> pd.DataFrame:
     """The backtest with each window calibrated on the other windows' errors."""
     import pandas as pd
 
@@ -68,7 +78,9 @@ def cross_fitted(backtest: pd.DataFrame) -> pd.DataFrame:
         return backtest
     parts = [
         apply_factors(
-            backtest[backtest["cutoff"] == cut], fit_factors(backtest[backtest["cutoff"] != cut])
+            backtest[backtest["cutoff"] == cut],
+            fit_factors(backtest[backtest["cutoff"] != cut], key, min_points),
+            key,
         )
         for cut in cutoffs
     ]

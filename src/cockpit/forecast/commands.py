@@ -41,6 +41,11 @@ def _summary(run: StoredRun) -> dict[str, Any]:
     }
 
 
+def _ratio(value: float) -> str:
+    """A MASE for a table: three decimals, or whole numbers once it is absurd."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3f}"
+
+
 def _print_run(run: StoredRun) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -100,37 +105,60 @@ def report(
     if run is None:
         typer.echo("no forecast run yet; run `cockpit forecast` first", err=True)
         raise typer.Exit(1)
-    rows = json.loads(run.report.drop(columns=["run_id"]).to_json(orient="records"))
+    from cockpit.forecast.run import COVERAGE_FLOOR, below_floor
+
+    report_frame = run.report.drop(columns=["run_id"])
+    if "mase_median" not in report_frame:  # runs stored before the median was reported
+        report_frame = report_frame.assign(mase_median=float("nan"))
+    report_frame = report_frame.assign(below_nominal=below_floor(report_frame))
+    rows = json.loads(report_frame.to_json(orient="records"))
+    method = run.meta.get("method")
     if json_out:
-        out = {"run_id": run.run_id, "method": run.meta.get("method"), "data": rows}
-        typer.echo(json.dumps(out | {"count": len(rows)}, ensure_ascii=False, indent=2))
+        out = {"run_id": run.run_id, "method": method, "coverage_floor": COVERAGE_FLOOR}
+        out |= {"data": rows, "count": len(rows)}
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
-    table = Table(
-        title=f"Backtest accuracy, run {run.run_id} (published: {run.meta.get('method')})"
-    )
-    for col in ("level", "method", "series", "MASE", "sMAPE", "cov 80 %", "cov 95 %"):
+    table = Table(title=f"Backtest accuracy, run {run.run_id} (published: {method})")
+    columns = ("level", "method", "series", "MASE", "MASE med.", "sMAPE", "cov 80 %", "cov 95 %")
+    for col in columns:
         table.add_column(col)
     for r in rows:
+        low80, low95 = r["cov80"] < COVERAGE_FLOOR[80], r["cov95"] < COVERAGE_FLOOR[95]
         table.add_row(
             r["level"],
-            r["method"],
+            r["method"] + (" *" if r["method"] == method else ""),
             str(r["series"]),
-            f"{r['mase']:.3f}",
-            f"{r['smape']:.2f}",
-            f"{r['cov80']:.0%}",
-            f"{r['cov95']:.0%}",
+            _ratio(r["mase"]),
+            "–" if r["mase_median"] is None else _ratio(r["mase_median"]),
+            f"{r['smape']:.1f}",
+            f"{r['cov80']:.0%}" + (" ⚠" if low80 else ""),
+            f"{r['cov95']:.0%}" + (" ⚠" if low95 else ""),
         )
-    Console().print(table)
+    console = Console(width=max(Console().width, 110))
+    console.print(table)
+    published = [r for r in rows if r["method"] == method]
+    console.print(
+        "* published. Coverage of the published intervals by level: "
+        + ", ".join(f"{r['level']} {r['cov80']:.0%} / {r['cov95']:.0%}" for r in published)
+        + f" (nominal 80 % / 95 %; ⚠ below {COVERAGE_FLOOR[80]:.0%} / {COVERAGE_FLOOR[95]:.0%})."
+    )
 
 
 @forecast_app.command("nowcast")
 def nowcast(
     indicator: str = typer.Option("retail_sales", "--indicator", help="Indicator id."),
+    backtest: bool = typer.Option(
+        False, "--backtest", help="Replay the official-figure nowcast on past published months."
+    ),
+    months: int = typer.Option(12, "--months", min=1, max=36, help="Months to replay."),
     json_out: bool = typer.Option(False, "--json", help="Print the nowcast as JSON."),
 ) -> None:
     """Estimate the month in progress from the feed so far and the latest forecast."""
     from cockpit.forecast.service import nowcast_indicator
 
+    if backtest:
+        _nowcast_backtest(months, json_out)
+        return
     result = nowcast_indicator(indicator_id=indicator, home=_home())
     if json_out:
         typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
@@ -140,6 +168,33 @@ def nowcast(
         f"estimate {result.estimate:,.0f} (95 %: {result.lo95:,.0f}–{result.hi95:,.0f}; "
         f"feed weight {result.feed_weight:.0%})"
     )
+
+
+def _nowcast_backtest(months: int, json_out: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from cockpit.forecast.nowcast import summarise_backtest
+    from cockpit.forecast.service import backtest_nowcast
+
+    rows = backtest_nowcast(home=_home(), months=months)
+    summary = summarise_backtest(rows)
+    if json_out:
+        out = {
+            "summary": json.loads(summary.to_json(orient="records")),
+            "data": json.loads(rows.to_json(orient="records")),
+        }
+        typer.echo(json.dumps(out | {"count": len(rows)}, ensure_ascii=False, indent=2))
+        return
+    table = Table(title="Nowcast of the official figure, replayed on published months")
+    for col in ("feed seen to day", "months", "mean abs. error", "RMS error", "95 % band covers"):
+        table.add_column(col, justify="right")
+    for r in summary.to_dict(orient="records"):
+        day = "month end" if int(r["cut_day"]) >= 28 else str(r["cut_day"])
+        table.add_row(
+            day, str(r["months"]), f"{r['mape']:.1%}", f"{r['rmse']:.1%}", f"{r['coverage95']:.0%}"
+        )
+    Console().print(table)
 
 
 def register(app: typer.Typer) -> None:

@@ -18,7 +18,13 @@ import numpy as np
 
 from cockpit.forecast.calibration import apply_factors, cross_fitted, fit_factors
 from cockpit.forecast.metrics import covered, seasonal_naive_scale, smape
-from cockpit.forecast.models import COMBINATIONS, MONTHLY_MODELS, build_models, usable_combinations
+from cockpit.forecast.models import (
+    BOTTOM_MODELS,
+    COMBINATIONS,
+    MONTHLY_MODELS,
+    build_models,
+    usable_combinations,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,6 +50,9 @@ class ForecastSpec:
     spring_festival: bool = True
     calibrate: bool = True
     n_jobs: int = 2
+    #: Candidates for the bottom level of a grouped hierarchy (district × category) in
+    #: ``forecast_hierarchy``; None: the same as ``models``. ``forecast_panel`` ignores it.
+    bottom_models: tuple[str, ...] | None = BOTTOM_MODELS
 
     @property
     def candidates(self) -> list[str]:
@@ -209,6 +218,28 @@ def select_models(errors: pd.DataFrame, uids: list[str], spec: ForecastSpec) -> 
         if mase[best] < mase.get(default, np.inf) * (1 - spec.margin):
             chosen[str(uid)] = best
     return chosen
+
+
+def merge_panels(parts: list[PanelForecast]) -> PanelForecast:
+    """One PanelForecast from forecasts of disjoint sets of series."""
+    import pandas as pd
+
+    def cat(name: str) -> pd.DataFrame:
+        frames: list[pd.DataFrame] = [getattr(p, name) for p in parts]
+        kept = [f for f in frames if not f.empty]
+        return pd.concat(kept, ignore_index=True) if kept else frames[0]
+
+    chosen: dict[str, str] = {}
+    for part in parts:
+        chosen.update(part.chosen)
+    return PanelForecast(
+        forecasts=cat("forecasts"),
+        candidates=cat("candidates"),
+        fitted=cat("fitted"),
+        backtest=cat("backtest"),
+        errors=cat("errors"),
+        chosen=chosen,
+    )
 
 
 def _final_forecast(df: pd.DataFrame, spec: ForecastSpec) -> tuple[pd.DataFrame, pd.DataFrame]:

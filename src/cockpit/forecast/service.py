@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -82,42 +83,104 @@ def forecast_indicator(
     )
 
 
+def _city_daily(home: Path) -> pd.DataFrame:
+    from cockpit.forecast.sources import transaction_cross
+
+    daily = transaction_cross(home, period="day").groupby("ds")["y"].sum().reset_index()
+    return daily
+
+
 def nowcast_indicator(*, indicator_id: str = "retail_sales", home: Path) -> Nowcast:
     """Nowcast the city's month in progress from the lake's daily feed and latest forecast."""
     from cockpit.forecast.nowcast import nowcast_month, with_official
-    from cockpit.forecast.sources import CROSS_INDICATORS, NoSeriesError, transaction_cross
+    from cockpit.forecast.sources import CROSS_INDICATORS, NoSeriesError
     from cockpit.forecast.store import latest_run
 
     if indicator_id not in CROSS_INDICATORS:
         raise NoSeriesError(f"nowcasts are computed for {CROSS_INDICATORS}, not {indicator_id}")
-    daily = transaction_cross(home, period="day").groupby("ds")["y"].sum().reset_index()
+    daily = _city_daily(home)
     month = daily["ds"].max().to_period("M").to_timestamp()
     run = latest_run(home, indicator_id)
     row = None
     if run is not None:
         city = run.forecasts[(run.forecasts["level"] == "city") & (run.forecasts["ds"] == month)]
         row = city.iloc[0] if len(city) else None
+    if row is None:  # no stored run covers the month: forecast it from the months before
+        row = _one_month_ahead(daily, month)
     result = nowcast_month(
         daily=daily,
         forecast_mean=None if row is None else float(row["mean"]),
         forecast_lo95=None if row is None else float(row["lo95"]),
         forecast_hi95=None if row is None else float(row["hi95"]),
     )
-    return with_official(result, _expected_coverage(home, result.month))
+    coverage = _coverage_model(home)
+    return with_official(result, *coverage(result.month)) if coverage else result
 
 
-def _expected_coverage(home: Path, month: str) -> float | None:
-    """The indicators room's expected feed coverage of the official total for ``month``."""
-    from cockpit.forecast.sources import VALUES_TABLE
+def _one_month_ahead(daily: pd.DataFrame, month: pd.Timestamp) -> pd.Series | None:
+    """The automatic pipeline's forecast of ``month`` from the complete months before it."""
+    from cockpit.forecast.nowcast import month_forecasts
+
+    monthly = daily.groupby(daily["ds"].dt.to_period("M").dt.to_timestamp())["y"].sum()
+    before = monthly[monthly.index < month].rename_axis("ds").reset_index()
+    if len(before) < 3:
+        return None
+    forecast = month_forecasts(before, [month])
+    return None if forecast.empty else forecast.iloc[0]
+
+
+def backtest_nowcast(
+    *, home: Path, months: int = 12, days: tuple[int, ...] = (7, 14, 21, 31)
+) -> pd.DataFrame:
+    """Replay the official-figure nowcast on the lake's last ``months`` published months.
+
+    Needs transactions, official statistics and a built ``indicator_values`` (for the
+    feeds' coverage history). Rows as ``cockpit.forecast.nowcast.backtest_official``.
+    """
+    from cockpit.forecast.nowcast import backtest_official
+    from cockpit.forecast.sources import NoSeriesError
     from cockpit.indicators import calibration
 
-    lake = home / "lake"
-    if not any((lake / VALUES_TABLE).rglob("*.parquet")):
-        return None
-    import pandas as pd
-
-    values = pd.concat(map(pd.read_parquet, sorted((lake / VALUES_TABLE).rglob("*.parquet"))))
-    cov = calibration.coverage_table(
-        calibration.feed_sales(values), calibration.read_official(lake)
+    coverage = _coverage_model(home)
+    if coverage is None:
+        raise NoSeriesError("no feed coverage history: run `cockpit build` with official stats")
+    official = calibration.read_official(home / "lake")
+    official = official[official["category_code"].fillna("") == ""]
+    return backtest_official(
+        daily=_city_daily(home),
+        official=official[["period", "value_fen"]].drop_duplicates("period"),
+        coverage=coverage,
+        months=months,
+        days=days,
     )
-    return calibration.expected_coverage(calibration.coverage_history(cov), month, "")
+
+
+def _coverage_model(home: Path) -> Callable[[str], tuple[float | None, float]] | None:
+    """period → (expected feed coverage of the official total, its relative sd), or None.
+
+    From the indicators room's calibration (feed sales over published official sales).
+    """
+    from cockpit.forecast.nowcast import coverage_error_sd
+    from cockpit.forecast.sources import values_files
+    from cockpit.indicators import calibration
+
+    files = values_files(home)
+    if not files:
+        return None
+    import pyarrow.parquet as pq
+
+    keep = [("indicator_id", "==", "retail_sales"), ("period_type", "==", "month")]
+    values = pq.read_table(files, filters=keep).to_pandas()
+    cov = calibration.coverage_table(
+        calibration.feed_sales(values), calibration.read_official(home / "lake")
+    )
+    history = calibration.coverage_history(cov)
+    if not history.get(""):
+        return None
+
+    def model(period: str) -> tuple[float | None, float]:
+        key = calibration.period_sort_key(period)
+        expected = calibration.expected_coverage(history, period, "")
+        return expected, coverage_error_sd(history[""], key)
+
+    return model

@@ -2,11 +2,12 @@
 
 The forecast pipeline takes any long frame; this adapter turns the lake into one.
 Monthly values come from ``lake/indicator_values`` (built by ``cockpit build``) for the
-cuts it publishes (city, by district, by category). The district × category cross, the
-bottom of the grouped hierarchy, is not an indicator cut, so for ``retail_sales`` it is
-summed here from ``transactions`` joined to the merchant version valid on each date
-(the same definition: net sales, refunds subtracted). Only complete months are returned;
-the month in progress is the nowcast's.
+cuts it publishes: city, by district, by category, and the district × category cross (cut
+``"district,category"``), the bottom of the grouped hierarchy. A lake built before that
+cut existed (or a lake not built yet) falls back, for ``retail_sales`` only, to summing
+``transactions`` joined to the merchant version valid on each date (the same definition:
+net sales, refunds subtracted). Only complete months are returned; the month in progress
+is the nowcast's.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 
 VALUES_TABLE = "indicator_values"
 CROSS_INDICATORS = ("retail_sales",)
+#: The indicators room's name for the district × category cut.
+CROSS_CUT = "district,category"
 
 
 class NoSeriesError(LookupError):
@@ -40,22 +43,28 @@ def _list(files: list[str]) -> str:
     return "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
 
 
+def values_files(home: Path) -> list[str]:
+    """Part files of ``lake/indicator_values`` (top level: month and year-to-date rows)."""
+    return [str(p) for p in sorted((home / "lake" / VALUES_TABLE).glob("*.parquet"))]
+
+
 def read_indicator_values(
     *, home: Path, indicator_id: str, period_type: str, cut: str
 ) -> pd.DataFrame:
     """Rows of ``lake/indicator_values`` for one indicator, period type and cut."""
+    import duckdb
     import pandas as pd
 
-    files = _parts(home / "lake", VALUES_TABLE)
+    files = values_files(home)
     if not files:
         return pd.DataFrame()
-    frame = pd.read_parquet(files[0]) if len(files) == 1 else pd.concat(map(pd.read_parquet, files))
-    keep = (
-        (frame["indicator_id"] == indicator_id)
-        & (frame["period_type"] == period_type)
-        & (frame["cut"].fillna("") == cut)
-    )
-    return frame[keep].reset_index(drop=True)
+    sql = f"""
+        SELECT * FROM read_parquet({_list(files)}, union_by_name=true)
+        WHERE indicator_id = ? AND period_type = ? AND coalesce(cut, '') = ?
+    """
+    with duckdb.connect() as con:
+        frame: pd.DataFrame = con.execute(sql, [indicator_id, period_type, cut]).df()
+    return frame
 
 
 def transaction_cross(home: Path, *, period: str = "month") -> pd.DataFrame:
@@ -113,15 +122,15 @@ def read_indicator_monthly(*, home: Path, indicator_id: str, by: str = "both") -
     """Complete months of an indicator as ds, y + dimension columns (district/category)."""
     dims = ["district", "category"] if by == "both" else [by]
     last = last_feed_day(home)
-    if by != "both":
-        values = read_indicator_values(
-            home=home, indicator_id=indicator_id, period_type="month", cut=by
-        )
-        if not values.empty:
-            return complete_months(_monthly_from_values(values, dims), last)
+    cut = CROSS_CUT if by == "both" else by
+    values = read_indicator_values(
+        home=home, indicator_id=indicator_id, period_type="month", cut=cut
+    )
+    if not values.empty:
+        return complete_months(_monthly_from_values(values, dims), last)
     if indicator_id not in CROSS_INDICATORS:
         raise NoSeriesError(
-            f"no monthly {indicator_id} by {by} in lake/{VALUES_TABLE}; run `cockpit build`"
+            f"no monthly {indicator_id} by {cut} in lake/{VALUES_TABLE}; run `cockpit build`"
         )
     cross = transaction_cross(home)
     grouped = cross.groupby([*dims, "ds"])["y"].sum().reset_index()
@@ -137,3 +146,53 @@ def zero_filled(frame: pd.DataFrame, dims: list[str]) -> pd.DataFrame:
     grid = combos.merge(pd.DataFrame({"ds": months}), how="cross")
     out = grid.merge(frame, on=[*dims, "ds"], how="left").fillna({"y": 0.0})
     return out.sort_values([*dims, "ds"], ignore_index=True)
+
+
+OFFICIAL_TABLE = "official_stats"
+
+
+def read_official_monthly(*, home: Path, by: str = "") -> pd.DataFrame:
+    """Official monthly retail sales (fen) as ds, y (+ ``district`` or ``category``).
+
+    From the lake's ingested official statistics (``official_stats``, measure
+    ``retail_sales``). ``by``: ``""`` the city, ``"district"`` every district of the city,
+    ``"category"`` the city by category. NBS publishes January and February together
+    (period ``YYYY-01-02``); that figure is split evenly between the two months, so the
+    pipeline, which pools January and February anyway (``springfestival``), models their sum.
+    """
+    import duckdb
+    import pandas as pd
+
+    files = _parts(home / "lake", OFFICIAL_TABLE)
+    if not files:
+        raise NoSeriesError("the lake has no official statistics; run `cockpit ingest`")
+    where = {
+        "": "region_code = '500000' AND coalesce(category_code, '') = ''",
+        "district": "region_code <> '500000' AND coalesce(category_code, '') = ''",
+        "category": "region_code = '500000' AND coalesce(category_code, '') <> ''",
+    }[by]
+    label = {
+        "": "",
+        "district": ", region_code AS district",
+        "category": ", category_code AS category",
+    }[by]
+    sql = f"""
+        SELECT DISTINCT period, value_fen::DOUBLE AS y {label}
+        FROM read_parquet({_list(files)}, union_by_name=true)
+        WHERE measure = 'retail_sales' AND value_fen IS NOT NULL AND {where}
+    """
+    with duckdb.connect() as con:
+        raw: pd.DataFrame = con.execute(sql).df()
+    pooled = raw["period"].str.fullmatch(r"\d{4}-01-02")
+    single = raw[raw["period"].str.fullmatch(r"\d{4}-\d{2}")].assign(
+        ds=lambda f: pd.to_datetime(f["period"] + "-01")
+    )
+    halves = [
+        raw[pooled].assign(
+            ds=pd.to_datetime(raw.loc[pooled, "period"].str[:4] + m), y=raw.loc[pooled, "y"] / 2
+        )
+        for m in ("-01-01", "-02-01")
+    ]
+    out = pd.concat([single, *halves], ignore_index=True).drop(columns="period")
+    dims = [c for c in ("district", "category") if c in out.columns]
+    return out[["ds", "y", *dims]].sort_values([*dims, "ds"], ignore_index=True)

@@ -4,7 +4,7 @@ Three small tables under ``COCKPIT_HOME/lake`` (one part file per run, docs/fore
 
 - ``forecasts``: run_id, indicator_id, unique_id, level, region_code, category_code, ds,
   model, method, mean, lo80, hi80, lo95, hi95 — what the cockpit shows;
-- ``forecast_accuracy``: run_id, level, method, series, mase, smape, cov80, cov95 — the
+- ``forecast_accuracy``: run_id, level, method, series, mase, smape, cov80, cov95, mase_median — the
   backtest report stored with every run;
 - ``forecast_runs``: run_id, indicator_id, by, horizon, input_hash, created_at, seconds,
   method, series, models (JSON of unique_id → chosen model).
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 FORECASTS, ACCURACY, RUNS = "forecasts", "forecast_accuracy", "forecast_runs"
 CITY_CODE = "500000"
 #: Bumped when the pipeline changes what it would forecast from the same input.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 
 
 @dataclass
