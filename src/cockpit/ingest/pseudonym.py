@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
 from typing import Any
 
 import polars as pl
@@ -53,6 +54,9 @@ class Pseudonymiser:
         # hex digits of the pseudonym (48 bytes in all). All zeros is an empty slot.
         self._slots = np.zeros((size, 2 + _WORDS), dtype=np.uint64)
         self._mask = np.uint64(size - 1)
+        # The staging pipeline cleans in one thread and checks in another: one user at a time
+        # of the DuckDB connection and the cache.
+        self._lock = threading.Lock()
 
     def close(self) -> None:
         """Release the DuckDB connection and forget the cache."""
@@ -95,11 +99,13 @@ class Pseudonymiser:
 
     def apply(self, values: pl.Series) -> pl.Series:
         """Pseudonyms of ``values`` (nulls stay null, pseudonyms stay as they are)."""
-        return self._apply(values)
+        with self._lock:
+            return self._apply(values)
 
     def apply_many(self, columns: list[pl.Series]) -> list[pl.Series]:
         """Pseudonyms of several columns, hashing each identifier not yet seen once."""
-        return [self._apply(column) for column in columns]
+        with self._lock:
+            return [self._apply(column) for column in columns]
 
     def _apply(self, column: pl.Series) -> pl.Series:
         import numpy as np

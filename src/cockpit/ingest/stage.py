@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -23,7 +23,15 @@ from cockpit.ingest import lake
 from cockpit.ingest.contracts import Contract, HeaderMap
 from cockpit.ingest.pseudonym import Pseudonymiser
 from cockpit.ingest.readers import LINE, Block, CsvFile, FeedFile, blocks
-from cockpit.ingest.validate import FIELD, MESSAGE, RAW, REASON, Checked, validate_batch
+from cockpit.ingest.validate import (
+    FIELD,
+    MESSAGE,
+    RAW,
+    REASON,
+    Checked,
+    clean_batch,
+    validate_batch,
+)
 
 # In a row too broken to split reliably, anything that looks like an id number, phone,
 # card or device id is pseudonymised before the row is kept.
@@ -254,15 +262,27 @@ def _stage_each(
         if rejected is not None:
             staged.rejected_files.append(rejected)
 
+    def cleaned(ahead: Iterator[Block]) -> Iterator[tuple[Block, pl.DataFrame | None]]:
+        """Each block with its texts cleaned and pseudonymised: a stage of its own, in a
+        thread, because pseudonyms are most of a block's checking time.
+        """
+        for block in ahead:
+            texts = None
+            if block.frame.height:
+                texts = clean_batch(
+                    source_contract, headers, block.frame, pseudonymiser, plain=block.plain
+                )
+            yield block, texts
+
     in_flight: deque[Future[tuple[Path | None, Path | None]]] = deque()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stage-write") as writer:
         try:
-            for number, block in enumerate(read_ahead(blocks(feed))):
+            for number, (block, texts) in enumerate(read_ahead(cleaned(read_ahead(blocks(feed))))):
                 batch = block.frame
                 if batch.height == 0:
                     continue
                 checked = validate_batch(
-                    source, source_contract, headers, batch, pseudonymiser, plain=block.plain
+                    source, source_contract, headers, batch, pseudonymiser, texts=texts
                 )
                 staged.rows_read += batch.height
                 in_flight.append(writer.submit(write, checked, number))
@@ -277,9 +297,10 @@ def _stage_each(
 
 
 _DONE = object()
+T = TypeVar("T")
 
 
-def read_ahead(batches: Iterator[Block], depth: int = 2) -> Iterator[Block]:
+def read_ahead(batches: Iterator[T], depth: int = 2) -> Iterator[T]:
     """The batches of ``batches``, the next ones read in a thread while this one is used."""
     ahead: queue.Queue[Any] = queue.Queue(maxsize=depth)
     stop = threading.Event()

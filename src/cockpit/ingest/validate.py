@@ -195,6 +195,26 @@ def _as_reasons(masks: dict[str, pl.Series]) -> dict[str, pl.Series]:
     return out
 
 
+def clean_batch(
+    source_contract: Contract,
+    headers: HeaderMap,
+    frame: pl.DataFrame,
+    pseudonymiser: Pseudonymiser,
+    *,
+    plain: frozenset[str] = frozenset(),
+) -> pl.DataFrame:
+    """The first half of ``validate_batch``: the fields' texts cleaned, and personal ones
+    already replaced by their pseudonyms (so no clear identifier goes further).
+    """
+    texts = _clean(frame, source_contract, headers, plain)
+    personal = [
+        s.name for s in source_contract.fields if s.type == "personal" and s.name in texts.columns
+    ]
+    if personal:
+        texts = texts.with_columns(pseudonymiser.apply_many([texts[n] for n in personal]))
+    return texts
+
+
 def validate_batch(
     source: str,
     source_contract: Contract,
@@ -203,17 +223,15 @@ def validate_batch(
     pseudonymiser: Pseudonymiser,
     *,
     plain: frozenset[str] = frozenset(),
+    texts: pl.DataFrame | None = None,
 ) -> Checked:
     """Parse and check every field of ``frame``; split it into accepted and rejected rows.
 
-    ``plain``: columns of ``frame`` known to need no cleaning (see ``readers.Block``).
+    ``plain``: columns of ``frame`` known to need no cleaning (see ``readers.Block``);
+    ``texts``: ``clean_batch`` of ``frame``, when it was already done (in another thread).
     """
-    texts = _clean(frame, source_contract, headers, plain)
-    personal = [
-        s.name for s in source_contract.fields if s.type == "personal" and s.name in texts.columns
-    ]
-    if personal:
-        texts = texts.with_columns(pseudonymiser.apply_many([texts[n] for n in personal]))
+    if texts is None:
+        texts = clean_batch(source_contract, headers, frame, pseudonymiser, plain=plain)
     typed, reasons = _parse_all(texts, source_contract, headers)
     for spec in source_contract.fields:
         if spec.default_from and spec.name not in typed.columns:
