@@ -5,10 +5,13 @@
 
 Reports, each phase in its own process (seconds, peak resident memory):
 - build: ``cockpit build`` (full) of the whole catalogue on DuckDB, through our Ibis layer;
-- (a) sql: the same aggregations hand-written in DuckDB SQL (cube, cuts with same-store
-  parts, daily values), for the overhead of our layer (target ≤ 1.2×);
-- (b) pandas: a straightforward pandas implementation of the monthly levels by every cut
-  on min(N, 10M) rows (target: our build ≥ 20× faster per row);
+- (a) sql: the same aggregations hand-written in DuckDB SQL (merchant cube, every cut the
+  build makes with same-store parts, daily values), fetched, for the overhead of our layer
+  (target ≤ 1.2×); it does not compute growth rates nor write files, the build does;
+- (b) pandas: a straightforward pandas implementation of the same outputs on min(N, 10M)
+  rows: monthly levels by every cut the build makes (digital type and district × category
+  included) with same-store parts, MoM / YoY / same-store growth and 1–N月 sums, daily
+  levels by total and district (target: our build ≥ 20× faster per row);
 - (c) incremental: ``cockpit build`` after one more day is ingested (target ≤ 5 s).
 The data are generated here with DuckDB per docs/lake.md (cockpit.indicators.synthetic).
 """
@@ -33,7 +36,7 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
 MONTHS = 26
-PHASES = ("build", "sql", "pandas", "incremental")
+PHASES = ("generate", "build", "sql", "pandas", "incremental")
 
 
 def spec_for(rows: int) -> Any:
@@ -150,7 +153,7 @@ def handwritten_sql(home: Path) -> dict[str, Any]:
         FROM p""")
     rows = 0
     merchant_cols = {"active_merchants__n", "new_merchants__n"}
-    for cut in ("", *CUTS, "digital_type"):
+    for cut in ("", *CUTS, "digital_type", "district, category"):
         keys = f", {cut}" if cut else ""
         src = "cube"
         if cut == "digital_type":
@@ -182,9 +185,27 @@ def handwritten_sql(home: Path) -> dict[str, Any]:
 
 # ---- (b) a straightforward pandas implementation --------------------------------------------
 
+SUMS = (
+    "sales",
+    "goods",
+    "catering",
+    "online",
+    "online_goods",
+    "digital",
+    "night",
+    "visitor",
+    "foreign",
+    "ecny",
+    "foreign_card",
+    "payments",
+    "voucher",
+)
+SHARES = ("online", "online_goods", "digital", "night", "ecny", "foreign_card")
+DIGITAL_TYPES = ("dp", "ds", "dc", "dch")
 
-def pandas_levels(home: Path, rows: int) -> dict[str, Any]:
-    """Monthly levels of the catalogue by every cut, in plain pandas, on the first ``rows``."""
+
+def pandas_facts(home: Path, rows: int) -> Any:
+    """The fact table in pandas: the first ``rows`` transactions with their merchant."""
     import pandas as pd
     import pyarrow.dataset as ds
 
@@ -193,33 +214,42 @@ def pandas_levels(home: Path, rows: int) -> dict[str, Any]:
     m = pd.read_parquet(lake / "merchants")
     f = tx.merge(m, on="merchant_id", suffixes=("", "_m"))
     end = f["valid_to"].fillna(pd.Timestamp("2262-01-01").date())
-    f = f[(f["valid_from"] <= f["date"]) & (f["date"] < end)]
+    f = f[(f["valid_from"] <= f["date"]) & (f["date"] < end)].reset_index(drop=True)
     f["district"], f["category"] = f["district_code"], f["category_code"]
     f["business_district"] = f["business_district"].fillna("")
+    f["mi"] = f["month"].str[:4].astype(int) * 12 + f["month"].str[5:7].astype(int) - 1
     f["is_online"] = f["channel"].isin(["online", "instant_retail", "livestream"])
     f["goods"] = f["category"] != "CT01"
     hour = f["ts"].dt.hour
     f["is_night"] = (hour >= 18) | (hour < 2)
     tags = ";" + f["digital_tags"].fillna("") + ";"
-    f["is_digital"] = (
-        f["category"].isin(["RS13", "RS09", "RS11"])
-        | f["is_online"]
-        | tags.str.contains(
-            ";(?:smart_device|new_energy_vehicle|instant_delivery|online_health|"
-            "smart_housekeeping|online_education|game|streaming|metaverse|vr_ar);"
-        )
+    f["dp"] = f["category"].isin(["RS13", "RS09", "RS11"]) | tags.str.contains(
+        ";(?:smart_device|new_energy_vehicle);"
     )
+    f["ds"] = (f["channel"] == "instant_retail") | tags.str.contains(
+        ";(?:instant_delivery|online_health|smart_housekeeping|online_education);"
+    )
+    f["dc"] = tags.str.contains(";(?:game|streaming|metaverse|vr_ar);")
+    f["dch"] = f["is_online"]
     opened = pd.to_datetime(f["opened_on"])
     f["is_new"] = opened.dt.strftime("%Y-%m") == f["month"]
+    return f
+
+
+def pandas_measures(f: Any) -> Any:
+    """Per-row measure columns (the catalogue's numerators and denominators)."""
+    import pandas as pd
+
     a = f["amount_fen"]
     sale = ~f["is_refund"]
+    digital = f["dp"] | f["ds"] | f["dc"] | f["dch"]
     cols = {
         "sales": a,
         "goods": a.where(f["goods"], 0),
         "catering": a.where(~f["goods"], 0),
         "online": a.where(f["is_online"], 0),
         "online_goods": a.where(f["is_online"] & f["goods"], 0),
-        "digital": a.where(f["is_digital"], 0),
+        "digital": a.where(digital, 0),
         "night": a.where(f["is_night"], 0),
         "visitor": a.where(f["payer_segment"] != "resident", 0),
         "foreign": a.where(f["payer_segment"] == "foreign_visitor", 0),
@@ -230,19 +260,95 @@ def pandas_levels(home: Path, rows: int) -> dict[str, Any]:
         "active": f["merchant_id"].where(sale),
         "new": f["merchant_id"].where(sale & f["is_new"]),
     }
-    work = pd.DataFrame(cols).assign(month=f["month"], **{c: f[c] for c in CUTS})
+    keep = ["mi", "date", "merchant_id", *CUTS, *DIGITAL_TYPES]
+    return pd.DataFrame(cols).assign(**{c: f[c] for c in keep})
+
+
+def pandas_presence(work: Any) -> Any:
+    """Per row: is its merchant present (a payment) also 1 / 12 months before / after?"""
+
+    present = work.loc[work["payments"] > 0, ["mi", "merchant_id"]].drop_duplicates()
+    present["here"] = True
+    flags = present.copy()
+    for lag in (1, 12):
+        for name, shift in ((f"prev{lag}", lag), (f"next{lag}", -lag)):
+            shifted = present[["mi", "merchant_id"]].assign(mi=present["mi"] + shift)
+            shifted[name] = True
+            flags = flags.merge(shifted, on=["mi", "merchant_id"], how="left")
+    out = work.merge(flags, on=["mi", "merchant_id"], how="left")
+    for c in ("prev1", "next1", "prev12", "next12"):
+        out[c] = out[c].notna() & out["here"].notna()
+    return out
+
+
+def pandas_growth(levels: Any, keys: list[str]) -> Any:
+    """Values, MoM / YoY (all merchants and same-store) and 1–N月 of one cut, in pandas."""
+    import numpy as np
+
+    lv = levels.sort_values([*keys, "mi"])
+    g = lv.groupby(keys, sort=False) if keys else None
+    out = lv[[*keys, "mi"]].copy()
+    for col in SUMS:
+        v = lv[col]
+        prev1 = g[col].shift(1) if g is not None else v.shift(1)
+        prev12 = g[col].shift(12) if g is not None else v.shift(12)
+        out[f"{col}_mom"] = (v / prev1 - 1) * 100
+        out[f"{col}_yoy"] = (v / prev12 - 1) * 100
+        for lag in (1, 12):
+            base = (
+                g[f"{col}__b{lag}"].shift(lag) if g is not None else lv[f"{col}__b{lag}"].shift(lag)
+            )
+            out[f"{col}_ss{lag}"] = (lv[f"{col}__ss{lag}"] / base - 1) * 100
+        year = lv["mi"] // 12
+        out[f"{col}_ytd"] = lv.groupby([*keys, year])[col].cumsum()
+    for share in SHARES:
+        out[f"{share}_share"] = 100 * lv[share] / lv["sales"].replace(0, np.nan)
+    out["avg_ticket"] = lv["sales"] / lv["payments"].replace(0, np.nan)
+    return out
+
+
+def pandas_levels(home: Path, rows: int) -> dict[str, Any]:
+    """The build's outputs in plain pandas, on the first ``rows`` transactions.
+
+    Monthly levels of the catalogue by every cut the build makes (total, each dimension,
+    digital type, district × category), with same-store parts (merchants also present
+    1 / 12 months before / after), MoM / YoY / same-store growth and 1–N月 sums; daily
+    levels by total and by district. Merchant counts are distinct merchants.
+    """
+    import pandas as pd
+
+    work = pandas_presence(pandas_measures(pandas_facts(home, rows)))
+    cuts: list[tuple[str, ...]] = [(), *((c,) for c in CUTS), ("district", "category")]
     out = 0
-    for cut in ("", *CUTS):
-        keys = ["month", cut] if cut else ["month"]
-        g = work.groupby(keys)
-        sums = g[[c for c in cols if c not in ("active", "new")]].sum()
+
+    def level(frame: Any, keys: list[str]) -> Any:
+        g = frame.groupby(keys)
+        sums = g[list(SUMS)].sum()
         sums["active"] = g["active"].nunique()
         sums["new"] = g["new"].nunique()
-        sums["avg_ticket"] = sums["sales"] / sums["payments"]
-        for share in ("online", "online_goods", "digital", "night", "ecny", "foreign_card"):
-            sums[f"{share}_share"] = 100 * sums[share] / sums["sales"]
-        out += len(sums)
-    return {"result_rows": out, "rows": len(tx)}
+        for flag, part in (
+            ("prev1", "ss1"),
+            ("next1", "b1"),
+            ("prev12", "ss12"),
+            ("next12", "b12"),
+        ):
+            part_sums = frame[frame[flag]].groupby(keys)[list(SUMS)].sum()
+            sums = sums.join(part_sums.add_suffix(f"__{part}"), how="left").fillna(0)
+        return sums.reset_index()
+
+    for cut in cuts:
+        lv = level(work, ["mi", *cut])
+        out += len(pandas_growth(lv, list(cut)))
+    for t in DIGITAL_TYPES:
+        lv = level(work[work[t]], ["mi"])
+        out += len(pandas_growth(lv, []))
+    for cut in ((), ("district",)):
+        g = work.groupby(["date", *cut])
+        days = g[list(SUMS)].sum()
+        days["active"] = g["active"].nunique()
+        days["new"] = g["new"].nunique()
+        out += len(days)
+    return {"result_rows": out, "rows": len(work), "pandas": pd.__version__}
 
 
 # ---- phases ---------------------------------------------------------------------------------
@@ -252,6 +358,12 @@ def phase(name: str, home: Path, rows: int) -> dict[str, Any]:
     from cockpit.indicators.build import build
     from cockpit.indicators.synthetic import append_day
 
+    if name == "generate":
+        from cockpit.indicators.synthetic import write_lake
+
+        shutil.rmtree(home / "lake", ignore_errors=True)
+        write_lake(home / "lake", spec_for(rows))
+        return {}
     if name == "build":
         report = build(home=home, engine="duckdb", full=True)
         return {"result_rows": report.rows}
@@ -283,13 +395,9 @@ def main() -> None:
     if args.phase:
         print(json.dumps(phase(args.phase, args.home, args.rows)))
         return
-    from cockpit.indicators.synthetic import write_lake
-
     home = args.home or Path(tempfile.mkdtemp(prefix="bench-indicators-"))
-    shutil.rmtree(home / "lake", ignore_errors=True)
-    started = time.perf_counter()
-    write_lake(home / "lake", spec_for(args.rows))
-    gen = round(time.perf_counter() - started, 1)
+    # in a child too: a child's peak RSS counts the parent's memory it was forked from
+    gen = run_phase("generate", home, args.rows)["seconds"]
     say = (lambda _m: None) if args.json else (lambda m: print(m, file=sys.stderr, flush=True))
     say(f"generated {args.rows:,} rows in {gen}s under {home}")
     result: dict[str, Any] = {"rows": args.rows, "generate_seconds": gen}

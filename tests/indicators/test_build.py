@@ -45,15 +45,55 @@ def test_new_day_refreshes_only_its_month_and_matches_a_full_build(tmp_path: Pat
     assert not second.full
     assert second.new_ingests == ["t0002"]
     assert second.months_refreshed == ["2025-03"]
-    # its own month, and the months its growth is measured against (one and twelve before)
-    assert second.months_relevelled == ["2024-03", "2025-02", "2025-03"]
-    fresh = tmp_path / "fresh"
+    # its own month, and, where it brought merchants, the months its growth is measured
+    # against (one and twelve before)
+    assert "2025-03" in second.months_relevelled
+    assert set(second.months_relevelled) <= {"2024-03", "2025-02", "2025-03"}
+    _same_as_a_full_build(home, tmp_path / "fresh")
+
+
+def _same_as_a_full_build(home: Path, fresh: Path) -> None:
     shutil.copytree(home / "lake", fresh / "lake")
     shutil.rmtree(fresh / "lake" / "indicator_values")
     build(home=fresh, engine="duckdb")
     pd.testing.assert_frame_equal(
         _sorted(read_values(home / "lake")), _sorted(read_values(fresh / "lake"))
     )
+
+
+def _present(lake: Path, month: str) -> list[str]:
+    """Merchants with a payment in ``month`` (every merchant version of SPEC is open)."""
+    import pyarrow.parquet as pq
+
+    rows = []
+    for f in sorted((lake / "transactions" / f"month={month}").glob("*.parquet")):
+        rows += pq.read_table(f, columns=["merchant_id", "is_refund"]).to_pylist()
+    return sorted({r["merchant_id"] for r in rows if not r["is_refund"]})
+
+
+@pytest.mark.parametrize("newcomer", [False, True])
+def test_a_new_day_relevels_neighbours_only_when_its_merchants_change(
+    tmp_path: Path, newcomer: bool
+) -> None:
+    """A day of merchants already present that month touches that month alone; a day that
+    brings a merchant new to the month also relevels the months it is a growth base of."""
+    from tests.indicators import lakefiles as lf
+
+    home = tmp_path / "inc"
+    write_lake(home / "lake", SPEC)
+    build(home=home, engine="duckdb")
+    present = _present(home / "lake", "2025-02")
+    everyone = {f"M{i:06d}" for i in range(SPEC.merchants)}
+    merchant = sorted(everyone - set(present))[0] if newcomer else present[0]
+    txn = lf.txn("2025-02-27T20:00:00", merchant, 12_345, channel="online")
+    lf.write(home / "lake", "h0002", [txn], [])
+    again = build(home=home, engine="duckdb")
+    assert not again.full and again.months_refreshed == ["2025-02"]
+    if newcomer:
+        assert again.months_relevelled == ["2024-02", "2025-01", "2025-02", "2025-03"]
+    else:
+        assert again.months_relevelled == ["2025-02"]
+    _same_as_a_full_build(home, tmp_path / "fresh")
 
 
 def test_a_build_with_no_new_ingest_refreshes_nothing(tmp_path: Path) -> None:
@@ -79,3 +119,29 @@ def test_build_of_an_empty_lake_writes_an_empty_table(tmp_path: Path) -> None:
     report = build(home=tmp_path, engine="duckdb")
     assert report.rows == 0
     assert read_values(tmp_path / "lake").empty
+
+
+def test_a_build_in_runs_of_months_equals_one_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large lake is built a few months at a time (bounded memory): same values, also
+    for an incremental build after it."""
+    from cockpit.indicators import build as build_module
+
+    one, runs = tmp_path / "one", tmp_path / "runs"
+    write_lake(one / "lake", SPEC)
+    shutil.copytree(one / "lake", runs / "lake")
+    build(home=one, engine="duckdb")
+    monkeypatch.setattr(build_module, "BATCH_ROWS", SPEC.rows // 4)
+    assert len(build_module.batches(runs / "lake", build_module.all_months(runs / "lake"))) > 3
+    build(home=runs, engine="duckdb")
+    pd.testing.assert_frame_equal(
+        _sorted(read_values(one / "lake")), _sorted(read_values(runs / "lake"))
+    )
+    for home in (one, runs):
+        append_day(home / "lake", SPEC, "2024-07-20", 40, "t0002")
+    a, b = build(home=one, engine="duckdb"), build(home=runs, engine="duckdb")
+    assert a.months_relevelled == b.months_relevelled
+    pd.testing.assert_frame_equal(
+        _sorted(read_values(one / "lake")), _sorted(read_values(runs / "lake"))
+    )

@@ -116,3 +116,69 @@ def test_compute_one_month_of_a_share_by_district(built_home: Path, facts: list[
 def test_compute_refuses_a_dimension_the_indicator_does_not_allow(built_home: Path) -> None:
     with pytest.raises(ValueError, match="cannot be cut by channel"):
         compute("online_share", by=["channel"], home=built_home)
+
+
+PAIR = "district,category"
+
+
+def test_district_by_category_matches_plain_python(
+    facts: list[plain.Row], values: pd.DataFrame
+) -> None:
+    v = values[(values["period_type"] == "month") & (values["cut"] == PAIR)]
+    v = v[v["period"].str.len() == 7]
+    assert v["district"].notna().all() and v["category"].notna().all()
+    built = {(r.indicator_id, r.period, r.district, r.category): r.value for r in v.itertuples()}
+    groups: dict[tuple[str, str, str], list[plain.Row]] = {}
+    for f in facts:
+        groups.setdefault((f["month"], f["district"], f["category"]), []).append(f)
+    checked = 0
+    for ind in INDICATORS:
+        if not {"district", "category"} <= set(ind.dimensions):
+            assert ind.id not in set(v["indicator_id"])
+            continue
+        for (month, district, category), rows in groups.items():
+            got = built[(ind.id, month, district, category)]
+            assert _close(got, plain.value(ind.id, rows)), (ind.id, month, district, category)
+            checked += 1
+    assert checked > 1000
+
+
+def test_district_by_category_adds_up_to_the_district(values: pd.DataFrame) -> None:
+    additive = [i.id for i in INDICATORS if i.kind != "merchants"]
+    v = values[values["indicator_id"].isin(additive) & (values["period_type"] != "day")]
+    keys = ["indicator_id", "period_type", "period", "district"]
+    pair = v[v["cut"] == PAIR].groupby(keys)[["num", "den"]].sum(min_count=1)
+    single = v[v["cut"] == "district"].set_index(keys)[["num", "den"]].sort_index()
+    pair = pair.reindex(single.index)
+    assert len(single) > 500
+    pd.testing.assert_series_equal(pair["num"], single["num"], check_dtype=False)
+    ratios = single["den"].notna()
+    assert ratios.any()
+    pd.testing.assert_series_equal(pair["den"][ratios], single["den"][ratios], check_dtype=False)
+
+
+def test_values_and_compute_serve_district_by_category(
+    built_home: Path, values: pd.DataFrame
+) -> None:
+    from cockpit.indicators.query import values as built_values
+
+    a = built_values(
+        "online_share", by=["category", "district"], period="2025-06", lake=built_home / "lake"
+    )
+    b = built_values(
+        "online_share", by=["district,category"], period="2025-06", lake=built_home / "lake"
+    )
+    pd.testing.assert_frame_equal(a, b)
+    assert list(a.columns[:4]) == ["period", "period_label", "district", "category"]
+    live = compute("online_share", by=["district", "category"], period="2025-06", home=built_home)
+    assert len(live) > 5
+    # built rows cover every pair on every month (absent ones empty, for growth)
+    merged = a.merge(live, on=["district", "category"], how="left", suffixes=("", "_live"))
+    assert len(merged) == len(a) and merged["num"].notna().sum() == len(live)
+    for r in merged.itertuples():
+        if math.isnan(r.num):  # a pair with no sale this month: an empty share
+            assert math.isnan(r.value)
+        else:
+            assert _close(r.value, r.value_live), r
+    with pytest.raises(ValueError, match="no built cut"):
+        built_values("retail_sales", by=["district", "channel"], lake=built_home / "lake")

@@ -1,13 +1,16 @@
 """``cockpit build``: materialise the catalogue as tidy lake tables, incrementally.
 
-Work files live in ``COCKPIT_HOME/indicators/`` (cube, levels, days: one Parquet file per
-month) with ``state.json`` naming the ingests already built. A build reads the ``ingests``
-table, finds the new ones, and
-- recomputes the cube and daily values of the months their transactions touched,
-- recomputes the levels of those months and of the months whose growth bases they are
-  (one and twelve months either side),
-- rebuilds everything when a new ingest wrote merchants (attributes can change any month),
-- and always rewrites the small published tables from the month files.
+Work files live in ``COCKPIT_HOME/indicators/`` (presence: the merchants with a payment;
+levels: every cut's sums and same-store parts; one Parquet file per month) with
+``state.json`` naming the ingests already built. A build reads the ``ingests`` table, finds
+the new ones, and
+- recomputes the merchant cube, levels and daily values of the months their transactions
+  touched (``cockpit.indicators.cube`` says how: a few engine passes, no pandas);
+- where that changed the set of merchants present in a month, also relevels the months
+  whose same-store growth it is a base of (one and twelve months either side);
+- rebuilds everything when a new ingest wrote merchants (attributes can change any month);
+- and always rewrites the small published tables from the month files (growth rates,
+  1–2月 and 1–N月累计 in NumPy over the levels, ``cockpit.indicators.growth``).
 """
 
 from __future__ import annotations
@@ -16,12 +19,11 @@ import json
 import shutil
 import time
 import uuid
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-
-import pandas as pd
 
 from cockpit.config import get_settings
 from cockpit.indicators import cube as cubes
@@ -30,12 +32,14 @@ from cockpit.indicators.fact import fact_table
 from cockpit.indicators.growth import (
     daily_values,
     empty_values,
+    long_levels,
     published_values,
     values_arrow,
-    wide_to_long,
 )
 
 VALUES_TABLE = "indicator_values"
+NEIGHBOURS = (1, -1, 12, -12)  # months whose same-store parts depend on a month's presence
+BATCH_ROWS = 20_000_000  # transactions per merchant-cube query, at most (bounds memory)
 Progress = Callable[[str], None]
 
 
@@ -104,7 +108,7 @@ def plan_months(home: Path, lake: Path, full: bool) -> tuple[bool, list[str], li
     seen = set(_load_state(home).get("ingests", []))
     ingests = read_ingests(lake)
     new = [i for i, _ in ingests if i not in seen]
-    if full or not seen or not (work_dir(home) / "cube").exists():
+    if full or not seen or not (work_dir(home) / "presence").exists():
         return True, new, all_months(lake)
     if any(_wrote(lake, "merchants", i) for i in new):
         return True, new, all_months(lake)
@@ -135,87 +139,147 @@ def write_month(root: Path, month: str, frame: Any) -> None:
     pq.write_table(table, folder / "part.parquet")
 
 
-def read_months(root: Path) -> pd.DataFrame:
-    """Every month file under ``root`` as one frame."""
+def read_months(root: Path) -> Any:
+    """Every month file under ``root`` as one Arrow table (None when there is none)."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     files = sorted(root.glob("month=*/part.parquet"))
-    if not files:
-        return pd.DataFrame()
-    frames: list[pd.DataFrame] = [pq.read_table(f).to_pandas() for f in files]
-    return pd.concat(frames, ignore_index=True)
+    tables = [pq.read_table(f) for f in files]
+    tables = [t for t in tables if t.num_rows]
+    return pa.concat_tables(tables) if tables else None
 
 
-def refresh_cube(eng: Engine, work: Path, months: list[str]) -> None:
-    """Stage A for ``months``: one cube file per month."""
+def merchant_cube(eng: Engine, months: list[str]) -> tuple[Any, cubes.Measures]:
+    """Pass over the fact rows of ``months``: the merchant cube, kept by the engine."""
+    fact = fact_table(eng.table("transactions", months), eng.table("merchants"))
+    sql, m = cubes.cube_sql(eng.con, fact, eng.dialect)
+    return eng.materialise(sql, "cube"), m
+
+
+def update_presence(work: Path, present: Any, months: list[str]) -> list[str]:
+    """Store the merchants present (Ibis: mi, merchant_id) in each of ``months``; returns
+    the months whose set changed (the same-store parts of their neighbours change too)."""
+    import pyarrow as pa
     import pyarrow.compute as pc
-
-    fact = fact_table(eng.table("transactions", months), eng.table("merchants"))
-    arrow = cubes.cube(fact).to_pyarrow()
-    for month in months:
-        write_month(work / "cube", month, arrow.filter(pc.equal(arrow["month"], month)))
-
-
-def refresh_days(eng: Engine, lake: Path, months: list[str]) -> None:
-    """Daily values for ``months``, written straight into indicator_values/day/month=…"""
-    fact = fact_table(eng.table("transactions", months), eng.table("merchants"))
-    frames = []
-    for cut in cubes.DAY_CUTS:
-        wide = cubes.day_levels(fact, cut).to_pandas()
-        frames.append(wide_to_long(wide, cut, ["date", "month"]))
-    days = pd.concat(frames, ignore_index=True)
-    for month in months:
-        rows = daily_values(days[days["month"] == month].reset_index(drop=True))
-        write_month(lake / VALUES_TABLE / "day", month, values_arrow(rows))
-
-
-def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    from cockpit.indicators.catalogue import CUT_DIMENSIONS
-
-    for dim in (*CUT_DIMENSIONS, "cut"):
-        frame[dim] = frame[dim].astype("string")
-    return frame
-
-
-def write_presence(work: Path, cube_files: list[Path]) -> Path:
-    """Presence flags of every merchant-month (small), for same-store growth."""
     import pyarrow.parquet as pq
 
-    cols = ["mi", "merchant_id", cubes.PRESENT]
-    cube = pd.concat([pq.read_table(f, columns=cols).to_pandas() for f in cube_files])
-    present = cube[cube[cubes.PRESENT] > 0][["mi", "merchant_id"]].drop_duplicates()
-    path = work / "presence.parquet"
-    cubes.presence_flags(present.reset_index(drop=True)).to_parquet(path, index=False)
-    return path
+    schema = pa.schema([("mi", pa.int32()), ("merchant_id", pa.string())])
+    arrow = present.to_pyarrow().select(["mi", "merchant_id"]).cast(schema)
+    changed = []
+    for month in months:
+        new = arrow.filter(pc.equal(arrow["mi"], _mi(month))).sort_by("merchant_id")
+        path = work / "presence" / f"month={month}" / "part.parquet"
+        old = pq.read_table(path) if path.exists() else None
+        if old is None or not old["merchant_id"].equals(new["merchant_id"]):
+            changed.append(month)
+            write_month(work / "presence", month, new)
+    return changed
 
 
-def relevel(eng: Engine, work: Path, months: list[str]) -> list[str]:
-    """Stage B for ``months`` and their growth neighbours; returns the months relevelled."""
-    cube_files = sorted((work / "cube").glob("month=*/part.parquet"))
-    have = {_mi(f.parent.name.removeprefix("month=")) for f in cube_files}
-    wanted = {_mi(m) + k for m in months for k in (0, 1, -1, 12, -12)} & have
-    if not wanted:
-        return []
-    cube_t = eng.read_files(cube_files, "cube")
-    flags = eng.read_files([write_presence(work, cube_files)], "presence")
-    frames = []
-    for cut in cubes.CUTS:
-        wide = cubes.levels(cube_t, flags, cut, sorted(wanted)).to_pandas()
-        frames.append(wide_to_long(wide, cut, ["mi"]))
-    lv = _as_text(pd.concat(frames, ignore_index=True))
-    for mi in sorted(wanted):
-        write_month(work / "levels", _month(mi), lv[lv["mi"] == mi])
-    return sorted(_month(mi) for mi in wanted)
+def batches(lake: Path, months: list[str], limit: int | None = None) -> list[list[str]]:
+    """``months`` in runs of at most ``limit`` (BATCH_ROWS) transactions (one month at
+    least): one merchant cube per run bounds the engine's memory on a large lake."""
+    limit = BATCH_ROWS if limit is None else limit
+    out: list[list[str]] = []
+    rows = 0
+    for month in months:
+        n = sum(_rows(f) for f in table_files(lake, "transactions", [month]))
+        if out and rows + n <= limit:
+            out[-1].append(month)
+            rows += n
+        else:
+            out.append([month])
+            rows = n
+    return out
+
+
+def refresh(eng: Engine, home: Path, months: list[str], full: bool) -> list[str]:
+    """Recompute ``months`` (levels and daily values) and, where a month's present
+    merchants changed, the levels of the months whose growth bases it is (one and twelve
+    months either side); returns the months relevelled.
+
+    One run of months (the usual case): one pass builds the merchant cube, the presence
+    is read from it, a second pass gives the daily values. Larger lakes: a light pass for
+    the presence first, then the cube run by run."""
+    work, lake = work_dir(home), home / "lake"
+    cube: tuple[Any, cubes.Measures] | None = None
+    if len(batches(lake, months)) == 1:
+        cube = merchant_cube(eng, months)
+        changed = update_presence(work, cubes.present(*cube), months)
+    else:
+        fact = fact_table(eng.table("transactions", months), eng.table("merchants"))
+        changed = update_presence(work, cubes.presence_query(fact), months)
+    presence = sorted((work / "presence").glob("month=*/part.parquet"))
+    have = {_mi(f.parent.name.removeprefix("month=")) for f in presence}
+    wanted = {_mi(mo) for mo in months}
+    if not full:
+        wanted |= {_mi(c) + k for c in changed for k in NEIGHBOURS} & have
+    relevelled = sorted(_month(mi) for mi in wanted)
+    flags = eng.materialise(cubes.presence_flags(eng.read_files(presence, "presence")), "flags")
+    for run in batches(lake, relevelled):
+        if cube is None or run != months:
+            cube = merchant_cube(eng, run)
+        level_and_day_values(eng, home, cube, flags, run, [m for m in run if m in months])
+        cube = None
+        eng.release(keep=[flags])
+    return relevelled
+
+
+def level_and_day_values(
+    eng: Engine,
+    home: Path,
+    cube: tuple[Any, cubes.Measures],
+    flags: Any,
+    months: list[str],
+    day_months: list[str],
+) -> None:
+    """Write the levels of ``months`` from their merchant cube, and the daily values of
+    ``day_months`` (one more pass over their fact rows)."""
+    work, lake = work_dir(home), home / "lake"
+    table, m = cube
+    results = [
+        (eng.arrow(sql), sets, keys)
+        for sql, sets, keys in cubes.levels_sql(eng.con, table, flags, m, eng.dialect)
+    ]
+    if day_months:
+        fact = fact_table(eng.table("transactions", day_months), eng.table("merchants"))
+        day_sets = cubes.day_sets()
+        days = eng.arrow(cubes.day_sql(eng.con, fact, eng.dialect))
+        results.append((days, day_sets, cubes.key_columns(day_sets)))
+    long = long_levels(results, m)
+    by_month = split_months(long["month"], long["month"]["mi"])
+    for month in months:
+        write_month(work / "levels", month, by_month[_mi(month)])
+    if day_months:
+        # daily_values keeps the row order of the day levels
+        by_month = split_months(daily_values(long["day"]), long["day"]["mi"])
+        for month in day_months:
+            write_month(lake / VALUES_TABLE / "day", month, by_month[_mi(month)])
+
+
+def split_months(table: Any, mi: Any) -> dict[int, Any]:
+    """The rows of ``table`` by month index ``mi`` (a column of it, or beside it)."""
+    import numpy as np
+
+    mis = mi.to_numpy()
+    order = np.argsort(mis, kind="stable")
+    ordered = table.take(order)
+    values, starts = np.unique(mis[order], return_index=True)
+    ends = [*starts[1:], len(mis)]
+    empty = table.slice(0, 0)
+    out = {int(v): ordered.slice(a, b - a) for v, a, b in zip(values, starts, ends, strict=True)}
+    return defaultdict(lambda: empty, out)
 
 
 def publish(home: Path, build_id: str) -> int:
     """Rewrite lake/indicator_values from the month files; returns its row count."""
     work, lake = work_dir(home), home / "lake"
     levels = read_months(work / "levels")
-    values = published_values(levels) if len(levels) else empty_values()
-    replace_table(lake, VALUES_TABLE, build_id, values_arrow(values))
+    values = published_values(levels) if levels is not None else values_arrow(empty_values())
+    replace_table(lake, VALUES_TABLE, build_id, values)
     days = table_files(lake, VALUES_TABLE)
-    return len(values) + sum(_rows(f) for f in days if f.parent.name.startswith("month="))
+    return int(values.num_rows) + sum(_rows(f) for f in days if f.parent.name.startswith("month="))
 
 
 def _rows(path: Path) -> int:
@@ -265,12 +329,11 @@ def build(
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(lake / VALUES_TABLE / "day", ignore_errors=True)
     if months:
-        say(f"cube: {len(months)} month(s)")
-        refresh_cube(eng, work, months)
-        say("daily values")
-        refresh_days(eng, lake, months)
-        say("levels and same-store parts")
-        report.months_relevelled = relevel(eng, work, months)
+        say(f"cube, levels and daily values: {len(months)} month(s)")
+        try:
+            report.months_relevelled = refresh(eng, home, months, is_full)
+        finally:
+            eng.release()
     report.months_refreshed = months
     build_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     say("publishing")

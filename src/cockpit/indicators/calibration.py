@@ -186,13 +186,12 @@ def _int_or_none(x: Any) -> int | None:
 def publish_calibration(home: Path, build_id: str) -> list[str]:
     """Write indicator_coverage, indicator_calibrated and indicator_official; name them."""
     from cockpit.indicators.build import VALUES_TABLE, replace_table
-    from cockpit.indicators.query import read_values
 
     lake = home / "lake"
     official = read_official(lake)
     if official.empty or not (lake / VALUES_TABLE).exists():
         return []
-    feed = feed_sales(read_values(lake))
+    feed = feed_sales(_retail_sales(lake / VALUES_TABLE))
     cov = coverage_table(feed, official)
     calibrated, _ = calibrated_table(feed, cov)
     replace_table(lake, "indicator_coverage", build_id, cov)
@@ -200,6 +199,19 @@ def publish_calibration(home: Path, build_id: str) -> list[str]:
     published = official.assign(period_label=official["period"].map(period_label))
     replace_table(lake, "indicator_official", build_id, published)
     return ["indicator_coverage", "indicator_calibrated", "indicator_official"]
+
+
+def _retail_sales(root: Path) -> pd.DataFrame:
+    """The month rows of retail_sales in indicator_values (not its day parts)."""
+    import pyarrow.parquet as pq
+
+    files = sorted(root.glob("*.parquet"))
+    keep = [("indicator_id", "==", "retail_sales"), ("period_type", "==", "month")]
+    table = pq.read_table(files, filters=keep).sort_by(
+        [("period", "ascending"), ("cut", "ascending"), ("category", "ascending")]
+    )
+    frame: pd.DataFrame = table.to_pandas()
+    return frame
 
 
 def _nullable_ints(frame: pd.DataFrame) -> pd.DataFrame:

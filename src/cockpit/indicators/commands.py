@@ -72,7 +72,11 @@ def list_indicators(json_out: bool = typer.Option(False, "--json", help="Print a
 @indicators_app.command("show")
 def show(
     indicator_id: str = typer.Argument(..., help="Indicator id, e.g. retail_sales."),
-    by: list[str] = typer.Option([], "--by", help="A dimension (district, category, …)."),
+    by: list[str] = typer.Option(
+        [],
+        "--by",
+        help="A dimension (district, category, …), or the built pair district,category.",
+    ),
     month: str | None = typer.Option(None, "--month", help="YYYY-MM (or YYYY, or YYYY-01-02)."),
     ytd: bool = typer.Option(False, "--ytd", help="Year-to-date (1–N月累计) rows."),
     json_out: bool = typer.Option(False, "--json", help="Print as JSON."),

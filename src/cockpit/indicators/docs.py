@@ -42,8 +42,10 @@ The cut dimensions are district, business_district, category, channel, digital_t
 payer_segment and payment_method (business_district `` = merchant without one).
 Day rows are stored under `indicator_values/day/month=YYYY-MM/` (read `**/*.parquet`).
 
-Cuts built: the total and each single dimension, by month (with 1–2月 and 1–N月累计 rows);
-by day: the total and district. Other combinations: `cockpit.indicators.compute()`.
+Cuts built: the total, each single dimension, and district × category (`cut` =
+`district,category`, both columns set; for indicators allowing both), by month (with 1–2月
+and 1–N月累计 rows); by day: the total and district. Other combinations:
+`cockpit.indicators.compute()`.
 
 ### `indicator_coverage` — feed vs official, by period and category
 period, period_label, category_code (`` = total), feed_fen, official_fen, coverage
@@ -66,11 +68,16 @@ The same Ibis expressions run on DuckDB (default, embedded) or Apache Spark:
 - The lake must be readable by the Spark executors at the same path (shared storage).
 - Both give the same numbers to the fen: `tests/indicators/test_parity.py` builds the whole
   catalogue on both and compares every row.
-- Work files of a build (cube, levels; one Parquet file per month) live in
-  `COCKPIT_HOME/indicators/`, with `state.json` naming the ingests already built. A build
-  refreshes the months that new ingests touched (the `ingests` table's `months`), relevels
-  those months and the ones 1 and 12 months either side, and rebuilds everything when a new
-  ingest wrote merchants. `cockpit build --full` rebuilds everything.
+- Work files of a build (presence: the merchants with a payment; levels; one Parquet file
+  per month) live in `COCKPIT_HOME/indicators/`, with `state.json` naming the ingests
+  already built. A build refreshes the months that new ingests touched (the `ingests`
+  table's `months`); where that changed a month's present merchants, it also relevels the
+  months 1 and 12 months either side (their same-store growth); it rebuilds everything when
+  a new ingest wrote merchants. `cockpit build --full` rebuilds everything.
+- The engine does the aggregation in a few passes (SQL `GROUPING SETS` over Ibis-compiled
+  formulas): a merchant cube (month × merchant × a few attribute groupings) over the fact
+  rows, the daily values, and the levels of every cut with their same-store parts over the
+  cube; growth rates and 1–N月 are column shifts and running sums over the small levels.
 
 ## Conventions
 - Money in integer fen; time is Asia/Shanghai wall-clock time.

@@ -38,6 +38,8 @@ class Engine:
     con: Any
     lake_dir: Path
     _count: list[int] = field(default_factory=lambda: [0])
+    _temp: list[str] = field(default_factory=list)
+    _kept: dict[str, Any] = field(default_factory=dict)
 
     def _fresh_name(self, table: str) -> str:
         self._count[0] += 1
@@ -63,6 +65,45 @@ class Engine:
         frame = session.read.option("recursiveFileLookup", "true").parquet(*paths)
         frame.createOrReplaceTempView(name)
         return self.con.table(name)
+
+    @property
+    def dialect(self) -> str:
+        """The SQL dialect of the engine (for SQL text that Ibis cannot express)."""
+        return "duckdb" if self.name == "duckdb" else "spark"
+
+    def arrow(self, sql: str) -> Any:
+        """Run SQL text of ``dialect`` over the tables opened so far; the result as Arrow."""
+        if self.name == "duckdb":
+            return self.con.con.sql(sql).to_arrow_table()
+        return self.con._session.sql(sql).toArrow()
+
+    def materialise(self, sql: Any, table: str) -> Any:
+        """A query (SQL text or Ibis) kept by the engine as a temporary table (a cached
+        view on Spark), as an Ibis table."""
+        name = self._fresh_name(table)
+        if not isinstance(sql, str):
+            sql = str(self.con.compile(sql))
+        if self.name == "duckdb":
+            self.con.con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {sql}')
+        else:
+            frame = self.con._session.sql(sql).cache()
+            frame.createOrReplaceTempView(name)
+            self._kept[name] = frame
+        self._temp.append(name)
+        return self.con.table(name)
+
+    def release(self, keep: Iterable[Any] = ()) -> None:
+        """Drop the temporary tables of ``materialise`` but ``keep`` (Ibis tables): their
+        memory, and on Spark the cache that would serve a later query over rewritten files.
+        """
+        kept = {t.get_name() for t in keep}
+        for name in [n for n in self._temp if n not in kept]:
+            if self.name == "duckdb":
+                self.con.con.execute(f'DROP TABLE IF EXISTS "{name}"')
+            else:
+                self.con._session.catalog.dropTempView(name)
+                self._kept.pop(name).unpersist()
+            self._temp.remove(name)
 
     def has(self, table: str) -> bool:
         """Whether the lake holds any file of ``table``."""

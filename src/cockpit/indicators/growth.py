@@ -8,7 +8,11 @@ NBS conventions, followed here:
 - Growth is on a comparable scope: ``ss_mom`` / ``ss_yoy`` compare only merchants present
   in both periods (same-store); ``mom`` / ``yoy`` beside them use every merchant.
 - Growth of a level is in %, growth of a share (unit %) in percentage points.
-Everything here is plain pandas on small tables, so both engines share it exactly.
+
+Everything here is plain NumPy and Arrow on small tables (one row per indicator, cut and
+month, not per transaction), so both engines share it exactly. Each indicator-and-cut group
+is laid out as one row of a (groups × months) matrix over the whole month range, absent months as
+zero, so month-on-month and year-on-year are column shifts and 1–N月 a running sum.
 """
 
 from __future__ import annotations
@@ -18,11 +22,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cockpit.indicators.catalogue import CUT_DIMENSIONS, INDICATORS, indicator
-from cockpit.indicators.cube import LAGS, measure_columns
+from cockpit.indicators.catalogue import CUT_DIMENSIONS, INDICATORS, Indicator
+from cockpit.indicators.cube import LAGS, GroupingSet, Measures
 
 PARTS = ("n", "d", *(f"{p}{lag}{x}" for lag in LAGS for p in ("ss", "b") for x in "nd"))
-_ALL = "*all*"  # stands for "not cut by this dimension" while grouping (NaN never groups)
 GROUP = ["indicator_id", "cut", *CUT_DIMENSIONS]
 VALUE_COLUMNS = [
     "indicator_id",
@@ -43,156 +46,273 @@ VALUE_COLUMNS = [
 ]
 
 
-def wide_to_long(wide: pd.DataFrame, cut: tuple[str, ...], time_cols: list[str]) -> pd.DataFrame:
-    """Stage-B (or daily) columns ``<id>__n__ss1`` etc. as one row per indicator."""
-    frames = []
+def _part_source(ind: Indicator, m: Measures, part: str) -> str | None:
+    """The query column of a long part (``ss1d`` -> ``a<k>__ss1`` of the denominator)."""
+    x = part[-1]
+    col = m.column.get(f"{ind.id}__{x}")
+    if col is None:
+        return None
+    return col if part in ("n", "d") else f"{col}__{part[:-1]}"
+
+
+def long_levels(
+    results: list[tuple[Any, list[GroupingSet], list[str]]], m: Measures
+) -> dict[str, Any]:
+    """Grouping-sets results (Arrow, their groupings, their keys) as long Arrow tables.
+
+    One row per grouping row and indicator allowing the cut: time (``mi``; ``date`` for
+    days), ``cut``, the cut dimensions, ``indicator_id`` and the parts (float64); keyed by
+    the period of the groupings (``month``, ``day``).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    blocks: dict[str, list[Any]] = {}
+    for result, sets, keys in results:
+        grouped = {k: pc.equal(result[f"g__{k}"], 0) for k in keys}
+        for s in sets:
+            mask = pa.array(np.ones(result.num_rows, dtype=bool))
+            for k in keys:
+                mask = pc.and_(mask, grouped[k] if k in s.keys else pc.invert(grouped[k]))
+            if s.digital_type is not None:
+                flag_col = next(k for k in s.keys if k not in s.cut and k != "mi")
+                mask = pc.and_(mask, pc.equal(result[flag_col], True))
+            sub = result.filter(mask)
+            blocks.setdefault(s.period, []).extend(_blocks(sub, s, m))
+    return {period: pa.concat_tables(b) for period, b in blocks.items()}
+
+
+def _blocks(sub: Any, s: GroupingSet, m: Measures) -> list[Any]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    k_rows = sub.num_rows
+    time = {"mi": pc.cast(sub["mi"], pa.int32())}
+    if s.period == "day":
+        time["date"] = sub["date"]
+    dims: dict[str, Any] = {}
+    for d in CUT_DIMENSIONS:
+        if d == "digital_type" and s.digital_type is not None:
+            dims[d] = pa.array([s.digital_type] * k_rows, pa.string())
+        elif d in s.cut:
+            dims[d] = pc.cast(sub[d], pa.string())
+        else:
+            dims[d] = pa.nulls(k_rows, pa.string())
+    cut = pa.array([",".join(s.cut)] * k_rows, pa.string())
+    out = []
     for ind in INDICATORS:
-        if not set(cut) <= set(ind.dimensions):
+        if not set(s.cut) <= set(ind.dimensions):
             continue
-        part = wide[time_cols + list(cut)].copy()
-        n_col, *d_cols = measure_columns(ind)
-        part["indicator_id"] = ind.id
-        part["n"] = wide[n_col]
-        part["d"] = wide[d_cols[0]] if d_cols else np.nan
-        for lag in LAGS:
-            for p in ("ss", "b"):
-                for x, col in (("n", n_col), ("d", d_cols[0] if d_cols else None)):
-                    src = f"{col}__{p}{lag}"
-                    part[f"{p}{lag}{x}"] = wide[src] if col and src in wide else np.nan
-        frames.append(part)
-    out = pd.concat(frames, ignore_index=True)
-    out["cut"] = ",".join(cut)
-    for dim in CUT_DIMENSIONS:
-        if dim not in out:
-            out[dim] = None
+        cols: dict[str, Any] = {**time, "cut": cut, **dims}
+        cols["indicator_id"] = pa.array([ind.id] * k_rows, pa.string())
+        for part in PARTS:
+            src = _part_source(ind, m, part)
+            if src is not None and src in sub.column_names:
+                cols[part] = pc.cast(sub[src], pa.float64())
+            else:
+                cols[part] = pa.array(np.full(k_rows, np.nan))
+        out.append(pa.table(cols))
     return out
 
 
-def _scale(ids: pd.Series) -> pd.Series:
-    return ids.map({i.id: i.scale if i.den is not None else np.nan for i in INDICATORS})
-
-
-def ratio(n: pd.Series, d: pd.Series, scale: pd.Series) -> pd.Series:
+def ratio(n: Any, d: Any, scale: Any) -> Any:
     """``n`` for levels; ``scale * n / d`` for ratios (empty where ``d`` is 0)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        r = scale * n / d.where(d != 0)
-    return r.where(scale.notna(), n).astype("float64")
+        r = scale * n / np.where(d != 0, d, np.nan)
+    return np.where(np.isnan(scale), n, r).astype("float64")
 
 
-def change(a: pd.Series, b: pd.Series, growth_unit: pd.Series) -> pd.Series:
+def change(a: Any, b: Any, in_pct: Any) -> Any:
     """Growth of ``a`` over ``b``: % for levels, percentage points for shares."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        pct = (a / b.where(b != 0) - 1.0) * 100.0
-    return pct.where(growth_unit == "%", a - b).astype("float64")
+        pct = (a / np.where(b != 0, b, np.nan) - 1.0) * 100.0
+    return np.where(in_pct, pct, a - b).astype("float64")
 
 
-def _full_grid(levels: pd.DataFrame) -> pd.DataFrame:
-    """Every group on every month of the range, absent months as zero."""
-    mis = range(int(levels["mi"].min()), int(levels["mi"].max()) + 1)
-    keys = levels[GROUP].drop_duplicates().fillna({d: _ALL for d in CUT_DIMENSIONS})
-    grid = keys.merge(pd.DataFrame({"mi": list(mis)}), how="cross")
-    filled = levels.fillna({d: _ALL for d in CUT_DIMENSIONS})
-    out = grid.merge(filled, on=[*GROUP, "mi"], how="left")
-    kinds = out["indicator_id"].map({i.id: i.kind for i in INDICATORS})
-    for col in PARTS:
-        has = out.groupby(GROUP, sort=False)[col].transform("count") > 0
-        out[col] = out[col].where(out[col].notna() | ~has, 0.0)
-        if col != "n" and col != "d":
-            out.loc[kinds == "merchants", col] = np.nan
-    for d in CUT_DIMENSIONS:
-        out[d] = out[d].astype("object").mask(out[d] == _ALL, None)
-    return out.sort_values([*GROUP, "mi"], kind="stable").reset_index(drop=True)
-
-
-def _shift(df: pd.DataFrame, values: pd.Series, k: int) -> pd.Series:
-    return values.groupby([df[c].fillna(_ALL) for c in GROUP], sort=False).shift(k)
-
-
-def month_label(mi: pd.Series) -> pd.Series:
-    """``YYYY-MM`` of a month index."""
-    return (mi // 12).astype(str) + "-" + (mi % 12 + 1).astype(str).str.zfill(2)
-
-
-def month_rows(g: pd.DataFrame) -> pd.DataFrame:
-    """One row per group and month, with all-merchant and same-store MoM and YoY."""
-    scale, gu = _scale(g["indicator_id"]), g["growth_unit"]
-    v = ratio(g["n"], g["d"], scale)
-    out = g.assign(period_type="month", period=month_label(g["mi"]), value=v)
-    out["mom"] = change(v, _shift(g, v, 1), gu)
-    out["yoy"] = change(v, _shift(g, v, 12), gu)
-    for lag, col in ((1, "ss_mom"), (12, "ss_yoy")):
-        cur = ratio(g[f"ss{lag}n"], g[f"ss{lag}d"], scale)
-        base = ratio(g[f"b{lag}n"], g[f"b{lag}d"], scale)
-        out[col] = change(cur, _shift(g, base, lag), gu)
-    jan_feb = g["mi"] % 12 < 2
-    out.loc[jan_feb, ["yoy", "ss_yoy"]] = np.nan
-    out["period_label"] = (g["mi"] // 12).astype(str) + "年" + (g["mi"] % 12 + 1).astype(str) + "月"
+def _shift(m: Any, k: int) -> Any:
+    """Columns shifted right by ``k`` months (NaN where the month before is out of range)."""
+    out = np.full_like(m, np.nan)
+    if k < m.shape[1]:
+        out[:, k:] = m[:, : m.shape[1] - k]
     return out
 
 
-def ytd_rows(g: pd.DataFrame) -> pd.DataFrame:
-    """1–N月累计 from February on, and the combined 1–2月 month, for additive indicators."""
-    additive = g["indicator_id"].map({i.id: i.additive_over_time for i in INDICATORS})
-    g = g[additive].copy()
-    year = g["mi"] // 12
-    keys = [g[c].fillna(_ALL) for c in GROUP] + [year]
-    cum = g[list(PARTS)].groupby(keys, sort=False).cumsum()
-    first = g["mi"].groupby(keys, sort=False).transform("min")
-    cum_g = g.drop(columns=list(PARTS)).join(cum)
-    scale, gu = _scale(g["indicator_id"]), g["growth_unit"]
-    v = ratio(cum_g["n"], cum_g["d"], scale)
-    out = cum_g.assign(period_type="ytd", period=month_label(g["mi"]), value=v)
-    out["yoy"] = change(v, _shift(cum_g, v, 12), gu)
-    cur = ratio(cum_g["ss12n"], cum_g["ss12d"], scale)
-    base = ratio(cum_g["b12n"], cum_g["b12d"], scale)
-    out["ss_yoy"] = change(cur, _shift(cum_g, base, 12), gu)
-    out["mom"] = np.nan
-    out["ss_mom"] = np.nan
-    # The year must start in January, and NBS's first cumulative figure is 1–2月.
-    whole_year = (first % 12 == 0) & (g["mi"] % 12 >= 1)
-    prior_whole = _shift(cum_g, first.astype("float64"), 12) % 12 == 0
-    out.loc[~prior_whole, ["yoy", "ss_yoy"]] = np.nan
-    out = out[whole_year]
-    out["period_label"] = (
-        (out["mi"] // 12).astype(str) + "年1–" + (out["mi"] % 12 + 1).astype(str) + "月"
-    )
-    jan_feb = out[out["mi"] % 12 == 1].copy()
-    jan_feb["period_type"] = "month"
-    jan_feb["period"] = (jan_feb["mi"] // 12).astype(str) + "-01-02"
-    return pd.concat([out, jan_feb], ignore_index=True)
+def _labels(mi: Any, fmt: str) -> Any:
+    """``fmt`` filled with the year ``y`` and month ``m`` of each month index."""
+    months, inverse = np.unique(mi, return_inverse=True)
+    text = np.array([fmt.format(y=i // 12, m=i % 12 + 1) for i in months], object)
+    return text[inverse.reshape(-1)]
 
 
-def published_values(levels: pd.DataFrame) -> pd.DataFrame:
-    """Month, 1–2月 and 1–N月累计 rows of every indicator and cut, from stage-B levels."""
-    g = _full_grid(levels)
-    g["growth_unit"] = g["indicator_id"].map(lambda i: indicator(i).growth_unit)
-    g["unit"] = g["indicator_id"].map(lambda i: indicator(i).unit)
-    out = pd.concat([month_rows(g), ytd_rows(g)], ignore_index=True)
-    return finish(out)
+def published_values(levels: Any) -> Any:
+    """Month, 1–2月 and 1–N月累计 rows of every indicator and cut, from the month levels.
+
+    ``levels`` and the result are Arrow tables (the result in indicator_values' schema).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    key = np.zeros(levels.num_rows, np.int64)
+    for c in GROUP:
+        enc = pc.dictionary_encode(levels[c].combine_chunks())
+        idx = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        key = key * (len(enc.dictionary) + 1) + idx + 1
+    _, first, codes = np.unique(key, return_index=True, return_inverse=True)
+    keys = levels.select(GROUP).take(pa.array(first))
+    # groups in the order of their values, whatever order the engine gave the rows in
+    order = pc.sort_indices(keys, sort_keys=[(c, "ascending", "at_start") for c in GROUP])
+    order = order.to_numpy()
+    keys = keys.take(pa.array(order))
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
+    codes = rank[codes.reshape(-1)]
+    n_groups = keys.num_rows
+    mi_col = levels["mi"].to_numpy()
+    m0, m1 = int(mi_col.min()), int(mi_col.max())
+    months = np.arange(m0, m1 + 1)
+    col = mi_col - m0
+    by_id = {i.id: i for i in INDICATORS}
+    inds = [by_id[i] for i in keys["indicator_id"].to_pylist()]
+    has_den = np.array([i.den is not None for i in inds])
+    same_store = np.array([i.same_store for i in inds])
+    applies = {"n": np.ones(n_groups, bool), "d": has_den}
+    for part in PARTS[2:]:
+        applies[part] = same_store & (has_den if part.endswith("d") else True)
+    mat: dict[str, Any] = {}
+    for part in PARTS:
+        m = np.full((n_groups, len(months)), np.nan)
+        m[codes, col] = levels[part].to_numpy().astype("float64")
+        m[applies[part]] = np.nan_to_num(m[applies[part]], nan=0.0)
+        mat[part] = m
+    scale = np.array([i.scale if i.den is not None else np.nan for i in inds])[:, None]
+    in_pct = np.array([i.growth_unit == "%" for i in inds])[:, None]
+    jan_feb = (months % 12 < 2)[None, :]
+
+    def rows(m: dict[str, Any], lags: tuple[int, ...]) -> dict[str, Any]:
+        v = ratio(m["n"], m["d"], scale)
+        out = {"value": v}
+        for lag, name in ((1, "mom"), (12, "yoy")):
+            if lag not in lags:
+                out[name] = np.full_like(v, np.nan)
+                out["ss_" + name] = np.full_like(v, np.nan)
+                continue
+            cur = ratio(m[f"ss{lag}n"], m[f"ss{lag}d"], scale)
+            base = ratio(m[f"b{lag}n"], m[f"b{lag}d"], scale)
+            out[name] = change(v, _shift(v, lag), in_pct)
+            out["ss_" + name] = change(cur, _shift(base, lag), in_pct)
+        return out
+
+    month = rows(mat, (1, 12))
+    month["yoy"][:, jan_feb[0]] = np.nan
+    month["ss_yoy"][:, jan_feb[0]] = np.nan
+
+    # 1–N月累计: running sums within each calendar year, for additive indicators.
+    additive = np.array([i.additive_over_time for i in inds])
+    cum = {p: np.full_like(mat[p], np.nan) for p in PARTS}
+    years = months // 12
+    for y in np.unique(years):
+        cols = years == y
+        for p in PARTS:
+            cum[p][:, cols] = np.cumsum(mat[p][:, cols], axis=1)
+    ytd = rows(cum, (12,))
+    first = np.maximum(years * 12, m0)
+    whole_year = (first % 12 == 0) & (months % 12 >= 1)
+    prior_whole = (months - 12 >= m0) & ((np.maximum(years * 12 - 12, m0)) % 12 == 0)
+    ytd["yoy"][:, ~prior_whole] = np.nan
+    ytd["ss_yoy"][:, ~prior_whole] = np.nan
+
+    info = (keys, inds)
+    tables = [_table(info, np.arange(n_groups), months, mat, month, "month", "{y}-{m:02d}")]
+    g_add = np.flatnonzero(additive)
+    for cols, period_type, period in (
+        (np.flatnonzero(whole_year), "ytd", "{y}-{m:02d}"),
+        (np.flatnonzero(whole_year & (months % 12 == 1)), "month", "{y}-01-02"),
+    ):
+        sel = {k: v[np.ix_(g_add, cols)] for k, v in ytd.items()}
+        cum_sel = {p: cum[p][np.ix_(g_add, cols)] for p in ("n", "d")}
+        tables.append(_table(info, g_add, months[cols], cum_sel, sel, period_type, period))
+    return pa.concat_tables(tables)
 
 
-def daily_values(days: pd.DataFrame) -> pd.DataFrame:
-    """Day rows (levels only) from daily stage output."""
-    scale = _scale(days["indicator_id"])
-    out = days.assign(
-        period_type="day",
-        period=days["date"].astype(str),
-        period_label=days["date"].astype(str),
-        value=ratio(days["n"], days["d"], scale),
-        unit=days["indicator_id"].map(lambda i: indicator(i).unit),
-        growth_unit=days["indicator_id"].map(lambda i: indicator(i).growth_unit),
-    )
-    for col in ("mom", "yoy", "ss_mom", "ss_yoy"):
-        out[col] = np.nan
-    return finish(out)
+def _table(
+    info: tuple[Any, list[Indicator]],
+    groups: Any,
+    months: Any,
+    parts: dict[str, Any],
+    values: dict[str, Any],
+    period_type: str,
+    period: str,
+) -> Any:
+    """indicator_values rows of ``groups`` × ``months`` (group-major) from the matrices."""
+    import pyarrow as pa
+
+    keys, inds = info
+    n_g, n_m = len(groups), len(months)
+    rows = np.repeat(groups, n_m)
+    mi = np.tile(months, n_g)
+    label = "{y}年1–{m}月" if period_type == "ytd" or period.endswith("-01-02") else "{y}年{m}月"
+    text = pa.string()
+    cols: dict[str, Any] = {c: keys[c].take(pa.array(rows)) for c in GROUP}
+    cols["period_type"] = pa.array(np.full(n_g * n_m, period_type, object), text)
+    cols["period"] = pa.array(_labels(mi, period), text)
+    cols["period_label"] = pa.array(_labels(mi, label), text)
+    for name, m in values.items():
+        cols[name] = pa.array(np.asarray(m).reshape(-1), pa.float64(), from_pandas=True)
+    cols["num"] = pa.array(np.round(parts["n"].reshape(-1)).astype(np.int64))
+    den = pa.array(np.round(parts["d"].reshape(-1)), pa.float64(), from_pandas=True)
+    cols["den"] = den.cast(pa.int64())
+    cols["unit"] = pa.array(np.array([i.unit for i in inds], object)[rows], text)
+    cols["growth_unit"] = pa.array(np.array([i.growth_unit for i in inds], object)[rows], text)
+    table = pa.table({c: cols[c] for c in VALUE_COLUMNS}).cast(values_schema())
+    return table.replace_schema_metadata(_pandas_metadata())
 
 
-def finish(out: pd.DataFrame) -> pd.DataFrame:
-    """The published columns, in order, with integer parts as integers."""
-    out = out.rename(columns={"n": "num", "d": "den"})
-    out["num"] = out["num"].round().astype("int64")
-    out["den"] = out["den"].round().astype("Int64")
-    return out[VALUE_COLUMNS].reset_index(drop=True)
+def daily_values(days: Any) -> Any:
+    """Day rows (levels only, no growth) from the day levels, as indicator_values Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ids = [i.id for i in INDICATORS]
+    which = pc.index_in(days["indicator_id"], value_set=pa.array(ids))
+    scale = pa.array([i.scale if i.den is not None else None for i in INDICATORS], pa.float64())
+    unit = pa.array([i.unit for i in INDICATORS], pa.string())
+    growth_unit = pa.array([i.growth_unit for i in INDICATORS], pa.string())
+    n, d, s = days["n"], _no_nan(days["d"]), pc.take(scale, which)
+    d_nonzero = pc.if_else(pc.equal(d, 0.0), pa.scalar(None, pa.float64()), d)
+    value = pc.if_else(pc.is_null(s), n, pc.divide(pc.multiply(s, n), d_nonzero))
+    period = pc.cast(days["date"], pa.string())
+    empty = pa.nulls(days.num_rows, pa.float64())
+    cols: dict[str, Any] = {
+        "indicator_id": days["indicator_id"],
+        "period_type": pa.array(["day"] * days.num_rows, pa.string()),
+        "period": period,
+        "period_label": period,
+        "cut": days["cut"],
+        **{dim: days[dim] for dim in CUT_DIMENSIONS},
+        "value": value,
+        "num": pc.cast(pc.round(n), pa.int64()),
+        "den": pc.cast(pc.round(d), pa.int64()),
+        "mom": empty,
+        "yoy": empty,
+        "ss_mom": empty,
+        "ss_yoy": empty,
+        "unit": pc.take(unit, which),
+        "growth_unit": pc.take(growth_unit, which),
+    }
+    table = pa.table(cols).cast(values_schema())
+    return table.replace_schema_metadata(_pandas_metadata())
+
+
+def _pandas_metadata() -> Any:
+    """The pandas metadata of indicator_values parts (den reads back as Int64)."""
+    return values_arrow(empty_values()).schema.metadata
+
+
+def _no_nan(col: Any) -> Any:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.if_else(pc.is_nan(col), pa.scalar(None, pa.float64()), col)
 
 
 def empty_values() -> pd.DataFrame:
@@ -205,13 +325,18 @@ def empty_values() -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def values_arrow(frame: pd.DataFrame) -> Any:
-    """indicator_values rows as Arrow with the fixed schema (every part alike)."""
+def values_schema() -> Any:
+    """The Arrow schema of indicator_values (every part alike)."""
     import pyarrow as pa
 
-    text = pa.string()
-    fields = [(c, text) for c in VALUE_COLUMNS]
     types = {"value": pa.float64(), "num": pa.int64(), "den": pa.int64()}
     types.update({c: pa.float64() for c in ("mom", "yoy", "ss_mom", "ss_yoy")})
-    schema = pa.schema([(c, types.get(c, t)) for c, t in fields])
+    return pa.schema([(c, types.get(c, pa.string())) for c in VALUE_COLUMNS])
+
+
+def values_arrow(frame: pd.DataFrame) -> Any:
+    """indicator_values rows as Arrow with the fixed schema (NaN stored as null)."""
+    import pyarrow as pa
+
+    schema = values_schema()
     return pa.Table.from_pandas(frame[VALUE_COLUMNS], schema=schema, preserve_index=False)

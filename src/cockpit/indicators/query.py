@@ -51,9 +51,13 @@ def compute(
     if "digital_type" in by:
         t = unpivot_digital_types(t)
     keys = [TIME_COLUMNS.get(d, d) for d in by]
-    aggs = {"value": ind.formula(t), "num": ind.num(t)}
+    # A sum over no matching row is 0, not empty (as in the built tables): a 0 % share.
+    num = ind.num(t).fill_null(0)
+    aggs = {"value": num, "num": num}
     if ind.den is not None:
-        aggs["den"] = ind.den(t)
+        den = ind.den(t).fill_null(0)
+        aggs["value"] = num * ind.scale / den.nullif(0)
+        aggs["den"] = den
     expr = t.group_by(keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
     out = expr.to_pandas()
     out = out.rename(columns={"date": "day"})
@@ -87,17 +91,29 @@ def values(
     period_type: str = "month",
     lake: Path | None = None,
 ) -> pd.DataFrame:
-    """Built values of one indicator for one cut (``by``: at most one non-time dimension)."""
+    """Built values of one indicator for one built cut.
+
+    ``by``: no dimension, one, or a built pair (``["district", "category"]``, any order;
+    ``"district,category"`` also works); ``month`` / ``day`` choose the period type.
+    """
+    from cockpit.indicators.cube import CUTS, built_cut
+
     ind = indicator(indicator_id)
-    dims = [d for d in (by or []) if d not in TIME_COLUMNS]
+    wanted = [d.strip() for item in (by or []) for d in item.split(",") if d.strip()]
+    dims = [d for d in wanted if d not in TIME_COLUMNS]
     check_dimensions(ind, dims)
-    if len(dims) > 1:
-        raise ValueError("built tables hold one dimension at a time; use compute() for more")
-    if "day" in (by or []):
+    cut = built_cut(dims)
+    if cut is None:
+        known = "; ".join(",".join(c) for c in CUTS if len(c) > 1)
+        raise ValueError(
+            f"no built cut by {','.join(dims)} (built pairs: {known}); use compute() for others"
+        )
+    if "day" in wanted:
         period_type = "day"
+    dims = list(cut)
     v = read_values(lake)
     v = v[(v["indicator_id"] == ind.id) & (v["period_type"] == period_type)]
-    v = v[v["cut"] == ",".join(dims)]
+    v = v[v["cut"] == ",".join(cut)]
     if period is not None:
         v = v[v["period"].str.startswith(period)] if len(period) == 4 else v[v["period"] == period]
     cols = ["period", "period_label", *dims, "value", "mom", "yoy", "ss_mom", "ss_yoy"]
