@@ -6,8 +6,11 @@ module in ``cockpit/web/routes`` in name order.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import pkgutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -18,6 +21,19 @@ from cockpit.web import routes
 def route_modules() -> list[str]:
     """Names of the router modules, in the order they are included."""
     return sorted(m.name for m in pkgutil.iter_modules(routes.__path__))
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Everything loaded so far (modules, routes, settings) lives as long as the process:
+    # moved out of the collector's sight, so a full collection during a claims burst scans
+    # only what requests allocate, instead of pausing every request for the whole heap.
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()  # collectable again at shutdown, so extension objects are freed
 
 
 def create_app() -> FastAPI:
@@ -32,6 +48,7 @@ def create_app() -> FastAPI:
         # FastAPI's own pages would load it from a CDN, which isolated networks cannot reach.
         docs_url=None,
         redoc_url=None,
+        lifespan=_lifespan,
     )
     for name in route_modules():
         module = importlib.import_module(f"cockpit.web.routes.{name}")
