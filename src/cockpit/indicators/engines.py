@@ -9,6 +9,7 @@ PySpark: ``COCKPIT_SPARK_REMOTE=sc://host:15002`` uses Spark Connect; otherwise
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -138,7 +139,11 @@ def open_engine(name: str | None = None, lake_dir: Path | None = None) -> Engine
     name = name or settings.engine
     lake_dir = lake_dir or settings.lake_dir
     if name == "duckdb":
-        return Engine("duckdb", ibis.duckdb.connect(), lake_dir)
+        # DuckDB's own progress bar on a terminal; in logs its redraws would be noise.
+        con = ibis.duckdb.connect()
+        if not sys.stdout.isatty():
+            con.raw_sql("SET enable_progress_bar = false")
+        return Engine("duckdb", con, lake_dir)
     if name == "pyspark":
         session = spark_session(settings.spark_master, settings.spark_remote)
         return Engine("pyspark", ibis.pyspark.connect(session), lake_dir)
