@@ -91,7 +91,9 @@ def _movements(engine: Engine) -> dict[int, list[tuple[datetime, str, str, int]]
     for pid, sec, dkind, ckind, amount in rows:
         found[int(pid)].append((datetime.fromisoformat(sec), dkind, ckind, int(amount)))
     with _lock:
-        _memo.clear()  # one ledger version per database is enough
+        # One ledger version per database: this database's older one is stale, others are not.
+        for stale in [k for k in _memo if k[0] == key[0]]:
+            del _memo[stale]
         _memo[key] = dict(found)
     return dict(found)
 
