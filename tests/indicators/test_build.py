@@ -45,10 +45,28 @@ def test_new_day_refreshes_only_its_month_and_matches_a_full_build(tmp_path: Pat
     assert not second.full
     assert second.new_ingests == ["t0002"]
     assert second.months_refreshed == ["2025-03"]
+    assert second.months_added == ["2025-03"]  # the day's own rows cubed, not the month's
     # its own month, and, where it brought merchants, the months its growth is measured
     # against (one and twelve before)
     assert "2025-03" in second.months_relevelled
     assert set(second.months_relevelled) <= {"2024-03", "2025-02", "2025-03"}
+    _same_as_a_full_build(home, tmp_path / "fresh")
+
+
+def test_a_month_whose_files_changed_is_cubed_afresh(tmp_path: Path) -> None:
+    """Only new files are added to a month's stored cube; a rewritten one makes the build
+    read the whole month again (a stored cube may not count rows that are gone)."""
+    import pyarrow.parquet as pq
+
+    home = tmp_path / "inc"
+    write_lake(home / "lake", SPEC)
+    build(home=home, engine="duckdb")
+    part = sorted((home / "lake" / "transactions" / "month=2025-03").glob("*.parquet"))[0]
+    rows = pq.read_table(part)
+    pq.write_table(rows.slice(0, rows.num_rows // 2), part)
+    append_day(home / "lake", SPEC, "2025-03-20", 40, "t0002")
+    again = build(home=home, engine="duckdb")
+    assert again.months_refreshed == ["2025-03"] and again.months_added == []
     _same_as_a_full_build(home, tmp_path / "fresh")
 
 

@@ -52,6 +52,8 @@ class BuildReport:
     new_ingests: list[str] = field(default_factory=list)
     months_refreshed: list[str] = field(default_factory=list)
     months_relevelled: list[str] = field(default_factory=list)
+    # months whose new transaction files were cubed alone and added to the stored cube
+    months_added: list[str] = field(default_factory=list)
     rows: int = 0
     seconds: float = 0.0
     tables: list[str] = field(default_factory=list)
@@ -150,11 +152,77 @@ def read_months(root: Path) -> Any:
     return pa.concat_tables(tables) if tables else None
 
 
-def merchant_cube(eng: Engine, months: list[str]) -> tuple[Any, cubes.Measures]:
-    """Pass over the fact rows of ``months``: the merchant cube, kept by the engine."""
+def cube_path(work: Path, month: str) -> Path:
+    return work / "cube" / f"month={month}" / "part.parquet"
+
+
+def cube_inputs(lake: Path, month: str) -> dict[str, int]:
+    """The transaction files of ``month`` (name -> size): what its merchant cube sums."""
+    return {f.name: f.stat().st_size for f in table_files(lake, "transactions", [month])}
+
+
+def stored_inputs(work: Path, month: str) -> dict[str, int] | None:
+    path = cube_path(work, month).with_name("inputs.json")
+    if not path.exists() or not cube_path(work, month).exists():
+        return None
+    inputs: dict[str, int] = json.loads(path.read_text())
+    return inputs
+
+
+def new_inputs(stored: dict[str, int] | None, now: dict[str, int]) -> list[str] | None:
+    """Files added since the stored cube was made; None when there is no stored cube or
+    one of its files changed or went (then the month is cubed afresh)."""
+    if stored is None or any(now.get(name) != size for name, size in stored.items()):
+        return None
+    return [name for name in now if name not in stored]
+
+
+def write_cubes(eng: Engine, work: Path, months: list[str]) -> Any:
+    """One pass over the fact rows of ``months``: their merchant cubes, one file a month;
+    returns the cube as the engine keeps it (a temporary table)."""
+    lake = eng.lake_dir
     fact = fact_table(eng.table("transactions", months), eng.table("merchants"))
-    sql, m = cubes.cube_sql(eng.con, fact, eng.dialect)
-    return eng.materialise(sql, "cube"), m
+    sql, _ = cubes.cube_sql(eng.con, fact, eng.dialect)
+    cube = eng.materialise(sql, "cube")
+    for month in months:
+        path = cube_path(work, month)
+        shutil.rmtree(path.parent, ignore_errors=True)
+        eng.write_parquet(f"SELECT * FROM {cube.get_name()} WHERE mi = {_mi(month)}", path)
+        path.with_name("inputs.json").write_text(json.dumps(cube_inputs(lake, month)))
+    return cube
+
+
+def add_to_cube(eng: Engine, work: Path, month: str, files: list[str]) -> list[str]:
+    """Cube a month's new ``files`` alone, as one more file of the month's cube; returns
+    the dates they hold.
+
+    A month's cube may so be several files, and one (merchant, grouping) several rows:
+    every measure of the cube is a sum, or a count within one merchant that is only tested
+    for being above zero, so readers sum them (a month cubed afresh is one file again)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    lake = eng.lake_dir
+    paths = [lake / "transactions" / f"month={month}" / name for name in files]
+    fact = fact_table(eng.read_files(paths, "transactions"), eng.table("merchants"))
+    sql, _ = cubes.cube_sql(eng.con, fact, eng.dialect)
+    folder = cube_path(work, month).parent
+    eng.write_parquet(sql, folder / f"part-{len(list(folder.glob('*.parquet')))}.parquet")
+    (folder / "inputs.json").write_text(json.dumps(cube_inputs(lake, month)))
+    dates = pa.concat_tables([pq.read_table(p, columns=["date"]) for p in paths])["date"]
+    return sorted(str(d) for d in pc.unique(dates).to_pylist())
+
+
+def open_cubes(eng: Engine, work: Path, months: list[str]) -> Any:
+    folders = [cube_path(work, month).parent for month in months]
+    return eng.read_files(sorted(f for d in folders for f in d.glob("*.parquet")), "cube")
+
+
+def cube_measures(eng: Engine, months: list[str]) -> cubes.Measures:
+    """The measures of the merchant cube (their names; nothing is computed)."""
+    fact = fact_table(eng.table("transactions", months), eng.table("merchants"))
+    return cubes.measures(fact, merchant_grain=True)
 
 
 def update_presence(work: Path, present: Any, months: list[str]) -> list[str]:
@@ -194,68 +262,103 @@ def batches(lake: Path, months: list[str], limit: int | None = None) -> list[lis
     return out
 
 
-def refresh(eng: Engine, home: Path, months: list[str], full: bool) -> list[str]:
+def refresh(eng: Engine, home: Path, months: list[str], full: bool) -> tuple[list[str], list[str]]:
     """Recompute ``months`` (levels and daily values) and, where a month's present
     merchants changed, the levels of the months whose growth bases it is (one and twelve
-    months either side); returns the months relevelled.
+    months either side); returns the months relevelled, and those refreshed by addition.
 
-    One run of months (the usual case): one pass builds the merchant cube, the presence
-    is read from it, a second pass gives the daily values. Larger lakes: a light pass for
-    the presence first, then the cube run by run."""
+    Each month's merchant cube is kept in the work folder with the names and sizes of the
+    transaction files it sums. A month that only gained files since has just those cubed
+    and added (and its daily values redone for their dates only); any other month is cubed
+    afresh from all its rows, a run of months per engine pass."""
     work, lake = work_dir(home), home / "lake"
-    cube: tuple[Any, cubes.Measures] | None = None
-    if len(batches(lake, months)) == 1:
-        cube = merchant_cube(eng, months)
-        changed = update_presence(work, cubes.present(*cube), months)
-    else:
-        fact = fact_table(eng.table("transactions", months), eng.table("merchants"))
-        changed = update_presence(work, cubes.presence_query(fact), months)
-    presence = sorted((work / "presence").glob("month=*/part.parquet"))
-    have = {_mi(f.parent.name.removeprefix("month=")) for f in presence}
+    added: dict[str, list[str]] = {}
+    if not full:
+        for month in months:
+            files = new_inputs(stored_inputs(work, month), cube_inputs(lake, month))
+            if files is not None:
+                added[month] = files
+    afresh = [month for month in months if month not in added]
+    runs = batches(lake, afresh)
+    held: dict[tuple[str, ...], Any] = {}  # one run's cube, kept by the engine for its levels
+    for run in runs:
+        cube = write_cubes(eng, work, run)
+        if len(runs) == 1:
+            held[tuple(run)] = cube
+        else:
+            eng.release()
+    dates = {month: add_to_cube(eng, work, month, files) for month, files in added.items()}
+
+    def cube_of(run: list[str]) -> Any:
+        return held[tuple(run)] if tuple(run) in held else open_cubes(eng, work, run)
+
+    m = cube_measures(eng, months)
+    changed = update_presence(work, cubes.present(cube_of(months), m), months)
+    have = {_mi(f.parent.name.removeprefix("month=")) for f in work.glob("presence/month=*/*")}
     wanted = {_mi(mo) for mo in months}
     if not full:
         wanted |= {_mi(c) + k for c in changed for k in NEIGHBOURS} & have
     relevelled = sorted(_month(mi) for mi in wanted)
+    for run in batches(lake, [mo for mo in relevelled if not cube_path(work, mo).exists()]):
+        write_cubes(eng, work, run)
+        eng.release(keep=held.values())
+    near = {_month(mi + k) for mi in wanted for k in (0, *NEIGHBOURS)} & {_month(h) for h in have}
+    presence = [work / "presence" / f"month={mo}" / "part.parquet" for mo in sorted(near)]
     flags = eng.materialise(cubes.presence_flags(eng.read_files(presence, "presence")), "flags")
     for run in batches(lake, relevelled):
-        if cube is None or run != months:
-            cube = merchant_cube(eng, run)
-        level_and_day_values(eng, home, cube, flags, run, [m for m in run if m in months])
-        cube = None
-        eng.release(keep=[flags])
-    return relevelled
+        write_levels(eng, work, cube_of(run), flags, m, run)
+    eng.release(keep=[flags])
+    for run in runs:
+        write_day_values(eng, lake, run)
+    for month, days in dates.items():
+        write_day_values(eng, lake, [month], days)
+    return relevelled, sorted(added)
 
 
-def level_and_day_values(
-    eng: Engine,
-    home: Path,
-    cube: tuple[Any, cubes.Measures],
-    flags: Any,
-    months: list[str],
-    day_months: list[str],
+def write_levels(
+    eng: Engine, work: Path, cube: Any, flags: Any, m: cubes.Measures, months: list[str]
 ) -> None:
-    """Write the levels of ``months`` from their merchant cube, and the daily values of
-    ``day_months`` (one more pass over their fact rows)."""
-    work, lake = work_dir(home), home / "lake"
-    table, m = cube
+    """Write the levels of ``months`` from their merchant cube."""
     results = [
         (eng.arrow(sql), sets, keys)
-        for sql, sets, keys in cubes.levels_sql(eng.con, table, flags, m, eng.dialect)
+        for sql, sets, keys in cubes.levels_sql(eng.con, cube, flags, m, eng.dialect)
     ]
-    if day_months:
-        fact = fact_table(eng.table("transactions", day_months), eng.table("merchants"))
-        day_sets = cubes.day_sets()
-        days = eng.arrow(cubes.day_sql(eng.con, fact, eng.dialect))
-        results.append((days, day_sets, cubes.key_columns(day_sets)))
-    long = long_levels(results, m)
-    by_month = split_months(long["month"], long["month"]["mi"])
+    long = long_levels(results, m)["month"]
+    by_month = split_months(long, long["mi"])
     for month in months:
         write_month(work / "levels", month, by_month[_mi(month)])
-    if day_months:
-        # daily_values keeps the row order of the day levels
-        by_month = split_months(daily_values(long["day"]), long["day"]["mi"])
-        for month in day_months:
-            write_month(lake / VALUES_TABLE / "day", month, by_month[_mi(month)])
+
+
+def write_day_values(
+    eng: Engine, lake: Path, months: list[str], dates: list[str] | None = None
+) -> None:
+    """Write the daily values of ``months`` (one pass over their fact rows); with ``dates``,
+    of those dates only (the month's other days are kept as they are)."""
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    tx = eng.table("transactions", months)
+    if dates is not None:
+        tx = tx.filter(tx.date.isin([dt.date.fromisoformat(d) for d in dates]))
+    fact = fact_table(tx, eng.table("merchants"))
+    day_sets = cubes.day_sets()
+    m = cubes.measures(fact)
+    days = eng.arrow(cubes.day_sql(eng.con, fact, eng.dialect))
+    long = long_levels([(days, day_sets, cubes.key_columns(day_sets))], m)["day"]
+    # daily_values keeps the row order of the day levels
+    by_month = split_months(daily_values(long), long["mi"])
+    root = lake / VALUES_TABLE / "day"
+    for month in months:
+        values = by_month[_mi(month)]
+        path = root / f"month={month}" / "part.parquet"
+        if dates is not None and path.exists():
+            old = pq.read_table(path)
+            kept = old.filter(pc.invert(pc.is_in(old["period"], pa.array(dates))))
+            values = pa.concat_tables([kept, values.cast(kept.schema)])
+        write_month(root, month, values)
 
 
 def split_months(table: Any, mi: Any) -> dict[int, Any]:
@@ -331,7 +434,7 @@ def build(
     if months:
         say(f"cube, levels and daily values: {len(months)} month(s)")
         try:
-            report.months_relevelled = refresh(eng, home, months, is_full)
+            report.months_relevelled, report.months_added = refresh(eng, home, months, is_full)
         finally:
             eng.release()
     report.months_refreshed = months

@@ -78,6 +78,17 @@ class Engine:
             return self.con.con.sql(sql).to_arrow_table()
         return self.con._session.sql(sql).toArrow()
 
+    def write_parquet(self, sql: str, path: Path) -> None:
+        """Write the result of SQL text of ``dialect`` to one Parquet file at ``path``."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if self.name == "duckdb":
+            quoted = str(path).replace("'", "''")
+            self.con.con.execute(f"COPY ({sql}) TO '{quoted}' (FORMAT parquet)")
+            return
+        import pyarrow.parquet as pq
+
+        pq.write_table(self.arrow(sql), path)
+
     def materialise(self, sql: Any, table: str) -> Any:
         """A query (SQL text or Ibis) kept by the engine as a temporary table (a cached
         view on Spark), as an Ibis table."""
