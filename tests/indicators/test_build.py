@@ -70,6 +70,19 @@ def test_a_month_whose_files_changed_is_cubed_afresh(tmp_path: Path) -> None:
     _same_as_a_full_build(home, tmp_path / "fresh")
 
 
+def test_a_cube_part_no_manifest_lists_is_not_counted(tmp_path: Path) -> None:
+    """A build stopped between writing a month's new cube part and its manifest leaves a
+    part that is not listed: later builds must not count its rows."""
+    home = tmp_path / "inc"
+    write_lake(home / "lake", SPEC)
+    build(home=home, engine="duckdb")
+    folder = home / "indicators" / "cube" / "month=2025-03"
+    shutil.copy(folder / "part-0.parquet", folder / "part-7.parquet")
+    append_day(home / "lake", SPEC, "2025-03-20", 40, "t0002")
+    assert build(home=home, engine="duckdb").months_added == ["2025-03"]
+    _same_as_a_full_build(home, tmp_path / "fresh")
+
+
 def _same_as_a_full_build(home: Path, fresh: Path) -> None:
     shutil.copytree(home / "lake", fresh / "lake")
     shutil.rmtree(fresh / "lake" / "indicator_values")

@@ -153,7 +153,10 @@ def read_months(root: Path) -> Any:
 
 
 def cube_path(work: Path, month: str) -> Path:
-    return work / "cube" / f"month={month}" / "part.parquet"
+    """The folder of a month's merchant cube: its parts, and ``manifest.json`` naming the
+    parts and the transaction files (name -> size) they sum. Only listed parts count, and
+    the manifest is replaced last: a build stopped half-way leaves no part counted twice."""
+    return work / "cube" / f"month={month}"
 
 
 def cube_inputs(lake: Path, month: str) -> dict[str, int]:
@@ -161,44 +164,55 @@ def cube_inputs(lake: Path, month: str) -> dict[str, int]:
     return {f.name: f.stat().st_size for f in table_files(lake, "transactions", [month])}
 
 
-def stored_inputs(work: Path, month: str) -> dict[str, int] | None:
-    path = cube_path(work, month).with_name("inputs.json")
-    if not path.exists() or not cube_path(work, month).exists():
-        return None
-    inputs: dict[str, int] = json.loads(path.read_text())
-    return inputs
+def read_manifest(work: Path, month: str) -> dict[str, Any] | None:
+    path = cube_path(work, month) / "manifest.json"
+    manifest: dict[str, Any] | None = json.loads(path.read_text()) if path.exists() else None
+    return manifest
 
 
-def new_inputs(stored: dict[str, int] | None, now: dict[str, int]) -> list[str] | None:
-    """Files added since the stored cube was made; None when there is no stored cube or
-    one of its files changed or went (then the month is cubed afresh)."""
-    if stored is None or any(now.get(name) != size for name, size in stored.items()):
+def write_manifest(work: Path, month: str, parts: list[str], inputs: dict[str, int]) -> None:
+    path = cube_path(work, month) / "manifest.json"
+    path.with_suffix(".tmp").write_text(json.dumps({"parts": parts, "inputs": inputs}))
+    path.with_suffix(".tmp").replace(path)
+
+
+def new_inputs(manifest: dict[str, Any] | None, now: dict[str, int]) -> list[str] | None:
+    """Files added since the stored cube was made; None when there is no stored cube, one
+    of its files changed or went, or none was added (the month is then cubed afresh)."""
+    if manifest is None:
         return None
-    return [name for name in now if name not in stored]
+    stored: dict[str, int] = manifest["inputs"]
+    if any(now.get(name) != size for name, size in stored.items()):
+        return None
+    return [name for name in now if name not in stored] or None
 
 
 def write_cubes(eng: Engine, work: Path, months: list[str]) -> Any:
     """One pass over the fact rows of ``months``: their merchant cubes, one file a month;
     returns the cube as the engine keeps it (a temporary table)."""
     lake = eng.lake_dir
+    inputs = {month: cube_inputs(lake, month) for month in months}
     fact = fact_table(eng.table("transactions", months), eng.table("merchants"))
     sql, _ = cubes.cube_sql(eng.con, fact, eng.dialect)
     cube = eng.materialise(sql, "cube")
     for month in months:
-        path = cube_path(work, month)
-        shutil.rmtree(path.parent, ignore_errors=True)
-        eng.write_parquet(f"SELECT * FROM {cube.get_name()} WHERE mi = {_mi(month)}", path)
-        path.with_name("inputs.json").write_text(json.dumps(cube_inputs(lake, month)))
+        folder = cube_path(work, month)
+        shutil.rmtree(folder, ignore_errors=True)
+        part = f"SELECT * FROM {cube.get_name()} WHERE mi = {_mi(month)}"
+        eng.write_parquet(part, folder / "part-0.parquet")
+        write_manifest(work, month, ["part-0.parquet"], inputs[month])
     return cube
 
 
-def add_to_cube(eng: Engine, work: Path, month: str, files: list[str]) -> list[str]:
-    """Cube a month's new ``files`` alone, as one more file of the month's cube; returns
-    the dates they hold.
+def add_to_cube(
+    eng: Engine, work: Path, month: str, files: list[str], now: dict[str, int]
+) -> list[str]:
+    """Cube a month's new ``files`` alone, as one more part of the month's cube; returns
+    the dates they hold. (``now``: the month's files, as the new manifest lists them.)
 
-    A month's cube may so be several files, and one (merchant, grouping) several rows:
+    A month's cube may so be several parts, and one (merchant, grouping) several rows:
     every measure of the cube is a sum, or a count within one merchant that is only tested
-    for being above zero, so readers sum them (a month cubed afresh is one file again)."""
+    for being above zero, so readers sum them (a month cubed afresh is one part again)."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
@@ -207,16 +221,21 @@ def add_to_cube(eng: Engine, work: Path, month: str, files: list[str]) -> list[s
     paths = [lake / "transactions" / f"month={month}" / name for name in files]
     fact = fact_table(eng.read_files(paths, "transactions"), eng.table("merchants"))
     sql, _ = cubes.cube_sql(eng.con, fact, eng.dialect)
-    folder = cube_path(work, month).parent
-    eng.write_parquet(sql, folder / f"part-{len(list(folder.glob('*.parquet')))}.parquet")
-    (folder / "inputs.json").write_text(json.dumps(cube_inputs(lake, month)))
+    parts = (read_manifest(work, month) or {"parts": []})["parts"]
+    part = f"part-{len(parts)}.parquet"
+    eng.write_parquet(sql, cube_path(work, month) / part)
+    write_manifest(work, month, [*parts, part], now)
     dates = pa.concat_tables([pq.read_table(p, columns=["date"]) for p in paths])["date"]
     return sorted(str(d) for d in pc.unique(dates).to_pylist())
 
 
 def open_cubes(eng: Engine, work: Path, months: list[str]) -> Any:
-    folders = [cube_path(work, month).parent for month in months]
-    return eng.read_files(sorted(f for d in folders for f in d.glob("*.parquet")), "cube")
+    """The merchant cubes of ``months`` (every listed part) as one engine table."""
+    files = []
+    for month in months:
+        manifest = read_manifest(work, month) or {"parts": []}
+        files += [cube_path(work, month) / part for part in manifest["parts"]]
+    return eng.read_files(files, "cube")
 
 
 def cube_measures(eng: Engine, months: list[str]) -> cubes.Measures:
@@ -273,11 +292,14 @@ def refresh(eng: Engine, home: Path, months: list[str], full: bool) -> tuple[lis
     afresh from all its rows, a run of months per engine pass."""
     work, lake = work_dir(home), home / "lake"
     added: dict[str, list[str]] = {}
+    inputs: dict[str, dict[str, int]] = {}
     if not full:
         for month in months:
-            files = new_inputs(stored_inputs(work, month), cube_inputs(lake, month))
+            now = cube_inputs(lake, month)
+            files = new_inputs(read_manifest(work, month), now)
             if files is not None:
                 added[month] = files
+                inputs[month] = now
     afresh = [month for month in months if month not in added]
     runs = batches(lake, afresh)
     held: dict[tuple[str, ...], Any] = {}  # one run's cube, kept by the engine for its levels
@@ -287,7 +309,7 @@ def refresh(eng: Engine, home: Path, months: list[str], full: bool) -> tuple[lis
             held[tuple(run)] = cube
         else:
             eng.release()
-    dates = {month: add_to_cube(eng, work, month, files) for month, files in added.items()}
+    dates = {mo: add_to_cube(eng, work, mo, files, inputs[mo]) for mo, files in added.items()}
 
     def cube_of(run: list[str]) -> Any:
         return held[tuple(run)] if tuple(run) in held else open_cubes(eng, work, run)
@@ -299,7 +321,7 @@ def refresh(eng: Engine, home: Path, months: list[str], full: bool) -> tuple[lis
     if not full:
         wanted |= {_mi(c) + k for c in changed for k in NEIGHBOURS} & have
     relevelled = sorted(_month(mi) for mi in wanted)
-    for run in batches(lake, [mo for mo in relevelled if not cube_path(work, mo).exists()]):
+    for run in batches(lake, [mo for mo in relevelled if read_manifest(work, mo) is None]):
         write_cubes(eng, work, run)
         eng.release(keep=held.values())
     near = {_month(mi + k) for mi in wanted for k in (0, *NEIGHBOURS)} & {_month(h) for h in have}

@@ -68,16 +68,22 @@ The same Ibis expressions run on DuckDB (default, embedded) or Apache Spark:
 - The lake must be readable by the Spark executors at the same path (shared storage).
 - Both give the same numbers to the fen: `tests/indicators/test_parity.py` builds the whole
   catalogue on both and compares every row.
-- Work files of a build (presence: the merchants with a payment; levels; one Parquet file
-  per month) live in `COCKPIT_HOME/indicators/`, with `state.json` naming the ingests
-  already built. A build refreshes the months that new ingests touched (the `ingests`
-  table's `months`); where that changed a month's present merchants, it also relevels the
-  months 1 and 12 months either side (their same-store growth); it rebuilds everything when
-  a new ingest wrote merchants. `cockpit build --full` rebuilds everything.
+- Work files of a build live in `COCKPIT_HOME/indicators/`, Parquet by month: the
+  merchant cube (with `manifest.json`: its parts, and the names and sizes of the
+  transaction files they sum), presence (the merchants with a payment) and levels;
+  `state.json` names the ingests already built. A build refreshes the months that new
+  ingests touched (the `ingests` table's `months`). A month that only gained files since
+  its cube was made has just those files cubed, as one more part of its cube (cube measures
+  are sums), and its daily values redone for their dates; a month where a file changed or
+  went is cubed afresh from all its rows. Where a month's present merchants changed, the
+  build also relevels the months 1 and 12 months either side (their same-store growth, from
+  their stored cubes); it rebuilds everything when a new ingest wrote merchants.
+  `cockpit build --full` rebuilds everything.
 - The engine does the aggregation in a few passes (SQL `GROUPING SETS` over Ibis-compiled
   formulas): a merchant cube (month × merchant × a few attribute groupings) over the fact
-  rows, the daily values, and the levels of every cut with their same-store parts over the
-  cube; growth rates and 1–N月 are column shifts and running sums over the small levels.
+  rows, the daily values (by day and district), and the levels of every cut with their
+  same-store parts over the cube; growth rates and 1–N月 are column shifts and running sums
+  over the small levels.
 
 ## Conventions
 - Money in integer fen; time is Asia/Shanghai wall-clock time.
