@@ -1,13 +1,16 @@
 """``cockpit build``: materialise the catalogue as tidy lake tables, incrementally.
 
-Work files live in ``COCKPIT_HOME/indicators/`` (presence: the merchants with a payment;
-levels: every cut's sums and same-store parts; one Parquet file per month) with
+Work files live in ``COCKPIT_HOME/indicators/``, one folder per month (cube: the merchant
+cube, in parts listed by a manifest with the transaction files they sum; presence: the
+merchants with a payment; levels: every cut's sums and same-store parts), with
 ``state.json`` naming the ingests already built. A build reads the ``ingests`` table, finds
-the new ones, and
-- recomputes the merchant cube, levels and daily values of the months their transactions
-  touched (``cockpit.indicators.cube`` says how: a few engine passes, no pandas);
-- where that changed the set of merchants present in a month, also relevels the months
-  whose same-store growth it is a base of (one and twelve months either side);
+the new ones, and for the months their transactions touched
+- cubes only the files a month gained since its cube was made, as one more part, and redoes
+  the daily values of their dates; cubes a month afresh where a file changed or went
+  (``cockpit.indicators.cube`` says how: a few engine passes, no pandas);
+- relevels those months from their cubes and, where the set of merchants present in a
+  month changed, the months whose same-store growth it is a base of (one and twelve
+  months either side);
 - rebuilds everything when a new ingest wrote merchants (attributes can change any month);
 - and always rewrites the small published tables from the month files (growth rates,
   1–2月 and 1–N月累计 in NumPy over the levels, ``cockpit.indicators.growth``).
