@@ -83,6 +83,31 @@ def test_a_cube_part_no_manifest_lists_is_not_counted(tmp_path: Path) -> None:
     _same_as_a_full_build(home, tmp_path / "fresh")
 
 
+def test_a_build_stopped_before_the_daily_values_redoes_them_next_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The added day's cube part is listed, but its daily values were never written: the
+    next build (here with another day of the month) writes them too."""
+    from cockpit.indicators import build as build_module
+
+    home = tmp_path / "inc"
+    write_lake(home / "lake", SPEC)
+    build(home=home, engine="duckdb")
+    append_day(home / "lake", SPEC, "2025-03-20", 40, "t0002")
+
+    def stop(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("stopped")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(build_module, "write_day_values", stop)
+        with pytest.raises(RuntimeError):
+            build(home=home, engine="duckdb")
+    append_day(home / "lake", SPEC, "2025-03-21", 40, "t0003")
+    again = build(home=home, engine="duckdb")
+    assert again.new_ingests == ["t0002", "t0003"] and again.months_added == ["2025-03"]
+    _same_as_a_full_build(home, tmp_path / "fresh")
+
+
 def _same_as_a_full_build(home: Path, fresh: Path) -> None:
     shutil.copytree(home / "lake", fresh / "lake")
     shutil.rmtree(fresh / "lake" / "indicator_values")

@@ -173,9 +173,14 @@ def read_manifest(work: Path, month: str) -> dict[str, Any] | None:
     return manifest
 
 
-def write_manifest(work: Path, month: str, parts: list[str], inputs: dict[str, int]) -> None:
+def write_manifest(
+    work: Path, month: str, parts: list[str], inputs: dict[str, int], pending: list[str]
+) -> None:
+    """``pending``: dates of added parts whose daily values are not written yet (redone by
+    the next build if this one stops first)."""
     path = cube_path(work, month) / "manifest.json"
-    path.with_suffix(".tmp").write_text(json.dumps({"parts": parts, "inputs": inputs}))
+    text = json.dumps({"parts": parts, "inputs": inputs, "pending": pending})
+    path.with_suffix(".tmp").write_text(text)
     path.with_suffix(".tmp").replace(path)
 
 
@@ -203,7 +208,7 @@ def write_cubes(eng: Engine, work: Path, months: list[str]) -> Any:
         shutil.rmtree(folder, ignore_errors=True)
         part = f"SELECT * FROM {cube.get_name()} WHERE mi = {_mi(month)}"
         eng.write_parquet(part, folder / "part-0.parquet")
-        write_manifest(work, month, ["part-0.parquet"], inputs[month])
+        write_manifest(work, month, ["part-0.parquet"], inputs[month], [])
     return cube
 
 
@@ -211,7 +216,8 @@ def add_to_cube(
     eng: Engine, work: Path, month: str, files: list[str], now: dict[str, int]
 ) -> list[str]:
     """Cube a month's new ``files`` alone, as one more part of the month's cube; returns
-    the dates they hold. (``now``: the month's files, as the new manifest lists them.)
+    the dates whose daily values are to be redone: those the files hold, and any left
+    pending by an earlier build. (``now``: the month's files, as the new manifest lists.)
 
     A month's cube may so be several parts, and one (merchant, grouping) several rows:
     every measure of the cube is a sum, or a count within one merchant that is only tested
@@ -224,12 +230,21 @@ def add_to_cube(
     paths = [lake / "transactions" / f"month={month}" / name for name in files]
     fact = fact_table(eng.read_files(paths, "transactions"), eng.table("merchants"))
     sql, _ = cubes.cube_sql(eng.con, fact, eng.dialect)
-    parts = (read_manifest(work, month) or {"parts": []})["parts"]
+    manifest = read_manifest(work, month) or {"parts": []}
+    parts = manifest["parts"]
     part = f"part-{len(parts)}.parquet"
     eng.write_parquet(sql, cube_path(work, month) / part)
-    write_manifest(work, month, [*parts, part], now)
-    dates = pa.concat_tables([pq.read_table(p, columns=["date"]) for p in paths])["date"]
-    return sorted(str(d) for d in pc.unique(dates).to_pylist())
+    held = pa.concat_tables([pq.read_table(p, columns=["date"]) for p in paths])["date"]
+    dates = {str(d) for d in pc.unique(held).to_pylist()} | set(manifest.get("pending", []))
+    write_manifest(work, month, [*parts, part], now, sorted(dates))
+    return sorted(dates)
+
+
+def days_written(work: Path, month: str) -> None:
+    """Clear a month's pending dates once their daily values are written."""
+    manifest = read_manifest(work, month)
+    if manifest is not None:
+        write_manifest(work, month, manifest["parts"], manifest["inputs"], [])
 
 
 def open_cubes(eng: Engine, work: Path, months: list[str]) -> Any:
@@ -337,6 +352,7 @@ def refresh(eng: Engine, home: Path, months: list[str], full: bool) -> tuple[lis
         write_day_values(eng, lake, run)
     for month, days in dates.items():
         write_day_values(eng, lake, [month], days)
+        days_written(work, month)
     return relevelled, sorted(added)
 
 
