@@ -12,7 +12,8 @@ Reports, each phase in its own process (seconds, peak resident memory):
   rows: monthly levels by every cut the build makes (digital type and district × category
   included) with same-store parts, MoM / YoY / same-store growth and 1–N月 sums, daily
   levels by total and district (target: our build ≥ 20× faster per row);
-- (c) incremental: ``cockpit build`` after one more day is ingested (target ≤ 5 s).
+- (c) incremental: ``cockpit build`` after one more day is ingested (target ≤ 5 s); again
+  with ``--phase incremental --home DIR --rows N`` (one more day each time).
 The data are generated here with DuckDB per docs/lake.md (cockpit.indicators.synthetic).
 """
 
@@ -372,9 +373,17 @@ def phase(name: str, home: Path, rows: int) -> dict[str, Any]:
     if name == "pandas":
         return pandas_levels(home, rows)
     if name == "incremental":
-        append_day(
-            home / "lake", spec_for(rows), "2026-02-27", max(1000, rows // (MONTHS * 30)), "tday"
-        )
+        # each run ingests one more day (2026-02-27, then the days before it)
+        import datetime as dt
+
+        from cockpit.indicators.build import read_ingests
+
+        seen = {i for i, _ in read_ingests(home / "lake")}
+        n = 0
+        while f"tday{n}" in seen:
+            n += 1
+        day = (dt.date(2026, 2, 27) - dt.timedelta(days=n)).isoformat()
+        append_day(home / "lake", spec_for(rows), day, max(1000, rows // (MONTHS * 30)), f"tday{n}")
         started = time.perf_counter()
         report = build(home=home, engine="duckdb")
         return {
@@ -389,7 +398,12 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000_000)
     parser.add_argument("--pandas-rows", type=int, default=10_000_000)
     parser.add_argument("--home", type=Path, default=None, help="Where to write the lake.")
-    parser.add_argument("--phase", choices=PHASES, default=None, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--phase",
+        choices=PHASES,
+        default=None,
+        help="Run one phase alone on the lake under --home (e.g. incremental again).",
+    )
     parser.add_argument("--json", action="store_true", help="Print the result as JSON only.")
     args = parser.parse_args()
     if args.phase:

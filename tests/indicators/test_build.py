@@ -108,6 +108,20 @@ def test_a_build_stopped_before_the_daily_values_redoes_them_next_time(
     _same_as_a_full_build(home, tmp_path / "fresh")
 
 
+def test_days_added_one_by_one_keep_a_month_in_two_cube_parts(tmp_path: Path) -> None:
+    """A month gaining a file a day keeps two parts (cubed from all rows, and the sum of
+    what was added since), and its values stay those of a full build."""
+    home = tmp_path / "inc"
+    write_lake(home / "lake", SPEC)
+    build(home=home, engine="duckdb")
+    for n, day in enumerate(["2025-03-20", "2025-03-21", "2025-03-22"]):
+        append_day(home / "lake", SPEC, day, 40, f"t{n + 2:04d}")
+        assert build(home=home, engine="duckdb").months_added == ["2025-03"]
+    folder = home / "indicators" / "cube" / "month=2025-03"
+    assert sorted(p.name for p in folder.glob("*.parquet")) == ["part-0.parquet", "part-3.parquet"]
+    _same_as_a_full_build(home, tmp_path / "fresh")
+
+
 def _same_as_a_full_build(home: Path, fresh: Path) -> None:
     shutil.copytree(home / "lake", fresh / "lake")
     shutil.rmtree(fresh / "lake" / "indicator_values")

@@ -92,11 +92,15 @@ def test_live_compute_is_equal_on_duckdb_and_spark(homes: tuple[Path, Path]) -> 
 
 
 def test_incremental_build_on_spark_matches_duckdb(homes: tuple[Path, Path]) -> None:
+    """Two days, one build each: the second sums its cube into the first's on the engine."""
     duck, sparky = homes
-    for home in homes:
-        append_day(home / "lake", SPEC, "2025-02-27", 30, "t0002")
-    assert build(home=duck, engine="duckdb").months_refreshed == ["2025-02"]
-    assert build(home=sparky, engine="pyspark").months_refreshed == ["2025-02"]
-    pd.testing.assert_frame_equal(
-        _sorted(read_values(duck / "lake")), _sorted(read_values(sparky / "lake")), check_exact=True
-    )
+    for day, ingest in (("2025-02-27", "t0002"), ("2025-02-28", "t0003")):
+        for home in homes:
+            append_day(home / "lake", SPEC, day, 30, ingest)
+        assert build(home=duck, engine="duckdb").months_added == ["2025-02"]
+        assert build(home=sparky, engine="pyspark").months_added == ["2025-02"]
+        pd.testing.assert_frame_equal(
+            _sorted(read_values(duck / "lake")),
+            _sorted(read_values(sparky / "lake")),
+            check_exact=True,
+        )

@@ -215,29 +215,50 @@ def write_cubes(eng: Engine, work: Path, months: list[str]) -> Any:
 def add_to_cube(
     eng: Engine, work: Path, month: str, files: list[str], now: dict[str, int]
 ) -> list[str]:
-    """Cube a month's new ``files`` alone, as one more part of the month's cube; returns
-    the dates whose daily values are to be redone: those the files hold, and any left
-    pending by an earlier build. (``now``: the month's files, as the new manifest lists.)
+    """Cube a month's new ``files`` alone and add them to the month's cube; returns the
+    dates whose daily values are to be redone: those the files hold, and any left pending
+    by an earlier build. (``now``: the month's files, as the new manifest lists them.)
 
-    A month's cube may so be several parts, and one (merchant, grouping) several rows:
-    every measure of the cube is a sum, or a count within one merchant that is only tested
-    for being above zero, so readers sum them (a month cubed afresh is one part again)."""
+    A month's cube is then two parts: the one cubed from all its rows, and the sum of what
+    was added since (the new cube summed into the last one by the engine), so a month that
+    gains a file a day stays two parts. One (merchant, grouping) may so be two rows: every
+    measure of the cube is a sum, or a count within one merchant that is only tested for
+    being above zero, so readers sum them."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    lake = eng.lake_dir
+    lake, folder = eng.lake_dir, cube_path(work, month)
     paths = [lake / "transactions" / f"month={month}" / name for name in files]
     fact = fact_table(eng.read_files(paths, "transactions"), eng.table("merchants"))
-    sql, _ = cubes.cube_sql(eng.con, fact, eng.dialect)
+    sql, m = cubes.cube_sql(eng.con, fact, eng.dialect)
     manifest = read_manifest(work, month) or {"parts": []}
-    parts = manifest["parts"]
-    part = f"part-{len(parts)}.parquet"
-    eng.write_parquet(sql, cube_path(work, month) / part)
+    base, added = manifest["parts"][:1], manifest["parts"][1:]
+    if added:
+        sql = summed_parts(eng, [folder / name for name in added], sql, list(m.exprs))
+    number = max([int(p.removeprefix("part-").removesuffix(".parquet")) for p in base + added])
+    part = f"part-{number + 1}.parquet"
+    eng.write_parquet(sql, folder / part)
     held = pa.concat_tables([pq.read_table(p, columns=["date"]) for p in paths])["date"]
     dates = {str(d) for d in pc.unique(held).to_pylist()} | set(manifest.get("pending", []))
-    write_manifest(work, month, [*parts, part], now, sorted(dates))
+    write_manifest(work, month, [*base, part], now, sorted(dates))
+    for stale in set(folder.glob("part-*.parquet")) - {folder / p for p in [*base, part]}:
+        stale.unlink()
     return sorted(dates)
+
+
+def summed_parts(eng: Engine, parts: list[Path], sql: str, measures: list[str]) -> str:
+    """SQL text: the rows of cube ``parts`` and of the cube query ``sql``, summed by key."""
+    table = eng.read_files(parts, "cube")
+    cols = list(table.columns)
+    keys = [c for c in cols if c not in measures]
+    out = [f"CAST(SUM({c}) AS BIGINT) AS {c}" if c in measures else c for c in cols]
+    listed = ", ".join(cols)
+    return (
+        f"SELECT {', '.join(out)} FROM (SELECT {listed} FROM "
+        f"{table.get_name()} UNION ALL SELECT {listed} FROM ({sql}) AS new_) AS both_ "
+        f"GROUP BY {', '.join(keys)}"
+    )
 
 
 def days_written(work: Path, month: str) -> None:
