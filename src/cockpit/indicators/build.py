@@ -5,9 +5,10 @@ cube, in parts listed by a manifest with the transaction files they sum; presenc
 merchants with a payment; levels: every cut's sums and same-store parts), with
 ``state.json`` naming the ingests already built. A build reads the ``ingests`` table, finds
 the new ones, and for the months their transactions touched
-- cubes only the files a month gained since its cube was made, as one more part, and redoes
-  the daily values of their dates; cubes a month afresh where a file changed or went
-  (``cockpit.indicators.cube`` says how: a few engine passes, no pandas);
+- cubes only the files a month gained since its cube was made, sums them into the cube's
+  "added since" part, and redoes the daily values of their dates; cubes a month afresh
+  where a file changed or went (``cockpit.indicators.cube`` says how: a few engine passes,
+  no pandas);
 - relevels those months from their cubes and, where the set of merchants present in a
   month changed, the months whose same-store growth it is a base of (one and twelve
   months either side);
@@ -383,7 +384,7 @@ def write_levels(
     """Write the levels of ``months`` from their merchant cube."""
     results = [
         (eng.arrow(sql), sets, keys)
-        for sql, sets, keys in cubes.levels_sql(eng.con, cube, flags, m, eng.dialect)
+        for sql, sets, keys in cubes.levels_sql(cube, flags, m, eng.dialect)
     ]
     long = long_levels(results, m)["month"]
     by_month = split_months(long, long["mi"])

@@ -237,15 +237,6 @@ def day_sql(con: Any, fact: Any, dialect: str) -> str:
     return sql
 
 
-def presence_query(fact: Any) -> Any:
-    """(mi, merchant_id) of every merchant-month with a payment, from the fact rows."""
-    from cockpit.indicators.catalogue import indicator
-
-    n = indicator("transactions").num(fact)
-    g = fact.mutate(mi=fact.mi.cast("int32")).group_by(["mi", "merchant_id"]).aggregate(n=n)
-    return g.filter(g.n > 0).select("mi", "merchant_id")
-
-
 def present(cube: Any, m: Measures) -> Any:
     """(mi, merchant_id) of every merchant-month with a payment (refunds aside)."""
     grain = cube_sets()[0]
@@ -285,7 +276,7 @@ def presence_flags(present: Any) -> Any:
 
 
 def levels_sql(
-    con: Any, cube: Any, flags: Any, m: Measures, dialect: str
+    cube: Any, flags: Any, m: Measures, dialect: str
 ) -> list[tuple[str, list[GroupingSet], list[str]]]:
     """The levels queries, one per merchant grain: (SQL text, its groupings, its keys).
 
@@ -296,7 +287,6 @@ def levels_sql(
     up, are counted over the cube rows apart; the two are put together by grouping."""
     import sqlglot
 
-    del con  # the signature of the other query builders
     cube_keys = key_columns(cube_sets())
     flag_names = list(FLAGS.values())
     sums = [a for a in m.exprs if a not in m.merchants]

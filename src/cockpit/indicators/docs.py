@@ -73,12 +73,12 @@ The same Ibis expressions run on DuckDB (default, embedded) or Apache Spark:
   transaction files they sum), presence (the merchants with a payment) and levels;
   `state.json` names the ingests already built. A build refreshes the months that new
   ingests touched (the `ingests` table's `months`). A month that only gained files since
-  its cube was made has just those files cubed, as one more part of its cube (cube measures
-  are sums), and its daily values redone for their dates; a month where a file changed or
-  went is cubed afresh from all its rows. Where a month's present merchants changed, the
-  build also relevels the months 1 and 12 months either side (their same-store growth, from
-  their stored cubes); it rebuilds everything when a new ingest wrote merchants.
-  `cockpit build --full` rebuilds everything.
+  its cube was made has just those files cubed and summed into the cube's "added since"
+  part (cube measures are sums), and its daily values redone for their dates; a month
+  where a file changed or went is cubed afresh from all its rows. Where a month's present
+  merchants changed, the build also relevels the months 1 and 12 months either side
+  (their same-store growth, from their stored cubes); it rebuilds everything when a new
+  ingest wrote merchants. `cockpit build --full` rebuilds everything.
 - The engine does the aggregation in a few passes (SQL `GROUPING SETS` over Ibis-compiled
   formulas): a merchant cube (month × merchant × a few attribute groupings) over the fact
   rows, the daily values (by day and district), and the levels of every cut with their
