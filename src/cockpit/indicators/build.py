@@ -169,8 +169,12 @@ def cube_inputs(lake: Path, month: str) -> dict[str, int]:
 
 
 def read_manifest(work: Path, month: str) -> dict[str, Any] | None:
+    """A month's cube manifest; None when there is none, or its cube is of another layout
+    (made by an earlier version of the build: the month is then cubed afresh)."""
     path = cube_path(work, month) / "manifest.json"
     manifest: dict[str, Any] | None = json.loads(path.read_text()) if path.exists() else None
+    if manifest is not None and manifest.get("layout") != cubes.cube_layout():
+        return None
     return manifest
 
 
@@ -180,7 +184,8 @@ def write_manifest(
     """``pending``: dates of added parts whose daily values are not written yet (redone by
     the next build if this one stops first)."""
     path = cube_path(work, month) / "manifest.json"
-    text = json.dumps({"parts": parts, "inputs": inputs, "pending": pending})
+    layout = cubes.cube_layout()
+    text = json.dumps({"layout": layout, "parts": parts, "inputs": inputs, "pending": pending})
     path.with_suffix(".tmp").write_text(text)
     path.with_suffix(".tmp").replace(path)
 
@@ -205,10 +210,10 @@ def write_cubes(eng: Engine, work: Path, months: list[str]) -> Any:
     sql, _ = cubes.cube_sql(eng.con, fact, eng.dialect)
     cube = eng.materialise(sql, "cube")
     for month in months:
-        folder = cube_path(work, month)
-        shutil.rmtree(folder, ignore_errors=True)
-        part = f"SELECT * FROM {cube.get_name()} WHERE mi = {_mi(month)}"
-        eng.write_parquet(part, folder / "part-0.parquet")
+        shutil.rmtree(cube_path(work, month), ignore_errors=True)
+    parts = {_mi(month): cube_path(work, month) / "part-0.parquet" for month in months}
+    eng.write_parquet_by(cube, "mi", parts)
+    for month in months:
         write_manifest(work, month, ["part-0.parquet"], inputs[month], [])
     return cube
 

@@ -87,7 +87,7 @@ def _paid_with(method: str) -> Callable[[Any], Any]:
 
 
 def _sale_count(t: Any) -> Any:
-    return t.amount_fen.count(where=~t.is_refund)
+    return t.count(where=~t.is_refund)
 
 
 ALL = DIMENSIONS

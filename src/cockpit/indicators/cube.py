@@ -5,11 +5,11 @@ Ibis compiles each aggregation; its GROUP BY is then swapped for SQL ``GROUPING 
 
 1. *merchant cube* (``cube_sql``), one pass over the fact rows of the months to refresh:
    the catalogue's aggregates, each distinct formula once, grouped by month × merchant ×
-   (district, business district, category, and the digital flags that follow from them);
-   × (channel and the flags that follow from it); × payer segment; × payment method. A few
-   rows per merchant-month each, and every cut is a roll-up of one of them (any column may
-   sit in any grain: this only keeps them small). The engine keeps it as a temporary
-   table; the merchants present in a month (a payment, refunds aside) are read from it.
+   (district, business district, category, channel, and the digital flags that follow
+   from them); × payer segment; × payment method. A few rows per merchant-month each,
+   and every cut is a roll-up of one of them (any column may sit in any grain: this only
+   keeps them small). The engine keeps it as a temporary table; the merchants present in
+   a month (a payment, refunds aside) are read from it.
 2. *daily values* (``day_sql``), one pass: by day × district, final, and summed by day.
 3. *levels* (``levels_sql``), over the merchant cube joined to each merchant-month's
    presence flags (``presence_flags``: also present 1 / 12 months before / after): for
@@ -22,6 +22,7 @@ Ibis compiles each aggregation; its GROUP BY is then swapped for SQL ``GROUPING 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from cockpit.indicators.catalogue import CUT_DIMENSIONS, INDICATORS, Indicator
@@ -38,14 +39,31 @@ PAIR_CUTS: tuple[tuple[str, ...], ...] = (("district", "category"),)
 CUTS: tuple[tuple[str, ...], ...] = ((), *((d,) for d in CUT_DIMENSIONS), *PAIR_CUTS)
 DAY_CUTS: tuple[tuple[str, ...], ...] = ((), ("district",))
 # The merchant-grain groupings of the cube (beside mi and merchant_id); every month cut is
-# a roll-up of the first that holds all its columns.
-# The first holds the merchant's own attributes (one or two rows per merchant-month).
+# a roll-up of the first that holds all its columns. The first holds the merchant's own
+# attributes with the channel: a merchant-month has one version a channel or so, so the
+# attributes add no rows, and the cuts by them roll up from it (one pass over the rows the
+# fewer).
 MERCHANT_GRAINS: tuple[tuple[str, ...], ...] = (
-    ("district", "business_district", "category", "dp", "dc"),
-    ("channel", "ds", "dch"),
+    ("district", "business_district", "category", "dp", "dc", "channel", "ds", "dch"),
     ("payer_segment",),
     ("payment_method",),
 )
+
+
+@cache
+def cube_layout() -> str:
+    """A fingerprint of the cube's shape: its grains and each measure's formula. A stored
+    cube of another layout is not added to (the build cubes its month afresh)."""
+    import hashlib
+    import json
+
+    from cockpit.indicators.fact import unbound_fact
+
+    fact = unbound_fact()
+    m = measures(fact.mutate(mi=fact.mi.cast("int32")), merchant_grain=True)
+    formulas = {a: m.exprs[a].get_name() for a in m.exprs}
+    text = json.dumps([MERCHANT_GRAINS, formulas, m.column, sorted(m.merchants)])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def built_cut(dims: list[str]) -> tuple[str, ...] | None:
@@ -74,8 +92,9 @@ def measures(t: Any, merchant_grain: bool = False) -> Measures:
     """Numerators and denominators of every indicator over ``t``, zero when empty.
 
     ``merchant_grain``: for groups of one merchant, a distinct count of merchants is 0 or 1
-    and is only tested for being above zero, so it is taken as a plain count (much cheaper
-    for the engine than a distinct count).
+    and is only tested for being above zero, so it is taken as a count of rows (much
+    cheaper for the engine than a distinct count, and the same aggregate as the payments
+    count where the condition is the same: engines compute it once).
     """
     out = Measures()
     seen: dict[Any, str] = {}
@@ -95,15 +114,15 @@ def measures(t: Any, merchant_grain: bool = False) -> Measures:
 
 
 def _plain_merchant_count(expr: Any) -> Any:
-    """``expr`` with every distinct count of ``merchant_id`` made a plain count."""
+    """``expr`` with every distinct count of ``merchant_id`` made a count of rows."""
     import ibis.expr.operations as ops
-    from ibis.expr.operations.reductions import Count, CountDistinct
+    from ibis.expr.operations.reductions import CountDistinct, CountStar
 
     def rule(node: Any, kwargs: Any) -> Any:
         if kwargs:
             node = node.copy(**kwargs)
         if isinstance(node, CountDistinct) and getattr(node.arg, "name", "") == "merchant_id":
-            return Count(node.arg, where=node.where)
+            return CountStar(node.arg.rel, where=node.where)
         return node
 
     return expr.op().replace(rule, filter=ops.Value).to_expr()
@@ -183,7 +202,7 @@ def grouping_sets_sql(con: Any, expr: Any, keys: list[str], sets: list[GroupingS
         for k in keys
     ]
     select.set("expressions", [*select.expressions, *flags])
-    return select.transform(filter_as_case)
+    return hoist_aggregate_inputs(select.transform(filter_as_case))
 
 
 def filter_as_case(node: Any) -> Any:
@@ -209,17 +228,58 @@ def filter_as_case(node: Any) -> Any:
     return agg
 
 
-def _grouped_sql(con: Any, fact: Any, sets: list[GroupingSet], m: Measures, dialect: str) -> str:
-    keys = key_columns(sets)
-    expr = fact.mutate(mi=fact.mi.cast("int32")).group_by(keys).aggregate(**m.exprs)
-    sql: str = grouping_sets_sql(con, expr, keys, sets).sql(dialect=dialect)
-    return sql
+def hoist_aggregate_inputs(select: Any) -> Any:
+    """``select`` with the inputs of its plain sums and counts computed once, as columns
+    of the table it reads (``__x0``, ``__x1``, …), the aggregates summing those columns.
+
+    DuckDB runs each grouping set of a query as its own consumer of the rows, and computes
+    an aggregate's input (``CASE WHEN p THEN x END``) in each; computed once below, every
+    grouping set reads a column instead."""
+    from sqlglot import exp
+
+    source = select.args["from_"].this
+    if not isinstance(source, exp.Subquery | exp.Table) or not source.alias:
+        return select
+    alias = source.alias
+    inputs: dict[str, tuple[str, Any]] = {}
+
+    def column_for(node: Any) -> Any:
+        is_plain = isinstance(node, exp.Sum | exp.Count) and not isinstance(
+            node.this, exp.Distinct | exp.Column | exp.Star
+        )
+        if not is_plain:
+            return node
+        key = node.this.sql()
+        if key not in inputs:
+            inputs[key] = (f"__x{len(inputs)}", node.this.copy())
+        new = node.copy()
+        new.set("this", exp.column(inputs[key][0], table=alias, quoted=True))
+        return new
+
+    for expr in select.expressions:
+        expr.replace(expr.transform(column_for))
+    if not inputs:
+        return select
+    computed = [exp.alias_(e, name) for name, e in inputs.values()]
+    inner = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier(alias)), *computed)
+    inner = inner.from_(source.copy())
+    select.args["from_"].set("this", inner.subquery(alias))
+    return select
+
+
+def _with_int_month(fact: Any) -> Any:
+    return fact.mutate(mi=fact.mi.cast("int32"))
 
 
 def cube_sql(con: Any, fact: Any, dialect: str) -> tuple[str, Measures]:
     """The merchant cube over ``fact`` as SQL text, and the measures it holds."""
+    fact = _with_int_month(fact)
     m = measures(fact, merchant_grain=True)
-    return _grouped_sql(con, fact, cube_sets(), m, dialect), m
+    sets = cube_sets()
+    keys = key_columns(sets)
+    expr = fact.group_by(keys).aggregate(**m.exprs)
+    sql: str = grouping_sets_sql(con, expr, keys, sets).sql(dialect=dialect)
+    return sql, m
 
 
 def day_sql(con: Any, fact: Any, dialect: str) -> str:
@@ -228,10 +288,11 @@ def day_sql(con: Any, fact: Any, dialect: str) -> str:
     Two steps: the catalogue's aggregates by day and district (one plain grouping, which
     engines count distinct merchants in quickly), then their sums by day. A merchant has
     one version, so one district, a day: its district counts add up to the day's."""
+    fact = _with_int_month(fact)
     m = measures(fact)
     sets = day_sets()
     keys = key_columns(sets)
-    finest = fact.mutate(mi=fact.mi.cast("int32")).group_by(keys).aggregate(**m.exprs)
+    finest = fact.group_by(keys).aggregate(**m.exprs)
     expr = finest.group_by(keys).aggregate(**{a: finest[a].sum().cast("int64") for a in m.exprs})
     sql: str = grouping_sets_sql(con, expr, keys, sets).sql(dialect=dialect)
     return sql

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.indicators.catalogue import DIMENSIONS, INDICATORS, NIGHT_HOURS, Indicator
+from cockpit.indicators.fact import unbound_fact
 
 DOC_PATH = Path("docs/indicators.md")
 
@@ -110,45 +111,6 @@ types) and is_digital.
 """
 
 
-def _fact_schema() -> Any:
-    import ibis
-
-    from cockpit.indicators.fact import fact_table
-
-    tx = ibis.table(
-        {
-            "source": "string",
-            "txn_id": "string",
-            "ts": "timestamp(6)",
-            "date": "date",
-            "month": "string",
-            "amount_fen": "int64",
-            "is_refund": "boolean",
-            "merchant_id": "string",
-            "channel": "string",
-            "payment_method": "string",
-            "payer_id": "string",
-            "payer_segment": "string",
-            "voucher_id": "string",
-        },
-        name="transactions",
-    )
-    m = ibis.table(
-        {
-            "merchant_id": "string",
-            "district_code": "string",
-            "business_district": "string",
-            "category_code": "string",
-            "digital_tags": "string",
-            "opened_on": "date",
-            "valid_from": "date",
-            "valid_to": "date",
-        },
-        name="merchants",
-    )
-    return fact_table(tx, m).schema()
-
-
 def formula_sql(ind: Indicator, schema: Any) -> str:
     """The indicator's formula compiled to DuckDB SQL over ``fact``."""
     import ibis
@@ -159,7 +121,7 @@ def formula_sql(ind: Indicator, schema: Any) -> str:
 
 def render() -> str:
     """The whole of docs/indicators.md."""
-    schema = _fact_schema()
+    schema = unbound_fact().schema()
     night = f"{NIGHT_HOURS[0]:02d}:00 to {NIGHT_HOURS[1]:02d}:00 (hour ≥ 18 or hour < 2)"
     parts = [HEADER.replace("{night}", night)]
     parts.append("| id | 名称 | name | unit | kind |\n|---|---|---|---|---|")

@@ -9,6 +9,7 @@ PySpark: ``COCKPIT_SPARK_REMOTE=sc://host:15002`` uses Spark Connect; otherwise
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -82,12 +83,36 @@ class Engine:
         """Write the result of SQL text of ``dialect`` to one Parquet file at ``path``."""
         path.parent.mkdir(parents=True, exist_ok=True)
         if self.name == "duckdb":
-            quoted = str(path).replace("'", "''")
-            self.con.con.execute(f"COPY ({sql}) TO '{quoted}' (FORMAT parquet)")
+            self.con.con.execute(f"COPY ({sql}) TO '{_quoted(path)}' (FORMAT parquet)")
             return
         import pyarrow.parquet as pq
 
         pq.write_table(self.arrow(sql), path)
+
+    def write_parquet_by(self, table: Any, column: str, paths: dict[int, Path]) -> None:
+        """Write the rows of ``table`` (an Ibis table the engine keeps) with each value of
+        integer ``column`` to its Parquet file in ``paths``, in one pass; a value without
+        rows gets a file without rows."""
+        name = table.get_name()
+        if self.name == "duckdb" and paths:
+            staging = next(iter(paths.values())).parent.parent / f".{name}-by-{column}"
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.parent.mkdir(parents=True, exist_ok=True)
+            self.con.con.execute(
+                f"COPY (SELECT * FROM {name}) TO '{_quoted(staging)}' (FORMAT parquet, "
+                f"PARTITION_BY ({column}), WRITE_PARTITION_COLUMNS true)"
+            )
+            for value, path in paths.items():
+                written = sorted((staging / f"{column}={value}").glob("*.parquet"))
+                if len(written) == 1:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    written[0].replace(path)
+                else:  # no rows (or, should the engine split a value, several files)
+                    self.write_parquet(f"SELECT * FROM {name} WHERE {column} = {value}", path)
+            shutil.rmtree(staging, ignore_errors=True)
+            return
+        for value, path in paths.items():
+            self.write_parquet(f"SELECT * FROM {name} WHERE {column} = {value}", path)
 
     def materialise(self, sql: Any, table: str) -> Any:
         """A query (SQL text or Ibis) kept by the engine as a temporary table (a cached
@@ -120,6 +145,10 @@ class Engine:
     def has(self, table: str) -> bool:
         """Whether the lake holds any file of ``table``."""
         return bool(table_files(self.lake_dir, table))
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 @cache

@@ -35,22 +35,29 @@ def _has_tag(tags: Any, tag: str) -> Any:
     return (";" + tags + ";").contains(f";{tag};")
 
 
-def digital_flag(t: Any, digital_type: str) -> Any:
-    """Whether a fact row is of ``digital_type``: any taxonomy rule of that type matches."""
+def _types_of(rules: dict[str, Any], digital_type: str) -> list[str]:
+    return [key for key, types in rules.items() if digital_type in types]
+
+
+def merchant_digital_flag(m: Any, digital_type: str) -> Any:
+    """The part of a digital type that follows from the merchant (category, tags)."""
     import ibis
 
     rules = reference.digital_taxonomy().rules
-    cats = [c for c, types in rules.by_category.items() if digital_type in types]
-    chans = [c for c, types in rules.by_channel.items() if digital_type in types]
-    tags = [g for g, types in rules.by_merchant_tag.items() if digital_type in types]
     flag = ibis.literal(False)
-    if cats:
-        flag = flag | t.category.isin(cats)
-    if chans:
-        flag = flag | t.channel.isin(chans)
-    for tag in tags:
-        flag = flag | _has_tag(t.digital_tags, tag)
+    if cats := _types_of(rules.by_category, digital_type):
+        flag = flag | m.category.isin(cats)
+    for tag in _types_of(rules.by_merchant_tag, digital_type):
+        flag = flag | _has_tag(m.digital_tags, tag)
     return flag
+
+
+def channel_digital_flag(t: Any, digital_type: str) -> Any:
+    """The part of a digital type that follows from the payment's channel."""
+    import ibis
+
+    chans = _types_of(reference.digital_taxonomy().rules.by_channel, digital_type)
+    return t.channel.isin(chans) if chans else ibis.literal(False)
 
 
 def month_index(month: Any) -> Any:
@@ -58,8 +65,11 @@ def month_index(month: Any) -> Any:
     return month.substr(0, 4).cast("int32") * 12 + month.substr(5, 2).cast("int32") - 1
 
 
-def fact_table(transactions: Any, merchants: Any) -> Any:
-    """Transactions joined to their merchant version, with the flags formulas use."""
+def merchant_versions(merchants: Any) -> Any:
+    """Each merchant version with the flags that follow from it alone.
+
+    Computed per version, before the join, so that the string work (tag lists, category
+    lists) is done once a merchant rather than once a payment."""
     import ibis
 
     m = merchants.select(
@@ -68,28 +78,81 @@ def fact_table(transactions: Any, merchants: Any) -> Any:
         business_district=merchants.business_district.fill_null(""),
         category=merchants.category_code,
         digital_tags=merchants.digital_tags.fill_null(""),
-        opened_on=merchants.opened_on,
+        opened_mi=(merchants.opened_on.year() * 12 + merchants.opened_on.month() - 1).cast("int32"),
         valid_from=merchants.valid_from,
         valid_to=merchants.valid_to.fill_null(ibis.date(_OPEN_END)),
     )
+    return m.mutate(
+        kind=ibis.ifelse(m.category.isin(catering_categories()), "catering", "goods"),
+        **{f"m_{col}": merchant_digital_flag(m, name) for name, col in DIGITAL_FLAGS.items()},
+    )
+
+
+def fact_table(transactions: Any, merchants: Any) -> Any:
+    """Transactions joined to their merchant version, with the flags formulas use."""
+    m = merchant_versions(merchants)
     tx = transactions
     joined = tx.join(m, [tx.merchant_id == m.m_id, m.valid_from <= tx.date, tx.date < m.valid_to])
     hour = joined.ts.hour()
     night_from, night_to = NIGHT_HOURS
-    opened_mi = joined.opened_on.year() * 12 + joined.opened_on.month() - 1
     flagged = joined.mutate(
         mi=month_index(joined.month),
-        kind=ibis.ifelse(joined.category.isin(catering_categories()), "catering", "goods"),
         is_online=joined.channel.isin(online_channels()),
         is_night=(hour >= night_from) | (hour < night_to),
+        **{
+            col: joined[f"m_{col}"] | channel_digital_flag(joined, name)
+            for name, col in DIGITAL_FLAGS.items()
+        },
     )
-    flagged = flagged.mutate(
-        is_new=opened_mi == flagged.mi,
-        **{col: digital_flag(flagged, name) for name, col in DIGITAL_FLAGS.items()},
-    )
+    flagged = flagged.mutate(is_new=flagged.opened_mi == flagged.mi)
     return flagged.mutate(
         is_digital=flagged.dp | flagged.ds | flagged.dc | flagged.dch,
-    ).drop("m_id", "valid_from", "valid_to", "opened_on")
+    ).drop(
+        "m_id",
+        "valid_from",
+        "valid_to",
+        "opened_mi",
+        *(f"m_{col}" for col in DIGITAL_FLAGS.values()),
+    )
+
+
+def unbound_fact() -> Any:
+    """The fact table over unbound Ibis tables of the lake's columns (for documents and
+    fingerprints: nothing is read)."""
+    import ibis
+
+    tx = ibis.table(
+        {
+            "source": "string",
+            "txn_id": "string",
+            "ts": "timestamp(6)",
+            "date": "date",
+            "month": "string",
+            "amount_fen": "int64",
+            "is_refund": "boolean",
+            "merchant_id": "string",
+            "channel": "string",
+            "payment_method": "string",
+            "payer_id": "string",
+            "payer_segment": "string",
+            "voucher_id": "string",
+        },
+        name="transactions",
+    )
+    m = ibis.table(
+        {
+            "merchant_id": "string",
+            "district_code": "string",
+            "business_district": "string",
+            "category_code": "string",
+            "digital_tags": "string",
+            "opened_on": "date",
+            "valid_from": "date",
+            "valid_to": "date",
+        },
+        name="merchants",
+    )
+    return fact_table(tx, m)
 
 
 def unpivot_digital_types(t: Any) -> Any:
