@@ -108,6 +108,24 @@ def test_a_build_stopped_before_the_daily_values_redoes_them_next_time(
     _same_as_a_full_build(home, tmp_path / "fresh")
 
 
+def test_a_cube_stored_by_another_layout_is_not_added_to(tmp_path: Path) -> None:
+    """A cube written by an earlier version of the build (other grains or formulas) cannot
+    be summed with a new part: the month is cubed afresh."""
+    import json
+
+    home = tmp_path / "inc"
+    write_lake(home / "lake", SPEC)
+    build(home=home, engine="duckdb")
+    manifest = home / "indicators" / "cube" / "month=2025-03" / "manifest.json"
+    stored = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps({**stored, "layout": "an-older-layout"}))
+    append_day(home / "lake", SPEC, "2025-03-20", 40, "t0002")
+    again = build(home=home, engine="duckdb")
+    assert again.months_refreshed == ["2025-03"] and again.months_added == []
+    assert json.loads(manifest.read_text())["layout"] == stored["layout"]
+    _same_as_a_full_build(home, tmp_path / "fresh")
+
+
 def test_days_added_one_by_one_keep_a_month_in_two_cube_parts(tmp_path: Path) -> None:
     """A month gaining a file a day keeps two parts (cubed from all rows, and the sum of
     what was added since), and its values stay those of a full build."""
