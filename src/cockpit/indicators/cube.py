@@ -11,7 +11,8 @@ Ibis compiles each aggregation; its GROUP BY is then swapped for SQL ``GROUPING 
    keeps them small). The engine keeps it as a temporary table; the merchants present in
    a month (a payment, refunds aside) are read from it.
 2. *daily values* (``day_sql``), one pass: by day × district, final, and summed by day.
-3. *levels* (``levels_sql``), over the merchant cube joined to each merchant-month's
+3. *levels* (``levels_sql``), over the merchant cube (the cuts by the merchant's own
+   attributes over its roll-up to them, ``LEVEL_GRAINS``) joined to each merchant-month's
    presence flags (``presence_flags``: also present 1 / 12 months before / after): for
    each cut and month the sums, and beside each the same-store parts: ``__ss1`` /
    ``__ss12`` over merchants also present 1 / 12 months before, ``__b1`` / ``__b12`` over
@@ -47,6 +48,13 @@ MERCHANT_GRAINS: tuple[tuple[str, ...], ...] = (
     ("district", "business_district", "category", "dp", "dc", "channel", "ds", "dch"),
     ("payer_segment",),
     ("payment_method",),
+)
+# What the levels roll up from: a merchant grain, or a roll-up of one over the columns
+# listed (the merchant's own attributes: one or two rows a merchant-month, so the cuts by
+# them, and their distinct merchant counts, read four times fewer rows).
+LEVEL_GRAINS: tuple[tuple[str, ...], ...] = (
+    ("district", "business_district", "category", "dp", "dc"),
+    *MERCHANT_GRAINS,
 )
 
 
@@ -161,12 +169,14 @@ def day_sets() -> list[GroupingSet]:
     return [GroupingSet("day", cut, ("mi", "date", *cut)) for cut in DAY_CUTS]
 
 
-def grain_of(s: GroupingSet) -> tuple[str, ...]:
-    """The merchant grain a month grouping rolls up from."""
-    for grain in MERCHANT_GRAINS:
+def grain_of(
+    s: GroupingSet, grains: tuple[tuple[str, ...], ...] = MERCHANT_GRAINS
+) -> tuple[str, ...]:
+    """The first of ``grains`` (merchant grains unless told) that holds a month grouping."""
+    for grain in grains:
         if set(s.keys) - {"mi"} <= set(grain):
             return grain
-    raise ValueError(f"no merchant grain holds {s.keys}")
+    raise ValueError(f"no grain holds {s.keys}")
 
 
 def key_columns(sets: list[GroupingSet]) -> list[str]:
@@ -348,20 +358,19 @@ def levels_sql(
     up, are counted over the cube rows apart; the two are put together by grouping."""
     import sqlglot
 
-    cube_keys = key_columns(cube_sets())
     flag_names = list(FLAGS.values())
     sums = [a for a in m.exprs if a not in m.merchants]
     merchants = [a for a in m.exprs if a in m.merchants]
     out = []
-    for grain_set in cube_sets():
-        sets = [s for s in month_sets() if grain_of(s) == grain_set.cut]
+    for level_grain in LEVEL_GRAINS:
+        sets = [s for s in month_sets() if grain_of(s, LEVEL_GRAINS) == level_grain]
         keys = key_columns(sets)
-        grain = " AND ".join(f"c.g__{k} = {0 if k in grain_set.keys else 1}" for k in cube_keys)
+        source = cubes_rows(cube.get_name(), level_grain, m)
         q = (
             f"SELECT {_list(f'c.{k}' for k in [*keys, 'merchant_id', *m.exprs])}, "
             f"{_list(f'COALESCE(f.{n}, FALSE) AS {n}' for n in flag_names)} "
-            f"FROM {cube.get_name()} AS c LEFT JOIN {flags.get_name()} AS f "
-            f"ON c.mi = f.mi AND c.merchant_id = f.merchant_id WHERE {grain}"
+            f"FROM {source} AS c LEFT JOIN {flags.get_name()} AS f "
+            f"ON c.mi = f.mi AND c.merchant_id = f.merchant_id"
         )
         by_flags = (
             f"SELECT {_list([*keys, *flag_names])}, {_list(f'SUM({a}) AS {a}' for a in sums)} "
@@ -394,6 +403,22 @@ def levels_sql(
         )
         out.append((sqlglot.transpile(sql, read="duckdb", write=dialect)[0], sets, keys))
     return out
+
+
+def cubes_rows(cube: str, grain: tuple[str, ...], m: Measures) -> str:
+    """SQL: the rows of ``cube`` (a table name) by month × merchant × ``grain``: the rows of
+    that merchant grain, or rolled up from the first merchant grain that holds it (every
+    measure of the cube adds up, merchant counts being counts of rows)."""
+    cube_keys = key_columns(cube_sets())
+    held = grain_of(GroupingSet("month", grain, grain))
+    where = " AND ".join(
+        f"g__{k} = {0 if k in ('mi', 'merchant_id', *held) else 1}" for k in cube_keys
+    )
+    if held == grain:
+        return f"(SELECT * FROM {cube} WHERE {where})"
+    keys = ["mi", "merchant_id", *grain]
+    sums = _list(f"SUM({a}) AS {a}" for a in m.exprs)
+    return f"(SELECT {_list(keys)}, {sums} FROM {cube} WHERE {where} GROUP BY {_list(keys)})"
 
 
 def _sum_columns(sums: list[str]) -> list[str]:
