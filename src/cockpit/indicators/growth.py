@@ -138,10 +138,17 @@ def _shift(m: Any, k: int) -> Any:
 
 
 def _labels(mi: Any, fmt: str) -> Any:
-    """``fmt`` filled with the year ``y`` and month ``m`` of each month index."""
+    """``fmt`` filled with the year ``y`` and month ``m`` of each month index (Arrow)."""
     months, inverse = np.unique(mi, return_inverse=True)
-    text = np.array([fmt.format(y=i // 12, m=i % 12 + 1) for i in months], object)
-    return text[inverse.reshape(-1)]
+    return _strings([fmt.format(y=i // 12, m=i % 12 + 1) for i in months], inverse)
+
+
+def _strings(values: list[str], index: Any) -> Any:
+    """Arrow strings ``values[index]`` (taken in Arrow: no Python string per row)."""
+    import pyarrow as pa
+
+    indices = pa.array(np.asarray(index, np.int32).reshape(-1))
+    return pa.DictionaryArray.from_arrays(indices, pa.array(values, pa.string())).cast(pa.string())
 
 
 def published_values(levels: Any) -> Any:
@@ -251,18 +258,17 @@ def _table(
     rows = np.repeat(groups, n_m)
     mi = np.tile(months, n_g)
     label = "{y}年1–{m}月" if period_type == "ytd" or period.endswith("-01-02") else "{y}年{m}月"
-    text = pa.string()
     cols: dict[str, Any] = {c: keys[c].take(pa.array(rows)) for c in GROUP}
-    cols["period_type"] = pa.array(np.full(n_g * n_m, period_type, object), text)
-    cols["period"] = pa.array(_labels(mi, period), text)
-    cols["period_label"] = pa.array(_labels(mi, label), text)
+    cols["period_type"] = _strings([period_type], np.zeros(n_g * n_m, np.int32))
+    cols["period"] = _labels(mi, period)
+    cols["period_label"] = _labels(mi, label)
     for name, m in values.items():
         cols[name] = pa.array(np.asarray(m).reshape(-1), pa.float64(), from_pandas=True)
     cols["num"] = pa.array(np.round(parts["n"].reshape(-1)).astype(np.int64))
     den = pa.array(np.round(parts["d"].reshape(-1)), pa.float64(), from_pandas=True)
     cols["den"] = den.cast(pa.int64())
-    cols["unit"] = pa.array(np.array([i.unit for i in inds], object)[rows], text)
-    cols["growth_unit"] = pa.array(np.array([i.growth_unit for i in inds], object)[rows], text)
+    cols["unit"] = _strings([i.unit for i in inds], rows)
+    cols["growth_unit"] = _strings([i.growth_unit for i in inds], rows)
     table = pa.table({c: cols[c] for c in VALUE_COLUMNS}).cast(values_schema())
     return table.replace_schema_metadata(_pandas_metadata())
 
