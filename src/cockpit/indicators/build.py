@@ -32,7 +32,7 @@ from typing import Any
 from cockpit.config import get_settings
 from cockpit.indicators import cube as cubes
 from cockpit.indicators.engines import Engine, open_engine, table_files
-from cockpit.indicators.fact import fact_table
+from cockpit.indicators.fact import fact_table, merchant_days
 from cockpit.indicators.growth import (
     daily_values,
     empty_values,
@@ -202,13 +202,15 @@ def new_inputs(manifest: dict[str, Any] | None, now: dict[str, int]) -> list[str
 
 
 def write_cubes(eng: Engine, work: Path, months: list[str]) -> Any:
-    """One pass over the fact rows of ``months``: their merchant cubes, one file a month;
-    returns the cube as the engine keeps it (a temporary table)."""
+    """One pass over the fact rows of ``months``: their merchant cubes, one file a month,
+    and their daily values; returns the cube as the engine keeps it (a temporary table)."""
     lake = eng.lake_dir
     inputs = {month: cube_inputs(lake, month) for month in months}
     fact = fact_table(eng.table("transactions", months), eng.table("merchants"))
-    sql, _ = cubes.cube_sql(eng.con, fact, eng.dialect)
-    cube = eng.materialise(sql, "cube")
+    sql, m = cubes.cube_sql(eng.con, fact, eng.dialect, with_days=True)
+    both = eng.materialise(sql, "cube_and_days")
+    cube = eng.view(cubes.cube_part(both, m), "cube", over=both)
+    write_day_values(eng, lake, months, sums=cubes.day_part(both, m))
     for month in months:
         shutil.rmtree(cube_path(work, month), ignore_errors=True)
     parts = {_mi(month): cube_path(work, month) / "part-0.parquet" for month in months}
@@ -375,8 +377,6 @@ def refresh(eng: Engine, home: Path, months: list[str], full: bool) -> tuple[lis
     for run in batches(lake, relevelled):
         write_levels(eng, work, cube_of(run), flags, m, run)
     eng.release(keep=[flags])
-    for run in runs:
-        write_day_values(eng, lake, run)
     for month, days in dates.items():
         write_day_values(eng, lake, [month], days)
         days_written(work, month)
@@ -398,10 +398,15 @@ def write_levels(
 
 
 def write_day_values(
-    eng: Engine, lake: Path, months: list[str], dates: list[str] | None = None
+    eng: Engine,
+    lake: Path,
+    months: list[str],
+    dates: list[str] | None = None,
+    sums: Any = None,
 ) -> None:
-    """Write the daily values of ``months`` (one pass over their fact rows); with ``dates``,
-    of those dates only (the month's other days are kept as they are)."""
+    """Write the daily values of ``months``; with ``dates``, of those dates only (the
+    month's other days are kept as they are). ``sums``: their rows summed by day and
+    district, when the merchant cube's pass made them (else a pass of its own does)."""
     import datetime as dt
 
     import pyarrow as pa
@@ -411,10 +416,18 @@ def write_day_values(
     tx = eng.table("transactions", months)
     if dates is not None:
         tx = tx.filter(tx.date.isin([dt.date.fromisoformat(d) for d in dates]))
-    fact = fact_table(tx, eng.table("merchants"))
-    day_sets = cubes.day_sets()
+    merchants = eng.table("merchants")
+    fact = fact_table(tx, merchants)
     m = cubes.measures(fact)
-    days = eng.arrow(cubes.day_sql(eng.con, fact, eng.dialect))
+    own_pass = None
+    if sums is None:
+        own_pass = eng.materialise(cubes.day_sums_sql(eng.con, fact, eng.dialect), "days")
+        sums = cubes.day_part(own_pass, m)
+    counts = cubes.merchant_day_counts(merchant_days(tx, merchants), m)
+    days = eng.arrow(cubes.day_sql(eng.con, sums, counts, m, eng.dialect))
+    if own_pass is not None:
+        eng.drop(own_pass)
+    day_sets = cubes.day_sets()
     long = long_levels([(days, day_sets, cubes.key_columns(day_sets))], m)["day"]
     # daily_values keeps the row order of the day levels
     by_month = split_months(daily_values(long), long["mi"])

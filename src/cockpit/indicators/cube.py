@@ -10,7 +10,9 @@ Ibis compiles each aggregation; its GROUP BY is then swapped for SQL ``GROUPING 
    and every cut is a roll-up of one of them (any column may sit in any grain: this only
    keeps them small). The engine keeps it as a temporary table; the merchants present in
    a month (a payment, refunds aside) are read from it.
-2. *daily values* (``day_sql``), one pass: by day × district, final, and summed by day.
+2. *daily values* (``day_sql``): the sums by day × district, from the cube's pass (a
+   grouping set of it: ``DAY_GRAIN``), with the merchant counts taken over the distinct
+   merchant-days with a payment (``merchant_day_counts``), and summed by day.
 3. *levels* (``levels_sql``), over the merchant cube (the cuts by the merchant's own
    attributes over its roll-up to them, ``LEVEL_GRAINS``) joined to each merchant-month's
    presence flags (``presence_flags``: also present 1 / 12 months before / after): for
@@ -165,8 +167,12 @@ def cube_sets() -> list[GroupingSet]:
 
 
 def day_sets() -> list[GroupingSet]:
-    """The daily groupings (final values, straight from the fact rows)."""
+    """The daily groupings of the daily values."""
     return [GroupingSet("day", cut, ("mi", "date", *cut)) for cut in DAY_CUTS]
+
+
+# The finest daily grouping: what the fact rows are summed by (the others roll up from it).
+DAY_GRAIN = GroupingSet("day", ("district",), ("mi", "date", "district"))
 
 
 def grain_of(
@@ -281,30 +287,75 @@ def _with_int_month(fact: Any) -> Any:
     return fact.mutate(mi=fact.mi.cast("int32"))
 
 
-def cube_sql(con: Any, fact: Any, dialect: str) -> tuple[str, Measures]:
-    """The merchant cube over ``fact`` as SQL text, and the measures it holds."""
+def cube_sql(con: Any, fact: Any, dialect: str, with_days: bool = False) -> tuple[str, Measures]:
+    """The merchant cube over ``fact`` as SQL text, and the measures it holds.
+
+    ``with_days``: the same pass also sums the rows by day and district (``DAY_GRAIN``;
+    a few thousand groups beside the cube's, where a pass of their own would read and join
+    every row again); ``cube_part`` and ``day_part`` take the result apart."""
+    return _pass_sql(con, fact, dialect, [*cube_sets(), *([DAY_GRAIN] if with_days else [])])
+
+
+def day_sums_sql(con: Any, fact: Any, dialect: str) -> str:
+    """The rows of ``fact`` summed by day and district alone (``day_part`` reads them)."""
+    return _pass_sql(con, fact, dialect, [DAY_GRAIN])[0]
+
+
+def _pass_sql(con: Any, fact: Any, dialect: str, sets: list[GroupingSet]) -> tuple[str, Measures]:
     fact = _with_int_month(fact)
     m = measures(fact, merchant_grain=True)
-    sets = cube_sets()
     keys = key_columns(sets)
     expr = fact.group_by(keys).aggregate(**m.exprs)
     sql: str = grouping_sets_sql(con, expr, keys, sets).sql(dialect=dialect)
     return sql, m
 
 
-def day_sql(con: Any, fact: Any, dialect: str) -> str:
-    """The daily values over ``fact`` as SQL text (columns named as in ``cube_sql``).
+def cube_part(both: Any, m: Measures) -> Any:
+    """The merchant cube's rows of a ``cube_sql(with_days=True)`` result (Ibis), with the
+    columns ``cube_sql`` gives alone."""
+    keys = key_columns(cube_sets())
+    rows = both.filter(both.g__date == 1)
+    return rows.select(*keys, *m.exprs, *(f"g__{k}" for k in keys))
 
-    Two steps: the catalogue's aggregates by day and district (one plain grouping, which
-    engines count distinct merchants in quickly), then their sums by day. A merchant has
-    one version, so one district, a day: its district counts add up to the day's."""
-    fact = _with_int_month(fact)
-    m = measures(fact)
-    sets = day_sets()
-    keys = key_columns(sets)
-    finest = fact.group_by(keys).aggregate(**m.exprs)
-    expr = finest.group_by(keys).aggregate(**{a: finest[a].sum().cast("int64") for a in m.exprs})
-    sql: str = grouping_sets_sql(con, expr, keys, sets).sql(dialect=dialect)
+
+def day_part(both: Any, m: Measures) -> Any:
+    """The day × district sums of a ``cube_sql(with_days=True)`` or ``day_sums_sql``
+    result (Ibis); their merchant counts are not distinct counts (``day_sql`` replaces
+    them)."""
+    rows = rows_of(both, DAY_GRAIN, [k for k in both.columns if f"g__{k}" in both.columns])
+    return rows.select(*DAY_GRAIN.keys, *(a for a in m.exprs if a not in m.merchants))
+
+
+def merchant_day_counts(days: Any, m: Measures) -> Any:
+    """The catalogue's merchant counts by day and district (Ibis), over ``days``
+    (``fact.merchant_days``: a row per merchant and date, so a count of rows is a count of
+    merchants)."""
+    days = days.mutate(mi=days.mi.cast("int32"))
+    counts = {}
+    for ind in INDICATORS:
+        if ind.kind == "merchants":
+            count = _plain_merchant_count(ind.num(days))
+            counts[m.column[f"{ind.id}__n"]] = count.fill_null(0).cast("int64")
+    if set(counts) != m.merchants:
+        raise ValueError("a merchant count of the catalogue is not an indicator's numerator")
+    keys = list(DAY_GRAIN.keys)
+    return days.group_by(keys).aggregate(**counts)
+
+
+def day_sql(con: Any, sums: Any, counts: Any, m: Measures, dialect: str) -> str:
+    """The daily values as SQL text (columns named as in ``cube_sql``): the ``day_part``
+    sums with the ``merchant_day_counts``, by day and district and summed by day. A
+    merchant has one version, so one district, a day: its district counts add up to the
+    day's."""
+    keys = list(DAY_GRAIN.keys)
+    c = counts.rename(**{f"{k}__c": k for k in keys})
+    joined = sums.left_join(c, [sums[k] == c[f"{k}__c"] for k in keys])
+    rows = joined.select(
+        *(sums[k] for k in keys),
+        **{a: (c[a].fill_null(0) if a in m.merchants else sums[a]) for a in m.exprs},
+    )
+    expr = rows.group_by(keys).aggregate(**{a: rows[a].sum().cast("int64") for a in m.exprs})
+    sql: str = grouping_sets_sql(con, expr, keys, day_sets()).sql(dialect=dialect)
     return sql
 
 

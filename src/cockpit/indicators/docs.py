@@ -76,15 +76,18 @@ The same Ibis expressions run on DuckDB (default, embedded) or Apache Spark:
   ingests touched (the `ingests` table's `months`). A month that only gained files since
   its cube was made has just those files cubed and summed into the cube's "added since"
   part (cube measures are sums), and its daily values redone for their dates; a month
-  where a file changed or went is cubed afresh from all its rows. Where a month's present
-  merchants changed, the build also relevels the months 1 and 12 months either side
-  (their same-store growth, from their stored cubes); it rebuilds everything when a new
-  ingest wrote merchants. `cockpit build --full` rebuilds everything.
+  where a file changed or went, or whose cube an earlier version of the build made (the
+  manifest records the cube's layout), is cubed afresh from all its rows. Where a
+  month's present merchants changed, the build also relevels the months 1 and 12 months
+  either side (their same-store growth, from their stored cubes); it rebuilds everything
+  when a new ingest wrote merchants. `cockpit build --full` rebuilds everything.
 - The engine does the aggregation in a few passes (SQL `GROUPING SETS` over Ibis-compiled
-  formulas): a merchant cube (month × merchant × a few attribute groupings) over the fact
-  rows, the daily values (by day and district), and the levels of every cut with their
-  same-store parts over the cube; growth rates and 1–N月 are column shifts and running sums
-  over the small levels.
+  formulas). One pass over the fact rows makes the merchant cube (month × merchant ×
+  three attribute groupings: the merchant's own with the channel, payer segment, payment
+  method) and the daily sums by day and district; the daily merchant counts are taken over
+  the distinct merchant-days with a payment; the levels of every cut, with their
+  same-store parts, come from the cube. Growth rates and 1–N月 are column shifts and
+  running sums over the small levels.
 
 ## Conventions
 - Money in integer fen; time is Asia/Shanghai wall-clock time.

@@ -42,6 +42,7 @@ class Engine:
     _count: list[int] = field(default_factory=lambda: [0])
     _temp: list[str] = field(default_factory=list)
     _kept: dict[str, Any] = field(default_factory=dict)
+    _over: dict[str, str] = field(default_factory=dict)  # view -> the table it reads
 
     def _fresh_name(self, table: str) -> str:
         self._count[0] += 1
@@ -129,18 +130,41 @@ class Engine:
         self._temp.append(name)
         return self.con.table(name)
 
+    def view(self, expr: Any, table: str, over: Any) -> Any:
+        """An Ibis expression over ``over`` (a table of ``materialise``) named as a view,
+        as an Ibis table; ``release`` keeps ``over`` while it keeps the view."""
+        name = self._fresh_name(table)
+        sql = str(self.con.compile(expr))
+        if self.name == "duckdb":
+            self.con.con.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS {sql}')
+        else:
+            self.con._session.sql(sql).createOrReplaceTempView(name)
+        self._temp.append(name)
+        self._over[name] = over.get_name()
+        return self.con.table(name)
+
+    def drop(self, table: Any) -> None:
+        """Drop one temporary table of ``materialise`` (an Ibis table)."""
+        self._drop(table.get_name())
+
     def release(self, keep: Iterable[Any] = ()) -> None:
         """Drop the temporary tables of ``materialise`` but ``keep`` (Ibis tables): their
         memory, and on Spark the cache that would serve a later query over rewritten files.
         """
         kept = {t.get_name() for t in keep}
+        kept |= {self._over[n] for n in kept if n in self._over}
         for name in [n for n in self._temp if n not in kept]:
-            if self.name == "duckdb":
-                self.con.con.execute(f'DROP TABLE IF EXISTS "{name}"')
-            else:
-                self.con._session.catalog.dropTempView(name)
+            self._drop(name)
+
+    def _drop(self, name: str) -> None:
+        is_view = self._over.pop(name, None) is not None
+        if self.name == "duckdb":
+            self.con.con.execute(f'DROP {"VIEW" if is_view else "TABLE"} IF EXISTS "{name}"')
+        else:
+            self.con._session.catalog.dropTempView(name)
+            if not is_view:
                 self._kept.pop(name).unpersist()
-            self._temp.remove(name)
+        self._temp.remove(name)
 
     def has(self, table: str) -> bool:
         """Whether the lake holds any file of ``table``."""

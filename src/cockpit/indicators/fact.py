@@ -104,7 +104,7 @@ def fact_table(transactions: Any, merchants: Any) -> Any:
             for name, col in DIGITAL_FLAGS.items()
         },
     )
-    flagged = flagged.mutate(is_new=flagged.opened_mi == flagged.mi)
+    flagged = flagged.mutate(is_new=_opened_in(flagged.opened_mi, flagged.mi))
     return flagged.mutate(
         is_digital=flagged.dp | flagged.ds | flagged.dc | flagged.dch,
     ).drop(
@@ -113,6 +113,36 @@ def fact_table(transactions: Any, merchants: Any) -> Any:
         "valid_to",
         "opened_mi",
         *(f"m_{col}" for col in DIGITAL_FLAGS.values()),
+    )
+
+
+def _opened_in(opened_mi: Any, mi: Any) -> Any:
+    return opened_mi == mi
+
+
+def merchant_days(transactions: Any, merchants: Any) -> Any:
+    """One row per merchant and date with a payment (refunds aside), with the columns the
+    catalogue's merchant counts read: mi, date, district (of the merchant's version that
+    day), merchant_id, is_refund (false) and is_new.
+
+    The daily merchant counts are taken over these rows rather than over every payment:
+    the distinct pairs are found before the join to the merchants, over three columns."""
+    import ibis
+
+    tx = transactions
+    paid = tx.filter(~tx.is_refund).select("date", "month", "merchant_id").distinct()
+    m = merchant_versions(merchants)
+    joined = paid.join(
+        m, [paid.merchant_id == m.m_id, m.valid_from <= paid.date, paid.date < m.valid_to]
+    )
+    mi = month_index(joined.month)
+    return joined.select(
+        mi=mi,
+        date=joined.date,
+        district=joined.district,
+        merchant_id=joined.merchant_id,
+        is_refund=ibis.literal(False),
+        is_new=_opened_in(joined.opened_mi, mi),
     )
 
 
