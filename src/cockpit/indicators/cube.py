@@ -452,7 +452,9 @@ def levels_sql(
             f"SELECT {_list([*keys, *g_cols])}, {_list(outer)} FROM both_ "
             f"GROUP BY {_list([*keys, *g_cols])}"
         )
-        out.append((sqlglot.transpile(sql, read="duckdb", write=dialect)[0], sets, keys))
+        if dialect != "duckdb":  # parsing is slow (a second a build): only where needed
+            sql = sqlglot.transpile(sql, read="duckdb", write=dialect)[0]
+        out.append((sql, sets, keys))
     return out
 
 
