@@ -88,11 +88,20 @@ def merchant_versions(merchants: Any) -> Any:
     )
 
 
+def version_on_date(tx: Any, versions: Any) -> list[Any]:
+    """Join predicates: the merchant version (``merchant_versions``) valid on ``tx.date``."""
+    return [
+        tx.merchant_id == versions.m_id,
+        versions.valid_from <= tx.date,
+        tx.date < versions.valid_to,
+    ]
+
+
 def fact_table(transactions: Any, merchants: Any) -> Any:
     """Transactions joined to their merchant version, with the flags formulas use."""
     m = merchant_versions(merchants)
     tx = transactions
-    joined = tx.join(m, [tx.merchant_id == m.m_id, m.valid_from <= tx.date, tx.date < m.valid_to])
+    joined = tx.join(m, version_on_date(tx, m))
     hour = joined.ts.hour()
     night_from, night_to = NIGHT_HOURS
     flagged = joined.mutate(
@@ -132,9 +141,7 @@ def merchant_days(transactions: Any, merchants: Any) -> Any:
     tx = transactions
     paid = tx.filter(~tx.is_refund).select("date", "month", "merchant_id").distinct()
     m = merchant_versions(merchants)
-    joined = paid.join(
-        m, [paid.merchant_id == m.m_id, m.valid_from <= paid.date, paid.date < m.valid_to]
-    )
+    joined = paid.join(m, version_on_date(paid, m))
     mi = month_index(joined.month)
     return joined.select(
         mi=mi,
