@@ -120,17 +120,28 @@ def transactions_sql(
         FROM r"""
 
 
-def write_transactions(con: Any, lake: Path, sql: str, ingest_id: str, chunk: int = 0) -> list[str]:
-    """Write transactions partitioned by month; return the months written.
-
-    ``chunk`` numbers the files of one of several calls for the same ingest.
-    """
+def write_transactions(con: Any, lake: Path, sql: str, ingest_id: str) -> list[str]:
+    """Write transactions as ingestion does, one file a month named by ``ingest_id``
+    (docs/lake.md); return the months written."""
     out = lake / "transactions"
     con.sql(f"""COPY ({sql}) TO '{out}' (FORMAT parquet, PARTITION_BY (month),
         WRITE_PARTITION_COLUMNS true, OVERWRITE_OR_IGNORE true,
-        FILENAME_PATTERN 'part-{ingest_id}_{chunk}_{{i}}')""")
-    written = out.glob(f"month=*/part-{ingest_id}_{chunk}_*.parquet")
-    return sorted({f.parent.name.removeprefix("month=") for f in written})
+        FILENAME_PATTERN 'part-{ingest_id}_{{i}}')""")
+    months = []
+    for folder in sorted(out.glob("month=*")):
+        written = sorted(folder.glob(f"part-{ingest_id}_*.parquet"))
+        if not written:
+            continue
+        target = folder / f"part-{ingest_id}.parquet"
+        if len(written) == 1:
+            written[0].replace(target)
+        else:  # the engine split a month: one file, as ingestion leaves it
+            listed = ", ".join(f"'{p}'" for p in written)
+            con.sql(f"COPY (SELECT * FROM read_parquet([{listed}])) TO '{target}' (FORMAT parquet)")
+            for p in written:
+                p.unlink()
+        months.append(folder.name.removeprefix("month="))
+    return months
 
 
 def write_ingest(con: Any, lake: Path, ingest_id: str, source: str, months: list[str]) -> None:
@@ -154,15 +165,18 @@ def write_lake(lake: Path, spec: LakeSpec = LakeSpec(), *, threads: int = 2) -> 
     con = duckdb.connect(config={"threads": threads})
     write_merchants(con, lake, spec, "m0001")
     write_ingest(con, lake, "m0001", "merchants", [])
-    # In chunks: DuckDB's partitioned COPY holds row groups of every month until the end, so
-    # memory follows the rows of one call (5.5 GB at 20M rows); 5M rows a call keeps it flat.
+    # In chunks, an ingest each (t0001, t0001-1, …): DuckDB's partitioned COPY holds row
+    # groups of every month until the end, so memory follows the rows of one call (5.5 GB at
+    # 20M rows); 5M rows a call keeps it flat.
     found: set[str] = set()
     for chunk, first in enumerate(range(0, spec.rows, CHUNK_ROWS)):
         rows = min(CHUNK_ROWS, spec.rows - first)
-        sql = transactions_sql(spec, "t0001", first, rows)
-        found.update(write_transactions(con, lake, sql, "t0001", chunk))
+        ingest_id = "t0001" if chunk == 0 else f"t0001-{chunk}"
+        sql = transactions_sql(spec, ingest_id, first, rows)
+        written = write_transactions(con, lake, sql, ingest_id)
+        write_ingest(con, lake, ingest_id, "synthetic", written)
+        found.update(written)
     months = sorted(found)
-    write_ingest(con, lake, "t0001", "synthetic", months)
     write_official_stats(con, lake, months[:-1])
     write_ingest(con, lake, "o0001", "official", [])
     return months
