@@ -11,6 +11,7 @@ from rich.console import Console
 from cockpit.demo import DemoContext
 from cockpit.ingest import open_catalog
 from cockpit.ingest.commands import demo_step
+from cockpit.ingest.compact import is_clustered, month_files
 
 
 @pytest.mark.slow
@@ -20,7 +21,10 @@ def test_demo_step_ingests_the_sample_city(sample_city: Path, cockpit_home: Path
     )
     summary = demo_step(ctx)
     assert re.fullmatch(
-        r"ingested 16 files: [\d,]+ rows read, [\d,]+ accepted, 11 quarantined, \d+ duplicates",
+        r"ingested 16 files: [\d,]+ rows read, [\d,]+ accepted, 11 quarantined, \d+ duplicates;"
+        r" \d+ months compacted",
         summary,
     ), summary
     assert open_catalog().execute("SELECT count(*) FROM transactions").fetchone()[0] > 90_000
+    months = month_files(cockpit_home / "lake")
+    assert months and all(len(files) == 1 and is_clustered(files[0]) for files in months.values())

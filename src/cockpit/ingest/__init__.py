@@ -7,9 +7,11 @@ Example::
     reports = ingest_paths(["feeds/"])        # every feed file in the folder, one report each
     assert all(r.balanced for r in reports)   # accepted + quarantined + duplicates == rows read
     open_catalog().sql("SELECT month, sum(amount_fen) FROM transactions GROUP BY month")
+    compact()                                 # each month one file, clustered by merchant
 """
 
 from cockpit.ingest.catalog import open_catalog, refresh_catalog
+from cockpit.ingest.compact import CompactReport, compact
 from cockpit.ingest.contracts import SOURCES, Contract, contract, contracts
 from cockpit.ingest.pipeline import feed_files, ingest_file, ingest_paths
 from cockpit.ingest.pseudonym import pseudonym
@@ -19,9 +21,11 @@ from cockpit.ingest.report import IngestReport
 
 __all__ = [
     "SOURCES",
+    "CompactReport",
     "Contract",
     "FileError",
     "IngestReport",
+    "compact",
     "contract",
     "contracts",
     "export_quarantine",

@@ -1,4 +1,5 @@
-"""Command-line verbs of the ingest room: ``cockpit ingest`` and ``cockpit quarantine``."""
+"""Command-line verbs of the ingest room: ``cockpit ingest``, ``cockpit quarantine`` and
+``cockpit lake``."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ if TYPE_CHECKING:
 quarantine_app = typer.Typer(
     help="See, show and export rows that ingestion rejected.", no_args_is_help=True
 )
+
+lake_app = typer.Typer(help="Look after the lake's files.", no_args_is_help=True)
 
 
 def _fail(message: str) -> NoReturn:
@@ -135,22 +138,67 @@ def quarantine_export(
         typer.echo(f"{count} row(s) written to {out}; correct them and run `cockpit ingest {out}`.")
 
 
+@lake_app.command("compact")
+def lake_compact(
+    months: list[str] = typer.Option(
+        None, "--month", help="Only this month (YYYY-MM); repeat for more. Default: every month."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Rewrite each month's transaction files as one, clustered by merchant.
+
+    The rows stay the same; the indicators' build reads a compacted month faster.
+    Run it once a month's feeds are in: a later ingest adds a file, compacting again merges it.
+    Safe to interrupt, like an ingest.
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from cockpit.ingest.compact import compact
+
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("compacting {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        disable=quiet or json_out,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def advance(month: str, done: int, total: int) -> None:
+            bar.update(task, description=month, completed=done, total=total)
+
+        try:
+            report = compact(months=months or None, progress=advance)
+        except ValueError as error:
+            _fail(str(error))
+    typer.echo(json.dumps(report.to_dict()) if json_out else report.summary())
+
+
 def register(app: typer.Typer) -> None:
     """Add this room's verbs to the ``cockpit`` app."""
     app.command("ingest")(ingest)
     app.add_typer(quarantine_app, name="quarantine")
+    app.add_typer(lake_app, name="lake")
 
 
 def demo_step(ctx: DemoContext) -> str:
-    """Ingest the sample city's feeds; one line of what came in and what was quarantined."""
+    """Ingest the sample city's feeds and compact its months; one line of what came in,
+    what was quarantined and what was compacted."""
+    from cockpit.ingest.compact import compact
     from cockpit.ingest.pipeline import ingest_paths
 
     reports = ingest_paths([ctx.sample_dir], home=ctx.home)
+    compacted = compact(ctx.home)
     rows = sum(r.rows_read for r in reports)
     accepted = sum(r.accepted for r in reports)
     quarantined = sum(r.quarantined for r in reports)
     duplicates = sum(r.duplicates for r in reports)
     return (
         f"ingested {len(reports)} files: {rows:,} rows read, {accepted:,} accepted, "
-        f"{quarantined:,} quarantined, {duplicates:,} duplicates"
+        f"{quarantined:,} quarantined, {duplicates:,} duplicates; "
+        f"{len(compacted.months)} months compacted"
     )

@@ -3,6 +3,9 @@
 An ingest is committed when its row in ``ingests`` exists (``lake/ingests/part-<id>.parquet``,
 written last, by rename). Part files of an ingest that never committed are debris of a
 killed process: ``recover`` deletes them, so the lake reads exactly as before that ingest.
+A compaction (``cockpit.ingest.compact``) commits the same way, by its record in
+``compactions``, which also names the files it replaces: ``recover`` deletes those that
+are left.
 """
 
 from __future__ import annotations
@@ -114,7 +117,16 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("months", pa.string()),
         ]
     ),
+    "compactions": pa.schema(
+        [
+            ("compaction_id", pa.string()),
+            ("table_name", pa.string()),
+            ("month", pa.string()),
+            ("replaced", pa.string()),  # a part file's name, in that month's folder
+        ]
+    ),
 }
+RECORDS = ("ingests", "compactions")  # tables whose part files are commits
 PARTITIONED = ("transactions",)
 PART_NAME = re.compile(r"^part-(?P<ingest_id>[0-9A-Za-z_-]+)\.parquet$")
 
@@ -142,19 +154,39 @@ def committed_ingests(lake: Path) -> set[str]:
     return {i for p in part_files(lake, "ingests") if (i := ingest_id_of(p))}
 
 
+def committed(lake: Path) -> set[str]:
+    """Ids whose part files count: committed ingests and compactions."""
+    return {i for table in RECORDS for p in part_files(lake, table) if (i := ingest_id_of(p))}
+
+
+def drop_replaced(lake: Path) -> list[Path]:
+    """Delete the part files that committed compactions replaced (and any left over)."""
+    import pyarrow.parquet as pq
+
+    removed = []
+    for record in part_files(lake, "compactions"):
+        for row in pq.read_table(record).to_pylist():
+            path = table_dir(lake, row["table_name"]) / f"month={row['month']}" / row["replaced"]
+            if path.exists():
+                path.unlink()
+                removed.append(path)
+    return removed
+
+
 def recover(home: Path) -> list[Path]:
     """Delete what killed ingests left behind: uncommitted part files and staging folders."""
     lake = home / "lake"
-    committed = committed_ingests(lake)
+    counted = committed(lake)
     removed: list[Path] = []
     for table in SCHEMAS:
-        if table == "ingests":
+        if table in RECORDS:
             continue
         for path in part_files(lake, table):
-            if ingest_id_of(path) not in committed:
+            if ingest_id_of(path) not in counted:
                 path.unlink()
                 removed.append(path)
         removed.extend(_drop_superseded_snapshots(lake, table))
+    removed.extend(drop_replaced(lake))
     for folder in (home / "lake").glob("*/month=*"):
         if folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
