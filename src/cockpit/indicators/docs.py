@@ -87,7 +87,10 @@ The same Ibis expressions run on DuckDB (default, embedded) or Apache Spark:
   method) and the daily sums by day and district; the daily merchant counts are taken over
   the distinct merchant-days with a payment; the levels of every cut, with their
   same-store parts, come from the cube. Growth rates and 1–N月 are column shifts and
-  running sums over the small levels.
+  running sums over the small levels. The pass runs about twice as fast over a month
+  compacted by `cockpit lake compact` (one file, clustered by merchant: each merchant's
+  groups stay in the CPU's cache while its rows go by), and a compacted month's cube is
+  made afresh once (its files changed).
 
 ## Conventions
 - Money in integer fen; time is Asia/Shanghai wall-clock time.
