@@ -205,7 +205,10 @@ def rows_of(table: Any, s: GroupingSet, keys: list[str]) -> Any:
 def grouping_sets_sql(con: Any, expr: Any, keys: list[str], sets: list[GroupingSet]) -> Any:
     """``expr`` (an Ibis aggregation grouped by ``keys``) with GROUPING SETS, as sqlglot.
 
-    Adds ``g__<key>`` (SQL ``GROUPING``: 1 where the row is not grouped by that key).
+    Adds ``g__<key>`` (SQL ``GROUPING``: 1 where the row is not grouped by that key; a
+    one-byte integer). Sums are BIGINT, as the formulas say: Ibis drops a cast to the type
+    it expects, and DuckDB sums BIGINT into a 128-bit integer (which its Parquet writer
+    would store as a float).
     """
     from sqlglot import exp
 
@@ -214,11 +217,23 @@ def grouping_sets_sql(con: Any, expr: Any, keys: list[str], sets: list[GroupingS
     tuples = [exp.Tuple(expressions=[cols[k].copy() for k in s.keys]) for s in sets]
     select.set("group", exp.Group(expressions=[exp.GroupingSets(expressions=tuples)]))
     flags = [
-        exp.alias_(exp.Anonymous(this="GROUPING", expressions=[cols[k].copy()]), f"g__{k}")
+        exp.alias_(
+            exp.cast(exp.Anonymous(this="GROUPING", expressions=[cols[k].copy()]), "TINYINT"),
+            f"g__{k}",
+        )
         for k in keys
     ]
     select.set("expressions", [*select.expressions, *flags])
-    return hoist_aggregate_inputs(select.transform(filter_as_case))
+    select = hoist_aggregate_inputs(select.transform(filter_as_case))
+    return select.transform(_sum_as_bigint)
+
+
+def _sum_as_bigint(node: Any) -> Any:
+    from sqlglot import exp
+
+    if isinstance(node, exp.Sum) and not isinstance(node.parent, exp.Cast):
+        return exp.cast(node.copy(), "BIGINT")
+    return node
 
 
 def filter_as_case(node: Any) -> Any:
