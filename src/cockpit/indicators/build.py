@@ -32,7 +32,7 @@ from typing import Any
 from cockpit.config import get_settings
 from cockpit.indicators import cube as cubes
 from cockpit.indicators.engines import Engine, open_engine, table_files
-from cockpit.indicators.fact import fact_table, merchant_days
+from cockpit.indicators.fact import fact_on_versions, fact_table, merchant_days, merchant_versions
 from cockpit.indicators.growth import (
     daily_values,
     empty_values,
@@ -201,12 +201,19 @@ def new_inputs(manifest: dict[str, Any] | None, now: dict[str, int]) -> list[str
     return [name for name in now if name not in stored] or None
 
 
+def kept_fact(eng: Engine, transactions: Any) -> Any:
+    """The fact table over ``transactions``, the merchant versions kept by the engine as a
+    table of their own (``fact_on_versions`` says why)."""
+    versions = eng.materialise(merchant_versions(eng.table("merchants")), "versions")
+    return fact_on_versions(transactions, versions)
+
+
 def write_cubes(eng: Engine, work: Path, months: list[str]) -> Any:
     """One pass over the fact rows of ``months``: their merchant cubes, one file a month,
     and their daily values; returns the cube as the engine keeps it (a temporary table)."""
     lake = eng.lake_dir
     inputs = {month: cube_inputs(lake, month) for month in months}
-    fact = fact_table(eng.table("transactions", months), eng.table("merchants"))
+    fact = kept_fact(eng, eng.table("transactions", months))
     sql, m = cubes.cube_sql(eng.con, fact, eng.dialect, with_days=True)
     both = eng.materialise(sql, "cube_and_days")
     cube = eng.view(cubes.cube_part(both, m), "cube", over=both)
@@ -238,7 +245,7 @@ def add_to_cube(
 
     lake, folder = eng.lake_dir, cube_path(work, month)
     paths = [lake / "transactions" / f"month={month}" / name for name in files]
-    fact = fact_table(eng.read_files(paths, "transactions"), eng.table("merchants"))
+    fact = kept_fact(eng, eng.read_files(paths, "transactions"))
     sql, m = cubes.cube_sql(eng.con, fact, eng.dialect)
     manifest = read_manifest(work, month) or {"parts": []}
     base, added = manifest["parts"][:1], manifest["parts"][1:]
@@ -421,7 +428,8 @@ def write_day_values(
     m = cubes.measures(fact)
     own_pass = None
     if sums is None:
-        own_pass = eng.materialise(cubes.day_sums_sql(eng.con, fact, eng.dialect), "days")
+        own_sql = cubes.day_sums_sql(eng.con, kept_fact(eng, tx), eng.dialect)
+        own_pass = eng.materialise(own_sql, "days")
         sums = cubes.day_part(own_pass, m)
     counts = cubes.merchant_day_counts(merchant_days(tx, merchants), m)
     days = eng.arrow(cubes.day_sql(eng.con, sums, counts, m, eng.dialect))
