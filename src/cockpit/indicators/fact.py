@@ -72,8 +72,9 @@ def month_index(date: Any) -> Any:
 def merchant_versions(merchants: Any) -> Any:
     """Each merchant version with the flags that follow from it alone.
 
-    Computed per version, before the join, so that the string work (tag lists, category
-    lists) is done once a merchant rather than once a payment."""
+    The string work (tag lists, category lists) belongs once a version, not once a
+    payment: to keep it there on DuckDB, have the engine keep this as a table and join it
+    with ``fact_on_versions``."""
     import ibis
 
     m = merchants.select(
