@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,8 @@ import pytest
 from cockpit.datafiles import DataFileError
 from cockpit.plans import add_plan, find_plan, load_plans, shipped_plans
 
-SEEDS = Path(__file__).parents[2].parent / "shared" / "seeds"
+# The public policy texts the plans cite ship inside the package, beside the plans.
+PLAN_DATA = resources.files("cockpit.plans").joinpath("data")
 
 
 def _targets(plan_id: str) -> dict[str, tuple[float, int]]:
@@ -58,14 +60,13 @@ def test_guiding_opinions_are_a_checklist_of_14_tasks() -> None:
 def test_every_target_names_a_source_document_that_exists() -> None:
     for plan in shipped_plans():
         for target in plan.targets:
-            document = target.source.document.removeprefix("seeds/")
-            assert (SEEDS / document).is_file(), (plan.id, target.id)
+            assert PLAN_DATA.joinpath(target.source.document).is_file(), (plan.id, target.id)
             assert target.source.clause
 
 
 def test_every_quoted_chinese_clause_is_in_its_document() -> None:
     plan = find_plan("chongqing-metaverse-2023-2025")
-    text = (SEEDS / "004_18c1ad741040fc43.txt").read_text("utf-8")
+    text = PLAN_DATA.joinpath("seeds", "004_18c1ad741040fc43.txt").read_text("utf-8")
     for target in plan.targets:
         quoted = target.source.clause.split("：")[-1]
         assert quoted in text, target.id

@@ -17,7 +17,7 @@ class Strict(BaseModel):
 
 
 class Source(Strict):
-    """Where a plan or a target comes from: a document of seeds/ and its clause."""
+    """Where a plan or a target comes from: a document under plans/data/seeds/ and its clause."""
 
     document: str
     clause: str
