@@ -6,15 +6,12 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+from cockpit import lake as lake_tables
 
-from cockpit.ingest.lake import SCHEMAS
-
-# The lake's own declared schemas, so these files are exactly what ingestion writes.
-TXN_SCHEMA = SCHEMAS["transactions"]
-MERCHANT_SCHEMA = SCHEMAS["merchants"]
-INGEST_SCHEMA = SCHEMAS["ingests"]
+# Written through the lake's registry, so these files have exactly the types ingestion writes.
+TXN_SCHEMA = lake_tables.schema("transactions")
+MERCHANT_SCHEMA = lake_tables.schema("merchants")
+INGEST_SCHEMA = lake_tables.schema("ingests")
 
 
 def txn(ts: str, merchant: str, fen: int, **kw: Any) -> dict[str, Any]:
@@ -67,16 +64,15 @@ def write(
 ) -> None:
     """Write one ingest: transactions by month, merchants (if any), and its ingests row."""
     months = sorted({t["month"] for t in txns})
+    part = f"part-{ingest_id}.parquet"
     for m in months:
-        folder = lake / "transactions" / f"month={m}"
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = lake_tables.table_dir(lake, "transactions") / f"month={m}"
         rows = [{**t, "ingest_id": ingest_id} for t in txns if t["month"] == m]
-        pq.write_table(pa.Table.from_pylist(rows, TXN_SCHEMA), folder / f"part-{ingest_id}.parquet")
+        lake_tables.write_table("transactions", rows, folder / part)
     if merchants:
-        (lake / "merchants").mkdir(parents=True, exist_ok=True)
-        table = pa.Table.from_pylist(merchants, MERCHANT_SCHEMA)
-        pq.write_table(table, lake / "merchants" / f"part-{ingest_id}.parquet")
-    (lake / "ingests").mkdir(parents=True, exist_ok=True)
+        lake_tables.write_table(
+            "merchants", merchants, lake_tables.table_dir(lake, "merchants") / part
+        )
     now = dt.datetime(2026, 1, 1)
     row = {
         "ingest_id": ingest_id,
@@ -91,6 +87,4 @@ def write(
         "duplicates": 0,
         "months": ";".join(months),
     }
-    pq.write_table(
-        pa.Table.from_pylist([row], INGEST_SCHEMA), lake / "ingests" / f"part-{ingest_id}.parquet"
-    )
+    lake_tables.write_table("ingests", [row], lake_tables.table_dir(lake, "ingests") / part)

@@ -15,9 +15,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from cockpit import lake
 from cockpit.cli import app
 from cockpit.indicators.synthetic import LakeSpec, append_day, write_lake
-from cockpit.ingest import compact, lake
+from cockpit.ingest import compact
 from cockpit.ingest.compact import is_clustered, month_files
 
 SPEC = LakeSpec(rows=3000, merchants=40, start="2025-01", months=4, districts=3, seed=5)

@@ -11,8 +11,8 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
+from cockpit import lake
 from cockpit.ingest import FileError, export_quarantine, ingest_paths, open_catalog, quarantine_rows
-from cockpit.ingest.lake import SCHEMAS
 from tests.ingest.conftest import TXN_HEADER_EN, TXN_HEADER_ZH, write_text, write_xlsx, zh_row
 
 BAD_LINES = [
@@ -81,7 +81,7 @@ def test_accepted_rows_reach_the_lake_typed_as_the_contract_says(
         f"transactions/month=2025-03/part-{report.ingest_id}.parquet",
         f"transactions/month=2025-04/part-{report.ingest_id}.parquet",
     ]
-    assert pq.read_schema(files[0]).equals(SCHEMAS["transactions"], check_metadata=False)
+    assert pq.read_schema(files[0]).equals(lake.schema("transactions"), check_metadata=False)
 
 
 def test_each_ingest_is_recorded_with_hash_counts_and_months(
@@ -243,9 +243,9 @@ def test_a_file_of_no_known_source_asks_for_source(cockpit_home: Path, feeds: Pa
 
 def test_the_catalogue_has_a_view_for_every_table_even_before_any_data(cockpit_home: Path) -> None:
     con = open_catalog()
-    for table, schema in SCHEMAS.items():
+    for table in lake.INGESTED:
         columns = [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
-        assert columns == schema.names
+        assert columns == lake.schema(table).names
     assert (cockpit_home / "catalog.duckdb").exists()
 
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cockpit import lake
 from cockpit.config import get_settings
-from cockpit.ingest import lake
 
 
 def create_views(con: Any, home: Path) -> None:
     """(Re)create a view for every lake table on ``con``."""
-    for table in lake.SCHEMAS:
+    for table in lake.INGESTED:
         con.execute(
-            f"CREATE OR REPLACE VIEW {table} AS {lake.scan_sql(home / 'lake', table, glob=True)}"
+            f"CREATE OR REPLACE VIEW {table} AS {lake.select(home / 'lake', table, glob=True)}"
         )
 
 

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cockpit.ingest import lake
+from cockpit import lake
 
 TABLE = "transactions"
 CLUSTER_BY = ("merchant_id", "ts", "source", "txn_id")
@@ -135,12 +135,11 @@ def compact(
 
 def _write_clustered(con: Any, files: list[Path], out: Path) -> int:
     """Write the rows of ``files`` to ``out``, in the lake's schema, clustered; row count."""
-    cols = ", ".join(f.name for f in lake.SCHEMAS[TABLE])
-    listed = ", ".join(_q(p) for p in files)
+    cols = ", ".join(f.name for f in lake.schema(TABLE))
     order = ", ".join(CLUSTER_BY)
     con.execute(
-        f"COPY (SELECT {cols} FROM read_parquet([{listed}], hive_partitioning = false) "
-        f"ORDER BY {order}) TO {_q(out)} (FORMAT parquet, ROW_GROUP_SIZE 122880, "
+        f"COPY (SELECT {cols} FROM {lake.read_files(files, union_by_name=False)} "
+        f"ORDER BY {order}) TO {lake.quote(out)} (FORMAT parquet, ROW_GROUP_SIZE 122880, "
         f"KV_METADATA {{'{CLUSTERED_KEY}': '{','.join(CLUSTER_BY)}'}})"
     )
     import pyarrow.parquet as pq
@@ -169,7 +168,3 @@ def _crash_if_asked(point: str) -> None:
     """Fault injection for the tests: die here, as a killed process would."""
     if os.environ.get("COCKPIT_COMPACT_CRASH_AT") == point:
         os.kill(os.getpid(), signal.SIGKILL)
-
-
-def _q(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cockpit.ingest import lake
+from cockpit import lake
 from cockpit.ingest.contracts import Contract
 from cockpit.ingest.readers import LINE
 
@@ -44,10 +44,6 @@ def connect(folder: Path) -> Any:
     return con
 
 
-def _q(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 def finalise(
     *,
     source_contract: Contract,
@@ -64,14 +60,13 @@ def finalise(
     con = connect(folder)
     try:
         if accepted_files:
-            listed = ", ".join(_q(p) for p in accepted_files)
-            con.execute(f"CREATE VIEW staged AS SELECT * FROM read_parquet([{listed}])")
+            staged = lake.read_files(accepted_files, union_by_name=False)
+            con.execute(f"CREATE VIEW staged AS SELECT * FROM {staged}")
         else:
             con.execute(
-                f"CREATE VIEW staged AS SELECT *, 0::BIGINT AS {LINE} "
-                f"FROM ({lake.empty_select(table)})"
+                f"CREATE VIEW staged AS SELECT *, 0::BIGINT AS {LINE} FROM {lake.empty(table)}"
             )
-        con.execute(f"CREATE VIEW existing AS {lake.scan_sql(lake_dir, table)}")
+        con.execute(f"CREATE VIEW existing AS {lake.select(lake_dir, table)}")
         _find_repeats(con, source_contract)
         out.duplicates = con.execute(
             "SELECT count(*) FROM drops WHERE verdict = 'duplicate'"
@@ -99,7 +94,7 @@ def finalise(
 
 
 def _content_hash(table: str) -> str:
-    cols = [f.name for f in lake.SCHEMAS[table] if f.name not in NOT_CONTENT]
+    cols = [f.name for f in lake.schema(table) if f.name not in NOT_CONTENT]
     return f"hash({', '.join(cols)})"
 
 
@@ -151,7 +146,7 @@ def _write_conflicts(
                  'key ' || {key} || ' already ingested with other content' AS _message
             FROM staged s JOIN drops d USING ({LINE})
            WHERE d.verdict = 'conflicting_duplicate'
-        ) TO {_q(path)} (FORMAT parquet)
+        ) TO {lake.quote(path)} (FORMAT parquet)
         """
     )
     return path
@@ -160,7 +155,7 @@ def _write_conflicts(
 def _select_lake_columns(table: str, ingest_id: str) -> str:
     cols = [
         f"'{ingest_id}' AS ingest_id" if f.name == "ingest_id" else f.name
-        for f in lake.SCHEMAS[table]
+        for f in lake.schema(table)
     ]
     return ", ".join(cols)
 
@@ -175,18 +170,17 @@ def _write_partitioned(
     con.execute(
         f"""
         COPY (SELECT {_select_lake_columns(table, ingest_id)} FROM kept)
-          TO {_q(target)} (FORMAT parquet, PARTITION_BY (month), WRITE_PARTITION_COLUMNS true,
-                          FILENAME_PATTERN 'part-{{i}}', ROW_GROUP_SIZE 122880)
+          TO {lake.quote(target)}
+             (FORMAT parquet, PARTITION_BY (month), WRITE_PARTITION_COLUMNS true,
+              FILENAME_PATTERN 'part-{{i}}', ROW_GROUP_SIZE 122880)
         """
     )
     for month_dir in sorted(target.glob("month=*")):
         files = sorted(month_dir.glob("*.parquet"))
         if len(files) > 1:
             merged = month_dir / "merged.parquet"
-            listed = ", ".join(_q(p) for p in files)
-            con.execute(
-                f"COPY (SELECT * FROM read_parquet([{listed}])) TO {_q(merged)} (FORMAT parquet)"
-            )
+            parts = lake.read_files(files, union_by_name=False)
+            con.execute(f"COPY (SELECT * FROM {parts}) TO {lake.quote(merged)} (FORMAT parquet)")
             for p in files:
                 p.unlink()
             files = [merged]
@@ -202,7 +196,7 @@ def _write_append(
     path = folder / f"{table}.parquet"
     con.execute(
         f"COPY (SELECT {_select_lake_columns(table, ingest_id)} FROM kept ORDER BY {LINE}) "
-        f"TO {_q(path)} (FORMAT parquet)"
+        f"TO {lake.quote(path)} (FORMAT parquet)"
     )
     out.files[path] = lake_dir / table / f"part-{ingest_id}.parquet"
 
@@ -215,7 +209,7 @@ def _write_history(
         return
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{table}.parquet"
-    cols = [f.name for f in lake.SCHEMAS[table] if f.name != "valid_to"]
+    cols = [f.name for f in lake.schema(table) if f.name != "valid_to"]
     listed = ", ".join(cols)
     con.execute(
         f"""
@@ -224,7 +218,7 @@ def _write_history(
                  lead(valid_from) OVER (PARTITION BY merchant_id ORDER BY valid_from) AS valid_to
             FROM (SELECT {listed} FROM existing UNION ALL SELECT {listed} FROM kept)
            ORDER BY merchant_id, valid_from
-        ) TO {_q(path)} (FORMAT parquet)
+        ) TO {lake.quote(path)} (FORMAT parquet)
         """
     )
     out.files[path] = lake_dir / table / f"part-{ingest_id}.parquet"
@@ -262,9 +256,9 @@ def finalise_partitioned(
         return out
     con = connect(folder)
     try:
-        listed = ", ".join(_q(p) for p in key_files)
-        con.execute(f"CREATE VIEW keys AS SELECT * FROM read_parquet([{listed}])")
-        con.execute(f"CREATE VIEW existing AS {lake.scan_sql(lake_dir, table)}")
+        keys = lake.read_files(key_files, union_by_name=False)
+        con.execute(f"CREATE VIEW keys AS SELECT * FROM {keys}")
+        con.execute(f"CREATE VIEW existing AS {lake.select(lake_dir, table)}")
         key = ", ".join(source_contract.key)
         con.execute(
             f"""
@@ -300,14 +294,14 @@ def _count(con: Any, verdict: str) -> int:
 def _partitioned_drops(con: Any, source_contract: Contract, month_files: dict[str, Path]) -> None:
     key = ", ".join(source_contract.key)
     digest = _content_hash(source_contract.table)
-    listed = ", ".join(_q(p) for p in month_files.values())
+    staged = lake.read_files(list(month_files.values()), union_by_name=False, row_numbers=True)
     on = " AND ".join(f"r.{k} = c.{k}" for k in source_contract.key)
     con.execute(
         f"""
         CREATE TEMP TABLE drops AS
         WITH staged AS (
           SELECT r.*, k.{LINE}, k.pos
-            FROM read_parquet([{listed}], file_row_number = true, hive_partitioning = false) r
+            FROM {staged} r
             JOIN keys k ON r.month = k.month AND r.file_row_number = k.pos
             JOIN contested c ON {on}
         ),
@@ -342,7 +336,7 @@ def _write_conflicts_from(
                  'conflicting_duplicate' AS _reason,
                  'key ' || {key} || ' already ingested with other content' AS _message
             FROM drops WHERE verdict = 'conflicting_duplicate'
-        ) TO {_q(path)} (FORMAT parquet)
+        ) TO {lake.quote(path)} (FORMAT parquet)
         """
     )
     return path

@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from cockpit import lake
 from cockpit.config import get_settings
-from cockpit.ingest import lake
 from cockpit.ingest.catalog import refresh_catalog
 from cockpit.ingest.contracts import (
     SOURCES,

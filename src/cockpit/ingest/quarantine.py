@@ -12,8 +12,8 @@ from typing import Any
 
 import polars as pl
 
+from cockpit import lake
 from cockpit.config import get_settings
-from cockpit.ingest import lake
 
 
 def quarantine_rows(
@@ -30,9 +30,9 @@ def quarantine_rows(
         files = [f for f in files if lake.ingest_id_of(f) == ingest_id]
     if not files:
         return pl.DataFrame(
-            schema=dict(zip(lake.SCHEMAS["quarantine"].names, _polars_types(), strict=True))
+            schema=dict(zip(lake.schema("quarantine").names, _polars_types(), strict=True))
         )
-    rows = pl.concat([pl.read_parquet(f) for f in files])
+    rows = pl.DataFrame(lake.read(files, "quarantine"))
     if reason:
         rows = rows.filter(pl.col("reason") == reason)
     return rows.sort("ingest_id", "line")

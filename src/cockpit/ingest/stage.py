@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import polars as pl
 
-from cockpit.ingest import lake
+from cockpit import lake
 from cockpit.ingest.contracts import Contract, HeaderMap
 from cockpit.ingest.pseudonym import Pseudonymiser
 from cockpit.ingest.readers import LINE, Block, CsvFile, FeedFile, blocks
@@ -77,7 +77,7 @@ class MonthWriters:
 
     def __init__(self, folder: Path, table: str, ingest_id: str) -> None:
         self.folder, self.table, self.ingest_id = folder, table, ingest_id
-        self.schema = lake.SCHEMAS[table]
+        self.schema = lake.schema(table)
         self.writers: dict[str, Any] = {}
         self.rows: dict[str, int] = {}
         self.paths: dict[str, Path] = {}
