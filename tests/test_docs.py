@@ -24,3 +24,10 @@ def test_every_verb_has_help_text() -> None:
     root = typer.main.get_command(app)
     missing = [" ".join(p) for p, c in _walk(root, ["cockpit"])[1:] if not (c.help or "").strip()]
     assert not missing, f"verbs without help: {missing}"
+
+
+def test_lake_reference_matches_the_registry() -> None:
+    from cockpit import lakedocs
+
+    actual = (DOCS / "lake.md").read_text("utf-8")
+    assert actual == lakedocs.render(), "run: python -m cockpit.lakedocs > docs/lake.md"

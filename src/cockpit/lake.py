@@ -449,6 +449,23 @@ def schema(name: str) -> pa.Schema:
     return table(name).schema
 
 
+def lake_of(home: Path) -> Path:
+    """The lake folder of a ``COCKPIT_HOME``."""
+    return home / "lake"
+
+
+def part_path(lake: Path, name: str, part_id: str, *, month: str | None = None) -> Path:
+    """Where part ``part_id`` of table ``name`` goes (in its month's folder when given).
+
+    >>> part_path(Path("/l"), "transactions", "i1", month="2025-01").as_posix()
+    '/l/transactions/month=2025-01/part-i1.parquet'
+    """
+    folder = table_dir(lake, name)
+    if month is not None:
+        folder = folder / f"month={month}"
+    return folder / f"part-{part_id}.parquet"
+
+
 def table_dir(lake: Path, name: str) -> Path:
     """The folder of table ``name`` in the lake."""
     return lake / table(name).name
@@ -560,19 +577,32 @@ def read(paths: Sequence[Path], name: str) -> pa.Table:
     return pa.concat_tables(parts) if parts else declared.empty_table()
 
 
-def arrow_table(name: str, columns: dict[str, Any] | list[dict[str, Any]]) -> pa.Table:
-    """Rows of table ``name`` (column → values, or a list of row dicts) with its schema."""
-    if isinstance(columns, list):
-        return pa.Table.from_pylist(columns, schema=schema(name))
-    return pa.table(columns, schema=schema(name))
+def arrow_table(name: str, rows: dict[str, Any] | list[dict[str, Any]]) -> pa.Table:
+    """Rows of table ``name`` (column → values, or row dicts) with its declared schema.
+
+    A declared column left out is null; a column the table does not declare is an error,
+    so a writer cannot drift from the registry unnoticed.
+    """
+    declared = schema(name)
+    given = set(rows) if isinstance(rows, dict) else {k for row in rows for k in row}
+    extra = sorted(given - set(declared.names))
+    if extra:
+        raise KeyError(f"lake table {name!r} declares no column {', '.join(extra)}")
+    if isinstance(rows, list):
+        return pa.Table.from_pylist(rows, schema=declared)
+    n = len(next(iter(rows.values()))) if rows else 0
+    arrays = [
+        pa.array(rows[f.name], f.type) if f.name in rows else pa.nulls(n, f.type) for f in declared
+    ]
+    return pa.Table.from_arrays(arrays, schema=declared)
 
 
-def write_table(name: str, columns: dict[str, Any] | list[dict[str, Any]], path: Path) -> None:
+def write_table(name: str, rows: dict[str, Any] | list[dict[str, Any]], path: Path) -> None:
     """Write rows of table ``name`` as Parquet with the lake's schema."""
     import pyarrow.parquet as pq
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(arrow_table(name, columns), path)
+    pq.write_table(arrow_table(name, rows), path)
 
 
 def write_snapshot(lake: Path, name: str, rows: pa.Table, snapshot: str) -> Path:

@@ -12,46 +12,23 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import Engine
 
-ENTERPRISE_SCHEMA = pa.schema(
-    [
-        ("enterprise_id", pa.string()),
-        ("name", pa.string()),
-        ("district_code", pa.string()),
-        ("products", pa.string()),
-        ("markets", pa.string()),
-    ]
-)
-ORDER_SCHEMA = pa.schema(
-    [
-        ("enterprise_id", pa.string()),
-        ("month", pa.string()),
-        ("orders_in_hand_fen", pa.int64()),
-        ("new_orders_fen", pa.int64()),
-        ("export_value_fen", pa.int64()),
-    ]
-)
+from cockpit import lake
 
 
 def write_lake_table(
     home: Path,
     table: str,
     rows: list[dict[str, Any]],
-    schema: pa.Schema,
     part: str = "t1",
     month: str | None = None,
 ) -> Path:
-    """Write rows as one Parquet part of a lake table, laid out as docs/lake.md says."""
-    folder = home / "lake" / table
-    if month is not None:
-        folder = folder / f"month={month}"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"part-{part}.parquet"
-    pq.write_table(pa.Table.from_pylist(rows, schema=schema), path)
+    """Write rows as one Parquet part of a lake table, through the lake's registry (its types;
+    columns left out are null)."""
+    path = lake.part_path(lake.lake_of(home), table, part, month=month)
+    lake.write_table(table, rows, path)
     return path
 
 
@@ -59,8 +36,8 @@ def write_trade(
     home: Path, enterprises: list[dict[str, Any]], orders: list[dict[str, Any]]
 ) -> None:
     """The Order + List tables."""
-    write_lake_table(home, "trade_enterprises", enterprises, ENTERPRISE_SCHEMA)
-    write_lake_table(home, "trade_orders", orders, ORDER_SCHEMA)
+    write_lake_table(home, "trade_enterprises", enterprises)
+    write_lake_table(home, "trade_orders", orders)
 
 
 def month_list(start: str, n: int) -> list[str]:

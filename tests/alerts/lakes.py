@@ -5,51 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import pyarrow as pa
-
 from tests.alerts.conftest import write_lake_table, write_trade
 
-TXN_SCHEMA = pa.schema(
-    [
-        ("source", pa.string()),
-        ("txn_id", pa.string()),
-        ("ts", pa.timestamp("us")),
-        ("date", pa.date32()),
-        ("month", pa.string()),
-        ("amount_fen", pa.int64()),
-        ("is_refund", pa.bool_()),
-        ("merchant_id", pa.string()),
-        ("channel", pa.string()),
-    ]
-)
-MERCHANT_SCHEMA = pa.schema(
-    [
-        ("merchant_id", pa.string()),
-        ("name", pa.string()),
-        ("district_code", pa.string()),
-        ("category_code", pa.string()),
-        ("closed_on", pa.date32()),
-        ("valid_from", pa.date32()),
-        ("valid_to", pa.date32()),
-    ]
-)
 START, END = dt.date(2024, 1, 1), dt.date(2025, 6, 30)
 MERCHANTS = [  # id, source, district, category, last day with sales
     ("m1", "unionpay", "500103", "RS01", END),
     ("m2", "unionpay", "500106", "RS01", END),
     ("m3", "platform_a", "500103", "RS13", dt.date(2025, 6, 20)),
 ]
-OFFICIAL_SCHEMA = pa.schema(
-    [
-        ("period", pa.string()),
-        ("region_code", pa.string()),
-        ("category_code", pa.string()),
-        ("measure", pa.string()),
-        ("value_fen", pa.int64()),
-        ("yoy_pct", pa.float64()),
-        ("source", pa.string()),
-    ]
-)
 
 
 def payments_per_day(merchant: str, day: dt.date) -> int:
@@ -107,7 +70,7 @@ def write_small_lake(home: Path) -> None:
                 )
         day += dt.timedelta(days=1)
     for month, rows in by_month.items():
-        write_lake_table(home, "transactions", rows, TXN_SCHEMA, month=month)
+        write_lake_table(home, "transactions", rows, month=month)
     write_lake_table(
         home,
         "merchants",
@@ -123,9 +86,8 @@ def write_small_lake(home: Path) -> None:
             }
             for m, _, d, c, _ in MERCHANTS
         ],
-        MERCHANT_SCHEMA,
     )
-    write_lake_table(home, "official_stats", official_rows(), OFFICIAL_SCHEMA)
+    write_lake_table(home, "official_stats", official_rows())
     months = [f"{y}-{m:02d}" for y in (2024, 2025) for m in range(1, 13)][:18]
     write_trade(
         home,

@@ -6,39 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import pyarrow as pa
-
 from cockpit.alerts.evaluate import AlertData, evaluate
 from cockpit.alerts.rules import default_rules_text, parse_rules
 from cockpit.alerts.sources import indicator_series, load_forecasts
 from tests.alerts.conftest import month_list, write_lake_table
-
-VALUES = pa.schema(
-    [
-        ("indicator_id", pa.string()),
-        ("period_type", pa.string()),
-        ("period", pa.string()),
-        ("cut", pa.string()),
-        ("district", pa.string()),
-        ("category", pa.string()),
-        ("value", pa.float64()),
-    ]
-)
-FORECASTS = pa.schema(
-    [
-        ("run_id", pa.string()),
-        ("indicator_id", pa.string()),
-        ("unique_id", pa.string()),
-        ("level", pa.string()),
-        ("region_code", pa.string()),
-        ("category_code", pa.string()),
-        ("ds", pa.timestamp("us")),
-        ("model", pa.string()),
-        ("mean", pa.float64()),
-        ("lo95", pa.float64()),
-        ("hi95", pa.float64()),
-    ]
-)
 
 
 def write_built_tables(home: Path) -> None:
@@ -74,7 +45,7 @@ def write_built_tables(home: Path) -> None:
                 "value": 1.0,
             },
         ]
-    write_lake_table(home, "indicator_values", rows, VALUES)
+    write_lake_table(home, "indicator_values", rows)
     forecasts = [
         {
             "run_id": run,
@@ -92,7 +63,7 @@ def write_built_tables(home: Path) -> None:
         for run, lo in (("r1", 10.0), ("r2", 80.0))
         for d in ("500103", "500106")
     ]
-    write_lake_table(home, "forecasts", forecasts, FORECASTS, part="r2")
+    write_lake_table(home, "forecasts", forecasts, part="r2")
 
 
 def test_indicator_values_and_forecasts_feed_the_anomaly_rules(tmp_path: Path) -> None:

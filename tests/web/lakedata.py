@@ -12,9 +12,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
+from cockpit import lake as lake_tables
 from cockpit import reference
 
 FIRST_YEAR = 2023
@@ -275,16 +273,15 @@ def trade_rows(n_months: int = MONTHS) -> tuple[dict[str, list[object]], dict[st
 
 
 def write_table(lake: Path, name: str, cols: dict[str, list[object]]) -> Path:
-    folder = lake / name
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "part-test.parquet"
-    pq.write_table(pa.table(cols), path)
+    """One part of lake table ``name``, with the types the lake's registry declares."""
+    path = lake_tables.part_path(lake, name, "test")
+    lake_tables.write_table(name, cols, path)
     return path
 
 
 def write_lake(home: Path, *, n_months: int = MONTHS, district_category: bool = True) -> Path:
     """Fill ``home/lake`` with every table the cockpit reads; return the lake folder."""
-    lake = home / "lake"
+    lake = lake_tables.lake_of(home)
     rows = indicator_rows(n_months, district_category=district_category)
     write_table(lake, "indicator_values", rows)
     write_table(lake, "forecasts", forecast_rows(n_months))

@@ -17,9 +17,10 @@ from typing import Any
 
 from cockpit.alerts.evaluate import AlertData, evaluate
 from cockpit.alerts.findings import Finding, month_index, month_name
-from cockpit.alerts.lake import load_activity, load_trade
+from cockpit.alerts.frames import load_activity, load_trade
 from cockpit.alerts.rules import RuleSet
 from cockpit.alerts.sources import load_forecasts, load_series, load_targets
+from cockpit.lake import lake_of
 
 # Which rule kinds are the *right* alert for each event kind the recall is judged on.
 RIGHT_KINDS: dict[str, tuple[str, ...]] = {
@@ -103,8 +104,8 @@ def replay(home: Path, ruleset: RuleSet, months: list[str]) -> tuple[list[Alert]
     forecasts = load_forecasts(home)
     wants_targets = any(r.kind == "target_at_risk" for r in ruleset.enabled())
     targets = load_targets(home) if wants_targets else None
-    activity = load_activity(home / "lake", until=month_end(months[-1]), days=100_000)
-    enterprises, orders = load_trade(home / "lake")
+    activity = load_activity(lake_of(home), until=month_end(months[-1]), days=100_000)
+    enterprises, orders = load_trade(lake_of(home))
     live: dict[str, Alert] = {}
     done: list[Alert] = []
     skipped: dict[str, str] = {}
@@ -191,7 +192,7 @@ def score_lake(
     assert start is not None and end is not None
     months = [month_name(m) for m in range(start, end + 1)]
     alerts, skipped = replay(home, ruleset, months)
-    enterprises, _ = load_trade(home / "lake")
+    enterprises, _ = load_trade(lake_of(home))
     where = (
         {}
         if enterprises is None

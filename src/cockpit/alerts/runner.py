@@ -82,7 +82,7 @@ def run_from_home(
     engine: Engine | None = None,
 ) -> RunReport:
     """One run on COCKPIT_HOME's lake with the configured rules and channels."""
-    from cockpit.alerts.lake import load_alert_data
+    from cockpit.alerts.frames import load_alert_data
     from cockpit.config import get_settings
 
     return run_once(

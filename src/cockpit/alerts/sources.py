@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cockpit.alerts.lake import query, scan
+from cockpit.alerts.frames import query
+from cockpit.lake import has, lake_of, scan
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,10 +52,10 @@ def feed_series(home: Path, *, until_month: str | None = None) -> pd.DataFrame |
     """Monthly sales (fen) and payments of the city, each district and each category."""
     import duckdb
 
-    lake = home / "lake"
-    txn, mer = scan(lake, "transactions"), scan(lake, "merchants")
-    if txn is None or mer is None:
+    lake = lake_of(home)
+    if not (has(lake, "transactions") and has(lake, "merchants")):
         return None
+    txn, mer = scan(lake, "transactions"), scan(lake, "merchants")
     cutoff = f"WHERE t.month <= '{until_month}'" if until_month else ""
     with duckdb.connect() as con:
         wide = con.sql(FEED_SQL.format(txn=txn, mer=mer, cutoff=cutoff)).df()
@@ -70,7 +71,7 @@ def feed_series(home: Path, *, until_month: str | None = None) -> pd.DataFrame |
 def official_series(home: Path, *, until_month: str | None = None) -> pd.DataFrame | None:
     """Published retail sales by month (city and districts, total and categories)."""
     cutoff = f"AND period <= '{until_month}'" if until_month else ""
-    frame = query(home / "lake", "official_stats", OFFICIAL_SQL.replace("{cutoff}", cutoff))
+    frame = query(lake_of(home), "official_stats", OFFICIAL_SQL.replace("{cutoff}", cutoff))
     if frame is None:
         return None
     return with_city_total(frame)
@@ -115,7 +116,7 @@ def load_forecasts(home: Path) -> pd.DataFrame | None:
     """The newest forecast of each series with its 95 % interval (lake/forecasts, written by
     the forecast room: indicator_id, region_code, category_code, ds, lo95, hi95 …)."""
     frame = query(
-        home / "lake",
+        lake_of(home),
         "forecasts",
         "SELECT indicator_id AS indicator, strftime(CAST(ds AS DATE), '%Y-%m') AS period, "
         "CASE WHEN region_code IS NULL OR region_code = '500000' THEN '' ELSE region_code END "
@@ -132,7 +133,7 @@ def indicator_series(home: Path, *, until_month: str | None = None) -> pd.DataFr
     the district and category cuts."""
     cutoff = f"AND period <= '{until_month}'" if until_month else ""
     return query(
-        home / "lake",
+        lake_of(home),
         "indicator_values",
         "SELECT indicator_id AS indicator, period, coalesce(district, '') AS district_code, "
         "coalesce(category, '') AS category_code, value FROM {t} "

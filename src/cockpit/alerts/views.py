@@ -9,6 +9,7 @@ from typing import Any
 from cockpit.alerts.evaluate import AlertData, evaluate
 from cockpit.alerts.orderlist import orderlist_trends
 from cockpit.alerts.rules import RuleSet, load_rules
+from cockpit.lake import lake_of
 
 ORDERLIST_KINDS = ("orders_drop", "orders_missed_report")
 
@@ -55,9 +56,9 @@ def orderlist_view(data: AlertData, ruleset: RuleSet, *, months: int = 12) -> li
 
 def orderlist_rows(*, home: Path, months: int = 12) -> list[dict[str, Any]]:
     """The Order + List view from COCKPIT_HOME's lake and rules."""
-    from cockpit.alerts.lake import load_trade
+    from cockpit.alerts.frames import load_trade
 
-    enterprises, orders = load_trade(home / "lake")
+    enterprises, orders = load_trade(lake_of(home))
     return orderlist_view(
         AlertData(enterprises=enterprises, orders=orders), load_rules(), months=months
     )

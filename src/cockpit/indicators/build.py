@@ -31,7 +31,7 @@ from typing import Any
 
 from cockpit.config import get_settings
 from cockpit.indicators import cube as cubes
-from cockpit.indicators.engines import Engine, open_engine, table_files
+from cockpit.indicators.engines import Engine, open_engine
 from cockpit.indicators.fact import fact_on_versions, fact_table, merchant_days, merchant_versions
 from cockpit.indicators.growth import (
     daily_values,
@@ -40,6 +40,8 @@ from cockpit.indicators.growth import (
     published_values,
     values_arrow,
 )
+from cockpit.lake import files as lake_files
+from cockpit.lake import lake_of, table_dir
 
 VALUES_TABLE = "indicator_values"
 NEIGHBOURS = (1, -1, 12, -12)  # months whose same-store parts depend on a month's presence
@@ -87,14 +89,14 @@ def read_ingests(lake: Path) -> list[tuple[str, list[str]]]:
     import pyarrow.parquet as pq
 
     out = []
-    for f in table_files(lake, "ingests"):
+    for f in lake_files(lake, "ingests"):
         t = pq.read_table(f, columns=["ingest_id", "months"]).to_pylist()
         out += [(r["ingest_id"], [m for m in (r["months"] or "").split(";") if m]) for r in t]
     return out
 
 
 def _wrote(lake: Path, table: str, ingest_id: str) -> bool:
-    root = lake / table
+    root = table_dir(lake, table)
     return any(
         any(root.rglob(pattern))
         for pattern in (f"part-{ingest_id}.parquet", f"part-{ingest_id}_*.parquet")
@@ -103,7 +105,7 @@ def _wrote(lake: Path, table: str, ingest_id: str) -> bool:
 
 def all_months(lake: Path) -> list[str]:
     """Months present in the lake's transactions."""
-    root = lake / "transactions"
+    root = table_dir(lake, "transactions")
     if not root.exists():
         return []
     return sorted(p.name.removeprefix("month=") for p in root.glob("month=*") if any(p.iterdir()))
@@ -165,7 +167,7 @@ def cube_path(work: Path, month: str) -> Path:
 
 def cube_inputs(lake: Path, month: str) -> dict[str, int]:
     """The transaction files of ``month`` (name -> size): what its merchant cube sums."""
-    return {f.name: f.stat().st_size for f in table_files(lake, "transactions", [month])}
+    return {f.name: f.stat().st_size for f in lake_files(lake, "transactions", months=[month])}
 
 
 def read_manifest(work: Path, month: str) -> dict[str, Any] | None:
@@ -244,7 +246,7 @@ def add_to_cube(
     import pyarrow.parquet as pq
 
     lake, folder = eng.lake_dir, cube_path(work, month)
-    paths = [lake / "transactions" / f"month={month}" / name for name in files]
+    paths = [table_dir(lake, "transactions") / f"month={month}" / name for name in files]
     fact = kept_fact(eng, eng.read_files(paths, "transactions"))
     sql, m = cubes.cube_sql(eng.con, fact, eng.dialect)
     manifest = read_manifest(work, month) or {"parts": []}
@@ -325,7 +327,7 @@ def batches(lake: Path, months: list[str], limit: int | None = None) -> list[lis
     out: list[list[str]] = []
     rows = 0
     for month in months:
-        n = sum(_rows(f) for f in table_files(lake, "transactions", [month]))
+        n = sum(_rows(f) for f in lake_files(lake, "transactions", months=[month]))
         if out and rows + n <= limit:
             out[-1].append(month)
             rows += n
@@ -344,7 +346,7 @@ def refresh(eng: Engine, home: Path, months: list[str], full: bool) -> tuple[lis
     transaction files it sums. A month that only gained files since has just those cubed
     and added (and its daily values redone for their dates only); any other month is cubed
     afresh from all its rows, a run of months per engine pass."""
-    work, lake = work_dir(home), home / "lake"
+    work, lake = work_dir(home), lake_of(home)
     added: dict[str, list[str]] = {}
     inputs: dict[str, dict[str, int]] = {}
     if not full:
@@ -439,7 +441,7 @@ def write_day_values(
     long = long_levels([(days, day_sets, cubes.key_columns(day_sets))], m)["day"]
     # daily_values keeps the row order of the day levels
     by_month = split_months(daily_values(long), long["mi"])
-    root = lake / VALUES_TABLE / "day"
+    root = table_dir(lake, VALUES_TABLE) / "day"
     for month in months:
         values = by_month[_mi(month)]
         path = root / f"month={month}" / "part.parquet"
@@ -466,11 +468,11 @@ def split_months(table: Any, mi: Any) -> dict[int, Any]:
 
 def publish(home: Path, build_id: str) -> int:
     """Rewrite lake/indicator_values from the month files; returns its row count."""
-    work, lake = work_dir(home), home / "lake"
+    work, lake = work_dir(home), lake_of(home)
     levels = read_months(work / "levels")
     values = published_values(levels) if levels is not None else values_arrow(empty_values())
     replace_table(lake, VALUES_TABLE, build_id, values)
-    days = table_files(lake, VALUES_TABLE)
+    days = lake_files(lake, VALUES_TABLE)
     return int(values.num_rows) + sum(_rows(f) for f in days if f.parent.name.startswith("month="))
 
 
@@ -488,7 +490,7 @@ def replace_table(lake: Path, table: str, build_id: str, frame: Any) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    root = lake / table
+    root = table_dir(lake, table)
     root.mkdir(parents=True, exist_ok=True)
     new = root / f"part-{build_id}.parquet"
     table_ = (
@@ -513,13 +515,13 @@ def build(
     started = time.perf_counter()
     say = progress or (lambda _msg: None)
     home = home or get_settings().ensure_home()
-    lake, work = home / "lake", work_dir(home)
+    lake, work = lake_of(home), work_dir(home)
     eng = open_engine(engine, lake)
     is_full, new, months = plan_months(home, lake, full)
     report = BuildReport(engine=eng.name, full=is_full, new_ingests=new)
     if is_full:
         shutil.rmtree(work, ignore_errors=True)
-        shutil.rmtree(lake / VALUES_TABLE / "day", ignore_errors=True)
+        shutil.rmtree(table_dir(lake, VALUES_TABLE) / "day", ignore_errors=True)
     if months:
         say(f"cube, levels and daily values: {len(months)} month(s)")
         try:

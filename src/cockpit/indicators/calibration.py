@@ -20,6 +20,8 @@ from typing import Any
 
 import pandas as pd
 
+from cockpit.lake import files as lake_files
+from cockpit.lake import lake_of, table_dir
 from cockpit.reference import CITY_CODE
 
 WINDOW = 3
@@ -52,7 +54,7 @@ def read_official(lake: Path) -> pd.DataFrame:
     """The city-level official monthly retail sales, as published."""
     import pyarrow.parquet as pq
 
-    files = sorted((lake / "official_stats").rglob("*.parquet"))
+    files = lake_files(lake, "official_stats")
     if not files:
         return pd.DataFrame(columns=["period", "category_code", "value_fen", "yoy_pct"])
     off = pd.concat([pq.read_table(f).to_pandas() for f in files], ignore_index=True)
@@ -187,11 +189,11 @@ def publish_calibration(home: Path, build_id: str) -> list[str]:
     """Write indicator_coverage, indicator_calibrated and indicator_official; name them."""
     from cockpit.indicators.build import VALUES_TABLE, replace_table
 
-    lake = home / "lake"
+    lake = lake_of(home)
     official = read_official(lake)
-    if official.empty or not (lake / VALUES_TABLE).exists():
+    if official.empty or not table_dir(lake, VALUES_TABLE).exists():
         return []
-    feed = feed_sales(_retail_sales(lake / VALUES_TABLE))
+    feed = feed_sales(_retail_sales(table_dir(lake, VALUES_TABLE)))
     cov = coverage_table(feed, official)
     calibrated, _ = calibrated_table(feed, cov)
     replace_table(lake, "indicator_coverage", build_id, cov)
@@ -225,7 +227,7 @@ def backtest_report(home: Path) -> Backtest:
     """The backtest of the calibrated estimate over the lake's published figures."""
     from cockpit.indicators.query import read_values
 
-    lake = home / "lake"
+    lake = lake_of(home)
     feed = feed_sales(read_values(lake))
     _, stats = backtest(feed, coverage_table(feed, read_official(lake)))
     return stats

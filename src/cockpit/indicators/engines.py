@@ -18,18 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.config import get_settings
+from cockpit.lake import LakeTableMissing, has, quote, read_files
+from cockpit.lake import files as lake_files
 
-
-class LakeTableMissing(FileNotFoundError):
-    """The lake has no Parquet file for a table the indicators need."""
-
-
-def table_files(lake_dir: Path, table: str, months: Iterable[str] | None = None) -> list[Path]:
-    """Parquet files of a lake table; for month-partitioned tables, only ``months`` if given."""
-    root = lake_dir / table
-    if months is not None:
-        return sorted(f for m in months for f in (root / f"month={m}").glob("*.parquet"))
-    return sorted(root.rglob("*.parquet"))
+__all__ = ["Engine", "LakeTableMissing", "open_engine", "spark_session"]
 
 
 @dataclass
@@ -50,7 +42,7 @@ class Engine:
 
     def table(self, table: str, months: Iterable[str] | None = None) -> Any:
         """The lake table as an Ibis table (raises LakeTableMissing when it has no file)."""
-        files = table_files(self.lake_dir, table, months)
+        files = lake_files(self.lake_dir, table, months=months)
         if not files:
             raise LakeTableMissing(f"no Parquet files for lake table {table!r} in {self.lake_dir}")
         return self.read_files(files, table)
@@ -60,9 +52,10 @@ class Engine:
         name = self._fresh_name(table)
         paths = [str(f) for f in files]
         if self.name == "duckdb":
-            return self.con.read_parquet(
-                paths, table_name=name, hive_partitioning=False, union_by_name=True
+            self.con.con.execute(
+                f'CREATE OR REPLACE TEMP VIEW "{name}" AS SELECT * FROM {read_files(paths)}'
             )
+            return self.con.table(name)
         session = self.con._session
         # recursiveFileLookup switches partition discovery off: ``month`` is a real column.
         frame = session.read.option("recursiveFileLookup", "true").parquet(*paths)
@@ -84,7 +77,7 @@ class Engine:
         """Write the result of SQL text of ``dialect`` to one Parquet file at ``path``."""
         path.parent.mkdir(parents=True, exist_ok=True)
         if self.name == "duckdb":
-            self.con.con.execute(f"COPY ({sql}) TO '{_quoted(path)}' (FORMAT parquet)")
+            self.con.con.execute(f"COPY ({sql}) TO {quote(path)} (FORMAT parquet)")
             return
         import pyarrow.parquet as pq
 
@@ -100,7 +93,7 @@ class Engine:
             shutil.rmtree(staging, ignore_errors=True)
             staging.parent.mkdir(parents=True, exist_ok=True)
             self.con.con.execute(
-                f"COPY (SELECT * FROM {name}) TO '{_quoted(staging)}' (FORMAT parquet, "
+                f"COPY (SELECT * FROM {name}) TO {quote(staging)} (FORMAT parquet, "
                 f"PARTITION_BY ({column}), WRITE_PARTITION_COLUMNS true)"
             )
             for value, path in paths.items():
@@ -168,11 +161,7 @@ class Engine:
 
     def has(self, table: str) -> bool:
         """Whether the lake holds any file of ``table``."""
-        return bool(table_files(self.lake_dir, table))
-
-
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")
+        return has(self.lake_dir, table)
 
 
 @cache

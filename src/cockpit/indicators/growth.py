@@ -24,6 +24,7 @@ import pandas as pd
 
 from cockpit.indicators.catalogue import CUT_DIMENSIONS, INDICATORS, Indicator
 from cockpit.indicators.cube import LAGS, GroupingSet, Measures
+from cockpit.lake import schema as lake_schema
 
 PARTS = ("n", "d", *(f"{p}{lag}{x}" for lag in LAGS for p in ("ss", "b") for x in "nd"))
 GROUP = ["indicator_id", "cut", *CUT_DIMENSIONS]
@@ -332,12 +333,8 @@ def empty_values() -> pd.DataFrame:
 
 
 def values_schema() -> Any:
-    """The Arrow schema of indicator_values (every part alike)."""
-    import pyarrow as pa
-
-    types = {"value": pa.float64(), "num": pa.int64(), "den": pa.int64()}
-    types.update({c: pa.float64() for c in ("mom", "yoy", "ss_mom", "ss_yoy")})
-    return pa.schema([(c, types.get(c, pa.string())) for c in VALUE_COLUMNS])
+    """The Arrow schema of indicator_values (every part alike), as the lake declares it."""
+    return lake_schema("indicator_values")
 
 
 def values_arrow(frame: pd.DataFrame) -> Any:

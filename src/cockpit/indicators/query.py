@@ -9,8 +9,10 @@ import pandas as pd
 
 from cockpit.config import get_settings
 from cockpit.indicators.catalogue import check_dimensions, indicator
-from cockpit.indicators.engines import open_engine, table_files
+from cockpit.indicators.engines import open_engine
 from cockpit.indicators.fact import fact_table, unpivot_digital_types
+from cockpit.lake import files as lake_files
+from cockpit.lake import lake_of
 
 TIME_COLUMNS = {"month": "month", "day": "date"}
 
@@ -45,7 +47,7 @@ def compute(
     by = list(by or [])
     ind = indicator(indicator_id)
     check_dimensions(ind, by)
-    lake = (home or get_settings().home) / "lake"
+    lake = lake_of(home or get_settings().home)
     eng = open_engine(engine, lake)
     t = _period_filter(fact_table(eng.table("transactions"), eng.table("merchants")), period)
     if "digital_type" in by:
@@ -71,7 +73,7 @@ def read_table(lake: Path, table: str) -> pd.DataFrame:
     """A small built table of the lake (indicator_values, indicator_coverage, ...)."""
     import pyarrow.parquet as pq
 
-    files = table_files(lake, table)
+    files = lake_files(lake, table)
     if not files:
         raise FileNotFoundError(f"no built table {table!r} in {lake}: run `cockpit build`")
     frames: list[pd.DataFrame] = [pq.read_table(f).to_pandas() for f in files]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit import reference
+from cockpit.lake import quote, read_files, scan, table_dir
 
 CHANNELS = ("offline", "offline", "offline", "online", "instant_retail", "livestream")
 PAYMENTS = ("bank_card", "mobile_wallet", "mobile_wallet", "ecny", "foreign_card", "cash")
@@ -81,7 +82,8 @@ def write_merchants(con: Any, lake: Path, spec: LakeSpec, ingest_id: str) -> Non
                  {_pick(cats, _h("i", 10, s))}, channel, digital_tags, opened_on, closed_on,
                  above_size, ({change})::DATE, NULL::DATE
           FROM b WHERE i % 7 = 0
-        ) TO '{lake / "merchants" / f"part-{ingest_id}.parquet"}' (FORMAT parquet)""")
+        ) TO {quote(table_dir(lake, "merchants") / f"part-{ingest_id}.parquet")}
+        (FORMAT parquet)""")
 
 
 def transactions_sql(
@@ -123,8 +125,8 @@ def transactions_sql(
 def write_transactions(con: Any, lake: Path, sql: str, ingest_id: str) -> list[str]:
     """Write transactions as ingestion does, one file a month named by ``ingest_id``
     (docs/lake.md); return the months written."""
-    out = lake / "transactions"
-    con.sql(f"""COPY ({sql}) TO '{out}' (FORMAT parquet, PARTITION_BY (month),
+    out = table_dir(lake, "transactions")
+    con.sql(f"""COPY ({sql}) TO {quote(out)} (FORMAT parquet, PARTITION_BY (month),
         WRITE_PARTITION_COLUMNS true, OVERWRITE_OR_IGNORE true,
         FILENAME_PATTERN 'part-{ingest_id}_{{i}}')""")
     months = []
@@ -136,8 +138,8 @@ def write_transactions(con: Any, lake: Path, sql: str, ingest_id: str) -> list[s
         if len(written) == 1:
             written[0].replace(target)
         else:  # the engine split a month: one file, as ingestion leaves it
-            listed = ", ".join(f"'{p}'" for p in written)
-            con.sql(f"COPY (SELECT * FROM read_parquet([{listed}])) TO '{target}' (FORMAT parquet)")
+            parts = read_files(written, union_by_name=False)
+            con.sql(f"COPY (SELECT * FROM {parts}) TO {quote(target)} (FORMAT parquet)")
             for p in written:
                 p.unlink()
         months.append(folder.name.removeprefix("month="))
@@ -153,7 +155,7 @@ def write_ingest(con: Any, lake: Path, ingest_id: str, source: str, months: list
                      TIMESTAMP '{now}' AS finished_at, 0::BIGINT AS rows_read,
                      0::BIGINT AS accepted, 0::BIGINT AS quarantined, 0::BIGINT AS duplicates,
                      '{";".join(months)}' AS months)
-        TO '{lake / "ingests" / f"part-{ingest_id}.parquet"}' (FORMAT parquet)""")
+        TO {quote(table_dir(lake, "ingests") / f"part-{ingest_id}.parquet")} (FORMAT parquet)""")
 
 
 def write_lake(lake: Path, spec: LakeSpec = LakeSpec(), *, threads: int = 2) -> list[str]:
@@ -161,7 +163,7 @@ def write_lake(lake: Path, spec: LakeSpec = LakeSpec(), *, threads: int = 2) -> 
     import duckdb
 
     for table in ("merchants", "transactions", "ingests", "official_stats"):
-        (lake / table).mkdir(parents=True, exist_ok=True)
+        table_dir(lake, table).mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(config={"threads": threads})
     write_merchants(con, lake, spec, "m0001")
     write_ingest(con, lake, "m0001", "merchants", [])
@@ -207,8 +209,8 @@ def write_official_stats(con: Any, lake: Path, months: list[str]) -> None:
     """
     feed = con.sql(f"""
         SELECT t.month, m.category_code, sum(t.amount_fen) AS fen
-        FROM read_parquet('{lake / "transactions"}/*/*.parquet', hive_partitioning=false) t
-        JOIN read_parquet('{lake / "merchants"}/*.parquet') m
+        FROM {scan(lake, "transactions", union_by_name=False)} t
+        JOIN {scan(lake, "merchants", union_by_name=False)} m
           ON t.merchant_id = m.merchant_id AND m.valid_from <= t.date
          AND t.date < coalesce(m.valid_to, DATE '9999-12-31')
         GROUP BY ALL""").fetchall()
@@ -231,4 +233,4 @@ def write_official_stats(con: Any, lake: Path, months: list[str]) -> None:
         COPY (SELECT period, region_code, category_code, measure, value_fen::BIGINT AS value_fen,
                      yoy_pct::DOUBLE AS yoy_pct, source FROM (VALUES {", ".join(rows)})
               t(period, region_code, category_code, measure, value_fen, yoy_pct, source))
-        TO '{lake / "official_stats" / "part-o0001.parquet"}' (FORMAT parquet)""")
+        TO {quote(table_dir(lake, "official_stats") / "part-o0001.parquet")} (FORMAT parquet)""")

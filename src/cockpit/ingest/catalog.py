@@ -45,7 +45,7 @@ def open_catalog(*, home: Path | None = None, read_only: bool = False) -> Any:
     import duckdb
 
     home = Path(home or get_settings().home)
-    (home / "lake").mkdir(parents=True, exist_ok=True)
+    lake.lake_of(home).mkdir(parents=True, exist_ok=True)
     lake.try_recover(home)
     path = home / "catalog.duckdb"
     if read_only and path.exists():

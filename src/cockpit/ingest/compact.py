@@ -99,7 +99,7 @@ def compact(
 
     started = time.perf_counter()
     home = home or get_settings().ensure_home()
-    lake_dir = home / "lake"
+    lake_dir = lake.lake_of(home)
     report = CompactReport()
     with lake.ingest_lock(home):
         lake.recover(home)
@@ -116,7 +116,7 @@ def compact(
                     progress(month, done, len(work))
                 staged = folder / f"{month}.parquet"
                 report.rows += _write_clustered(con, files, staged)
-                lake.publish(staged, lake_dir / TABLE / f"month={month}" / f"part-{cid}.parquet")
+                lake.publish(staged, lake.part_path(lake_dir, TABLE, cid, month=month))
                 _crash_if_asked("publish")
         finally:
             con.close()
@@ -161,7 +161,7 @@ def _commit(folder: Path, lake_dir: Path, cid: str, replaced: dict[str, list[str
         },
         record,
     )
-    lake.publish(record, lake_dir / "compactions" / f"part-{cid}.parquet")
+    lake.publish(record, lake.part_path(lake_dir, "compactions", cid))
 
 
 def _crash_if_asked(point: str) -> None:

@@ -55,7 +55,7 @@ def finalise(
 ) -> Outcome:
     """Deduplicate the staged rows against the lake and themselves; write the part files."""
     table = source_contract.table
-    lake_dir = home / "lake"
+    lake_dir = lake.lake_of(home)
     out = Outcome()
     con = connect(folder)
     try:
@@ -184,7 +184,9 @@ def _write_partitioned(
             for p in files:
                 p.unlink()
             files = [merged]
-        out.files[files[0]] = lake_dir / table / month_dir.name / f"part-{ingest_id}.parquet"
+        out.files[files[0]] = (
+            lake.table_dir(lake_dir, table) / month_dir.name / f"part-{ingest_id}.parquet"
+        )
 
 
 def _write_append(
@@ -198,7 +200,7 @@ def _write_append(
         f"COPY (SELECT {_select_lake_columns(table, ingest_id)} FROM kept ORDER BY {LINE}) "
         f"TO {lake.quote(path)} (FORMAT parquet)"
     )
-    out.files[path] = lake_dir / table / f"part-{ingest_id}.parquet"
+    out.files[path] = lake.part_path(lake_dir, table, ingest_id)
 
 
 def _write_history(
@@ -221,7 +223,7 @@ def _write_history(
         ) TO {lake.quote(path)} (FORMAT parquet)
         """
     )
-    out.files[path] = lake_dir / table / f"part-{ingest_id}.parquet"
+    out.files[path] = lake.part_path(lake_dir, table, ingest_id)
 
 
 def _months(con: Any, table: str) -> list[str]:
@@ -250,7 +252,7 @@ def finalise_partitioned(
 ) -> Outcome:
     """Partitioned tables, already written as month files: find repeated keys, drop them."""
     table = source_contract.table
-    lake_dir = home / "lake"
+    lake_dir = lake.lake_of(home)
     out = Outcome()
     if not key_files:
         return out
@@ -282,7 +284,7 @@ def finalise_partitioned(
     out.accepted = total - out.duplicates - out.conflict_count
     for month, path in sorted(month_files.items()):
         if path.exists():
-            out.files[path] = lake_dir / table / f"month={month}" / f"part-{ingest_id}.parquet"
+            out.files[path] = lake.part_path(lake_dir, table, ingest_id, month=month)
             out.months.append(month)
     return out
 

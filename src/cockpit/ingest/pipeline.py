@@ -131,7 +131,7 @@ def ingest_file(
     """Ingest one file; return its report. Raises ``FileError`` when it cannot be read."""
     settings = get_settings()
     home = Path(home or settings.home)
-    (home / "lake").mkdir(parents=True, exist_ok=True)
+    lake.lake_of(home).mkdir(parents=True, exist_ok=True)
     feed = open_feed(path, sheet=sheet)
     found = recognise(path, feed, source)
     source_contract = contract(found)
@@ -254,12 +254,12 @@ def _quarantine_rows(run: _Run, staged: Staged, outcome: Outcome) -> pl.DataFram
 
 def _commit(run: _Run, staged: Staged, outcome: Outcome, sha: str, home: Path) -> IngestReport:
     """Publish the part files, then the ingest record that makes them count."""
-    lake_dir = home / "lake"
+    lake_dir = lake.lake_of(home)
     quarantine = _quarantine_rows(run, staged, outcome)
     if quarantine.height:
         path = run.folder / "out" / "quarantine.parquet"
         lake.write_table("quarantine", quarantine.to_arrow().to_pydict(), path)
-        outcome.files[path] = lake_dir / "quarantine" / f"part-{run.ingest_id}.parquet"
+        outcome.files[path] = lake.part_path(lake_dir, "quarantine", run.ingest_id)
     report = IngestReport(
         ingest_id=run.ingest_id,
         source=run.source,
@@ -280,7 +280,7 @@ def _commit(run: _Run, staged: Staged, outcome: Outcome, sha: str, home: Path) -
     for staged_file, destination in outcome.files.items():
         lake.publish(staged_file, destination)
         _crash_if_asked("publish")
-    lake.publish(record, lake_dir / "ingests" / f"part-{run.ingest_id}.parquet")
+    lake.publish(record, lake.part_path(lake_dir, "ingests", run.ingest_id))
     return report
 
 

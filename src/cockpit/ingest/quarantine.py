@@ -25,7 +25,7 @@ def quarantine_rows(
     """Quarantined rows of committed ingests, oldest first, optionally of one ingest or reason."""
     home = Path(home or get_settings().home)
     lake.try_recover(home)
-    files = lake.part_files(home / "lake", "quarantine")
+    files = lake.part_files(lake.lake_of(home), "quarantine")
     if ingest_id:
         files = [f for f in files if lake.ingest_id_of(f) == ingest_id]
     if not files:

@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 
+from cockpit.lake import has, scan
 from cockpit.plans.model import Target
 from cockpit.plans.progress import Actual, Projection
 
@@ -26,25 +27,17 @@ def _query(sql: str, params: list[object]) -> list[tuple[Any, ...]]:
         return con.execute(sql, params).fetchall()
 
 
-def _parquet_glob(lake: Path, table: str) -> str | None:
-    folder = lake / table
-    if not folder.is_dir() or not any(folder.rglob("*.parquet")):
-        return None
-    return str(folder / "**" / "*.parquet")
-
-
 def official_annual(lake: Path, region: str, measure: str, ytd_measure: str) -> Actual | None:
     """The latest complete year's published total for ``region``.
 
     An unfinished year is not an actual: its 1–N月累计 would read as a shortfall.
     """
-    glob = _parquet_glob(lake, "official_stats")
-    if glob is None:
+    if not has(lake, "official_stats"):
         return None
     rows = _query(
         f"""
         SELECT period, measure, value_fen
-        FROM read_parquet('{glob}', hive_partitioning = false, union_by_name = true)
+        FROM {scan(lake, "official_stats")}
         WHERE region_code = ? AND coalesce(category_code, '') = ''
           AND measure IN (?, ?) AND value_fen IS NOT NULL
         ORDER BY period
@@ -81,13 +74,12 @@ def _actual(year: int, month: int, value: int, source: str) -> Actual:
 
 def _feed_year_total(lake: Path, indicator: str, region: str, year: int) -> float | None:
     """The feed's own total of ``indicator`` for ``region`` over a whole year, if built."""
-    glob = _parquet_glob(lake, "indicator_values")
-    if glob is None:
+    if not has(lake, "indicator_values"):
         return None
     cut, value = ("", None) if region == CITY else ("district", region)
     rows = _query(
         f"""
-        SELECT count(*), sum(value) FROM read_parquet('{glob}', union_by_name = true)
+        SELECT count(*), sum(value) FROM {scan(lake, "indicator_values", top=True)}
         WHERE indicator_id = ? AND period_type = 'month' AND cut = ?
           AND (? IS NULL OR district = ?) AND period LIKE ? AND length(period) = 7
         """,
@@ -107,12 +99,11 @@ def _forecast_year(
     The yearly sd adds the months' sds (read off the 95 % intervals): forecast errors of
     neighbouring months move together, and adding them is the cautious bound.
     """
-    glob = _parquet_glob(lake, "forecasts")
-    if glob is None:
+    if not has(lake, "forecasts"):
         return None
     rows = _query(
         f"""
-        WITH f AS (SELECT * FROM read_parquet('{glob}', union_by_name = true)
+        WITH f AS (SELECT * FROM {scan(lake, "forecasts")}
                    WHERE indicator_id = ? AND region_code = ?
                      AND coalesce(category_code, '') = ''),
              latest AS (SELECT run_id FROM f ORDER BY ds DESC, run_id DESC LIMIT 1)

@@ -299,10 +299,11 @@ def effect_cmd(
 def export_cmd(json_out: bool = JSON_OPT) -> None:
     """Write every programme event to the lake (programme_events)."""
     from cockpit.config import get_settings
+    from cockpit.lake import lake_of
     from cockpit.programmes.export import export_events
 
     _ready()
-    path = export_events(lake=get_settings().ensure_home() / "lake")
+    path = export_events(lake=lake_of(get_settings().ensure_home()))
     _echo_json({"path": str(path)}) if json_out else typer.echo(f"wrote {path}")
 
 

@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from cockpit.lake import has, scan
 from cockpit.programmes import ledger, spending, vouchers
 from cockpit.programmes.effect import gross_leverage
 from cockpit.programmes.export import export_events
@@ -27,14 +28,14 @@ PEOPLE = 400
 def _merchants(lake: Path, categories: list[str], rng: random.Random) -> list[dict[str, str]]:
     """Eligible merchants of the sample city's lake, or a small made-up list without one."""
     found: list[dict[str, str]] = []
-    if (lake / "merchants").is_dir():
+    if has(lake, "merchants"):
         import duckdb
 
         con = duckdb.connect()
         try:
             rows = con.execute(
-                "SELECT DISTINCT merchant_id, category_code, district_code FROM read_parquet("
-                f"'{lake / 'merchants' / '**' / '*.parquet'}', hive_partitioning = false) "
+                "SELECT DISTINCT merchant_id, category_code, district_code "
+                f"FROM {scan(lake, 'merchants', union_by_name=False)} "
                 "WHERE valid_to IS NULL ORDER BY merchant_id"
             ).fetchall()
         finally:

@@ -20,6 +20,8 @@ from pathlib import Path
 from statistics import fmean, variance
 from typing import Any
 
+from cockpit.lake import scan
+
 Z95 = 1.959964
 
 
@@ -89,7 +91,6 @@ def daily_means(
     """Mean daily ``outcome`` per merchant in each [start, end) window, from the lake."""
     import duckdb
 
-    files = str(lake / "transactions" / "**" / "*.parquet")
     cols = ", ".join(
         f'{OUTCOMES[outcome].format(a=a, b=b)} / {(b - a).days} AS "{name}"'
         for name, (a, b) in windows.items()
@@ -99,8 +100,8 @@ def daily_means(
         con.execute("CREATE TEMP TABLE wanted (merchant_id VARCHAR)")
         con.executemany("INSERT INTO wanted VALUES (?)", [[m] for m in merchants])
         rows = con.execute(
-            f"SELECT merchant_id, {cols} FROM read_parquet('{files}', hive_partitioning = false,"
-            " union_by_name = true) JOIN wanted USING (merchant_id) GROUP BY merchant_id"
+            f"SELECT merchant_id, {cols} FROM {scan(lake, 'transactions')}"
+            " JOIN wanted USING (merchant_id) GROUP BY merchant_id"
         ).fetchall()
     finally:
         con.close()

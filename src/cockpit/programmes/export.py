@@ -8,7 +8,6 @@ Timestamps are naive Asia/Shanghai microseconds and money int64 fen (docs/lake.m
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,25 +15,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, text
 
+from cockpit import lake as lake_tables
 from cockpit.programmes.tx import engine_or_default
 
 TABLE = "programme_events"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-COLUMNS = (
-    "event_id",
-    "kind",
-    "ts",
-    "date",
-    "month",
-    "programme_code",
-    "voucher_id",
-    "claim_id",
-    "merchant_id",
-    "txn_id",
-    "person_id",
-    "amount_fen",
-    "bill_fen",
-)
+# The declared columns of lake table programme_events, in order.
+COLUMNS = tuple(lake_tables.table(TABLE).column_names)
 
 _QUERIES = {
     "claim": "SELECT c.id AS event_id, c.at, p.code, NULL AS voucher_id, c.id AS claim_id, "
@@ -99,32 +86,5 @@ def events(engine: Engine) -> list[dict[str, Any]]:
 
 def export_events(*, lake: Path, engine: Engine | None = None) -> Path:
     """Write the snapshot of every programme event; returns the Parquet file."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    rows = events(engine_or_default(engine))
-    schema = pa.schema(
-        [
-            ("event_id", pa.string()),
-            ("kind", pa.string()),
-            ("ts", pa.timestamp("us")),
-            ("date", pa.date32()),
-            ("month", pa.string()),
-            ("programme_code", pa.string()),
-            ("voucher_id", pa.string()),
-            ("claim_id", pa.string()),
-            ("merchant_id", pa.string()),
-            ("txn_id", pa.string()),
-            ("person_id", pa.string()),
-            ("amount_fen", pa.int64()),
-            ("bill_fen", pa.int64()),
-        ]
-    )
-    table = pa.Table.from_pylist(rows, schema=schema)
-    folder = lake / TABLE
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / "part-programmes.parquet"
-    tmp = folder / ".part-programmes.parquet.tmp"
-    pq.write_table(table, tmp)
-    os.replace(tmp, target)
-    return target
+    rows = lake_tables.arrow_table(TABLE, events(engine_or_default(engine)))
+    return lake_tables.write_snapshot(lake, TABLE, rows, "programmes")

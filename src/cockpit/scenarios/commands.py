@@ -339,10 +339,10 @@ def export_cmd(
 def to_lake_cmd(json_out: bool = JSON_OPT) -> None:
     """Write every scenarios event to the lake (table scenario_events)."""
     from cockpit.config import get_settings
-    from cockpit.scenarios import lake
+    from cockpit.scenarios import event_export
 
     _ready()
-    path = lake.export_events(lake=get_settings().lake_dir)
+    path = event_export.export_events(lake=get_settings().lake_dir)
     _emit({"path": str(path)}, json_out, [f"wrote {path}"])
 
 
@@ -367,7 +367,7 @@ def demo_step(ctx: DemoContext) -> str:
     """Load the sample registry, run one call through its lifecycle, and summarise."""
     from cockpit.config import get_settings
     from cockpit.db import get_engine, upgrade
-    from cockpit.scenarios import calls, catalogues, lake, matching, sample, walkthrough
+    from cockpit.scenarios import calls, catalogues, event_export, matching, sample, walkthrough
     from cockpit.scenarios.vocab import NotFound
 
     upgrade()
@@ -377,7 +377,7 @@ def demo_step(ctx: DemoContext) -> str:
     except NotFound:
         sample.load_sample(engine=engine)
         walkthrough.run_sample_call(engine=engine)
-    lake.export_events(lake=get_settings().lake_dir, engine=engine)
+    event_export.export_events(lake=get_settings().lake_dir, engine=engine)
     final = calls.get_call(walkthrough.CALL_ID, engine=engine)
     decided = (final.award_explanation or {}).get("decided_by", {}).get("zh", "")
     best = matching.match_solutions(scenario_id="S11", engine=engine, limit=1)[0]

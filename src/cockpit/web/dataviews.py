@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from cockpit.web.lake import Lake
+from cockpit.web.tablecache import Lake
 
 INGEST_HINT = "cockpit ingest"
 QUARANTINE_PAGE = 50

@@ -9,8 +9,8 @@ from fastapi import Depends, HTTPException, Query, Request
 from cockpit import reference
 from cockpit.config import get_settings
 from cockpit.web import i18n
-from cockpit.web.lake import current_lake
 from cockpit.web.metrics import Metrics
+from cockpit.web.tablecache import current_lake
 from cockpit.web.views import Query as ViewQuery
 from cockpit.web.views import resolve_period
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cockpit.web.lake import Lake
+from cockpit.web.tablecache import Lake
 
 INDICATORS_TABLE = "indicator_values"
 FORECASTS_TABLE = "forecasts"

@@ -15,8 +15,8 @@ from fastapi import APIRouter, Query
 
 from cockpit.web import dataviews, rooms, scenarioviews, views
 from cockpit.web.deps import LangDep, MetricsDep, QueryDep
-from cockpit.web.lake import current_lake
 from cockpit.web.metrics import Metrics
+from cockpit.web.tablecache import current_lake
 
 router = APIRouter(prefix="/api/cockpit", tags=["cockpit"])
 

@@ -17,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 from cockpit import reference
 from cockpit.web import assets, dataviews, i18n, rooms, scenarioviews
 from cockpit.web.deps import MetricsDep, QueryDep
-from cockpit.web.lake import current_lake
+from cockpit.web.tablecache import current_lake
 from cockpit.web.views import Query
 
 router = APIRouter(include_in_schema=False)

@@ -2,17 +2,17 @@
 
 ``lake/scenario_events/part-scenarios.parquet`` is a snapshot of ``scn_events`` rewritten
 whole on each export (atomically), with each event's sector and district from its need.
-Timestamps are naive Asia/Shanghai in microseconds, money int64 fen, as in docs/lake.md.
+Its columns and types are declared in ``cockpit.lake`` (docs/lake.md).
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select
 
+from cockpit import lake as lake_tables
 from cockpit.db import session_scope
 from cockpit.scenarios.models import Call, Event, ScenarioNeed
 
@@ -58,32 +58,5 @@ def event_rows(*, engine: Engine | None = None) -> list[dict[str, Any]]:
 
 def export_events(*, lake: Path, engine: Engine | None = None) -> Path:
     """Write the snapshot of every scenarios event; returns the Parquet file."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    schema = pa.schema(
-        [
-            ("event_id", pa.int64()),
-            ("subject_type", pa.string()),
-            ("subject_id", pa.string()),
-            ("ts", pa.timestamp("us")),
-            ("date", pa.date32()),
-            ("month", pa.string()),
-            ("role", pa.string()),
-            ("actor", pa.string()),
-            ("action", pa.string()),
-            ("from_state", pa.string()),
-            ("to_state", pa.string()),
-            ("sector", pa.string()),
-            ("district_code", pa.string()),
-            ("amount_fen", pa.int64()),
-        ]
-    )
-    table = pa.Table.from_pylist(event_rows(engine=engine), schema=schema)
-    folder = lake / TABLE
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / "part-scenarios.parquet"
-    tmp = folder / ".part-scenarios.parquet.tmp"
-    pq.write_table(table, tmp)
-    os.replace(tmp, target)
-    return target
+    rows = lake_tables.arrow_table(TABLE, event_rows(engine=engine))
+    return lake_tables.write_snapshot(lake, TABLE, rows, "scenarios")

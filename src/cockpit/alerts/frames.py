@@ -1,4 +1,4 @@
-"""Read what the rules need from the lake (docs/lake.md) into plain frames.
+"""The frames the rules read, loaded from the lake tables (docs/lake.md).
 
 Each loader returns ``None`` when its table is not in the lake yet, so the rules that need
 it are reported as skipped rather than failing the run.
@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cockpit.alerts.evaluate import AlertData
+from cockpit.lake import has, lake_of, scan
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -18,30 +19,14 @@ if TYPE_CHECKING:
 ACTIVITY_DAYS = 150  # enough for the longest freshness window plus its silence
 
 
-def files_of(lake: Path, table: str) -> list[str]:
-    """The table's Parquet files (month partitions included)."""
-    return sorted(str(p) for p in (lake / table).rglob("*.parquet"))
-
-
-def scan(lake: Path, table: str) -> str | None:
-    """SQL reading the table's files, or None when it has none."""
-    files = files_of(lake, table)
-    if not files:
-        return None
-    listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-    # month is a real column of the files; the month=… folders must not add a second one
-    return f"read_parquet([{listed}], hive_partitioning = false, union_by_name = true)"
-
-
 def query(lake: Path, table: str, sql: str) -> pd.DataFrame | None:
     """Run ``sql`` with ``{t}`` standing for the table; None when the table has no file."""
     import duckdb
 
-    source = scan(lake, table)
-    if source is None:
+    if not has(lake, table):
         return None
     with duckdb.connect() as con:
-        frame: pd.DataFrame = con.sql(sql.format(t=source)).df()
+        frame: pd.DataFrame = con.sql(sql.format(t=scan(lake, table))).df()
     return frame
 
 
@@ -71,9 +56,9 @@ def load_activity(
     """Days with sales per source and merchant in the ``days`` up to ``until`` (or the end)."""
     import duckdb
 
-    source = scan(lake, "transactions")
-    if source is None:
+    if not has(lake, "transactions"):
         return None
+    source = scan(lake, "transactions")
     end = f"DATE '{until.isoformat()}'" if until else f"(SELECT max(date) FROM {source})"
     sql = (
         f"SELECT DISTINCT source, merchant_id, date FROM {source} "
@@ -98,7 +83,7 @@ def load_alert_data(
     """Every frame the rules read, from COCKPIT_HOME's lake."""
     from cockpit.alerts.sources import load_forecasts, load_series, load_targets
 
-    lake = home / "lake"
+    lake = lake_of(home)
     enterprises, orders = load_trade(lake, until_month=until_month)
     return AlertData(
         series=load_series(home, until_month=until_month),

@@ -1,9 +1,9 @@
-"""Read-only SQL over the lake's Parquet tables, for the cockpit's views.
+"""The cockpit's cache of the lake's built tables, and read-only SQL over them.
 
 The small built tables every chart reads (indicators, forecasts) are loaded once into an
 in-memory DuckDB database and reloaded when their files change, so a chart answers in
-milliseconds; larger tables (ingests, quarantine, trade orders) are read where they lie
-(``COCKPIT_HOME/lake/<table>/**/*.parquet``). The cockpit reads built tables only,
+milliseconds; larger tables (ingests, quarantine, trade orders) are read where they lie, through
+``cockpit.lake.scan``. The cockpit reads built tables only,
 never raw transactions.
 """
 
@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from cockpit.config import get_settings
+from cockpit.lake import files as lake_files
+from cockpit.lake import scan
 
 T = TypeVar("T")
 # Built tables held in memory, each with the rows the cockpit reads (days are left out).
@@ -69,16 +71,14 @@ class Lake:
         self.lake_dir = lake_dir
 
     def files(self, table: str) -> list[Path]:
-        folder = self.lake_dir / table
-        return sorted(folder.rglob("*.parquet")) if folder.is_dir() else []
+        return lake_files(self.lake_dir, table)
 
     def has(self, table: str) -> bool:
         """Whether ``table`` has at least one Parquet file."""
         return bool(self.stamp(table))
 
     def _scan(self, table: str) -> str:
-        glob = str(self.lake_dir / table / "**" / "*.parquet").replace("'", "''")
-        return f"read_parquet('{glob}', hive_partitioning = false, union_by_name = true)"
+        return scan(self.lake_dir, table, glob=True)
 
     def stamp(self, table: str) -> tuple[tuple[str, int, int], ...]:
         """Path, modification time and size of each file of ``table``: changes on rewrite.
