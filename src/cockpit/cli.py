@@ -1,29 +1,15 @@
 """The ``cockpit`` command: one Typer app, to which every room adds its verbs.
 
-Each room has a ``commands`` module with ``register(app)``; heavy libraries are
-imported inside the commands, so ``cockpit --help`` stays fast. ``ROOMS`` is also the order
-of ``cockpit demo``: the controls (programmes, scenarios) run before the plans that count them.
+Each room declared in ``cockpit.rooms`` has a ``commands`` module with ``register(app)``;
+heavy libraries are imported inside the commands, so ``cockpit --help`` stays fast.
 """
 
 from __future__ import annotations
 
-import importlib
-
 import typer
 
-from cockpit import __version__
-
-ROOMS = (
-    "sample",
-    "ingest",
-    "indicators",
-    "forecast",
-    "programmes",
-    "scenarios",
-    "plans",
-    "alerts",
-    "web",
-)
+from cockpit import __version__, demo
+from cockpit.rooms import ROOMS
 
 app = typer.Typer(
     name="cockpit",
@@ -50,6 +36,6 @@ def main(
 
 
 for _room in ROOMS:
-    importlib.import_module(f"cockpit.{_room}.commands").register(app)
+    _room.commands().register(app)
 
-importlib.import_module("cockpit.demo").register(app)
+demo.register(app)

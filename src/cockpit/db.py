@@ -1,8 +1,9 @@
 """The operational database: one SQLAlchemy engine, sessions, and Alembic migrations.
 
 Programmes, alerts, plans and scenarios keep their state here (SQLite by default,
-PostgreSQL in production). Each room owns an Alembic branch labelled with its name,
-with its revisions in ``cockpit/<room>/migrations/``; ``upgrade()`` applies all heads.
+PostgreSQL in production). Each room declared with ``migrations=True`` in ``cockpit.rooms``
+owns an Alembic branch labelled with its name, with its revisions in
+``cockpit/<room>/migrations/``; ``upgrade()`` applies all heads.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from cockpit.config import get_settings
+from cockpit.rooms import migration_dirs
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-ROOMS_WITH_TABLES = ("web", "programmes", "alerts", "plans", "scenarios")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -85,11 +86,7 @@ def alembic_config(url: str) -> Config:
     """Alembic settings over every room's migration folder."""
     cfg = Config()
     cfg.set_main_option("script_location", str(PACKAGE_DIR / "migrations"))
-    locations = [
-        str(PACKAGE_DIR / room / "migrations")
-        for room in ROOMS_WITH_TABLES
-        if (PACKAGE_DIR / room / "migrations").is_dir()
-    ]
+    locations = [str(folder) for folder in migration_dirs()]
     cfg.set_main_option("version_locations", " ".join(locations))
     cfg.set_main_option("path_separator", "space")
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))

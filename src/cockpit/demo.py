@@ -1,12 +1,12 @@
 """``cockpit demo``: the whole product on the sample city, one room after another.
 
-Each room may define ``demo_step(ctx: DemoContext) -> str`` in its ``commands`` module;
-the demo runs them in the order of ``cockpit.cli.ROOMS`` and prints each summary.
+Each room declared with ``demo=True`` in ``cockpit.rooms`` defines
+``demo_step(ctx: DemoContext) -> str`` in its ``commands`` module; the demo runs them in the
+order of ``cockpit.rooms.ROOMS`` and prints each summary.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from cockpit.config import get_settings
+from cockpit.rooms import ROOMS
 
 
 @dataclass
@@ -32,21 +33,17 @@ class DemoContext:
 
 def run_demo(*, scale: str, seed: int, console: Console) -> DemoContext:
     """Run every room's demo step on a freshly generated sample city."""
-    from cockpit.cli import ROOMS
-
     settings = get_settings()
     home = settings.ensure_home()
     ctx = DemoContext(
         home=home, sample_dir=home / "sample-city", scale=scale, seed=seed, console=console
     )
     for room in ROOMS:
-        module = importlib.import_module(f"cockpit.{room}.commands")
-        step = getattr(module, "demo_step", None)
-        if step is None:
+        if not room.demo:
             continue
-        console.rule(f"[bold]{room}")
-        summary = step(ctx)
-        ctx.results[room] = summary
+        console.rule(f"[bold]{room.name}")
+        summary = room.demo_step()(ctx)
+        ctx.results[room.name] = summary
         console.print(summary)
     return ctx
 

@@ -1,26 +1,25 @@
-"""The FastAPI application: one router per room, found in ``cockpit.web.routes``.
+"""The FastAPI application: one router per room, as ``cockpit.rooms`` declares them.
 
-A room's router module defines ``router: APIRouter``; ``create_app`` includes every
-module in ``cockpit/web/routes`` in name order.
+A room's router module ``cockpit.web.routes.<room>`` defines ``router: APIRouter``;
+``create_app`` includes each declared module in name order (a broken one fails at start-up).
 """
 
 from __future__ import annotations
 
 import gc
 import importlib
-import pkgutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from cockpit import __version__
-from cockpit.web import routes
+from cockpit.rooms import router_modules
 
 
 def route_modules() -> list[str]:
-    """Names of the router modules, in the order they are included."""
-    return sorted(m.name for m in pkgutil.iter_modules(routes.__path__))
+    """Names of the router modules, in the order they are included (``cockpit.rooms``)."""
+    return router_modules()
 
 
 @asynccontextmanager

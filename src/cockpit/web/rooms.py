@@ -1,7 +1,8 @@
 """What the pages show of the other rooms (alerts, plans, programmes, scenarios).
 
-Each function calls the room's public Python API. A room not installed yet, or with
-nothing stored, gives ``{"available": False, "hint": ...}`` naming the command to run.
+Each function calls the room's public Python API. A room with nothing stored gives
+``{"available": False, "hint": ...}`` naming the command to run; a room that fails to import
+raises (it is a bug, not an empty room).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import importlib
 import time
 from typing import Any
 
+from cockpit import rooms
 from cockpit.web import i18n
 from cockpit.web.i18n import Lang
 
@@ -19,12 +21,10 @@ def missing(hint: str) -> dict[str, Any]:
 
 
 def _api(room: str, name: str) -> Any:
-    """``cockpit.<room>.<name>``, or None while that room has not published it."""
-    try:
-        module = importlib.import_module(f"cockpit.{room}")
-    except ImportError:
-        return None
-    return getattr(module, name, None)
+    """``cockpit.<room>.<name>``: a room declared in ``cockpit.rooms`` that fails to import,
+    or lacks the name, raises here rather than passing for a room with nothing stored."""
+    module = importlib.import_module(f"cockpit.{rooms.room(room).name}")
+    return getattr(module, name)
 
 
 def ensure_database() -> None:
@@ -74,12 +74,9 @@ def open_alerts(*, lang: Lang, limit: int, district: str = "") -> dict[str, Any]
 
 def orderlist_warnings(*, lang: Lang) -> dict[str, list[str]]:
     """Warnings the alert rules raise on each enterprise of the Order + List, by id."""
+    from cockpit.alerts.views import orderlist_rows
     from cockpit.config import get_settings
 
-    try:
-        from cockpit.alerts.views import orderlist_rows
-    except ImportError:
-        return {}
     rows = orderlist_rows(home=get_settings().ensure_home(), months=12)
     key = "summary_en" if lang == "en" else "summary_zh"
     return {str(r["enterprise_id"]): [w[key] for w in r["warnings"]] for r in rows}
