@@ -115,6 +115,6 @@ def test_targets_from_the_plans_room_are_read_when_it_is_there(db: object) -> No
 def test_money_targets_read_in_yi_yuan_and_billions() -> None:
     from cockpit.alerts.targets import _amount
 
-    assert _amount(200e9 * 100, "fen", "zh") == "2,000.0 亿元"
+    assert _amount(200e9 * 100, "fen", "zh") == "2,000.0亿元"
     assert _amount(200e9 * 100, "fen", "en") == "200.0 billion yuan"
     assert _amount(15.0, "count", "zh") == "15"

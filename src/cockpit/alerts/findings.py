@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cockpit import reference
+from cockpit.format import money
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 REGION_COLUMNS = ("region_code", "district_code")
@@ -86,4 +87,4 @@ def fmt_pct(value: float) -> str:
 
 def fmt_yuan(fen: float) -> str:
     """Fen shown as 10k-yuan (万元), the unit order reports use."""
-    return f"{fen / 1_000_000:,.1f}万元"
+    return money(fen, "zh", unit="万元")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine, select
@@ -20,8 +19,7 @@ from cockpit.alerts.findings import Finding
 from cockpit.alerts.models import Alert, AlertEvent
 from cockpit.alerts.rules import SEVERITY_RANK
 from cockpit.db import session_scope
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from cockpit.format import SHANGHAI
 
 
 class AlertNotFound(LookupError):

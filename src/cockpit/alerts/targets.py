@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from cockpit.alerts.findings import Finding, fmt_pct, subject_key
 from cockpit.alerts.rules import TargetAtRiskRule
+from cockpit.format import money
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,8 +69,7 @@ def _target_finding(rule: TargetAtRiskRule, row: dict[str, Any]) -> Finding | No
 def _amount(value: float, unit: str, lang: str) -> str:
     """A target's figure as officials read it: money (kept in fen) in 亿元 or billion yuan."""
     if unit == "fen":
-        yuan = value / 100
-        return f"{yuan / 1e8:,.1f} 亿元" if lang == "zh" else f"{yuan / 1e9:,.1f} billion yuan"
+        return money(value, lang, unit="亿元" if lang == "zh" else "billion yuan")
     suffix = " %" if unit == "percent" else ""
     return f"{value:,.0f}{suffix}" if float(value).is_integer() else f"{value:,.2f}{suffix}"
 

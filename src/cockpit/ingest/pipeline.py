@@ -18,12 +18,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import polars as pl
 
 from cockpit import lake
 from cockpit.config import get_settings
+from cockpit.format import SHANGHAI
 from cockpit.ingest.catalog import refresh_catalog
 from cockpit.ingest.contracts import (
     SOURCES,
@@ -41,7 +41,6 @@ from cockpit.ingest.report import IngestReport
 from cockpit.ingest.stage import Staged, stage_file
 from cockpit.ingest.validate import FIELD, MESSAGE, RAW, REASON, raw_rows
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 FEED_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".parquet")
 Progress = Callable[[str, int, int | None], None]  # (file, rows done, rows expected)
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import polars as pl
 
+from cockpit.format import SHANGHAI
+
 FULL_WIDTH = [chr(c) for c in range(0xFF01, 0xFF5F)] + ["\u3000", "\uffe5"]
 HALF_WIDTH = [chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)] + [" ", "¥"]
 _FULL_WIDTH_CLASS = "[\uff01-\uff5e\u3000\uffe5]"
@@ -117,7 +119,7 @@ def parse_timestamp(text: pl.Series) -> Parsed:
     if isinstance(text.dtype, pl.Datetime):
         # Zoned instants become Shanghai wall-clock time; naive ones already are.
         if text.dtype.time_zone is not None:
-            text = text.dt.convert_time_zone("Asia/Shanghai").dt.replace_time_zone(None)
+            text = text.dt.convert_time_zone(SHANGHAI.key).dt.replace_time_zone(None)
         values = text.cast(pl.Datetime("us"))
         return Parsed(values, pl.Series([None] * len(text), dtype=pl.String))
     if text.dtype == pl.Date:

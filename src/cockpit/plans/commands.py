@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from cockpit.format import money
+
 if TYPE_CHECKING:
     from cockpit.demo import DemoContext
 
@@ -33,7 +35,7 @@ def _fmt(value: float | None, unit: str) -> str:
     if value is None:
         return "—"
     if unit == "fen":
-        return f"{value / 100 / 1e8:,.1f} 亿元"
+        return money(value, "zh", unit="亿元")
     return f"{value:,.1f}" + (" %" if unit == "percent" else "")
 
 

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, Date, DateTime, Float, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from cockpit.db import Base
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from cockpit.format import SHANGHAI
 
 
 def now_shanghai() -> datetime:

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cockpit.format import yuan
 from cockpit.programmes.rules import (
     CarrierSubsidy,
     PackItem,
@@ -47,11 +48,6 @@ class Decision:
             "eligible": self.eligible,
             "lines": [{"en": ln.en, "zh": ln.zh} for ln in self.lines],
         }
-
-
-def yuan(fen: int) -> str:
-    """Fen shown as yuan: 123456 → '1,234.56'."""
-    return f"{Decimal(fen) / 100:,.2f}"
 
 
 class Facts(BaseModel):

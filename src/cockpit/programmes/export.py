@@ -11,15 +11,14 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, text
 
 from cockpit import lake as lake_tables
+from cockpit.format import SHANGHAI
 from cockpit.programmes.tx import engine_or_default
 
 TABLE = "programme_events"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 # The declared columns of lake table programme_events, in order.
 COLUMNS = tuple(lake_tables.table(TABLE).column_names)
 

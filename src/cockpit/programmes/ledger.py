@@ -28,16 +28,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, insert, select, text
 
+from cockpit.format import SHANGHAI
 from cockpit.programmes.models import ChainRow, LedgerRow, VoucherRow
 
 GENESIS = "0" * 64
 # Accounts that may go below zero: money comes from the treasury and leaves to payees.
 SOURCE_OR_SINK = ("treasury:", "paid:", "sales:")
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def now_iso() -> str:

@@ -10,15 +10,14 @@ import hashlib
 import json
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cockpit.format import SHANGHAI
 from cockpit.scenarios.models import Event
 from cockpit.scenarios.vocab import Actor
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 GENESIS = "0" * 64
 
 

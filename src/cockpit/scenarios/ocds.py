@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from cockpit import reference
 from cockpit.db import session_scope
+from cockpit.format import SHANGHAI
 from cockpit.scenarios import history
 from cockpit.scenarios.models import Application, Call, Event, Firm, ScenarioNeed
 from cockpit.scenarios.sample import data_path
@@ -50,7 +51,7 @@ AFTER_CONTRACT = (S.CONTRACTED, S.DELIVERED, S.ACCEPTED)
 
 def iso(at: datetime | None) -> str | None:
     """A stored (naive Shanghai) time as RFC 3339 with +08:00."""
-    return None if at is None else at.replace(tzinfo=history.SHANGHAI).isoformat()
+    return None if at is None else at.replace(tzinfo=SHANGHAI).isoformat()
 
 
 def yuan(fen: int | None) -> dict[str, Any]:
