@@ -10,32 +10,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cockpit.alerts.frames import query
-from cockpit.lake import has, lake_of, scan
+from cockpit.lake import has, lake_of
 
 if TYPE_CHECKING:
     import pandas as pd
 
-# Sales and payments by month, district and category from the feeds, each transaction
-# attributed to the merchant version valid on its day (docs/lake.md). "" is a total.
-FEED_SQL = """
-WITH sales AS (
-    SELECT t.month, m.district_code, m.category_code, sum(t.amount_fen) AS fen,
-           count(*) FILTER (WHERE NOT t.is_refund) AS payments
-    FROM {txn} t JOIN {mer} m
-      ON t.merchant_id = m.merchant_id AND m.valid_from <= t.date
-     AND (m.valid_to IS NULL OR t.date < m.valid_to)
-    {cutoff}
-    GROUP BY ALL
-)
-SELECT month AS period,
-       coalesce(district_code, '') AS district_code,
-       coalesce(category_code, '') AS category_code,
-       CAST(sum(fen) AS DOUBLE) AS feed_sales_fen,
-       CAST(sum(payments) AS DOUBLE) AS feed_payments
-FROM sales
-GROUP BY GROUPING SETS ((month), (month, district_code), (month, category_code))
-"""
-FEED_INDICATORS = ("feed_sales_fen", "feed_payments")
+# Sales and payments by month for the city, each district and each category, as the
+# indicators room defines them (its retail_sales and transactions). "" is a total.
+FEED_MEASURES = {"retail_sales": "feed_sales_fen", "transactions": "feed_payments"}
+FEED_INDICATORS = ["feed_sales_fen", "feed_payments"]
 
 # Published monthly retail sales, as published (the combined 1–2月 release is not a month and
 # is left out of monthly series). region 500000 is the city, shown as district "".
@@ -50,15 +33,16 @@ WHERE measure = 'retail_sales' AND value_fen IS NOT NULL {cutoff}
 
 def feed_series(home: Path, *, until_month: str | None = None) -> pd.DataFrame | None:
     """Monthly sales (fen) and payments of the city, each district and each category."""
-    import duckdb
+    from cockpit.indicators.sales import monthly_sales
 
     lake = lake_of(home)
     if not (has(lake, "transactions") and has(lake, "merchants")):
         return None
-    txn, mer = scan(lake, "transactions"), scan(lake, "merchants")
-    cutoff = f"WHERE t.month <= '{until_month}'" if until_month else ""
-    with duckdb.connect() as con:
-        wide = con.sql(FEED_SQL.format(txn=txn, mer=mer, cutoff=cutoff)).df()
+    sales = monthly_sales(lake, until_month=until_month or "")
+    wide = sales.rename(
+        columns={"month": "period", "district": "district_code", "category": "category_code"}
+    ).rename(columns=FEED_MEASURES)
+    wide[FEED_INDICATORS] = wide[FEED_INDICATORS].astype(float)
     long: pd.DataFrame = wide.melt(
         id_vars=["period", "district_code", "category_code"],
         value_vars=list(FEED_INDICATORS),

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit import reference
-from cockpit.lake import quote, read_files, scan, table_dir
+from cockpit.lake import quote, read_files, table_dir
 
 CHANNELS = ("offline", "offline", "offline", "online", "instant_retail", "livestream")
 PAYMENTS = ("bank_card", "mobile_wallet", "mobile_wallet", "ecny", "foreign_card", "cash")
@@ -207,13 +207,11 @@ def write_official_stats(con: Any, lake: Path, months: list[str]) -> None:
     January and February come as NBS publishes them: one combined ``YYYY-01-02`` figure.
     Published growth rates are arbitrary numbers, to check they are shown, not re-derived.
     """
-    feed = con.sql(f"""
-        SELECT t.month, m.category_code, sum(t.amount_fen) AS fen
-        FROM {scan(lake, "transactions", union_by_name=False)} t
-        JOIN {scan(lake, "merchants", union_by_name=False)} m
-          ON t.merchant_id = m.merchant_id AND m.valid_from <= t.date
-         AND t.date < coalesce(m.valid_to, DATE '9999-12-31')
-        GROUP BY ALL""").fetchall()
+    from cockpit.indicators.sales import monthly_sales
+
+    sales = monthly_sales(lake, cuts=("category",))
+    cut = sales[sales["category"] != ""].sort_values(["month", "category"])
+    feed = zip(cut["month"], cut["category"], cut["retail_sales"], strict=True)
     totals: dict[tuple[str, str], float] = {}
     for month, cat, fen in feed:
         whole = month[5:7] not in ("01", "02") or {month[:5] + "01", month[:5] + "02"} <= set(
