@@ -206,7 +206,34 @@ _TABLES: tuple[LakeTable, ...] = (
             _c("field", S),
             _c("reason", S, "a code"),
             _c("message", S),
-            _c("raw", S, "the row as read, personal identifiers already pseudonymised"),
+            _c(
+                "raw",
+                S,
+                "the row as read; personal identifiers and every identifier-like token "
+                "already pseudonymised",
+            ),
+            _c(
+                "row_key",
+                S,
+                "the row's identity (source, field, reason, raw row, which repeat of it in "
+                "its file): a re-ingest finds it and adds nothing",
+            ),
+        ),
+        notes=(
+            "Every rejected row, once: `ingest_id` is the ingest that first quarantined it; "
+            "`line` is the file's own line (title lines counted; a row keeps the line it "
+            "starts on). The catalogue's view adds `last_ingest_id`, from `quarantine_seen`."
+        ),
+    ),
+    LakeTable(
+        "quarantine_seen",
+        "ingest",
+        "Each ingest's sighting of each row it quarantined, new or seen before.",
+        (
+            _c("ingest_id", S),
+            _c("row_key", S, "the quarantined row's `row_key`"),
+            _c("file", S),
+            _c("line", I64),
         ),
     ),
     LakeTable(

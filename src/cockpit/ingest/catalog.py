@@ -16,9 +16,24 @@ from cockpit.config import get_settings
 def create_views(con: Any, home: Path) -> None:
     """(Re)create a view for every lake table on ``con``."""
     for table in lake.INGESTED:
-        con.execute(
-            f"CREATE OR REPLACE VIEW {table} AS {lake.select(home / 'lake', table, glob=True)}"
-        )
+        sql = lake.select(home / "lake", table, glob=True)
+        if table == "quarantine":
+            sql = quarantine_sql(home / "lake", glob=True)
+        con.execute(f"CREATE OR REPLACE VIEW {table} AS {sql}")
+
+
+def quarantine_sql(lake_dir: Path, *, glob: bool = False) -> str:
+    """Quarantined rows with the last ingest that saw each (``last_ingest_id``); files
+    written before rows had a key read with a null one."""
+    columns = ", ".join(lake.table("quarantine").column_names)
+    rows = f"SELECT {columns} FROM {lake.scan(lake_dir, 'quarantine', glob=glob)}"
+    seen = lake.select(lake_dir, "quarantine_seen", glob=glob)
+    return f"""
+        SELECT q.*, coalesce(s.last_ingest_id, q.ingest_id) AS last_ingest_id
+          FROM ({rows}) q
+          LEFT JOIN (SELECT row_key, max(ingest_id) AS last_ingest_id FROM ({seen})
+                     GROUP BY row_key) s USING (row_key)
+    """
 
 
 def refresh_catalog(home: Path) -> bool:

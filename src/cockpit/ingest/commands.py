@@ -36,19 +36,24 @@ def ingest(
     json_out: bool = typer.Option(False, "--json", help="Print the reports as JSON."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
-    """Load feed files into the lake: validated, deduplicated, personal ids pseudonymised."""
+    """Load feed files into the lake: validated, deduplicated, personal ids pseudonymised.
+
+    Every file is tried, each on its own: lock, hidden and temporary files are skipped, a
+    file that cannot be read fails without stopping the others. One line per file (or, with
+    --json, one object per file with its outcome); exit code 1 when any file failed.
+    """
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from cockpit.ingest.pipeline import feed_files, ingest_file
+    from cockpit.ingest.pipeline import ingest_files, planned_files
     from cockpit.ingest.readers import FileError
+    from cockpit.ingest.report import FileOutcome
 
     console = Console(stderr=True)
     try:
-        files = feed_files(paths)
+        planned_files(paths)
     except FileError as error:
         _fail(str(error))
-    reports = []
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -58,24 +63,33 @@ def ingest(
         disable=quiet or json_out,
         transient=True,
     ) as bar:
-        for path in files:
-            task = bar.add_task(path.name, total=None)
+        tasks: dict[str, Any] = {}
 
-            def advance(_file: str, done: int, _total: int | None, task: Any = task) -> None:
-                bar.update(task, completed=done)
+        def advance(file: str, done: int, _total: int | None) -> None:
+            if file not in tasks:
+                tasks[file] = bar.add_task(Path(file).name, total=None)
+            bar.update(tasks[file], completed=done)
 
-            try:
-                report = ingest_file(path, source=source, sheet=sheet, progress=advance)
-            except (FileError, ValueError) as error:
-                _fail(str(error))
-            reports.append(report)
+        def show(outcome: FileOutcome) -> None:
             if not (quiet or json_out):
-                console.print(report.summary())
+                console.print(outcome.summary(), markup=False, highlight=False)
+
+        try:
+            outcomes = ingest_files(
+                paths, source=source, sheet=sheet, progress=advance, on_outcome=show
+            )
+        except (FileError, ValueError) as error:
+            _fail(str(error))
     if json_out:
-        typer.echo(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=2))
+        typer.echo(json.dumps([o.to_dict() for o in outcomes], ensure_ascii=False, indent=2))
     elif quiet:
-        for report in reports:
-            typer.echo(report.summary())
+        for outcome in outcomes:
+            typer.echo(outcome.summary())
+    failed = [o for o in outcomes if o.outcome == "failed"]
+    if failed:
+        if not json_out:
+            typer.echo(f"error: {len(failed)} of {len(outcomes)} file(s) failed", err=True)
+        raise typer.Exit(code=1)
 
 
 @quarantine_app.command("list")

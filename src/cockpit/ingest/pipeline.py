@@ -37,11 +37,12 @@ from cockpit.ingest.contracts import (
 from cockpit.ingest.finalise import Outcome, finalise, finalise_partitioned
 from cockpit.ingest.pseudonym import Pseudonymiser
 from cockpit.ingest.readers import LINE, FeedFile, FileError, open_feed
-from cockpit.ingest.report import IngestReport
+from cockpit.ingest.report import FileOutcome, IngestReport
 from cockpit.ingest.stage import Staged, stage_file
-from cockpit.ingest.validate import FIELD, MESSAGE, RAW, REASON, raw_rows
+from cockpit.ingest.validate import FIELD, MESSAGE, RAW, REASON, raw_rows, scrub_series
 
-FEED_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".parquet")
+FEED_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet")
+TEMPORARY_SUFFIXES = (".tmp", ".bak", ".swp", ".part", ".crdownload", ".partial")
 Progress = Callable[[str, int, int | None], None]  # (file, rows done, rows expected)
 
 
@@ -55,21 +56,69 @@ def new_ingest_id() -> str:
     return f"{datetime.now(SHANGHAI):%Y%m%dT%H%M%S%f}-{secrets.token_hex(3)}"
 
 
-def feed_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The files to ingest: each file given, and every feed file in each folder given."""
-    out: list[Path] = []
+def skip_reason(path: Path, *, in_folder: bool) -> str | None:
+    """Why ``path`` is not a feed to ingest (a lock, hidden or temporary file; in a folder,
+    a file of another type), or None."""
+    name = path.name
+    if name.startswith(("~$", ".~lock.")):
+        return "lock file (Excel, WPS or LibreOffice keeps it beside an open file)"
+    if name.startswith("."):
+        return "hidden file"
+    if path.suffix.lower() in TEMPORARY_SUFFIXES or name.startswith("~"):
+        return "temporary file"
+    if in_folder and path.suffix.lower() not in FEED_SUFFIXES:
+        return f"not a feed file ({path.suffix or 'no extension'})"
+    return None
+
+
+def planned_files(paths: Iterable[str | Path]) -> list[tuple[Path, str | None]]:
+    """Each file given and each file of each folder given, with why it is skipped (or None);
+    a path that does not exist is refused before anything is ingested."""
+    out: list[tuple[Path, str | None]] = []
     for item in map(Path, paths):
         if item.is_dir():
             out.extend(
-                p
-                for p in sorted(item.iterdir())
-                if p.is_file() and p.suffix.lower() in FEED_SUFFIXES and not p.name.startswith(".")
+                (p, skip_reason(p, in_folder=True)) for p in sorted(item.iterdir()) if p.is_file()
             )
         elif item.exists():
-            out.append(item)
+            out.append((item, skip_reason(item, in_folder=False)))
         else:
             raise FileError(f"{item}: no such file or folder")
     return out
+
+
+def feed_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The files to ingest: each file given, and every feed file in each folder given."""
+    return [path for path, skip in planned_files(paths) if skip is None]
+
+
+def ingest_files(
+    paths: Iterable[str | Path],
+    *,
+    source: str | None = None,
+    sheet: str | None = None,
+    home: Path | None = None,
+    progress: Progress | None = None,
+    on_outcome: Callable[[FileOutcome], None] | None = None,
+) -> list[FileOutcome]:
+    """Ingest every file of ``paths`` (folders: every file in them), each on its own: a file
+    that fails does not stop the others. One outcome per file, in order."""
+    if source is not None and source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
+    outcomes = []
+    for path, skip in planned_files(paths):
+        if skip is not None:
+            outcome = FileOutcome(str(path), "skipped", reason=skip)
+        else:
+            try:
+                report = ingest_file(path, source=source, sheet=sheet, home=home, progress=progress)
+                outcome = FileOutcome(str(path), "ingested", report=report)
+            except (FileError, ValueError) as error:
+                outcome = FileOutcome(str(path), "failed", reason=str(error))
+        outcomes.append(outcome)
+        if on_outcome is not None:
+            on_outcome(outcome)
+    return outcomes
 
 
 def ingest_paths(
@@ -80,14 +129,15 @@ def ingest_paths(
     home: Path | None = None,
     progress: Progress | None = None,
 ) -> list[IngestReport]:
-    """Ingest every file of ``paths`` (folders: every feed file in them); one report each."""
-    if source is not None and source not in SOURCES:
-        raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
-    files = feed_files(paths)
-    return [
-        ingest_file(path, source=source, sheet=sheet, home=home, progress=progress)
-        for path in files
-    ]
+    """Ingest every file of ``paths`` (folders: every feed file in them); one report each.
+
+    Every file is tried; when any failed, ``FileError`` names each (the others are in).
+    """
+    outcomes = ingest_files(paths, source=source, sheet=sheet, home=home, progress=progress)
+    failed = [o.reason for o in outcomes if o.outcome == "failed"]
+    if failed:
+        raise FileError("\n".join(failed))
+    return [o.report for o in outcomes if o.report is not None]
 
 
 def recognise(path: Path, feed: FeedFile, source: str | None) -> str:
@@ -131,13 +181,14 @@ def ingest_file(
     settings = get_settings()
     home = Path(home or settings.home)
     lake.lake_of(home).mkdir(parents=True, exist_ok=True)
-    feed = open_feed(path, sheet=sheet)
+    feed = open_feed(path, sheet=sheet, source=source or source_from_name(path.name))
     found = recognise(path, feed, source)
     source_contract = contract(found)
     headers = map_headers(source_contract, feed.headers)
     if headers.missing_required:
         raise FileError(
-            f"{path}, line 1: missing required column(s) {headers.missing_required} "
+            f"{path}, line {feed.header_line}: missing required column(s) "
+            f"{headers.missing_required} "
             f"for source {found} (headers found: {feed.headers})"
         )
     with lake.ingest_lock(home):
@@ -214,10 +265,15 @@ def _with_raw_rows(
             if hit.height:
                 raw = raw_rows(hit, headers, source_contract, pseudonymiser)
                 raws.append(hit.select(LINE).with_columns(raw))
+        raw_frame = (
+            pl.concat(raws) if raws else pl.DataFrame(schema={LINE: pl.Int64, RAW: pl.String})
+        )
+        # The message names the key, which could be anything a file put there.
+        messages = scrub_series(found[MESSAGE], pseudonymiser)
     finally:
         pseudonymiser.close()
-    raw_frame = pl.concat(raws) if raws else pl.DataFrame(schema={LINE: pl.Int64, RAW: pl.String})
     path = verdicts.with_name("rejected-conflicts.parquet")
+    found = found.with_columns(pl.Series(MESSAGE, messages, dtype=pl.String))
     found.join(raw_frame, on=LINE, how="left").write_parquet(path)
     return path
 
@@ -254,11 +310,20 @@ def _quarantine_rows(run: _Run, staged: Staged, outcome: Outcome) -> pl.DataFram
 def _commit(run: _Run, staged: Staged, outcome: Outcome, sha: str, home: Path) -> IngestReport:
     """Publish the part files, then the ingest record that makes them count."""
     lake_dir = lake.lake_of(home)
-    quarantine = _quarantine_rows(run, staged, outcome)
+    quarantine = _with_row_keys(_quarantine_rows(run, staged, outcome))
     if quarantine.height:
-        path = run.folder / "out" / "quarantine.parquet"
-        lake.write_table("quarantine", quarantine.to_arrow().to_pydict(), path)
-        outcome.files[path] = lake.part_path(lake_dir, "quarantine", run.ingest_id)
+        # Rows quarantined before (the same file again) are not added twice: this ingest
+        # records that it saw them.
+        known = _known_row_keys(lake_dir, run.source)
+        new = quarantine.filter(~pl.col("row_key").is_in(list(known)))
+        if new.height:
+            path = run.folder / "out" / "quarantine.parquet"
+            lake.write_table("quarantine", new.to_arrow().to_pydict(), path)
+            outcome.files[path] = lake.part_path(lake_dir, "quarantine", run.ingest_id)
+        seen = run.folder / "out" / "quarantine_seen.parquet"
+        sightings = quarantine.select("ingest_id", "row_key", "file", "line")
+        lake.write_table("quarantine_seen", sightings.to_arrow().to_pydict(), seen)
+        outcome.files[seen] = lake.part_path(lake_dir, "quarantine_seen", run.ingest_id)
     report = IngestReport(
         ingest_id=run.ingest_id,
         source=run.source,
@@ -273,6 +338,7 @@ def _commit(run: _Run, staged: Staged, outcome: Outcome, sha: str, home: Path) -
         quarantined_by_reason=dict(Counter(quarantine["reason"].to_list())),
         months=outcome.months,
         table=contract(run.source).table,
+        notes=staged.notes,
     )
     record = run.folder / "out" / "ingest.parquet"
     lake.write_table("ingests", _record(report), record)
@@ -281,6 +347,36 @@ def _commit(run: _Run, staged: Staged, outcome: Outcome, sha: str, home: Path) -
         _crash_if_asked("publish")
     lake.publish(record, lake.part_path(lake_dir, "ingests", run.ingest_id))
     return report
+
+
+def _with_row_keys(rows: pl.DataFrame) -> pl.DataFrame:
+    """Each quarantined row's identity: its source, field, reason, raw row, and which repeat
+    of that row it is in the file (the same bad row twice is two rows)."""
+    repeat = pl.int_range(pl.len()).over("source", "field", "reason", "raw")
+    keyed = rows.with_columns(repeat.alias("_repeat"))
+    keys = [
+        hashlib.sha256("\x1f".join(map(str, row)).encode("utf-8")).hexdigest()[:32]
+        for row in keyed.select("source", "field", "reason", "raw", "_repeat").iter_rows()
+    ]
+    return keyed.drop("_repeat").with_columns(pl.Series("row_key", keys, dtype=pl.String))
+
+
+def _known_row_keys(lake_dir: Path, source: str) -> set[str]:
+    """Keys of the rows of ``source`` already in the quarantine table."""
+    import duckdb
+
+    if not lake.part_files(lake_dir, "quarantine"):
+        return set()
+    con = duckdb.connect()
+    try:
+        found = con.execute(
+            f"SELECT DISTINCT row_key FROM {lake.scan(lake_dir, 'quarantine')} "
+            "WHERE source = ? AND row_key IS NOT NULL",
+            [source],
+        ).fetchall()
+    finally:
+        con.close()
+    return {row[0] for row in found}
 
 
 def _crash_if_asked(point: str) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
@@ -22,24 +21,39 @@ def quarantine_rows(
     ingest_id: str | None = None,
     reason: str | None = None,
 ) -> pl.DataFrame:
-    """Quarantined rows of committed ingests, oldest first, optionally of one ingest or reason."""
+    """Quarantined rows of committed ingests, oldest first, each once, with the last ingest
+    that saw it (``last_ingest_id``). With ``ingest_id``: the rows that ingest saw, new or
+    quarantined before, at their file and line in that ingest."""
+    import duckdb
+
+    from cockpit.ingest.catalog import quarantine_sql
+
     home = Path(home or get_settings().home)
     lake.try_recover(home)
-    files = lake.part_files(lake.lake_of(home), "quarantine")
+    lake_dir = lake.lake_of(home)
+    seen = lake.select(lake_dir, "quarantine_seen")
+    sql = f"SELECT * FROM ({quarantine_sql(lake_dir)}) q"
+    params: list[str] = []
     if ingest_id:
-        files = [f for f in files if lake.ingest_id_of(f) == ingest_id]
-    if not files:
-        return pl.DataFrame(
-            schema=dict(zip(lake.schema("quarantine").names, _polars_types(), strict=True))
-        )
-    rows = pl.DataFrame(lake.read(files, "quarantine"))
+        sql = f"""
+            SELECT q.* REPLACE (coalesce(s.file, q.file) AS file, coalesce(s.line, q.line) AS line)
+              FROM ({quarantine_sql(lake_dir)}) q
+              LEFT JOIN (SELECT row_key, file, line FROM ({seen}) WHERE ingest_id = $1) s
+                     USING (row_key)
+             WHERE s.row_key IS NOT NULL OR (q.row_key IS NULL AND q.ingest_id = $1)
+        """
+        params.append(ingest_id)
     if reason:
-        rows = rows.filter(pl.col("reason") == reason)
-    return rows.sort("ingest_id", "line")
-
-
-def _polars_types() -> list[Any]:
-    return [pl.String, pl.String, pl.String, pl.Int64, pl.String, pl.String, pl.String, pl.String]
+        sql = f"SELECT * FROM ({sql}) WHERE reason = ${len(params) + 1}"
+        params.append(reason)
+    con = duckdb.connect()
+    try:
+        found: pl.DataFrame = con.sql(
+            f"SELECT * FROM ({sql}) ORDER BY ingest_id, line", params=params
+        ).pl()
+    finally:
+        con.close()
+    return found
 
 
 def quarantine_summary(*, home: Path | None = None) -> pl.DataFrame:

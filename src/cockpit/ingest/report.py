@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 
 @dataclass
@@ -24,6 +24,7 @@ class IngestReport:
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
     months: list[str] = field(default_factory=list)
     table: str = ""
+    notes: list[str] = field(default_factory=list)  # title lines, blank columns, totals
 
     @property
     def balanced(self) -> bool:
@@ -45,3 +46,34 @@ class IngestReport:
             f"quarantined {self.quarantined}, duplicates {self.duplicates}"
         )
         return f"{text} ({reasons})" if reasons else text
+
+
+Outcome = Literal["ingested", "skipped", "failed"]
+
+
+@dataclass
+class FileOutcome:
+    """What became of one file given to ``cockpit ingest``: ingested (with its report),
+    skipped (a lock, hidden or temporary file; in a folder, a file of another type) or
+    failed (a file that cannot be read at all), with why."""
+
+    file: str
+    outcome: Outcome
+    report: IngestReport | None = None
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The outcome as JSON-ready data: an ingested file's report, with ``outcome``."""
+        data: dict[str, Any] = {"file": self.file, "outcome": self.outcome}
+        if self.report is not None:
+            data |= self.report.to_dict()
+        if self.reason:
+            data["error" if self.outcome == "failed" else "reason"] = self.reason
+        return data
+
+    def summary(self) -> str:
+        """One line (more for an ingested file's notes)."""
+        if self.report is not None:
+            return "\n".join([self.report.summary(), *(f"  note: {n}" for n in self.report.notes)])
+        word = "FAILED" if self.outcome == "failed" else "skipped"
+        return f"{self.file}: {word}: {self.reason}"

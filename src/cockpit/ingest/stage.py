@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import json
 import queue
-import re
 import shutil
 import threading
 from collections import deque
@@ -23,6 +22,8 @@ from cockpit import lake
 from cockpit.ingest.contracts import Contract, HeaderMap
 from cockpit.ingest.pseudonym import Pseudonymiser
 from cockpit.ingest.readers import LINE, Block, CsvFile, FeedFile, blocks
+from cockpit.ingest.scrub import scrub
+from cockpit.ingest.textparse import UNIT_SCALE
 from cockpit.ingest.validate import (
     FIELD,
     MESSAGE,
@@ -33,9 +34,10 @@ from cockpit.ingest.validate import (
     validate_batch,
 )
 
-# In a row too broken to split reliably, anything that looks like an id number, phone,
-# card or device id is pseudonymised before the row is kept.
-_ID_LIKE = re.compile(r"^[0-9A-Fa-fXx*-]{11,}$")
+# A row whose first filled cell says one of these totals the rows above it: not data.
+_TOTALS = ("合计", "总计", "合 计", "总 计", "总合计", "Total", "TOTAL", "total", "Grand Total")
+TOTAL_WORDS = [f"{word}{end}" for word in _TOTALS for end in ("", ":", "：", " ")]
+TOTAL_COLUMNS = 3  # a total's word is in one of the first columns, the ones before it empty
 PARQUET_ROW_GROUP = 122_880
 PENDING_ROWS = 4 * PARQUET_ROW_GROUP  # rows waiting for their month's row group, at most
 WRITE_AHEAD = 2  # checked blocks waiting for the writer thread, at most
@@ -67,6 +69,29 @@ class Staged:
     accepted_files: list[Path]
     rejected_files: list[Path]
     month_files: dict[str, Path] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Total:
+    """A total row (合计, 总计): checked against the rows above it, not ingested."""
+
+    frame: pl.DataFrame
+    word: str
+
+
+@dataclass
+class Running:
+    """Sums of each money field over the rows read since the header or the last total."""
+
+    sums: dict[str, tuple[int, int]] = field(default_factory=dict)  # field → (sum, values)
+    rows: int = 0
+
+    def add(self, sums: dict[str, tuple[int, int]], rows: int) -> None:
+        for name, (total, count) in sums.items():
+            old = self.sums.get(name, (0, 0))
+            self.sums[name] = (old[0] + total, old[1] + count)
+        self.rows += rows
 
 
 class MonthWriters:
@@ -186,17 +211,23 @@ def stage_file(
     """Validate every batch of ``feed`` into Parquet files in ``folder``."""
     args = (feed, source, source_contract, headers, folder, pseudonymiser, ingest_id)
     staged = _stage_batches(*args, on_batch)
-    if feed.malformed and isinstance(feed, CsvFile) and feed.line_map is None:
-        # Malformed rows shift the line numbers of the rows after them: find where they
-        # are, then stage again with exact line numbers.
+    if isinstance(feed, CsvFile) and feed.needs_exact:
+        # A record that is not one line (a line break inside quotes, a malformed row):
+        # stage again, reading record by record, for the file's true line numbers.
         shutil.rmtree(folder)
-        feed.locate_malformed()
+        feed.exact, feed.needs_exact = True, False
         staged = _stage_batches(*args, lambda rows: None)
     if feed.malformed:
         path = folder / "rejected-malformed.parquet"
         _malformed_frame(feed, headers, source_contract, pseudonymiser).write_parquet(path)
         staged.rejected_files.append(path)
         staged.rows_read += len(feed.malformed)
+    staged.notes = [
+        note or ""
+        for note in scrub(
+            [*feed.notes, *staged.notes], lambda t: pseudonymiser.apply(pl.Series(t)).to_list()
+        )
+    ]
     return staged
 
 
@@ -262,28 +293,41 @@ def _stage_each(
         if rejected is not None:
             staged.rejected_files.append(rejected)
 
-    def cleaned(ahead: Iterator[Block]) -> Iterator[tuple[Block, pl.DataFrame | None]]:
+    def cleaned(
+        ahead: Iterator[Block | Total],
+    ) -> Iterator[tuple[Block | Total, pl.DataFrame | None]]:
         """Each block with its texts cleaned and pseudonymised: a stage of its own, in a
         thread, because pseudonyms are most of a block's checking time.
         """
         for block in ahead:
             texts = None
+            if isinstance(block, Total):
+                yield block, None
+                continue
             if block.frame.height:
                 texts = clean_batch(
                     source_contract, headers, block.frame, pseudonymiser, plain=block.plain
                 )
             yield block, texts
 
+    running = Running()
     in_flight: deque[Future[tuple[Path | None, Path | None]]] = deque()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stage-write") as writer:
         try:
-            for number, (block, texts) in enumerate(read_ahead(cleaned(read_ahead(blocks(feed))))):
+            ahead = read_ahead(cleaned(read_ahead(_split_totals(blocks(feed), headers))))
+            for number, (block, texts) in enumerate(ahead):
+                if isinstance(block, Total):
+                    args = (source, source_contract, headers, pseudonymiser)
+                    staged.notes.append(_check_total(block, running, *args))
+                    running = Running()
+                    continue
                 batch = block.frame
                 if batch.height == 0:
                     continue
                 checked = validate_batch(
                     source, source_contract, headers, batch, pseudonymiser, texts=texts
                 )
+                running.add(checked.sums, batch.height)
                 staged.rows_read += batch.height
                 in_flight.append(writer.submit(write, checked, number))
                 while len(in_flight) > WRITE_AHEAD:
@@ -342,31 +386,103 @@ def read_ahead(batches: Iterator[T], depth: int = 2) -> Iterator[T]:
 def _malformed_frame(
     feed: FeedFile, headers: HeaderMap, source_contract: Contract, pseudonymiser: Pseudonymiser
 ) -> pl.DataFrame:
-    """Rows with the wrong number of fields, their id-like cells pseudonymised."""
+    """Rows with the wrong number of fields: personal cells pseudonymised (empty ones stay
+    empty), then every identifier-like token of the row, wherever it sits, too."""
     personal_headers = {
         headers.columns[f.name]
         for f in source_contract.fields
         if f.type == "personal" and f.name in headers.columns
     }
+    names = getattr(feed, "names", feed.headers)
+    delimiter = getattr(feed, "delimiter", ",")
     raws = []
     for row in feed.malformed:
-        cells = next(csv.reader([row.text]), [])
+        cells = next(csv.reader([row.text], delimiter=delimiter), [])
         named = {}
         for i, cell in enumerate(cells):
-            name = feed.headers[i] if i < len(feed.headers) else f"_extra_{i + 1}"
-            if name in personal_headers or _ID_LIKE.match(cell.strip()):
+            name = names[i] if i < len(names) else f"_extra_{i + 1}"
+            if name in personal_headers and cell.strip():
                 cell = pseudonymiser.apply(pl.Series([cell.strip()]))[0]
             named[name] = cell
         raws.append(json.dumps(named, ensure_ascii=False))
+    raws = [r or "" for r in scrub(raws, lambda t: pseudonymiser.apply(pl.Series(t)).to_list())]
+    width = len(names)
     return pl.DataFrame(
         {
             LINE: pl.Series([m.line for m in feed.malformed], dtype=pl.Int64),
             FIELD: pl.Series([""] * len(raws), dtype=pl.String),
             REASON: pl.Series(["malformed_row"] * len(raws), dtype=pl.String),
             MESSAGE: pl.Series(
-                [f"{m.message}: expected {len(feed.headers)}" for m in feed.malformed],
+                [f"{m.message}: expected {width} fields" for m in feed.malformed],
                 dtype=pl.String,
             ),
             RAW: pl.Series(raws, dtype=pl.String),
         }
     )
+
+
+def _split_totals(feed_blocks: Iterator[Block], headers: HeaderMap) -> Iterator[Block | Total]:
+    """The blocks, with each total row (its first filled cell 合计, 总计, Total...) taken out
+    as a ``Total`` where it stands."""
+    for block in feed_blocks:
+        frame = block.frame
+        firsts = [c for c in frame.columns[:TOTAL_COLUMNS] if frame[c].dtype == pl.String]
+        if not firsts or frame.height == 0:
+            yield block
+            continue
+        is_total = pl.lit(False)
+        empty_before = pl.lit(True)
+        for column in firsts:
+            is_total = is_total | (empty_before & pl.col(column).is_in(TOTAL_WORDS))
+            empty_before = empty_before & (pl.col(column).str.strip_chars() == "")
+        at = frame.select(is_total.arg_true()).to_series() if firsts else None
+        if at is None or at.len() == 0:
+            yield block
+            continue
+        start = 0
+        for position in at.to_list():
+            if position > start:
+                yield Block(frame.slice(start, position - start), block.plain)
+            row = frame.slice(position, 1)
+            word = next((str(row[c][0]).strip() for c in firsts if str(row[c][0]).strip()), "")
+            yield Total(row, word.rstrip(":：").strip())
+            start = position + 1
+        if start < frame.height:
+            yield Block(frame.slice(start), block.plain)
+
+
+def _check_total(
+    total: Total,
+    running: Running,
+    source: str,
+    source_contract: Contract,
+    headers: HeaderMap,
+    pseudonymiser: Pseudonymiser,
+) -> str:
+    """A note on a total row: each money value it holds against the sum of the rows above."""
+    line = int(total.frame[LINE][0])
+    checked = validate_batch(source, source_contract, headers, total.frame, pseudonymiser)
+    said = f"line {line}: total row ({total.word}), not data"
+    parts = []
+    for name, (value, count) in checked.sums.items():
+        if count == 0:
+            continue
+        header = headers.columns.get(name, name)
+        scale = UNIT_SCALE[headers.units.get(name) or "yuan"]
+        summed = running.sums.get(name, (0, 0))[0]
+        if summed == value:
+            parts.append(f"{header} {_amount(value, scale)} matches the sum of the rows above")
+        else:
+            parts.append(
+                f"{header} {_amount(value, scale)} differs from the sum of the "
+                f"{running.rows} rows above ({_amount(summed, scale)})"
+            )
+    return f"{said}: {'; '.join(parts)}" if parts else f"{said} (no amount to check)"
+
+
+def _amount(fen: int, scale: int) -> str:
+    """Fen in the column's own unit, as written (2 decimals for yuan)."""
+    from decimal import Decimal
+
+    value = Decimal(fen).scaleb(-scale)
+    return f"{value:.2f}" if scale == 2 else format(value.normalize(), "f")

@@ -30,6 +30,14 @@ _COMPACT = r"^(\d{4})(\d{2})(\d{2})(?:[ T]?(\d{2})(\d{2})(\d{2}))?$"
 _AMBIGUOUS_DATE = r"^\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4}(?:[ T].*)?$"
 _MONTH = r"^(\d{4})\s*[-/.年]?\s*(\d{1,2})\s*月?(?:份)?$"
 _COMBINED_JAN_FEB = r"^(\d{4})\s*(?:[-/.]\s*0?1\s*[-/.]\s*0?2|年\s*1\s*[-—~～至]\s*2\s*月)$"
+# A range of months from January, as the bureau writes cumulative figures: 2025年1-3月,
+# 2025年1月-3月, 2025年1～3月, 2025.1-3 (group 2: the last month)
+_FROM_JANUARY = r"^(\d{4})\s*(?:年\s*0?1\s*月?|\.\s*0?1)\s*[-—–~～至到]\s*(\d{1,2})\s*月?$"
+# An Excel serial day number (1900 date system), optionally with the time as a fraction
+_SERIAL = r"^\d{1,5}(?:\.\d+)?$"
+_YEAR = r"^(?:19\d\d|20\d\d|2100)$"
+EXCEL_EPOCH = datetime(1899, 12, 30)  # serial 61 onward: the day count from here
+EXCEL_FAKE_LEAP_DAY = 60  # Excel's 1900-02-29, a day that never was
 
 UNIT_SCALE = {"fen": 0, "yuan": 2, "wan": 6, "yi": 10}
 _UNIT_SUFFIXES = (("亿元", "yi"), ("亿", "yi"), ("万元", "wan"), ("万", "wan"), ("元", "yuan"))
@@ -93,7 +101,33 @@ def _slow_timestamps(text: pl.Series) -> pl.Series:
             compact.select(_stamp_expr()).to_series(),
         )
     ).to_series()
-    return stamps.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False)
+    parsed = stamps.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False)
+    return pl.select(pl.coalesce(parsed, excel_serials(text))).to_series()
+
+
+def excel_serials(text: pl.Series) -> pl.Series:
+    """Excel serial day numbers (``45717``, ``45717.5``) as timestamps, in Excel's 1900 date
+    system: serials 1–59 are 1900-01-01…02-28, 60 is Excel's 1900-02-29 that never was (no
+    value), and from 61 on each counts from 1899-12-30. Years (1900–2100) are not serials.
+    """
+    is_serial = text.str.contains(_SERIAL).fill_null(False) & ~text.str.contains(_YEAR).fill_null(
+        False
+    )
+    days = pl.select(pl.when(is_serial).then(text.cast(pl.Float64, strict=False))).to_series()
+    seconds = (days * 86_400).round(0).cast(pl.Int64)
+    shifted = pl.select(
+        pl.when(days < EXCEL_FAKE_LEAP_DAY).then(seconds + 86_400).otherwise(seconds)
+    ).to_series()
+    valid = (days >= 1) & (days.floor() != EXCEL_FAKE_LEAP_DAY)
+    return (
+        pl.select(
+            pl.when(valid)
+            .then(pl.lit(EXCEL_EPOCH) + pl.duration(seconds=pl.lit(shifted)))
+            .otherwise(None)
+        )
+        .to_series()
+        .cast(pl.Datetime("us"))
+    )
 
 
 def _stamp_expr() -> pl.Expr:
@@ -138,22 +172,47 @@ def parse_date(text: pl.Series) -> Parsed:
     return Parsed(parsed.values.dt.date(), parsed.reasons)
 
 
-def parse_month(text: pl.Series) -> Parsed:
-    """Months such as 2025-03, 2025/3, 2025年3月 or 202503, as ``YYYY-MM``."""
-    parts = text.str.extract_groups(_MONTH).struct.unnest()
-    month = parts["2"].cast(pl.Int32, strict=False)
-    ok = month.is_between(1, 12) & parts["1"].is_not_null()
-    values = pl.select(
-        pl.when(ok).then(pl.format("{}-{}", parts["1"], parts["2"].str.zfill(2))).otherwise(None)
+def _year_month(year: pl.Series, month_text: pl.Series) -> pl.Series:
+    month = month_text.cast(pl.Int32, strict=False)
+    ok = month.is_between(1, 12) & year.is_not_null()
+    return pl.select(
+        pl.when(ok).then(pl.format("{}-{}", year, month_text.str.zfill(2))).otherwise(None)
     ).to_series()
+
+
+def parse_month(text: pl.Series) -> Parsed:
+    """Months such as 2025-03, 2025/3, 2025年3月 or 202503, as ``YYYY-MM``; a date (an Excel
+    date cell, 2025-03-01) gives its month."""
+    parts = text.str.extract_groups(_MONTH).struct.unnest()
+    values = _year_month(parts["1"], parts["2"])
+    if values.null_count() > text.null_count():
+        dated = parse_date(text).values
+        values = pl.select(pl.coalesce(values, dated.dt.strftime("%Y-%m"))).to_series()
     return Parsed(values, _date_reasons(text, values))
 
 
+def is_cumulative_period(text: pl.Series) -> pl.Series:
+    """Whether each period is a range from January to a month after February (2025年1-3月)."""
+    last = text.str.extract(_FROM_JANUARY, 2).cast(pl.Int32, strict=False)
+    return last.is_between(3, 12).fill_null(False)
+
+
 def parse_period(text: pl.Series) -> Parsed:
-    """Months, plus NBS's combined January–February release as ``YYYY-01-02``."""
+    """Months; NBS's combined January–February release as ``YYYY-01-02``; a cumulative range
+    from January (2025年1-3月) as its last month (the measure says it is cumulative)."""
     month = parse_month(text)
     combined = text.str.extract(_COMBINED_JAN_FEB, 1)
-    values = pl.select(pl.coalesce(pl.format("{}-01-02", combined), month.values)).to_series()
+    ranged = text.str.extract_groups(_FROM_JANUARY).struct.unnest()
+    last = ranged["2"].cast(pl.Int32, strict=False)
+    january_february = pl.select(
+        pl.when(last == 2).then(pl.format("{}-01-02", ranged["1"]))
+    ).to_series()
+    cumulative = pl.select(
+        pl.when(last.is_between(3, 12)).then(_year_month(ranged["1"], ranged["2"]))
+    ).to_series()
+    values = pl.select(
+        pl.coalesce(pl.format("{}-01-02", combined), january_february, cumulative, month.values)
+    ).to_series()
     return Parsed(values, _date_reasons(text, values))
 
 

@@ -7,7 +7,7 @@ identifiers are already pseudonyms.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import polars as pl
@@ -17,6 +17,7 @@ from cockpit.ingest.codes import code_map
 from cockpit.ingest.contracts import Contract, FieldSpec, HeaderMap
 from cockpit.ingest.pseudonym import Pseudonymiser
 from cockpit.ingest.readers import LINE
+from cockpit.ingest.scrub import scrub
 
 REASON, FIELD, MESSAGE, RAW = "_reason", "_field", "_message", "_raw"
 CODE_LISTS = {"district": "districts", "region": "regions", "category": "categories"}
@@ -37,6 +38,7 @@ class Checked:
 
     accepted: pl.DataFrame
     rejected: pl.DataFrame  # _line, _field, _reason, _message, _raw
+    sums: dict[str, tuple[int, int]] = field(default_factory=dict)  # money: (sum, values)
 
 
 def _parse(spec: FieldSpec, text: pl.Series, unit: str | None) -> tp.Parsed:
@@ -98,7 +100,11 @@ def _clean(
     exprs: list[pl.Expr] = []
     for spec, col in mapped:
         if frame[col].dtype != pl.String:
-            exprs.append(pl.col(col).alias(spec.name))
+            typed = pl.col(col)
+            if spec.default is not None and frame[col].null_count():
+                # A null in a typed column (Parquet) takes the default as text does.
+                typed = typed.cast(pl.String).fill_null(pl.lit(spec.default))
+            exprs.append(typed.alias(spec.name))
             continue
         cleaned = tp.clean_expr(
             col, fold_width=bool(dirty[col]) and spec.name not in FREE_TEXT, strip=bool(dirty[col])
@@ -238,6 +244,8 @@ def validate_batch(
             typed = typed.with_columns(typed[spec.default_from].alias(spec.name))
         elif spec.default_from:
             typed = typed.with_columns(pl.col(spec.name).fill_null(pl.col(spec.default_from)))
+    if source == "official-stats" and "period" in texts.columns:
+        typed = _cumulative_measures(typed, texts)
     checks = _as_reasons(_checks(typed, texts, source_contract))
     all_reasons = {f"{n}\0parse": r for n, r in reasons.items() if r.is_not_null().any()}
     ordered = _in_field_order(source_contract, all_reasons | checks)
@@ -247,7 +255,41 @@ def validate_batch(
     typed = typed.with_columns(verdict)
     accepted = typed.filter(pl.col(REASON).is_null()).drop(REASON, FIELD, MESSAGE)
     rejected = _rejected(frame, typed, headers, source_contract, pseudonymiser)
-    return Checked(accepted=_derive(source, accepted), rejected=rejected)
+    money = [f.name for f in source_contract.fields if f.type == "money" and f.name in typed]
+    sums = (
+        typed.select(
+            *(pl.col(n).sum().alias(f"s{i}") for i, n in enumerate(money)),
+            *(pl.col(n).count().alias(f"c{i}") for i, n in enumerate(money)),
+        ).row(0, named=True)
+        if money
+        else {}
+    )
+    return Checked(
+        accepted=_derive(source, accepted),
+        rejected=rejected,
+        sums={n: (int(sums[f"s{i}"] or 0), int(sums[f"c{i}"])) for i, n in enumerate(money)},
+    )
+
+
+def _cumulative_measures(typed: pl.DataFrame, texts: pl.DataFrame) -> pl.DataFrame:
+    """Rows whose period is a range from January (2025年1-3月) carry cumulative figures:
+    their measure becomes its cumulative counterpart."""
+    from cockpit.ingest.codes import cumulative_measures
+
+    if "measure" not in typed.columns or typed["measure"].dtype != pl.String:
+        return typed
+    cumulative = tp.is_cumulative_period(texts["period"])
+    if not cumulative.any():
+        return typed
+    counterpart = typed["measure"].replace_strict(
+        cumulative_measures(), default=None, return_dtype=pl.String
+    )
+    return typed.with_columns(
+        pl.when(pl.lit(cumulative))
+        .then(pl.lit(counterpart))
+        .otherwise(pl.col("measure"))
+        .alias("measure")
+    )
 
 
 def _in_field_order(
@@ -327,7 +369,13 @@ def raw_rows(
             for c in columns
         ]
     )
-    return cells.select(pl.struct(columns).struct.json_encode()).to_series().alias(RAW)
+    raw = cells.select(pl.struct(columns).struct.json_encode()).to_series()
+    return pl.Series(RAW, scrub_series(raw, pseudonymiser), dtype=pl.String)
+
+
+def scrub_series(texts: pl.Series, pseudonymiser: Pseudonymiser) -> list[str | None]:
+    """``texts`` with every identifier-like token pseudonymised (see ``scrub``)."""
+    return scrub(texts.to_list(), lambda found: pseudonymiser.apply(pl.Series(found)).to_list())
 
 
 def _rejected(
@@ -341,7 +389,9 @@ def _rejected(
     if not bad.any():
         return pl.DataFrame(schema=REJECTED_SCHEMA)
     raw = raw_rows(frame.filter(bad), headers, source_contract, pseudonymiser)
-    return typed.filter(bad).select(LINE, FIELD, REASON, MESSAGE).with_columns(raw)
+    rejected = typed.filter(bad).select(LINE, FIELD, REASON, MESSAGE).with_columns(raw)
+    messages = scrub_series(rejected[MESSAGE], pseudonymiser)
+    return rejected.with_columns(pl.Series(MESSAGE, messages, dtype=pl.String))
 
 
 def _derive(source: str, accepted: pl.DataFrame) -> pl.DataFrame:
