@@ -32,11 +32,13 @@ def test_ingest_a_folder_reports_each_file_as_json(cockpit_home: Path, feeds: Pa
     result = runner.invoke(app, ["ingest", str(_feeds(feeds)), "--json"])
     assert result.exit_code == 0, result.output
     reports = json.loads(result.stdout)
-    assert [(Path(r["file"]).name, r["source"]) for r in reports] == [
-        ("merchants.csv", "merchants"),
-        ("交易流水_银联_2025.csv", "transactions"),
+    assert [(Path(r["file"]).name, r["outcome"], r.get("source")) for r in reports] == [
+        ("ground_truth.json", "skipped", None),
+        ("merchants.csv", "ingested", "merchants"),
+        ("交易流水_银联_2025.csv", "ingested", "transactions"),
     ]
-    txn = reports[1]
+    assert reports[0]["reason"] == "not a feed file (.json)"
+    txn = reports[2]
     assert (txn["rows_read"], txn["accepted"], txn["quarantined"], txn["duplicates"]) == (
         2,
         1,
@@ -50,8 +52,9 @@ def test_quiet_ingest_prints_one_line_per_file(cockpit_home: Path, feeds: Path) 
     result = runner.invoke(app, ["ingest", str(_feeds(feeds)), "--quiet"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
-    assert len(lines) == 2
-    assert "read 2, accepted 1, quarantined 1, duplicates 0 (unparseable_date 1)" in lines[1]
+    assert len(lines) == 3
+    assert "ground_truth.json: skipped: not a feed file" in lines[0]
+    assert "read 2, accepted 1, quarantined 1, duplicates 0 (unparseable_date 1)" in lines[2]
 
 
 def test_quarantine_list_show_and_export(cockpit_home: Path, feeds: Path, tmp_path: Path) -> None:

@@ -125,3 +125,37 @@ def _check_ingested(expected: dict[str, Any], report: Any, home: Path) -> None:
             assert [list(r) for r in con.execute(check["sql"]).fetchall()] == check["rows"], check
     finally:
         con.close()
+
+
+@pytest.mark.slow
+def test_the_whole_corpus_as_one_folder_finishes_and_lists_every_file(
+    cockpit_home: Path, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from cockpit.cli import app
+
+    folder = tmp_path / "feeds"
+    for name in CASES:
+        materialise(name, folder)
+    result = CliRunner().invoke(app, ["ingest", str(folder), "--json"])
+    assert result.exit_code == 1  # some files cannot be read: the exit code says so
+    listed = {Path(o["file"]).name: o for o in json.loads(result.stdout)}
+    assert sorted(listed) == sorted(p.name for p in folder.iterdir())
+    for name in CASES:
+        expected = json.loads((CORPUS / f"{name}{EXPECTED}").read_text("utf-8"))
+        if name == "外贸重点企业名录_second_sheet.xlsx":
+            continue  # its data is on the sheet a folder run does not name
+        assert listed[name]["outcome"] == expected["outcome"], listed[name]
+    ingested = [o for o in listed.values() if o["outcome"] == "ingested"]
+    assert all(
+        o["accepted"] + o["quarantined"] + o["duplicates"] == o["rows_read"] for o in ingested
+    )
+    assert clear_identifiers_under(cockpit_home, CLEAR) == []
+
+
+def test_sheet_on_a_text_file_is_refused_not_ignored(cockpit_home: Path, tmp_path: Path) -> None:
+    path, _ = materialise("交易流水_gb18030.csv", tmp_path / "in")
+    (outcome,) = ingest_files([path], sheet="Sheet1", home=cockpit_home)
+    assert outcome.outcome == "failed"
+    assert "--sheet applies to Excel workbooks only" in outcome.reason

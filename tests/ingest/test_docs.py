@@ -27,3 +27,16 @@ def test_the_example_file_of_each_source_ingests_without_a_rejected_row(cockpit_
     for report in reports:
         assert report.rows_read > 0, report.file
         assert (report.quarantined, report.duplicates) == (0, 0), report.summary()
+
+
+def test_every_measure_name_of_the_alias_table_is_documented() -> None:
+    from cockpit.ingest.codes import measures
+
+    text = (DOCS / "data-contracts.md").read_text("utf-8")
+    table = measures()
+    for code, measure in table.measures.items():
+        assert f"`{code}`" in text
+        for alias in measure.aliases:
+            assert alias in text, (code, alias)
+    for name in table.not_aliases:
+        assert name in text, name

@@ -245,7 +245,9 @@ def test_the_catalogue_has_a_view_for_every_table_even_before_any_data(cockpit_h
     con = open_catalog()
     for table in lake.INGESTED:
         columns = [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
-        assert columns == lake.schema(table).names
+        # The quarantine's view adds the last ingest that saw each row.
+        extra = ["last_ingest_id"] if table == "quarantine" else []
+        assert columns == [*lake.schema(table).names, *extra]
     assert (cockpit_home / "catalog.duckdb").exists()
 
 
@@ -259,3 +261,31 @@ def test_quarantined_raw_rows_are_json_with_the_files_headers(
     )
     assert raw["渠道"] == "火星"
     assert raw["付款人证件号"].startswith("ps:")
+
+
+def test_re_ingesting_a_file_adds_no_quarantine_row_twice_and_says_who_last_saw_it(
+    cockpit_home: Path, feeds: Path, tmp_path: Path
+) -> None:
+    path = write_text(feeds / "交易流水_银联_2025.csv", BAD_LINES, encoding="gb18030")
+    (first,) = ingest_paths([path])
+    (second,) = ingest_paths([path])
+    assert second.quarantined == first.quarantined == 7  # each ingest accounts for its rows
+    rows = quarantine_rows()
+    assert rows.height == 7  # kept once
+    assert set(rows["ingest_id"]) == {first.ingest_id}
+    assert set(rows["last_ingest_id"]) == {second.ingest_id}
+    seen_again = quarantine_rows(ingest_id=second.ingest_id)
+    assert list(seen_again["line"]) == [line for line, _, _ in EXPECTED_QUARANTINE]
+    view = open_catalog().execute("SELECT count(*), min(last_ingest_id) FROM quarantine").fetchone()
+    assert view == (7, second.ingest_id)
+    assert export_quarantine(ingest_id=second.ingest_id, out=tmp_path / "fix.csv") == 7
+
+
+def test_the_same_bad_row_twice_in_a_file_is_two_quarantined_rows(
+    cockpit_home: Path, feeds: Path
+) -> None:
+    bad = zh_row("T9", "昨天")
+    path = write_text(feeds / "交易流水_twice.csv", [TXN_HEADER_ZH, bad, bad])
+    ingest_paths([path])
+    ingest_paths([path])
+    assert list(quarantine_rows()["line"]) == [2, 3]

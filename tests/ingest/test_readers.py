@@ -55,9 +55,9 @@ def test_rows_with_the_wrong_number_of_fields_are_kept_with_their_line(feeds: Pa
         feeds / "t.csv", [TXN_HEADER_ZH, zh_row("T1"), "unionpay,T2,2025-03-01", zh_row("T3")]
     )
     feed = CsvFile(path)
-    _rows(feed)
-    assert feed.malformed
-    feed.locate_malformed()
+    list(feed.batches())
+    assert feed.needs_exact  # Arrow's records are not the file's lines: read it again
+    feed.exact = True
     rows = _rows(feed)
     assert rows["_line"].to_list() == [2, 4]
     assert [(m.line, m.text) for m in feed.malformed] == [(3, "unionpay,T2,2025-03-01")]

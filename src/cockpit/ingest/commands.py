@@ -72,7 +72,7 @@ def ingest(
 
         def show(outcome: FileOutcome) -> None:
             if not (quiet or json_out):
-                console.print(outcome.summary(), markup=False, highlight=False)
+                bar.console.print(outcome.summary(), markup=False, highlight=False, soft_wrap=True)
 
         try:
             outcomes = ingest_files(

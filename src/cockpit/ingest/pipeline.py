@@ -35,9 +35,10 @@ from cockpit.ingest.contracts import (
     source_from_name,
 )
 from cockpit.ingest.finalise import Outcome, finalise, finalise_partitioned
-from cockpit.ingest.pseudonym import Pseudonymiser
+from cockpit.ingest.pseudonym import Pseudonymiser, pseudonym
 from cockpit.ingest.readers import LINE, FeedFile, FileError, open_feed
 from cockpit.ingest.report import FileOutcome, IngestReport
+from cockpit.ingest.scrub import scrub
 from cockpit.ingest.stage import Staged, stage_file
 from cockpit.ingest.validate import FIELD, MESSAGE, RAW, REASON, raw_rows, scrub_series
 
@@ -114,11 +115,18 @@ def ingest_files(
                 report = ingest_file(path, source=source, sheet=sheet, home=home, progress=progress)
                 outcome = FileOutcome(str(path), "ingested", report=report)
             except (FileError, ValueError) as error:
-                outcome = FileOutcome(str(path), "failed", reason=str(error))
+                outcome = FileOutcome(str(path), "failed", reason=_scrubbed(str(error)))
         outcomes.append(outcome)
         if on_outcome is not None:
             on_outcome(outcome)
     return outcomes
+
+
+def _scrubbed(message: str) -> str:
+    """An error message with any identifier it quotes (a row's text) pseudonymised."""
+    key = get_settings().pseudonym_key.get_secret_value().encode("utf-8")
+    (clean,) = scrub([message], lambda found: [pseudonym(key, t) for t in found])
+    return clean or ""
 
 
 def ingest_paths(

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the corpus is data: its lines are as long as the rows they write)
 """Write the ingestion corpus: files made like the offices' own, each with the verdicts the
 contract (docs/data-contracts.md) promises for it, in ``<file>.expected.json`` beside it.
 
@@ -486,7 +487,7 @@ def main() -> None:
         bom=True,
     )
     # --- official statistics: cumulative periods, the bureau's names ----------------------
-    O = "official-stats"
+    OFF = "official-stats"
     text(
         "official_cumulative.csv",
         [
@@ -499,7 +500,7 @@ def main() -> None:
         ],
         {
             "outcome": "ingested",
-            "source": O,
+            "source": OFF,
             "rows": {**ok(2, 3, 4, 6), "5": "unparseable_date@统计期"},
             "lake": [
                 {
@@ -527,7 +528,7 @@ def main() -> None:
         ],
         {
             "outcome": "ingested",
-            "source": O,
+            "source": OFF,
             "rows": {
                 **ok(2, 3),
                 "4": "unknown_code@指标",
@@ -555,7 +556,7 @@ def main() -> None:
         ],
         {
             "outcome": "ingested",
-            "source": O,
+            "source": OFF,
             "rows": ok(4, 5),
             "notes": ["header on line 3", "line 6: total row", "matches"],
         },
@@ -854,7 +855,7 @@ def main() -> None:
                 {
                     "title": "导出",
                     "rows": [
-                        ZH.split(",")[:7] + [None, None] + ZH.split(",")[7:],
+                        [*ZH.split(",")[:7], None, None, *ZH.split(",")[7:]],
                         [
                             "unionpay",
                             "XB1",
