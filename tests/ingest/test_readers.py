@@ -55,10 +55,8 @@ def test_rows_with_the_wrong_number_of_fields_are_kept_with_their_line(feeds: Pa
         feeds / "t.csv", [TXN_HEADER_ZH, zh_row("T1"), "unionpay,T2,2025-03-01", zh_row("T3")]
     )
     feed = CsvFile(path)
-    list(feed.batches())
-    assert feed.needs_exact  # Arrow's records are not the file's lines: read it again
-    feed.exact = True
-    rows = _rows(feed)
+    rows = _rows(feed)  # one pass: Arrow numbers the lines of the rows it cannot use
+    assert not feed.needs_exact
     assert rows["_line"].to_list() == [2, 4]
     assert [(m.line, m.text) for m in feed.malformed] == [(3, "unionpay,T2,2025-03-01")]
 
@@ -104,3 +102,42 @@ def test_unsupported_files_are_refused_by_name(feeds: Path) -> None:
     path = write_text(feeds / "notes.docx", ["x"])
     with pytest.raises(FileError, match=r"notes\.docx: unsupported file type"):
         open_feed(path)
+
+
+def test_a_second_encoding_past_the_first_megabyte_is_named_by_its_line(feeds: Path) -> None:
+    lines = [TXN_HEADER_ZH, zh_row("T1")] + [
+        zh_row(f"A{i}", channel="offline") for i in range(12_000)
+    ]
+    path = feeds / "t.csv"
+    data = ("\n".join(lines) + "\n").encode("utf-8") + (zh_row("T2") + "\n").encode("gbk")
+    path.write_bytes(data)
+    assert len(data) > 1 << 20
+    feed = CsvFile(path)  # the first non-ASCII lines are UTF-8
+    assert feed.encoding == "utf-8"
+    with pytest.raises(FileError, match=rf"t\.csv, line {len(lines) + 1}: not utf-8"):
+        list(feed.batches())
+
+
+def test_utf16_tab_separated_text_is_read_with_its_lines(feeds: Path) -> None:
+    text = "\r\n".join([TXN_HEADER_ZH.replace(",", "\t"), zh_row("T1").replace(",", "\t"), ""])
+    path = feeds / "unicode.txt"
+    path.write_bytes(text.encode("utf-16"))
+    feed = CsvFile(path)
+    assert (feed.encoding, feed.delimiter) == ("utf-16", "\t")
+    rows = _rows(feed)
+    assert rows["交易流水号"].to_list() == ["T1"]
+    assert rows["_line"].to_list() == [2]
+
+
+def test_after_a_line_break_inside_quotes_rows_keep_the_line_they_start_on(feeds: Path) -> None:
+    path = write_text(
+        feeds / "t.csv",
+        [TXN_HEADER_ZH, zh_row("T1").replace(",60+,", ',"60\n+",'), "unionpay,T2", zh_row("T3")],
+    )
+    feed = CsvFile(path)
+    list(feed.batches())
+    assert feed.needs_exact  # Arrow's records are not the file's lines: read them again
+    feed.exact = True
+    rows = _rows(feed)
+    assert rows["_line"].to_list() == [2, 5]
+    assert [(m.line, m.text) for m in feed.malformed] == [(4, "unionpay,T2")]

@@ -135,42 +135,50 @@ class CsvFile:
             self.needs_exact = True
 
     def _arrow_blocks(self) -> Iterator[Block]:
+        import numpy as np
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
-        wrong: list[int] = []
+        wrong: list[Malformed] = []
+        folded: list[int] = []
 
         def wrong_width(row: Any) -> str:
-            wrong.append(1)  # an exception here would stop Arrow with one of its own
+            # Arrow numbers the line of a record; one that spans lines (a quote left
+            # open) needs the exact reader. (Raising here would stop Arrow with its own error.)
+            if row.number is None or "\n" in row.text or "\r" in row.text:
+                folded.append(1)
+            else:
+                wrong.append(Malformed(row.number, row.text, "wrong number of fields"))
             return "skip"
 
-        reader = pacsv.open_csv(
-            str(self.path),
-            read_options=pacsv.ReadOptions(
-                column_names=self.names,
-                skip_rows=self.header_line,
-                encoding=self._arrow_encoding(),
-                block_size=CSV_BLOCK_BYTES,
-                # One parsing thread: the ingest runs reading, checking and writing side by
-                # side (stage.py), and Arrow's own threads would only spin against them.
-                use_threads=False,
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=self.delimiter,
-                ignore_empty_lines=False,
-                invalid_row_handler=wrong_width,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=self.headers,
-                column_types={h: pa.string() for h in self.headers},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
         offset = self.header_line + 1
         try:
+            reader = pacsv.open_csv(
+                str(self.path),
+                read_options=pacsv.ReadOptions(
+                    column_names=self.names,
+                    skip_rows=self.header_line,
+                    encoding=self._arrow_encoding(),
+                    block_size=CSV_BLOCK_BYTES,
+                    # One parsing thread: the ingest runs reading, checking and writing side by
+                    # side (stage.py), and Arrow's own threads would only spin against them.
+                    use_threads=False,
+                ),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=self.delimiter,
+                    ignore_empty_lines=False,
+                    invalid_row_handler=wrong_width,
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=self.headers,
+                    column_types={h: pa.string() for h in self.headers},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+            parsed = 0
             for batch in reader:
-                if wrong or _has_line_break(batch.columns):
+                if folded or _has_line_break(batch.columns):
                     raise _NeedsExact
                 plain = frozenset(
                     name
@@ -179,20 +187,26 @@ class CsvFile:
                 )
                 frame = pl.from_arrow(batch)
                 assert isinstance(frame, pl.DataFrame)
-                frame = frame.with_columns(
-                    pl.int_range(offset, offset + frame.height, dtype=pl.Int64).alias(LINE)
-                )
-                offset += frame.height
+                # The i-th parsed row's line: the i-th line after the header that is not a
+                # malformed one (every malformed line up to here is known: Arrow reports a
+                # block's bad rows while parsing it, before handing the block over).
+                lines = np.arange(offset + parsed, offset + parsed + frame.height, dtype=np.int64)
+                parsed += frame.height
+                if wrong:
+                    bad = np.array([m.line for m in wrong], dtype=np.int64)
+                    gaps = np.sort(bad) - np.arange(len(bad), dtype=np.int64)
+                    lines = lines + np.searchsorted(gaps, lines, side="right")
+                frame = frame.with_columns(pl.Series(LINE, lines, dtype=pl.Int64))
                 yield Block(_drop_blank(frame, self.headers), plain)
-            if wrong:
+            if folded:
                 raise _NeedsExact
-        except (pa.ArrowInvalid, UnicodeDecodeError) as error:
-            if "unterminated" in str(error).lower() or "quote" in str(error).lower():
-                raise _NeedsExact from None
-            line = first_undecodable_line(self.path, self.encoding)
-            if line is not None:
+            self.malformed = wrong
+        except (pa.ArrowInvalid, UnicodeDecodeError):
+            if first_undecodable_line(self.path, self.encoding) is not None:
                 self._undecodable()
-            raise FileError(f"{self.path}: {error} (encoding read as {self.encoding})") from None
+            # Anything else Arrow cannot parse (a quote left open, a field longer than its
+            # block): the exact reader goes record by record and says which line.
+            raise _NeedsExact from None
 
     def _arrow_encoding(self) -> str:
         return "utf8" if self.encoding in ("utf-8", "utf-8-sig") else self.encoding

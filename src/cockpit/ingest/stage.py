@@ -430,13 +430,14 @@ def _split_totals(feed_blocks: Iterator[Block], headers: HeaderMap) -> Iterator[
         if not firsts or frame.height == 0:
             yield block
             continue
+        # Hash look-ups and length tests only: this runs on every block.
         is_total = pl.lit(False)
         empty_before = pl.lit(True)
         for column in firsts:
             is_total = is_total | (empty_before & pl.col(column).is_in(TOTAL_WORDS))
-            empty_before = empty_before & (pl.col(column).str.strip_chars() == "")
-        at = frame.select(is_total.arg_true()).to_series() if firsts else None
-        if at is None or at.len() == 0:
+            empty_before = empty_before & (pl.col(column).str.len_bytes() == 0)
+        at = frame.select(is_total.arg_true()).to_series()
+        if at.len() == 0:
             yield block
             continue
         start = 0
