@@ -1,10 +1,12 @@
-"""Ingestion: data contracts, readers for CSV (UTF-8/GB18030), Excel and Parquet, quarantine,
-pseudonymisation and the lake (docs/lake.md, docs/data-contracts.md).
+"""Ingestion: data contracts, readers for CSV and text exports (UTF-8/GB18030/UTF-16), Excel and
+Parquet, quarantine, pseudonymisation (and scrubbing of identifiers from what is kept beside
+the accepted rows) and the lake (docs/lake.md, docs/data-contracts.md).
 
 Example::
 
     from cockpit.ingest import ingest_paths, open_catalog
     reports = ingest_paths(["feeds/"])        # every feed file in the folder, one report each
+    outcomes = ingest_files(["feeds/"])       # every file: ingested, skipped or failed, each
     assert all(r.balanced for r in reports)   # accepted + quarantined + duplicates == rows read
     open_catalog().sql("SELECT month, sum(amount_fen) FROM transactions GROUP BY month")
     compact()                                 # each month one file, clustered by merchant
@@ -13,17 +15,18 @@ Example::
 from cockpit.ingest.catalog import open_catalog, refresh_catalog
 from cockpit.ingest.compact import CompactReport, compact
 from cockpit.ingest.contracts import SOURCES, Contract, contract, contracts
-from cockpit.ingest.pipeline import feed_files, ingest_file, ingest_paths
+from cockpit.ingest.pipeline import feed_files, ingest_file, ingest_files, ingest_paths
 from cockpit.ingest.pseudonym import pseudonym
 from cockpit.ingest.quarantine import export_quarantine, quarantine_rows
 from cockpit.ingest.readers import FileError
-from cockpit.ingest.report import IngestReport
+from cockpit.ingest.report import FileOutcome, IngestReport
 
 __all__ = [
     "SOURCES",
     "CompactReport",
     "Contract",
     "FileError",
+    "FileOutcome",
     "IngestReport",
     "compact",
     "contract",
@@ -31,6 +34,7 @@ __all__ = [
     "export_quarantine",
     "feed_files",
     "ingest_file",
+    "ingest_files",
     "ingest_paths",
     "open_catalog",
     "pseudonym",
