@@ -32,15 +32,19 @@ def ingest(
         help="Force the source: transactions, merchants, official-stats, trade-enterprises, "
         "trade-orders. Default: recognised from each file's name or header row.",
     ),
-    sheet: str | None = typer.Option(None, "--sheet", help="Excel sheet (default: the first)."),
-    json_out: bool = typer.Option(False, "--json", help="Print the reports as JSON."),
+    sheet: str | None = typer.Option(
+        None, "--sheet", help="Excel sheet (default: the first); refused for other files."
+    ),
+    json_out: bool = typer.Option(
+        False, "--json", help="Print every file's outcome (and report) as JSON."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Load feed files into the lake: validated, deduplicated, personal ids pseudonymised.
 
-    Every file is tried, each on its own: lock, hidden and temporary files are skipped, a
-    file that cannot be read fails without stopping the others. One line per file (or, with
-    --json, one object per file with its outcome); exit code 1 when any file failed.
+    Every file is tried on its own: lock, hidden and temporary files are skipped.
+
+    A file that cannot be read fails without stopping the others; the exit code is 1.
     """
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
