@@ -218,3 +218,16 @@ def test_empty_personal_cells_stay_empty_in_quarantined_rows(
     assert not any(
         str(v).startswith("ps:") for raw in raws for k, v in raw.items() if k != "付款人证件号"
     )
+
+
+def test_an_identifier_beside_a_control_character_leaves_the_raw_row_valid_json(
+    cockpit_home: Path, feeds: Path
+) -> None:
+    path = write_text(
+        feeds / "交易流水_control.csv",
+        [TXN_HEADER_ZH, zh_row("C1", "昨天").replace(",60+,", ",\f" + DEVICE + ",")],
+    )
+    ingest_paths([path])
+    (raw,) = quarantine_rows()["raw"]
+    assert DEVICE not in raw
+    assert json.loads(raw)["年龄段"].startswith("\fps:")

@@ -393,11 +393,18 @@ def _malformed_frame(
         for f in source_contract.fields
         if f.type == "personal" and f.name in headers.columns
     }
+
+    def pseudonymise(found: list[str]) -> list[str]:
+        return pseudonymiser.apply(pl.Series(found, dtype=pl.String)).to_list()
+
     names = getattr(feed, "names", feed.headers)
     delimiter = getattr(feed, "delimiter", ",")
     raws = []
     for row in feed.malformed:
         cells = next(csv.reader([row.text], delimiter=delimiter), [])
+        # Every cell scrubbed of identifier-like tokens, wherever it sits (the row's shape
+        # says nothing of which cell holds what), before the row is encoded.
+        cells = [c or "" for c in scrub(cells, pseudonymise)]
         named = {}
         for i, cell in enumerate(cells):
             name = names[i] if i < len(names) else f"_extra_{i + 1}"
@@ -405,7 +412,6 @@ def _malformed_frame(
                 cell = pseudonymiser.apply(pl.Series([cell.strip()]))[0]
             named[name] = cell
         raws.append(json.dumps(named, ensure_ascii=False))
-    raws = [r or "" for r in scrub(raws, lambda t: pseudonymiser.apply(pl.Series(t)).to_list())]
     width = len(names)
     return pl.DataFrame(
         {

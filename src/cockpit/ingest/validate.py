@@ -361,16 +361,17 @@ def raw_rows(
         if f.type == "personal" and f.name in headers.columns
     }
     columns = [c for c in frame.columns if c != LINE]
+    # Every other cell is scrubbed of identifier-like tokens before the row is encoded (in
+    # the JSON text, a token could run into an escape such as \f).
     cells = frame.select(
         [
             pseudonymiser.apply(tp.clean_text(frame[c])).alias(c)
             if c in personal
-            else pl.col(c).cast(pl.String)
+            else pl.Series(c, scrub_series(frame[c].cast(pl.String), pseudonymiser), pl.String)
             for c in columns
         ]
     )
-    raw = cells.select(pl.struct(columns).struct.json_encode()).to_series()
-    return pl.Series(RAW, scrub_series(raw, pseudonymiser), dtype=pl.String)
+    return cells.select(pl.struct(columns).struct.json_encode().alias(RAW)).to_series()
 
 
 def scrub_series(texts: pl.Series, pseudonymiser: Pseudonymiser) -> list[str | None]:
