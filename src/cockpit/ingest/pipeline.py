@@ -36,7 +36,7 @@ from cockpit.ingest.contracts import (
 )
 from cockpit.ingest.finalise import Outcome, finalise, finalise_partitioned
 from cockpit.ingest.pseudonym import Pseudonymiser, pseudonym
-from cockpit.ingest.readers import LINE, FeedFile, FileError, open_feed
+from cockpit.ingest.readers import LINE, OLD_WORKBOOK_SUFFIXES, FeedFile, FileError, open_feed
 from cockpit.ingest.report import FileOutcome, IngestReport
 from cockpit.ingest.scrub import scrub
 from cockpit.ingest.stage import Staged, stage_file
@@ -67,7 +67,7 @@ def skip_reason(path: Path, *, in_folder: bool) -> str | None:
         return "hidden file"
     if path.suffix.lower() in TEMPORARY_SUFFIXES or name.startswith("~"):
         return "temporary file"
-    if in_folder and path.suffix.lower() not in FEED_SUFFIXES:
+    if in_folder and path.suffix.lower() not in (*FEED_SUFFIXES, *OLD_WORKBOOK_SUFFIXES):
         return f"not a feed file ({path.suffix or 'no extension'})"
     return None
 

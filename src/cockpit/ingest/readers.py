@@ -46,6 +46,7 @@ PARQUET_BATCH_ROWS = 200_000
 FIELD_LIMIT = 1 << 24  # a field this long is a quote never closed, not a value
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+OLD_WORKBOOK_SUFFIXES = (".xls", ".et")  # what offices still send; named, never skipped
 
 
 @dataclass
@@ -590,6 +591,11 @@ def open_feed(path: Path, *, sheet: str | None = None, source: str | None = None
         return ExcelFile(path, sheet=sheet, source=source)
     if suffix == ".parquet":
         return ParquetFile(path)
+    if suffix in OLD_WORKBOOK_SUFFIXES:
+        raise FileError(
+            f"{path}: an Excel 97-2003 or WPS workbook ({suffix}) cannot be read: open it in "
+            "Excel or WPS and save it as .xlsx (or CSV)"
+        )
     raise FileError(
         f"{path}: unsupported file type {suffix or '(none)'}; use CSV, .xlsx or Parquet"
     )

@@ -630,6 +630,11 @@ def main() -> None:
         "交易流水_2025.csv.bak", (ZH + "\n").encode(), {"outcome": "skipped", "reason": "temporary"}
     )
     raw("notes.md", "# 说明\n".encode(), {"outcome": "skipped", "reason": "not a feed file"})
+    raw(
+        "外贸订单月报_2025年2月.xls",
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),
+        {"outcome": "failed", "error": "save it as .xlsx"},
+    )
     raw("交易流水_empty.csv", b"", {"outcome": "failed", "error": "no header row"})
     text(
         "交易流水_header_only.csv",
