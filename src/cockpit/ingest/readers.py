@@ -264,9 +264,8 @@ class CsvFile:
                         continue  # a blank line, however many separators it holds
                     first_line, first_text = taken[0]
                     if len(taken) > 1 or cells is None:
-                        self.malformed.append(
-                            Malformed(first_line, first_text.rstrip("\r\n"), "unterminated quote")
-                        )
+                        why = "unterminated quote" if '"' in first_text else "unreadable line"
+                        self.malformed.append(Malformed(first_line, first_text.rstrip("\r\n"), why))
                         lines.push_back(taken[1:])
                         continue
                     self.malformed.append(
