@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from tests.sample.conftest import merchants_history, workbook_rows
@@ -219,11 +220,12 @@ def test_official_stats_combine_january_and_february_and_stop_at_september(
     assert set(stats["地区代码"]) == {"500000"} | {d.code for d in reference.districts()}
     city = stats[(stats["地区代码"] == "500000") & (stats["类别代码"] == "")]
     value = city.set_index(["统计期", "指标"])["数值(亿元)"].astype(float)
-    assert value[("2023-12", "累计零售额")] == pytest.approx(15130, rel=0.01)
-    assert value[("2025-06", "累计零售额")] > 8300
-    assert value[("2025-12", "累计零售额")] == pytest.approx(16690, rel=0.01)
+    # The bureau's scope wanders around the true trade by a fraction of a per cent.
+    assert value[("2023-12", "累计零售额")] == pytest.approx(15130, rel=0.02)
+    assert value[("2025-06", "累计零售额")] > 8200
+    assert value[("2025-12", "累计零售额")] == pytest.approx(16690, rel=0.02)
     growth = city.set_index(["统计期", "指标"])["同比增长(%)"].astype(float)
-    assert growth[("2023-12", "累计零售额")] == pytest.approx(8.6, abs=0.5)
+    assert growth[("2023-12", "累计零售额")] == pytest.approx(8.6, abs=1.5)
     catering = stats[(stats["类别代码"] == "CT01") & (stats["指标"] == "累计零售额")]
     share = float(catering.set_index("统计期").loc["2023-12", "数值(亿元)"]) / 15130
     assert share == pytest.approx(0.15, abs=0.02)
@@ -259,3 +261,27 @@ def test_personal_fields_look_like_what_feeds_carry(sample_city: Path) -> None:
     assert phones.str.fullmatch(r"1[3-9]\d{9}").all()
     assert df["card_no"].dropna().str.fullmatch(r"\d{16,19}").all()
     assert df["device_id"].dropna().str.fullmatch(r"[0-9a-f]{16}").all()
+
+
+def test_official_growth_moves_slowly_and_wholesale_and_value_added_are_published(
+    sample_city: Path,
+) -> None:
+    stats = pd.read_csv(
+        sample_city / "社会消费品零售总额_月度.csv", dtype=str, keep_default_na=False
+    )
+    assert {"批发额", "累计批发额", "商贸业增加值累计", "地区生产总值累计"} <= set(stats["指标"])
+    yuzhong = stats[(stats["地区代码"] == "500103") & (stats["类别代码"] == "")]
+    ytd = yuzhong.set_index(["统计期", "指标"])["数值(亿元)"].astype(float)
+    trade_2024 = ytd[("2024-12", "累计批发额")] + ytd[("2024-12", "累计零售额")]
+    assert 3500 < trade_2024 < 5000  # the plan implies 4,214亿 in 2024
+    share = ytd[("2024-12", "商贸业增加值累计")] / ytd[("2024-12", "地区生产总值累计")]
+    assert 0.15 < share < 0.30
+    # Value added and GDP are quarterly: year to date at March, June, September, December.
+    quarters = set(yuzhong[yuzhong["指标"] == "地区生产总值累计"]["统计期"].str[5:])
+    assert quarters == {"03", "06", "09", "12"}
+    # The scope factor is persistent: its log changes less from month to month than it varies.
+    from cockpit.sample.official import ar1_log_factor
+
+    z = np.log(ar1_log_factor(5000, 0.95, 0.01, np.random.default_rng(1)))
+    assert np.corrcoef(z[1:], z[:-1])[0, 1] == pytest.approx(0.95, abs=0.02)
+    assert z.std() == pytest.approx(0.01, rel=0.15)
