@@ -106,7 +106,10 @@ def official_series(
         wholesale += w
     series[("wholesale_sales", CITY, "")] = wholesale
     gdp_trend = np.exp(GDP_GROWTH * _years(months))
-    for code, retail in [(CITY, by_category.sum(axis=1)), *zip(districts, by_district.T)]:
+    for code, retail in [
+        (CITY, by_category.sum(axis=1)),
+        *zip(districts, by_district.T, strict=True),
+    ]:
         trade = series[("wholesale_sales", code, "")] + series[("retail_sales", code, "")]
         margin = COMMERCE_MARGIN * ar1_log_factor(n, PHI, 2 * SCOPE_SD, rng)
         series[("commerce_value_added", code, "")] = trade * margin
