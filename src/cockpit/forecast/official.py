@@ -1,0 +1,289 @@
+"""One estimator of every published monthly series: nowcasts and forecasts of official figures.
+
+The statistics bureau publishes a level and its year-on-year growth for each *release period*:
+``YYYY-01-02`` (January and February together, as NBS publishes them), then ``YYYY-03`` …
+``YYYY-12``, eleven periods a year. A published level is last year's level of the same period
+times its growth, so the model is of the growth rates (log growth ``g = log(1 + yoy)``):
+
+- ``ar``: an AR(1) with a constant on ``g`` (statsmodels ``AutoReg``), growth that moves slowly
+  around its mean. Where the feed covers the period being estimated (the nowcast), the same
+  regression adds the feed's own growth over the same days a year before as a regressor (a
+  bridge equation, ``AutoReg(exog=...)``), fitted on the periods where both exist.
+- ``rule_b``: same period last year × the latest published growth, the rule a statistician
+  tries first; as a distribution, a random walk on ``g`` (its mean is the rule exactly).
+- ``rule_a``: seasonal naive, same period last year (compared, never published).
+
+Both published methods give a predictive distribution by simulating growth paths and chaining
+levels (a period more than a year ahead stands on an estimated level), scaled per horizon by
+the factors the rolling backtest calibrates (``cockpit.forecast.officialrun``). Every estimate,
+interval and probability of reaching a target is read off these paths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+PER_YEAR = 11  # release periods a year: 1–2月, then March to December
+#: Fewest published levels (three years) for the AR model; below it rule (b) is published.
+MIN_LEVELS = 3 * PER_YEAR
+#: Fewest periods with both a published growth and the feed's for the bridge regression.
+MIN_BRIDGE = 12
+PATHS = 1000
+Method = Literal["ar", "rule_b"]
+
+
+def period_slot(period: str) -> tuple[int, int]:
+    """(year, slot): slot 0 is 1–2月, slots 1–10 are March to December."""
+    year = int(period[:4])
+    if period.endswith("-01-02"):
+        return year, 0
+    month = int(period[5:7])
+    if month < 3:
+        raise ValueError(f"{period}: January and February are published together as YYYY-01-02")
+    return year, month - 2
+
+
+def slot_period(year: int, slot: int) -> str:
+    return f"{year}-01-02" if slot == 0 else f"{year}-{slot + 2:02d}"
+
+
+def period_index(period: str) -> int:
+    """Release periods since year 0, so that consecutive periods differ by one."""
+    year, slot = period_slot(period)
+    return year * PER_YEAR + slot
+
+
+def index_period(index: int) -> str:
+    return slot_period(index // PER_YEAR, index % PER_YEAR)
+
+
+def period_months(period: str) -> list[str]:
+    """The calendar months a release period covers (``YYYY-01-02`` → January, February)."""
+    year, slot = period_slot(period)
+    return [f"{year}-01", f"{year}-02"] if slot == 0 else [period]
+
+
+@dataclass(frozen=True)
+class Published:
+    """One published series on consecutive release periods (NaN where a period is missing)."""
+
+    first: int  # period index of the first value
+    level: NDArray[np.float64]  # fen
+    growth: NDArray[np.float64]  # log growth on the same period a year before
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.level) - 1
+
+    def upto(self, index: int) -> Published:
+        """The series as it stood when ``index`` was the latest published period."""
+        n = index - self.first + 1
+        return Published(self.first, self.level[:n], self.growth[:n])
+
+    @property
+    def enough(self) -> bool:
+        """Three years of levels and a year of growth in a row at the end: the AR model."""
+        tail = _tail(self.growth)
+        return int(np.isfinite(self.level).sum()) >= MIN_LEVELS and tail.stop - tail.start >= 12
+
+
+def published_series(periods: list[str], levels: list[float], yoy_pct: list[float]) -> Published:
+    """From a bureau's rows: growth as published, else from the levels a year apart."""
+    idx = [period_index(p) for p in periods]
+    first, last = min(idx), max(idx)
+    level = np.full(last - first + 1, np.nan)
+    growth = np.full(last - first + 1, np.nan)
+    for i, v, r in zip(idx, levels, yoy_pct, strict=True):
+        level[i - first] = v
+        if r is not None and np.isfinite(r) and r > -100:
+            growth[i - first] = np.log1p(r / 100)
+    for k in range(PER_YEAR, len(level)):
+        if not np.isfinite(growth[k]) and level[k] > 0 and level[k - PER_YEAR] > 0:
+            growth[k] = np.log(level[k] / level[k - PER_YEAR])
+    # A published level and its growth imply the level a year before: the first year's
+    # rates give the year the file does not list (so three years of rows are four of levels).
+    head = [k for k in range(min(PER_YEAR, len(level))) if np.isfinite(growth[k])]
+    if head and first - PER_YEAR >= 0:
+        before = np.full(PER_YEAR, np.nan)
+        for k in head:
+            before[k] = level[k] / np.exp(growth[k])
+        level = np.concatenate([before, level])
+        growth = np.concatenate([np.full(PER_YEAR, np.nan), growth])
+        first -= PER_YEAR
+    return Published(first, level, growth)
+
+
+def _tail(growth: NDArray[np.float64], x: NDArray[np.float64] | None = None) -> slice:
+    """The longest run of finite values at the end (of growth, and of ``x`` where given)."""
+    ok = np.isfinite(growth) if x is None else np.isfinite(growth) & np.isfinite(x)
+    if ok.all():
+        return slice(0, len(ok))
+    start = len(ok) - int(np.argmax(~ok[::-1]))
+    return slice(start, len(ok))
+
+
+@dataclass(frozen=True)
+class Step:
+    """The distribution of growth at one step ahead, before calibration: mean and sd."""
+
+    mean: float
+    sd: float
+
+
+def fit_ar(growth: NDArray[np.float64]) -> tuple[float, float, float]:
+    """(constant, AR coefficient, innovation sd) of AR(1) on the tail of finite growth."""
+    from statsmodels.tsa.ar_model import AutoReg
+
+    g = growth[_tail(growth)]
+    res = AutoReg(g, lags=1, trend="c").fit()
+    const, phi = (float(v) for v in res.params)
+    phi = float(np.clip(phi, -0.99, 0.99))  # a stationary forecast far ahead
+    return const, phi, float(np.sqrt(res.sigma2))
+
+
+def fit_bridge(
+    growth: NDArray[np.float64], feed: NDArray[np.float64], feed_now: float
+) -> Step | None:
+    """One-step growth given the feed's growth: AR(1) with the feed as regressor.
+
+    ``feed[k]`` is the feed's growth over the same days as the target's (cut day) for the
+    published period k; ``feed_now`` the target's. None without ``MIN_BRIDGE`` pairs.
+    """
+    from statsmodels.tsa.ar_model import AutoReg
+
+    window = _tail(growth, feed)
+    g, x = growth[window], feed[window]
+    if len(g) < MIN_BRIDGE + 1:
+        return None
+    res = AutoReg(g, lags=1, trend="c", exog=x[:, None]).fit()
+    pred = res.predict(start=len(g), end=len(g), exog_oos=np.array([[feed_now]]))
+    return Step(float(np.asarray(pred)[0]), float(np.sqrt(res.sigma2)))
+
+
+def simulate_growth(
+    series: Published,
+    method: Method,
+    horizon: int,
+    *,
+    first_step: Step | None = None,
+    paths: int = PATHS,
+    seed: int = 0,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(paths × horizon simulated log growth, its per-step mean) after the last period.
+
+    ``first_step`` replaces the model's first step (the bridge's nowcast).
+    """
+    rng = np.random.default_rng(seed)
+    g_last = float(series.growth[-1])
+    sims = np.empty((paths, horizon))
+    means = np.empty(horizon)
+    z = rng.standard_normal((paths, horizon))
+    if method == "ar":
+        const, phi, sd = fit_ar(series.growth)
+        prev, prev_mean = np.full(paths, g_last), g_last
+        for h in range(horizon):
+            if h == 0 and first_step is not None:
+                means[h] = first_step.mean
+                sims[:, h] = first_step.mean + first_step.sd * z[:, h]
+            else:
+                means[h] = const + phi * prev_mean
+                sims[:, h] = const + phi * prev + sd * z[:, h]
+            prev, prev_mean = sims[:, h], means[h]
+    else:
+        diffs = np.diff(series.growth[_tail(series.growth)])
+        sd = float(np.sqrt(np.mean(diffs**2))) if len(diffs) else 0.05
+        means[:] = g_last
+        sims = g_last + sd * np.cumsum(z, axis=1)
+    return sims, means
+
+
+def chain_levels(series: Published, growth: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Levels of the periods after the last published one: a year before × exp(growth)."""
+    paths, horizon = growth.shape
+    known = series.level
+    out = np.empty((paths, horizon))
+    for h in range(horizon):
+        back = len(known) + h - PER_YEAR
+        base = out[:, back - len(known)] if back >= len(known) else np.full(paths, known[back])
+        out[:, h] = base * np.exp(growth[:, h])
+    return out
+
+
+def feed_growth(daily: dict[str, float], period: str, cut_day: int) -> float | None:
+    """Log growth of the feed over the period's days up to ``cut_day`` of its last month,
+    against the same days a year before; None where either year lacks a day."""
+    import calendar
+
+    months = period_months(period)
+    now = before = 0.0
+    for k, month in enumerate(months):
+        year, mon = int(month[:4]), int(month[5:7])
+        last = calendar.monthrange(year, mon)[1]
+        top = min(cut_day, last) if k == len(months) - 1 else last
+        for day in range(1, top + 1):
+            this = daily.get(f"{year}-{mon:02d}-{day:02d}")
+            if mon == 2 and day == 29:
+                if this is None:
+                    return None
+                now += this  # no 29 February a year before: counted this year only
+                continue
+            earlier = daily.get(f"{year - 1}-{mon:02d}-{day:02d}")
+            if this is None or earlier is None:
+                return None
+            now, before = now + this, before + earlier
+    if now <= 0 or before <= 0:
+        return None
+    return float(np.log(now / before))
+
+
+def feed_history(daily: dict[str, float], series: Published, cut_day: int) -> NDArray[np.float64]:
+    """The feed's growth at ``cut_day`` for every period of ``series`` (NaN where none)."""
+    out = np.full(len(series.level), np.nan)
+    for k in range(len(out)):
+        value = feed_growth(daily, index_period(series.first + k), cut_day)
+        if value is not None:
+            out[k] = value
+    return out
+
+
+def nowcast_step(
+    series: Published, daily: dict[str, float] | None, cut_day: int | None
+) -> Step | None:
+    """The bridge's first step where the feed covers the next period (to ``cut_day``)."""
+    if daily is None or cut_day is None or not series.enough:
+        return None
+    now = feed_growth(daily, index_period(series.last + 1), cut_day)
+    if now is None:
+        return None
+    return fit_bridge(series.growth, feed_history(daily, series, cut_day), now)
+
+
+def predictive_levels(
+    series: Published,
+    method: Method,
+    horizon: int,
+    *,
+    first_step: Step | None = None,
+    scale: NDArray[np.float64] | None = None,
+    paths: int = PATHS,
+    seed: int = 0,
+) -> NDArray[np.float64]:
+    """Paths × horizon levels (fen) of the periods after the last published one.
+
+    ``scale[h]`` stretches step h's log levels around their mean: the split-conformal factor
+    the rolling backtest learnt for that horizon (1 where none was learnt).
+    """
+    growth, _ = simulate_growth(
+        series, method, horizon, first_step=first_step, paths=paths, seed=seed
+    )
+    levels = chain_levels(series, growth)
+    if scale is None:
+        return levels
+    logs = np.log(np.maximum(levels, 1.0))
+    centre = logs.mean(axis=0)
+    out: NDArray[np.float64] = np.exp(centre + (logs - centre) * scale[:horizon])
+    return out

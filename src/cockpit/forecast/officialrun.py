@@ -1,0 +1,570 @@
+"""The official-series estimates of a lake: backtest, calibrate, choose, estimate, store.
+
+Reads built tables only: ``official_stats`` (the bureau's figures as ingested) and the day
+rows of ``indicator_values`` (the feed's city retail sales, for the bridge). Writes two lake
+tables (one part file per run, docs/forecasting.md):
+
+- ``official_estimates``: per series and release period, published or estimated: value, 80 %
+  and 95 % bounds, growth, status (published / nowcast / forecast), method, note;
+- ``official_accuracy``: per series, horizon and method, the rolling backtest's MAPE, RMSE,
+  coverage of the calibrated 80 %/95 % intervals and whether the method is the one published.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cockpit.forecast.official import (
+    PER_YEAR,
+    Method,
+    Published,
+    index_period,
+    nowcast_step,
+    period_index,
+    period_months,
+    predictive_levels,
+    published_series,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+ESTIMATES, ACCURACY = "official_estimates", "official_accuracy"
+#: Monthly measures modelled (year-to-date measures are sums of these).
+MEASURES = ("retail_sales", "wholesale_sales")
+CUT_DAYS = (7, 14, 21, 31)
+HORIZONS = 12
+#: Origins replayed per series in the product's backtest (the benchmark replays more).
+ORIGINS = 24
+BACKTEST_PATHS = 400
+Z = {80: 1.2815515655446004, 95: 1.959963984540054}
+CITY = "500000"
+SeriesKey = tuple[str, str, str]  # measure, region_code, category_code
+
+
+def label_of(step: int, cut_day: int | None) -> str:
+    """Horizon label: ``day7``…``day31`` for the nowcast with the feed, else ``h1``…"""
+    return f"day{cut_day}" if step == 1 and cut_day is not None else f"h{step}"
+
+
+def bucket_of(label: str) -> str:
+    """Methods are chosen per series for the nowcast step and for the steps after it."""
+    return "next" if label.startswith("day") or label == "h1" else "later"
+
+
+def backtest_series(
+    series: Published,
+    daily: dict[str, float] | None,
+    *,
+    origins: int = ORIGINS,
+    horizons: int = HORIZONS,
+    cut_days: Iterable[int] = CUT_DAYS,
+    paths: int = BACKTEST_PATHS,
+) -> list[dict[str, Any]]:
+    """Rolling-origin errors of ``ar``, rule (b) and rule (a) on the series' published periods.
+
+    Each origin sees the periods up to it; its targets are the next ``horizons`` periods, and
+    the next period also with the feed cut at each of ``cut_days`` (where the feed covers
+    it). Rows: origin, target, step, label, actual, rule_a, and per method its point estimate
+    (``<m>``) and log-level mean and sd of its uncalibrated paths (``<m>_mu``, ``<m>_sd``).
+    """
+    rows: list[dict[str, Any]] = []
+    last = series.last
+    first_origin = max(series.first + PER_YEAR, last - origins)
+    for origin in range(first_origin, last):
+        seen = series.upto(origin)
+        if not np.isfinite(seen.growth[-1]) or not np.isfinite(seen.level).all():
+            continue
+        h_max = min(horizons, last - origin)
+        runs: list[tuple[int | None, int]] = [(None, h_max)]
+        if daily is not None:
+            runs += [(day, 1) for day in cut_days]
+        for cut_day, h in runs:
+            first = nowcast_step(seen, daily, cut_day) if cut_day is not None else None
+            if cut_day is not None and first is None:
+                continue
+            est = {
+                m: _summary(seen, m, h, first if m == "ar" else None, paths) for m in _methods(seen)
+            }
+            for step in range(1, h + 1):
+                target = origin + step
+                actual = series.level[target - series.first]
+                if not np.isfinite(actual):
+                    continue
+                base = target - PER_YEAR
+                rule_a = (
+                    seen.level[base - seen.first]
+                    if base <= origin
+                    else est["rule_b"]["point"][base - origin - 1]
+                )
+                row = {
+                    "origin": index_period(origin),
+                    "target": index_period(target),
+                    "step": step,
+                    "label": label_of(step, cut_day),
+                    "actual": float(actual),
+                    "rule_a": float(rule_a),
+                }
+                for m, s in est.items():
+                    row[m] = float(s["point"][step - 1])
+                    row[f"{m}_mu"] = float(s["mu"][step - 1])
+                    row[f"{m}_sd"] = float(s["sd"][step - 1])
+                rows.append(row)
+    return rows
+
+
+def _methods(series: Published) -> list[Method]:
+    return ["ar", "rule_b"] if series.enough else ["rule_b"]
+
+
+def _summary(
+    series: Published, method: Method, horizon: int, first: Any, paths: int
+) -> dict[str, NDArray[np.float64]]:
+    levels = predictive_levels(series, method, horizon, first_step=first, paths=paths)
+    logs = np.log(np.maximum(levels, 1.0))
+    mu = logs.mean(axis=0)
+    return {"point": np.exp(mu), "mu": mu, "sd": logs.std(axis=0)}
+
+
+def conformal_factors(rows: pd.DataFrame, method: str) -> dict[str, float]:
+    """Per horizon label: the factor on the paths' sd that makes the backtest's 80 % and 95 %
+    intervals cover at their rates (split-conformal on log levels; the geometric mean of the
+    two levels' factors, so that one distribution serves both)."""
+    out: dict[str, float] = {}
+    col = f"{method}_mu"
+    if col not in rows:
+        return out
+    for label, group in rows.dropna(subset=[col]).groupby("label"):
+        sd = group[f"{method}_sd"].to_numpy(dtype=float)
+        r = np.abs(np.log(group["actual"].to_numpy(dtype=float)) - group[col].to_numpy(dtype=float))
+        ok = sd > 0
+        r = r[ok] / sd[ok]
+        n = len(r)
+        if n < 10:
+            continue
+        ks = []
+        for level, z in Z.items():
+            q = min(1.0, math.ceil((n + 1) * level / 100) / n)
+            ks.append(float(np.quantile(r, q)) / z)
+        out[str(label)] = float(np.sqrt(ks[0] * ks[1]))
+    return out
+
+
+def scores(rows: pd.DataFrame, method: str, factors: dict[str, float]) -> dict[str, float]:
+    """MAPE, RMSE (% of the actual) and coverage of the calibrated 80 %/95 % intervals."""
+    actual = rows["actual"].to_numpy(dtype=float)
+    point = rows[method].to_numpy(dtype=float)
+    err = (point / actual - 1) * 100
+    out = {"n": float(len(rows)), "mape": float(np.mean(np.abs(err)))}
+    out["rmse"] = float(np.sqrt(np.mean(err**2)))
+    if f"{method}_mu" in rows:
+        k = rows["label"].map(lambda lb: factors.get(str(lb), 1.0)).to_numpy(dtype=float)
+        dev = np.abs(np.log(actual) - rows[f"{method}_mu"].to_numpy(dtype=float))
+        sd = rows[f"{method}_sd"].to_numpy(dtype=float) * k
+        for level, z in Z.items():
+            out[f"cov{level}"] = float(np.mean(dev <= z * sd))
+    return out
+
+
+@dataclass
+class Choice:
+    """Which method a series publishes, per bucket, and why."""
+
+    methods: dict[str, Method] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+def choose(rows: pd.DataFrame, series: Published) -> Choice:
+    """``ar`` where its backtest MAPE beats rule (b) in the bucket, else rule (b), said so."""
+    choice = Choice()
+    for bucket in ("next", "later"):
+        if not series.enough:
+            choice.methods[bucket] = "rule_b"
+            choice.notes[bucket] = "under three years of published figures: rule (b)"
+            continue
+        part = rows[rows["label"].map(bucket_of) == bucket] if len(rows) else rows
+        if "ar" in part:
+            part = part.dropna(subset=["ar", "rule_b"])
+        if len(part) < 5 or "ar" not in part:
+            choice.methods[bucket] = "rule_b"
+            choice.notes[bucket] = "too short a backtest to show the model is better: rule (b)"
+            continue
+        ar = scores(part, "ar", {})["mape"]
+        rule = scores(part, "rule_b", {})["mape"]
+        if ar < rule:
+            choice.methods[bucket] = "ar"
+            choice.notes[bucket] = f"model (backtest MAPE {ar:.2f} % vs rule (b) {rule:.2f} %)"
+        else:
+            choice.methods[bucket] = "rule_b"
+            choice.notes[bucket] = (
+                f"rule (b): the model does not beat it (MAPE {ar:.2f} % vs {rule:.2f} %)"
+            )
+    return choice
+
+
+# ---- the lake ------------------------------------------------------------------------------
+
+
+def read_published(home: Path) -> dict[SeriesKey, Published]:
+    """Every monthly official series in the lake (``official_stats``), by key."""
+    import duckdb
+
+    files = sorted(str(p) for p in (home / "lake" / "official_stats").rglob("*.parquet"))
+    if not files:
+        return {}
+    listed = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
+    sql = f"""
+        SELECT measure, region_code, coalesce(category_code, '') AS category_code, period,
+               any_value(value_fen)::DOUBLE AS value, any_value(yoy_pct)::DOUBLE AS yoy
+        FROM read_parquet({listed}, union_by_name=true)
+        WHERE measure IN ({", ".join("'" + m + "'" for m in MEASURES)}) AND value_fen IS NOT NULL
+        GROUP BY ALL ORDER BY ALL
+    """
+    with duckdb.connect() as con:
+        frame = con.execute(sql).df()
+    out: dict[SeriesKey, Published] = {}
+    for key, g in frame.groupby(["measure", "region_code", "category_code"]):
+        ok = g["period"].str.fullmatch(r"\d{4}-(01-02|0[3-9]|1[0-2])")
+        g = g[ok]
+        if len(g):
+            yoy = [None if v != v else float(v) for v in g["yoy"]]
+            out[(str(key[0]), str(key[1]), str(key[2]))] = published_series(
+                list(g["period"]),
+                list(g["value"].astype(float)),
+                yoy,  # type: ignore[arg-type]
+            )
+    return out
+
+
+def read_feed_daily(home: Path) -> dict[str, float]:
+    """The feed's city retail sales per day (fen), from the built ``indicator_values/day``."""
+    import duckdb
+
+    files = sorted(str(p) for p in (home / "lake" / "indicator_values" / "day").rglob("*.parquet"))
+    if not files:
+        return {}
+    listed = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
+    sql = f"""
+        SELECT period, sum(value)::DOUBLE AS y FROM read_parquet({listed}, union_by_name=true)
+        WHERE indicator_id = 'retail_sales' AND coalesce(cut, '') = '' GROUP BY period
+    """
+    with duckdb.connect() as con:
+        rows = con.execute(sql).fetchall()
+    return {str(p)[:10]: float(y) for p, y in rows if y is not None}
+
+
+def feed_cut(daily: dict[str, float], period: str) -> int | None:
+    """How far the feed covers ``period``: 31 (its last month complete), the last day seen,
+    or None when it does not reach the period's last month."""
+    if not daily:
+        return None
+    last = max(daily)
+    month = period_months(period)[-1]
+    if last[:7] < month:
+        return None
+    if last[:7] > month:
+        return 31
+    day = dt.date.fromisoformat(last)
+    next_day = day + dt.timedelta(days=1)
+    return 31 if next_day.month != day.month else day.day
+
+
+def horizon_to(series: Published, months_ahead: int) -> int:
+    """Release periods from the last published one to the one holding the month
+    ``months_ahead`` months after the last published month."""
+    last_month = period_months(index_period(series.last))[-1]
+    year, month = int(last_month[:4]), int(last_month[5:7]) + months_ahead
+    year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
+    target = f"{year}-01-02" if month <= 2 else f"{year}-{month:02d}"
+    return period_index(target) - series.last
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a series publishes: per bucket the method, the calibration and the note."""
+
+    methods: dict[str, Method]
+    notes: dict[str, str]
+    factors: dict[str, dict[str, float]]  # method → label → factor
+
+
+def scale_for(plan: Plan, method: Method, horizon: int, cut_day: int | None) -> NDArray[np.float64]:
+    factors = plan.factors.get(method, {})
+    return np.array(
+        [
+            factors.get(label_of(h, cut_day), factors.get(f"h{min(h, HORIZONS)}", 1.0))
+            for h in range(1, horizon + 1)
+        ]
+    )
+
+
+def predictive(
+    series: Published,
+    plan: Plan,
+    daily: dict[str, float] | None,
+    horizon: int,
+    *,
+    bucket: str = "later",
+    paths: int = 2000,
+) -> tuple[NDArray[np.float64], Method, int | None]:
+    """(calibrated level paths, method, feed cut day) of the series' next ``horizon`` periods
+    by the method published for ``bucket``."""
+    method = plan.methods[bucket]
+    cut_day = feed_cut(daily or {}, index_period(series.last + 1))
+    first = nowcast_step(series, daily, cut_day) if method == "ar" else None
+    used_cut = cut_day if first is not None else None
+    levels = predictive_levels(
+        series,
+        method,
+        horizon,
+        first_step=first,
+        scale=scale_for(plan, method, horizon, used_cut),
+        paths=paths,
+    )
+    return levels, method, used_cut
+
+
+def estimate_rows(
+    key: SeriesKey,
+    series: Published,
+    plan: Plan,
+    daily: dict[str, float] | None,
+    months: int,
+    clock: dict[str, float] | None = None,
+) -> list[dict[str, Any]]:
+    """Published periods as published, then one estimate per period up to ``months`` ahead.
+
+    ``daily`` is the series' own feed (the bridge's regressor), ``clock`` the city's feed,
+    which says how far time has run: a period it has reached is a nowcast.
+    """
+    from cockpit.indicators.calibration import period_label
+
+    rows: list[dict[str, Any]] = []
+    for k, value in enumerate(series.level):
+        if not np.isfinite(value):
+            continue
+        g = series.growth[k]
+        period = index_period(series.first + k)
+        rows.append(
+            _row(
+                key,
+                period,
+                "published",
+                0,
+                "published",
+                float(value),
+                None,
+                g,
+                "",
+                period_label(period),
+            )
+        )
+    horizon = horizon_to(series, months)
+    paths: dict[str, tuple[NDArray[np.float64], Method, int | None]] = {}
+    for bucket in ("next", "later"):
+        paths[bucket] = predictive(series, plan, daily, horizon, bucket=bucket)
+    centres: list[float] = []
+    for h in range(1, horizon + 1):
+        bucket = "next" if h == 1 else "later"
+        levels, method, cut = paths[bucket]
+        col = levels[:, h - 1]
+        target = series.last + h
+        period = index_period(target)
+        base_k = target - PER_YEAR - series.first
+        base = series.level[base_k] if base_k < len(series.level) else centres[h - 1 - PER_YEAR]
+        centre = float(np.exp(np.log(np.maximum(col, 1.0)).mean()))
+        centres.append(centre)
+        g = math.log(centre / base) if base and np.isfinite(base) else None
+        # A period the feed has reached is a nowcast, whichever method estimates it.
+        cut = feed_cut(clock or daily or {}, period) if h == 1 else None
+        status = "nowcast" if cut is not None else "forecast"
+        bounds = {
+            f"{side}{level}": float(np.quantile(col, q))
+            for level in (80, 95)
+            for side, q in (("lo", (1 - level / 100) / 2), ("hi", (1 + level / 100) / 2))
+        }
+        note = plan.notes[bucket]
+        if status == "nowcast" and method == "ar":
+            note += f"; feed to day {cut}" if cut and cut < 31 else "; feed for the whole month"
+        rows.append(
+            _row(key, period, status, h, method, centre, bounds, g, note, period_label(period))
+        )
+    return rows
+
+
+def _row(
+    key: SeriesKey,
+    period: str,
+    status: str,
+    step: int,
+    method: str,
+    value: float,
+    bounds: dict[str, float] | None,
+    growth: float | None,
+    note: str,
+    label: str,
+) -> dict[str, Any]:
+    b = bounds or {}
+    return {
+        "measure": key[0],
+        "region_code": key[1],
+        "category_code": key[2],
+        "period": period,
+        "period_label": label,
+        "status": status,
+        "step": step,
+        "method": method,
+        "value_fen": round(value),
+        **{k: (round(b[k]) if k in b else None) for k in ("lo80", "hi80", "lo95", "hi95")},
+        "yoy_pct": None
+        if growth is None or not np.isfinite(growth)
+        else float(np.expm1(growth) * 100),
+        "note": note,
+    }
+
+
+def _folds(rows: pd.DataFrame) -> pd.Series:
+    """Two folds of series (by key), to measure coverage with factors learnt on the other."""
+    key = rows["measure"] + "/" + rows["region_code"] + "/" + rows["category_code"]
+    return key.map(lambda k: sum(map(ord, k)) % 2)
+
+
+def accuracy_table(rows: pd.DataFrame, plans: dict[SeriesKey, Plan]) -> pd.DataFrame:
+    """Per series, horizon label and method: backtest scores, cross-fitted coverage."""
+    import pandas as pd
+
+    fold = _folds(rows)
+    out = []
+    for method in ("ar", "rule_b", "rule_a"):
+        if method not in rows:
+            continue
+        other = {
+            f: conformal_factors(rows[fold != f], method) if method != "rule_a" else {}
+            for f in (0, 1)
+        }
+        for (measure, region, cat, label), g in rows.dropna(subset=[method]).groupby(
+            ["measure", "region_code", "category_code", "label"]
+        ):
+            key = (str(measure), str(region), str(cat))
+            s = scores(g, method, other[int(_folds(g).iloc[0])] if method != "rule_a" else {})
+            plan = plans.get(key)
+            chosen = plan is not None and plan.methods.get(bucket_of(str(label))) == method
+            factor = plan.factors.get(method, {}).get(str(label)) if plan else None
+            out.append(
+                {
+                    "measure": key[0],
+                    "region_code": key[1],
+                    "category_code": key[2],
+                    "label": str(label),
+                    "method": method,
+                    **s,
+                    "factor": factor,
+                    "published": chosen,
+                }
+            )
+    return pd.DataFrame(out)
+
+
+def run_official(home: Path, *, months: int = 24, origins: int = ORIGINS) -> dict[str, Any]:
+    """Backtest, calibrate and estimate every official monthly series of the lake; store."""
+    import pandas as pd
+
+    published = read_published(home)
+    if not published:
+        from cockpit.forecast.sources import NoSeriesError
+
+        raise NoSeriesError("the lake has no official statistics; run `cockpit ingest`")
+    daily = read_feed_daily(home) or None
+    feeds = {key: daily if key == ("retail_sales", CITY, "") else None for key in published}
+    parts = []
+    for key, series in published.items():
+        found = backtest_series(series, feeds[key], origins=origins)
+        if found:
+            parts.append(
+                pd.DataFrame(found).assign(measure=key[0], region_code=key[1], category_code=key[2])
+            )
+    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    factors = {m: conformal_factors(rows, m) for m in ("ar", "rule_b")} if len(rows) else {}
+    plans: dict[SeriesKey, Plan] = {}
+    estimates: list[dict[str, Any]] = []
+    for key, series in published.items():
+        own = (
+            rows[
+                (rows["measure"] == key[0])
+                & (rows["region_code"] == key[1])
+                & (rows["category_code"] == key[2])
+            ]
+            if len(rows)
+            else rows
+        )
+        choice = choose(own, series)
+        plans[key] = Plan(choice.methods, choice.notes, factors)
+        estimates += estimate_rows(key, series, plans[key], feeds[key], months, daily)
+    accuracy = accuracy_table(rows, plans) if len(rows) else pd.DataFrame()
+    run_id = save_official(home, pd.DataFrame(estimates), accuracy, plans)
+    return {"run_id": run_id, "series": len(published), "backtest_rows": len(rows)}
+
+
+def save_official(
+    home: Path, estimates: pd.DataFrame, accuracy: pd.DataFrame, plans: dict[SeriesKey, Plan]
+) -> str:
+    """Write the run's two tables (its plans ride along in the accuracy table's metadata)."""
+    import json
+
+    from cockpit.forecast.store import _write
+
+    now = dt.datetime.now(dt.UTC)
+    run_id = f"{now:%Y%m%dT%H%M%S%f}"
+    lake = home / "lake"
+    meta = {"/".join(k): {"methods": p.methods, "notes": p.notes} for k, p in plans.items()}
+    first = next(iter(plans.values()), None)
+    accuracy = accuracy.assign(run_id=run_id)
+    accuracy.attrs = {}
+    _write(
+        lake,
+        ACCURACY,
+        run_id,
+        accuracy.assign(
+            plans=json.dumps(meta, ensure_ascii=False),
+            factors=json.dumps(first.factors if first else {}),
+        )
+        if len(accuracy)
+        else accuracy,
+    )
+    _write(lake, ESTIMATES, run_id, estimates.assign(run_id=run_id))
+    return run_id
+
+
+def latest_estimates(home: Path) -> pd.DataFrame:
+    """The newest run's ``official_estimates`` (empty without one)."""
+    import pandas as pd
+
+    parts = sorted((home / "lake" / ESTIMATES).glob("part-*.parquet"))
+    return pd.read_parquet(parts[-1]) if parts else pd.DataFrame()
+
+
+def latest_plan(home: Path, key: SeriesKey) -> Plan | None:
+    """The methods, notes and calibration the newest run published ``key`` with."""
+    import json
+
+    import pandas as pd
+
+    parts = sorted((home / "lake" / ACCURACY).glob("part-*.parquet"))
+    if not parts:
+        return None
+    head = pd.read_parquet(parts[-1], columns=["plans", "factors"]).head(1)
+    if head.empty:
+        return None
+    plans = json.loads(head["plans"].iloc[0])
+    entry = plans.get("/".join(key))
+    if entry is None:
+        return None
+    return Plan(entry["methods"], entry["notes"], json.loads(head["factors"].iloc[0]))
