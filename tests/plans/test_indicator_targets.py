@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from cockpit.plans import Target, find_plan
 from cockpit.plans.indicator_source import read_indicator_target
+from cockpit.plans.progress import Actual
 
 YUZHONG = "500103"
 YI = 100_000_000 * 100  # one 亿元 in fen
@@ -51,44 +53,6 @@ def _official(lake: Path, year_totals: dict[int, int]) -> None:
     _write(lake, "official_stats", rows)
 
 
-def _feed_values(lake: Path, year: int, monthly_fen: float) -> None:
-    _write(
-        lake,
-        "indicator_values",
-        [
-            {
-                "indicator_id": "retail_sales",
-                "period_type": "month",
-                "period": f"{year}-{m:02d}",
-                "cut": "district",
-                "district": YUZHONG,
-                "value": monthly_fen,
-            }
-            for m in range(1, 13)
-        ],
-    )
-
-
-def _forecasts(lake: Path, year: int, mean: float, half_width95: float) -> None:
-    _write(
-        lake,
-        "forecasts",
-        [
-            {
-                "run_id": "r1",
-                "indicator_id": "retail_sales",
-                "region_code": YUZHONG,
-                "category_code": None,
-                "ds": datetime(year, m, 1),
-                "mean": mean,
-                "lo95": mean - half_width95,
-                "hi95": mean + half_width95,
-            }
-            for m in range(1, 13)
-        ],
-    )
-
-
 def _retail_target() -> Target:
     plan = find_plan("yuzhong-commerce-2025-2027")
     return next(t for t in plan.targets if t.id == "retail_sales")
@@ -99,7 +63,8 @@ def test_the_actual_is_the_latest_complete_official_year(tmp_path: Path) -> None
     actual, projection = read_indicator_target(_retail_target(), tmp_path)
     assert actual is not None
     assert (actual.year, actual.value) == (2025, pytest.approx(1800 * YI, rel=1e-6))
-    assert projection is None  # no forecasts in the lake yet
+    # Projected from the official series alone (the forecast room's model), no run needed.
+    assert projection is not None and projection.mean > actual.value
 
 
 def test_an_unfinished_year_is_not_taken_as_the_actual(tmp_path: Path) -> None:
@@ -121,20 +86,41 @@ def test_an_unfinished_year_is_not_taken_as_the_actual(tmp_path: Path) -> None:
     assert actual is not None and actual.year == 2025
 
 
-def test_the_projection_scales_the_feed_forecast_to_the_official_total(tmp_path: Path) -> None:
-    _official(tmp_path, {2025: 1800 * YI})
-    _feed_values(tmp_path, 2025, monthly_fen=10 * YI)  # the feed sees 120 of 1,800: 15×
-    _forecasts(tmp_path, 2027, mean=11.5 * YI, half_width95=1.959964 * YI)
+def test_a_short_series_is_projected_by_rule_b_and_p_agrees_with_a_direct_simulation(
+    tmp_path: Path,
+) -> None:
+    from cockpit.forecast.officialrun import year_distribution
+    from cockpit.plans.progress import probability_of_reaching
+
+    _official(tmp_path, {2025: 1800 * YI})  # one year: rule (b)
+    rows = pq.read_table(tmp_path / "official_stats").to_pylist()
+    for i, row in enumerate(rows):  # growth that moves: 6 %, 4 %, 5 %, …; the last 4 %
+        row["yoy_pct"] = 4.0 + (i + 2) % 3
+    _write(tmp_path, "official_stats", rows)
     actual, projection = read_indicator_target(_retail_target(), tmp_path)
     assert actual is not None and projection is not None
-    assert projection.mean == pytest.approx(12 * 11.5 * YI * 15)
-    assert projection.sd == pytest.approx(12 * 1 * YI * 15)
-    assert "15.0×" in projection.method
+    assert "rule_b" in projection.method and "three years" in projection.method
+    # Rule (b): the same period a year before × the latest growth, twice over.
+    assert projection.mean == pytest.approx(1800 * YI * 1.04**2, rel=0.01)
+    # The probability is read off the same paths the forecast room simulates.
+    direct = year_distribution(tmp_path, ("retail_sales", YUZHONG, ""), 2027)
+    assert direct is not None
+    for level in (1900 * YI, 1985 * YI, 2000 * YI, 2100 * YI):
+        assert probability_of_reaching(level, projection) == direct.probability_at_least(level)
+    assert 0 < probability_of_reaching(1985 * YI, projection) < 1
 
 
-def test_a_forecast_that_stops_short_of_the_deadline_gives_no_projection(tmp_path: Path) -> None:
-    _official(tmp_path, {2025: 1800 * YI})
-    _feed_values(tmp_path, 2025, monthly_fen=10 * YI)
-    _forecasts(tmp_path, 2026, mean=11 * YI, half_width95=YI)
-    _, projection = read_indicator_target(_retail_target(), tmp_path)
-    assert projection is None
+def test_the_sentence_agrees_with_the_numbers() -> None:
+    from cockpit.plans.progress import Projection, assess, projection_sentence
+
+    target = _retail_target()
+    actual = Actual(value=1700 * YI, year=2025, as_of=date(2025, 12, 1), source="test")
+    draws = tuple(float(v) for v in np.linspace(1800, 1980, 100) * YI)
+    below = assess("p", target, actual, Projection(1890 * YI, 50 * YI, "m", draws))
+    assert projection_sentence(below, "zh") == "预计 1,890亿，低于目标 5.5%，P = 0 %"
+    assert projection_sentence(below) == "projected 189.0 billion yuan, 5.5 % short, P = 0 %"
+    above = assess("p", target, actual, Projection(2050 * YI, 0.0, "m"))
+    assert (
+        projection_sentence(above) == "projected 205.0 billion yuan, 2.5 % above target, P = 100 %"
+    )
+    assert "short" not in projection_sentence(above)

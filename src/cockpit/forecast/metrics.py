@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from numpy.typing import NDArray
 
     FloatArray = NDArray[np.float64]
@@ -36,3 +38,32 @@ def seasonal_naive_scale(history: FloatArray, season_length: int) -> float:
 def covered(actual: FloatArray, lo: FloatArray, hi: FloatArray) -> FloatArray:
     """1.0 where the actual lies in [lo, hi], else 0.0."""
     return ((actual >= lo) & (actual <= hi)).astype(np.float64)
+
+
+def diebold_mariano(
+    e_model: Sequence[float], e_rule: Sequence[float], h: int = 1, power: int = 2
+) -> tuple[float, float]:
+    """(statistic, two-sided p-value) of the Diebold–Mariano test that two forecasts are
+    equally accurate, with Harvey, Leybourne and Newbold's small-sample correction.
+
+    ``e_*`` are the errors of the same targets; the loss is ``|e| ** power``; ``h`` the
+    horizon (autocovariances up to lag h − 1 enter the variance). A negative statistic
+    says the model's loss is lower. The p-value is from Student's t with n − 1 degrees of
+    freedom, as HLN recommend. NaN when the loss differences have no variance.
+    """
+    from scipy import stats
+
+    d = np.abs(np.asarray(e_model, dtype=float)) ** power
+    d = d - np.abs(np.asarray(e_rule, dtype=float)) ** power
+    n = len(d)
+    if n < 3:
+        return float("nan"), float("nan")
+    centred = d - d.mean()
+    gamma = [float(centred[k:] @ centred[: n - k]) / n for k in range(min(h, n))]
+    variance = (gamma[0] + 2 * sum(gamma[1:])) / n
+    if not variance > 0:
+        return float("nan"), float("nan")
+    dm = d.mean() / np.sqrt(variance)
+    correction = np.sqrt((n + 1 - 2 * h + h * (h - 1) / n) / n)
+    stat = float(dm * correction)
+    return stat, float(2 * stats.t.sf(abs(stat), df=n - 1))

@@ -213,11 +213,11 @@ def choose(rows: pd.DataFrame, series: Published) -> Choice:
 # ---- the lake ------------------------------------------------------------------------------
 
 
-def read_published(home: Path) -> dict[SeriesKey, Published]:
+def read_published(lake: Path) -> dict[SeriesKey, Published]:
     """Every monthly official series in the lake (``official_stats``), by key."""
     import duckdb
 
-    files = sorted(str(p) for p in (home / "lake" / "official_stats").rglob("*.parquet"))
+    files = sorted(str(p) for p in (lake / "official_stats").rglob("*.parquet"))
     if not files:
         return {}
     listed = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
@@ -244,11 +244,11 @@ def read_published(home: Path) -> dict[SeriesKey, Published]:
     return out
 
 
-def read_feed_daily(home: Path) -> dict[str, float]:
+def read_feed_daily(lake: Path) -> dict[str, float]:
     """The feed's city retail sales per day (fen), from the built ``indicator_values/day``."""
     import duckdb
 
-    files = sorted(str(p) for p in (home / "lake" / "indicator_values" / "day").rglob("*.parquet"))
+    files = sorted(str(p) for p in (lake / "indicator_values" / "day").rglob("*.parquet"))
     if not files:
         return {}
     listed = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
@@ -477,12 +477,12 @@ def run_official(home: Path, *, months: int = 24, origins: int = ORIGINS) -> dic
     """Backtest, calibrate and estimate every official monthly series of the lake; store."""
     import pandas as pd
 
-    published = read_published(home)
+    published = read_published(home / "lake")
     if not published:
         from cockpit.forecast.sources import NoSeriesError
 
         raise NoSeriesError("the lake has no official statistics; run `cockpit ingest`")
-    daily = read_feed_daily(home) or None
+    daily = read_feed_daily(home / "lake") or None
     feeds = {key: daily if key == ("retail_sales", CITY, "") else None for key in published}
     parts = []
     for key, series in published.items():
@@ -551,13 +551,13 @@ def latest_estimates(home: Path) -> pd.DataFrame:
     return pd.read_parquet(parts[-1]) if parts else pd.DataFrame()
 
 
-def latest_plan(home: Path, key: SeriesKey) -> Plan | None:
+def latest_plan(lake: Path, key: SeriesKey) -> Plan | None:
     """The methods, notes and calibration the newest run published ``key`` with."""
     import json
 
     import pandas as pd
 
-    parts = sorted((home / "lake" / ACCURACY).glob("part-*.parquet"))
+    parts = sorted((lake / ACCURACY).glob("part-*.parquet"))
     if not parts:
         return None
     head = pd.read_parquet(parts[-1], columns=["plans", "factors"]).head(1)
@@ -568,3 +568,62 @@ def latest_plan(home: Path, key: SeriesKey) -> Plan | None:
     if entry is None:
         return None
     return Plan(entry["methods"], entry["notes"], json.loads(head["factors"].iloc[0]))
+
+
+@dataclass(frozen=True)
+class YearDistribution:
+    """Simulated totals of one series over a calendar year (published months included)."""
+
+    totals: NDArray[np.float64]  # one per path, fen
+    method: str
+    note: str
+
+    @property
+    def mean(self) -> float:
+        return float(self.totals.mean())
+
+    def probability_at_least(self, level: float) -> float:
+        return float(np.mean(self.totals >= level))
+
+
+def year_distribution(
+    lake: Path, key: SeriesKey, year: int, *, paths: int = 2000
+) -> YearDistribution | None:
+    """The predictive distribution of ``key``'s total over ``year``, from the same paths as
+    the stored estimates (the stored run's methods and calibration; the nowcast step by the
+    method published for it). None without the series or a complete year to reach."""
+    series = read_published(lake).get(key)
+    if series is None:
+        return None
+    plan = latest_plan(lake, key)
+    if plan is None:
+        choice = choose(_empty_rows(), series)
+        plan = Plan(choice.methods, choice.notes, {})
+    periods = [f"{year}-01-02", *(f"{year}-{m:02d}" for m in range(3, 13))]
+    indices = [period_index(p) for p in periods]
+    if indices[0] < series.first:
+        return None
+    horizon = indices[-1] - series.last
+    daily = read_feed_daily(lake) or None if key == ("retail_sales", CITY, "") else None
+    if horizon <= 0:
+        known = [series.level[i - series.first] for i in indices]
+        if not all(np.isfinite(known)):
+            return None
+        return YearDistribution(np.full(paths, float(sum(known))), "published", "published")
+    later, method, _ = predictive(series, plan, daily, horizon, bucket="later", paths=paths)
+    if plan.methods["next"] != method:
+        nxt, _, _ = predictive(series, plan, daily, horizon, bucket="next", paths=paths)
+        later[:, 0] = nxt[:, 0]
+    totals = np.zeros(paths)
+    for i in indices:
+        if i <= series.last:
+            totals += series.level[i - series.first]
+        else:
+            totals += later[:, i - series.last - 1]
+    return YearDistribution(totals, method, plan.notes["later"])
+
+
+def _empty_rows() -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(columns=["label"])

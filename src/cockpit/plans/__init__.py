@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         assess,
         decide_status,
         probability_of_reaching,
+        projection_sentence,
         required_value,
     )
     from cockpit.plans.service import (
@@ -52,6 +53,7 @@ _WHERE = {
     "assess": "progress",
     "decide_status": "progress",
     "probability_of_reaching": "progress",
+    "projection_sentence": "progress",
     "required_value": "progress",
     "PlanProgress": "service",
     "all_progress": "service",
@@ -76,6 +78,7 @@ __all__ = [
     "load_plan",
     "load_plans",
     "probability_of_reaching",
+    "projection_sentence",
     "required_value",
     "shipped_plans",
     "take_snapshot",

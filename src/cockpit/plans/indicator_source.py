@@ -13,13 +13,23 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 
 from cockpit.lake import has, scan
 from cockpit.plans.model import Target
 from cockpit.plans.progress import Actual, Projection
 
 CITY = "500000"
-INDICATOR_TO_MEASURE = {"retail_sales": ("retail_sales", "retail_sales_ytd")}
+INDICATOR_TO_MEASURE = {
+    "retail_sales": ("retail_sales", "retail_sales_ytd"),
+    "wholesale_sales": ("wholesale_sales", "wholesale_sales_ytd"),
+}
+#: The official monthly series whose sum an indicator target is (the forecast room models each).
+INDICATOR_SERIES = {
+    "retail_sales": ("retail_sales",),
+    "wholesale_sales": ("wholesale_sales",),
+    "wholesale_retail_sales": ("wholesale_sales", "retail_sales"),
+}
 
 
 def _query(sql: str, params: list[object]) -> list[tuple[Any, ...]]:
@@ -72,81 +82,93 @@ def _actual(year: int, month: int, value: int, source: str) -> Actual:
     return Actual(value=float(value), year=year, as_of=date(year, month, 1), source=source)
 
 
-def _feed_year_total(lake: Path, indicator: str, region: str, year: int) -> float | None:
-    """The feed's own total of ``indicator`` for ``region`` over a whole year, if built."""
-    if not has(lake, "indicator_values"):
-        return None
-    cut, value = ("", None) if region == CITY else ("district", region)
-    rows = _query(
-        f"""
-        SELECT count(*), sum(value) FROM {scan(lake, "indicator_values", top=True)}
-        WHERE indicator_id = ? AND period_type = 'month' AND cut = ?
-          AND (? IS NULL OR district = ?) AND period LIKE ? AND length(period) = 7
-        """,
-        [indicator, cut, value, value, f"{year}-%"],
-    )
-    row = rows[0] if rows else None
-    if row is None or row[0] != 12:
-        return None
-    return float(row[1])
-
-
-def _forecast_year(
-    lake: Path, indicator: str, region: str, year: int
-) -> tuple[float, float] | None:
-    """Sum of the latest run's monthly means for ``year``, and a standard deviation for it.
-
-    The yearly sd adds the months' sds (read off the 95 % intervals): forecast errors of
-    neighbouring months move together, and adding them is the cautious bound.
-    """
-    if not has(lake, "forecasts"):
-        return None
-    rows = _query(
-        f"""
-        WITH f AS (SELECT * FROM {scan(lake, "forecasts")}
-                   WHERE indicator_id = ? AND region_code = ?
-                     AND coalesce(category_code, '') = ''),
-             latest AS (SELECT run_id FROM f ORDER BY ds DESC, run_id DESC LIMIT 1)
-        SELECT count(*), sum(mean), sum((hi95 - lo95) / (2 * 1.959964))
-        FROM f WHERE run_id = (SELECT run_id FROM latest) AND year(ds) = ?
-        """,
-        [indicator, region, year],
-    )
-    row = rows[0] if rows else None
-    if row is None or row[0] != 12:
-        return None
-    return float(row[1]), float(row[2])
-
-
 def projection_at_deadline(
     lake: Path, indicator: str, region: str, target_year: int, actual: Actual
 ) -> Projection | None:
-    """The official-scale value expected in the target year, from the forecasts.
+    """The target year's total from the forecast room's model of the official series.
 
-    Forecasts are of the feed; the feed covers part of the official total, so they are
-    scaled by the ratio of the official figure to the feed in the actual's year.
+    The same simulated paths as the stored official estimates (``cockpit forecast
+    official``): the projection's mean and sd are theirs, and the probability of reaching a
+    level is the share of paths at or above it. A sum of series (wholesale + retail) adds
+    their paths as drawn (independently: the cautious reading would be correlated errors).
     """
-    feed = _feed_year_total(lake, indicator, region, actual.year)
-    forecast = _forecast_year(lake, indicator, region, target_year)
-    if not feed or forecast is None:
+    from cockpit.forecast.officialrun import year_distribution
+
+    del actual
+    parts = []
+    for measure in INDICATOR_SERIES.get(indicator, ()):
+        dist = year_distribution(lake, (measure, region, ""), target_year)
+        if dist is None:
+            return None
+        parts.append(dist)
+    if not parts:
         return None
-    scale = actual.value / feed
-    mean, sd = forecast
+    totals = np.sum([p.totals for p in parts], axis=0)
+    methods = " + ".join(
+        f"{m}: {p.method} ({p.note})"
+        for m, p in zip(INDICATOR_SERIES[indicator], parts, strict=True)
+    )
     return Projection(
-        mean=mean * scale,
-        sd=sd * scale,
-        method=f"forecast of the feed, scaled by official/feed of {actual.year} ({scale:.1f}×)",
+        mean=float(totals.mean()),
+        sd=float(totals.std()),
+        method=f"official-series model, {len(totals)} simulated paths; {methods}",
+        draws=tuple(float(v) for v in totals),
     )
 
 
 def read_indicator_target(target: Target, lake: Path) -> tuple[Actual | None, Projection | None]:
     """Actual and projection of an indicator target (None where the lake has none)."""
     indicator = target.metric.indicator or ""
-    measures = INDICATOR_TO_MEASURE.get(indicator)
-    if measures is None:
-        return None, None
     region = target.metric.region or CITY
-    actual = official_annual(lake, region, *measures)
-    if actual is None:
+    if indicator == "commerce_value_added_share":
+        return value_added_share(lake, region), None
+    parts = [INDICATOR_TO_MEASURE[m] for m in INDICATOR_SERIES.get(indicator, ())]
+    if not parts:
         return None, None
+    found = [official_annual(lake, region, *measures) for measures in parts]
+    if any(a is None for a in found) or len({a.year for a in found if a}) != 1:
+        return None, None
+    actuals = [a for a in found if a is not None]
+    actual = Actual(
+        value=sum(a.value for a in actuals),
+        year=actuals[0].year,
+        as_of=actuals[0].as_of,
+        source=" + ".join(a.source for a in actuals),
+    )
     return actual, projection_at_deadline(lake, indicator, region, target.target.year, actual)
+
+
+def value_added_share(lake: Path, region: str) -> Actual | None:
+    """Commerce value added as a % of GDP in the latest year with both 1–12月累计 published.
+
+    Quarterly year-to-date series: not modelled, so no projection (the status follows the
+    trajectory rule).
+    """
+    if not has(lake, "official_stats"):
+        return None
+    rows = _query(
+        f"""
+        SELECT period, measure, value_fen
+        FROM {scan(lake, "official_stats")}
+        WHERE region_code = ? AND coalesce(category_code, '') = ''
+          AND measure IN ('commerce_value_added_ytd', 'gdp_ytd') AND period LIKE '%-12'
+          AND value_fen IS NOT NULL
+        ORDER BY period DESC
+        """,
+        [region],
+    )
+    by_period: dict[str, dict[str, int]] = {}
+    for period, measure, value in rows:
+        by_period.setdefault(period, {})[measure] = int(value)
+    for period in sorted(by_period, reverse=True):
+        figures = by_period[period]
+        if figures.get("gdp_ytd") and "commerce_value_added_ytd" in figures:
+            share = figures["commerce_value_added_ytd"] / figures["gdp_ytd"] * 100
+            year = int(period[:4])
+            return Actual(
+                value=share,
+                year=year,
+                as_of=date(year, 12, 1),
+                source="official 1–12月累计: commerce value added / GDP",
+            )
+    return None

@@ -7,7 +7,7 @@ in fen: a target written in yuan is multiplied by 100 on the way in.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Literal
 
@@ -39,6 +39,9 @@ class Projection:
     mean: float
     sd: float
     method: str
+    #: Simulated values at the target year, where the projection comes from paths: the
+    #: probability of reaching a level is then their share at or above it.
+    draws: tuple[float, ...] | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,10 @@ def trajectory(target: Target) -> list[dict[str, float]]:
 
 
 def probability_of_reaching(level: float, projection: Projection) -> float:
-    """P(value at the target year ≥ level) under the projection's normal distribution."""
+    """P(value at the target year ≥ level): the share of the projection's simulated draws
+    at or above it, or under its normal distribution where it has no draws."""
+    if projection.draws:
+        return sum(1 for v in projection.draws if v >= level) / len(projection.draws)
     if projection.sd <= 0:
         return 1.0 if projection.mean >= level else 0.0
     z = (level - projection.mean) / projection.sd
@@ -186,3 +192,28 @@ def assess(
         status=status,
         trajectory=path,
     )
+
+
+def projection_sentence(progress: TargetProgress, lang: str = "en") -> str:
+    """ "projected 1,890亿, 5.5 % short, P = 8 %": the numbers of the projection, in words
+    that agree with them (short below the target, above it otherwise)."""
+    if progress.projected is None or not progress.target_value:
+        return ""
+    gap = (progress.projected / progress.target_value - 1) * 100
+    value = _amount(progress.projected, progress.unit, lang)
+    p = "" if progress.probability is None else f"P = {progress.probability * 100:.0f} %"
+    if lang == "zh":
+        side = f"低于目标 {abs(gap):.1f}%" if gap < 0 else f"高于目标 {gap:.1f}%"
+        return f"预计 {value}，{side}" + (f"，{p}" if p else "")
+    p = f", {p}" if p else ""
+    side = f"{abs(gap):.1f} % short" if gap < 0 else f"{gap:.1f} % above target"
+    return f"projected {value}, {side}{p}"
+
+
+def _amount(value: float, unit: str, lang: str) -> str:
+    if unit == "fen":
+        yi = value / 1e10
+        return f"{yi:,.0f}亿" if lang == "zh" else f"{yi / 10:,.1f} billion yuan"
+    if unit == "percent":
+        return f"{value:.1f} %"
+    return f"{value:,.0f}"

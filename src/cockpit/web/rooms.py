@@ -113,6 +113,7 @@ def _target_item(t: Any, lang: Lang) -> dict[str, Any]:
         "target_year": t.target_year,
         "projected_text": _figure(t.projected, t.unit, lang),
         "probability_text": i18n.pct(None if t.probability is None else t.probability * 100),
+        "projection_sentence": _api("plans", "projection_sentence")(t, lang),
     }
 
 
