@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -90,24 +89,37 @@ def test_district_slump_falls_below_the_95_interval_forecast_before_it(
     assert outside.mean() < 0.15
 
 
-def test_nowcast_of_the_official_figure_is_backtested_on_published_months(
-    city_home: Path,
-) -> None:
+def test_official_series_are_estimated_backtested_and_stored(city_home: Path) -> None:
     from cockpit.cli import app
+    from cockpit.forecast.officialrun import ACCURACY, latest_estimates
 
-    result = CliRunner().invoke(
-        app, ["forecast", "nowcast", "--backtest", "--months", "8", "--json"]
-    )
+    result = CliRunner().invoke(app, ["forecast", "official", "--months", "14", "--json"])
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
-    rows = pd.DataFrame(out["data"])
-    assert rows["month"].nunique() >= 6
-    assert not rows["month"].str.endswith(("-01", "-02")).any()  # NBS pools 1–2月
-    assert np.isfinite(rows["rel_error"]).all()
-    assert (rows["lo95"] < rows["estimate"]).all() and (rows["estimate"] < rows["hi95"]).all()
-    # The band covers the published figure in most months, at every cut day.
-    summary = pd.DataFrame(out["summary"])
-    assert set(summary["cut_day"]) == {7, 14, 21, 31}
-    assert (summary["coverage95"] >= 0.75).all(), summary
-    # The error is measured, not assumed: it is neither zero nor wild.
-    assert (summary["mape"] > 0).all() and (summary["mape"] < 0.5).all(), summary
+    labels = {h["label"] for h in out["horizons"]}
+    assert {"day7", "day14", "day21", "day31", "h1", "h12"} <= labels
+    est = latest_estimates(city_home)
+    city = est[(est["measure"] == "retail_sales") & (est["region_code"] == "500000")]
+    city = city[city["category_code"] == ""]
+    # One answer per period: NBS's 1–2月 is one period, never January or February alone.
+    assert city["period"].is_unique
+    assert not city["period"].str.fullmatch(r"\d{4}-0[12]").any()
+    assert "2027-01-02" in set(city["period"])
+    nowcast = city[city["status"] == "nowcast"]
+    assert list(nowcast["period"]) == ["2026-10"]  # the feed runs to October; published to 9月
+    ahead = city[city["status"] != "published"]
+    assert (ahead["lo95"] <= ahead["lo80"]).all() and (ahead["lo80"] <= ahead["value_fen"]).all()
+    assert (ahead["value_fen"] <= ahead["hi80"]).all() and (ahead["hi80"] <= ahead["hi95"]).all()
+    assert (est["lo95"].dropna() >= 0).all()  # levels are modelled in logs: never negative
+    # Every estimate names its method and why (the model only where it beat rule (b)).
+    assert set(ahead["method"]) <= {"ar", "rule_b"} and ahead["note"].str.len().gt(0).all()
+    accuracy = pd.read_parquet(sorted((city_home / "lake" / ACCURACY).glob("*.parquet"))[-1])
+    published = accuracy[accuracy["published"]]
+    for (_, _, _, label), group in published.groupby(
+        ["measure", "region_code", "category_code", "label"]
+    ):
+        assert len(group) == 1, label  # one method published per series and horizon
+    # The published intervals' cross-fitted coverage, pooled over the series, is honest.
+    for h in out["horizons"]:
+        if h["label"].startswith("h") and int(h["label"][1:]) <= 6:
+            assert abs(h["cov80"] - 0.80) <= 0.07 and abs(h["cov95"] - 0.95) <= 0.05, h

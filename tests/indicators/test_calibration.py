@@ -1,4 +1,5 @@
-"""Coverage, calibrated totals, the nowcast and its backtest, on the synthetic lake.
+"""Coverage and the official series as published, on the synthetic lake (estimates of
+unpublished periods are the forecast room's: tests/forecast/test_official_series.py).
 
 The synthetic official series is the feed divided by a known coverage (synthetic.coverage_of),
 so the right answers are known here.
@@ -11,7 +12,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cockpit.indicators.calibration import backtest_report
 from cockpit.indicators.query import read_table
 from cockpit.indicators.synthetic import coverage_of
 from tests.indicators.conftest import IBIS_DUCKDB_DEPRECATION
@@ -42,20 +42,7 @@ def test_official_growth_rates_are_kept_as_published(built_home: Path) -> None:
     assert set(cov["published_yoy_pct"]) <= set(official["yoy_pct"])
 
 
-def test_nowcast_of_the_unpublished_period_brackets_the_truth(built_home: Path) -> None:
-    cal = read_table(built_home / "lake", "indicator_calibrated")
-    nowcast = cal[cal["status"] == "nowcast"]
-    assert list(nowcast["period"]) == ["2026-01-02"]  # the feed's last period, not yet published
-    row = nowcast.iloc[0]
-    truth = row["feed_fen"] / coverage_of("2026-02", "")
-    assert row["low_fen"] <= truth <= row["high_fen"]
-    assert abs(row["estimate_fen"] / truth - 1) < 0.05
-
-
-def test_backtest_error_is_reported_and_small_on_synthetic_data(built_home: Path) -> None:
-    stats = backtest_report(built_home)
-    assert stats.n >= 15
-    assert 0 < stats.mape < 3.0
-    cal = read_table(built_home / "lake", "indicator_calibrated")
-    published = cal[cal["status"] == "published"].dropna(subset=["backtest_error_pct"])
-    assert len(published) == stats.n
+def test_no_second_estimate_of_the_official_figure_is_published(built_home: Path) -> None:
+    lake = built_home / "lake"
+    assert not (lake / "indicator_calibrated").exists()
+    assert (lake / "indicator_coverage").exists() and (lake / "indicator_official").exists()

@@ -74,7 +74,7 @@ def test_whole_catalogue_is_equal_on_duckdb_and_spark(homes: tuple[Path, Path]) 
 
 
 def test_calibration_is_equal_on_duckdb_and_spark(homes: tuple[Path, Path]) -> None:
-    for table in ("indicator_coverage", "indicator_calibrated"):
+    for table in ("indicator_coverage", "indicator_official"):
         a, b = (read_table(h / "lake", table) for h in homes)
         pd.testing.assert_frame_equal(a, b, check_exact=True)
 

@@ -14,7 +14,6 @@ import pandas as pd
 import pytest
 
 from cockpit.indicators.build import build
-from cockpit.indicators.calibration import backtest_report
 from cockpit.indicators.query import read_values
 from tests.indicators.conftest import IBIS_DUCKDB_DEPRECATION
 
@@ -74,9 +73,3 @@ def test_category_spike_appears_in_its_category_and_months(
     values = read_values(city_home / "lake")
     change = _share_change(values, "category", str(e["place"]), str(e["start"]), str(e["end"]))
     assert change > 0.3, change  # injected: +60 %
-
-
-def test_backtest_error_on_the_sample_city_is_reported(city_home: Path) -> None:
-    stats = backtest_report(city_home)
-    assert stats.n >= 24
-    assert stats.mape < 10.0  # the figure docs/benchmarks.md reports

@@ -9,17 +9,21 @@
 Any long frame works: ``forecast_panel`` / ``forecast_flat`` take (unique_id, ds, y);
 ``forecast_hierarchy`` takes ds, y and label columns and reconciles the grouped levels.
 ``forecast_series`` / ``forecast_indicator`` add the lake's cache; ``forecast_daily`` is the
-holiday-aware daily model; ``nowcast_month`` estimates the month in progress, and
-``backtest_nowcast`` replays the official-figure nowcast on the lake's published months.
+holiday-aware daily model; ``nowcast_month`` estimates the feed's month in progress.
+
+Official figures (the bureau's published series) have one estimator, ``run_official``: every
+month not yet published and 24 months ahead, from a model of the published growth rates with
+the feed as a regressor where it helps, backtested against the obvious rules and stored
+(``official_estimates``); ``year_distribution`` gives plans the same paths' annual totals.
 """
 
 from cockpit.forecast.daily import DailyForecast, forecast_daily
 from cockpit.forecast.holidays import daily_regressors, holiday_calendar
 from cockpit.forecast.nowcast import Nowcast, nowcast_month
+from cockpit.forecast.officialrun import latest_estimates, run_official, year_distribution
 from cockpit.forecast.pipeline import ForecastSpec, PanelForecast, forecast_panel
 from cockpit.forecast.run import ForecastRun, forecast_flat, forecast_hierarchy
 from cockpit.forecast.service import (
-    backtest_nowcast,
     forecast_indicator,
     forecast_series,
     nowcast_indicator,
@@ -33,7 +37,6 @@ __all__ = [
     "Nowcast",
     "PanelForecast",
     "StoredRun",
-    "backtest_nowcast",
     "daily_regressors",
     "forecast_daily",
     "forecast_flat",
@@ -42,7 +45,10 @@ __all__ = [
     "forecast_panel",
     "forecast_series",
     "holiday_calendar",
+    "latest_estimates",
     "latest_run",
     "nowcast_indicator",
     "nowcast_month",
+    "run_official",
+    "year_distribution",
 ]

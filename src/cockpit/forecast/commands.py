@@ -147,18 +147,11 @@ def report(
 @forecast_app.command("nowcast")
 def nowcast(
     indicator: str = typer.Option("retail_sales", "--indicator", help="Indicator id."),
-    backtest: bool = typer.Option(
-        False, "--backtest", help="Replay the official-figure nowcast on past published months."
-    ),
-    months: int = typer.Option(12, "--months", min=1, max=36, help="Months to replay."),
     json_out: bool = typer.Option(False, "--json", help="Print the nowcast as JSON."),
 ) -> None:
-    """Estimate the month in progress from the feed so far and the latest forecast."""
+    """The feed's month in progress, on the sample's scale (official figures: `official`)."""
     from cockpit.forecast.service import nowcast_indicator
 
-    if backtest:
-        _nowcast_backtest(months, json_out)
-        return
     result = nowcast_indicator(indicator_id=indicator, home=_home())
     if json_out:
         typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
@@ -170,31 +163,58 @@ def nowcast(
     )
 
 
-def _nowcast_backtest(months: int, json_out: bool) -> None:
+@forecast_app.command("official")
+def official(
+    months: int = typer.Option(24, "--months", min=1, max=36, help="Months ahead to estimate."),
+    json_out: bool = typer.Option(False, "--json", help="Print the run and its backtest as JSON."),
+) -> None:
+    """Nowcast and forecast every published official series, backtested against the rules
+    a statistician tries first; store the estimates (official_estimates) and the backtest."""
+    from cockpit.forecast.officialrun import run_official
+
+    with _status("backtesting and estimating the official series", quiet=json_out):
+        summary = run_official(_home(), months=months)
+    if json_out:
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    _print_official(summary)
+
+
+def _status(text: str, *, quiet: bool) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, quiet=quiet).status(text)
+
+
+def _print_official(summary: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from cockpit.forecast.nowcast import summarise_backtest
-    from cockpit.forecast.service import backtest_nowcast
-
-    rows = backtest_nowcast(home=_home(), months=months)
-    summary = summarise_backtest(rows)
-    if json_out:
-        out = {
-            "summary": json.loads(summary.to_json(orient="records")),
-            "data": json.loads(rows.to_json(orient="records")),
-        }
-        typer.echo(json.dumps(out | {"count": len(rows)}, ensure_ascii=False, indent=2))
-        return
-    table = Table(title="Nowcast of the official figure, replayed on published months")
-    for col in ("feed seen to day", "months", "mean abs. error", "RMS error", "95 % band covers"):
+    table = Table(title="Official series: rolling backtest (MAPE %, coverage of 80/95 % bands)")
+    for col in ("horizon", "model", "rule (b)", "rule (a)", "model cov 80/95", "published"):
         table.add_column(col, justify="right")
-    for r in summary.to_dict(orient="records"):
-        day = "month end" if int(r["cut_day"]) >= 28 else str(r["cut_day"])
+    for r in summary["horizons"]:
         table.add_row(
-            day, str(r["months"]), f"{r['mape']:.1%}", f"{r['rmse']:.1%}", f"{r['coverage95']:.0%}"
+            r["label"],
+            _num(r.get("ar")),
+            _num(r.get("rule_b")),
+            _num(r.get("rule_a")),
+            f"{_pct(r.get('cov80'))} / {_pct(r.get('cov95'))}",
+            f"model {r['model_series']}, rule (b) {r['rule_series']}",
         )
     Console().print(table)
+    typer.echo(
+        f"run {summary['run_id']}: {summary['series']} series, "
+        f"{summary['backtest_rows']} backtest rows"
+    )
+
+
+def _num(v: Any) -> str:
+    return "—" if v is None else f"{v:.2f}"
+
+
+def _pct(v: Any) -> str:
+    return "—" if v is None else f"{v:.0%}"
 
 
 def register(app: typer.Typer) -> None:
@@ -208,14 +228,17 @@ DEMO_HORIZON = 14
 
 
 def demo_step(ctx: DemoContext) -> str:
-    """Forecast the city's monthly retail sales by district and by category (reconciled).
+    """Estimate the official series (the cockpit's official scale), and forecast the feed's
+    monthly retail sales by district and by category (the sample views).
 
     The full district × category grouped run (``cockpit forecast --by both``) takes longer
     than a demo step should; these two runs give the same city figure's parts.
     """
+    from cockpit.forecast.officialrun import run_official
     from cockpit.forecast.service import forecast_indicator
 
-    lines = []
+    official = run_official(ctx.home)
+    lines = [f"official series: {official['series']} estimated (run {official['run_id']})"]
     for by in ("district", "category"):
         run = forecast_indicator(
             indicator_id="retail_sales", by=by, horizon=DEMO_HORIZON, home=ctx.home

@@ -1,4 +1,7 @@
-"""Nowcast the month in progress from the days the feed already shows and the forecast.
+"""Nowcast the *feed's* month in progress (the sample's scale) from its days so far.
+
+Official-scale estimates are not made here: they are the one model of the published series
+(``cockpit.forecast.official``). This is the sample's own month total, for the feed views.
 
 1. A daily profile (day of week and Chinese holidays, fitted on recent history by least
    squares on log sales) gives each day of the month its expected share of the total.
@@ -11,8 +14,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -44,89 +46,11 @@ class Nowcast:
     lo95: float
     hi95: float
     feed_weight: float
-    coverage: float | None = None
-    official_estimate: float | None = None
-    official_lo95: float | None = None
-    official_hi95: float | None = None
     feed_rel_sd: float | None = None  # relative sd of the feed extrapolation (backtested)
     forecast_sd: float | None = None  # the month forecast's sd, from its 95 % interval
-    official_feed_weight: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def with_official(nowcast: Nowcast, coverage: float | None, coverage_sd: float = 0.0) -> Nowcast:
-    """Add the official-figure estimate and its band, from the feeds' expected coverage.
-
-    ``coverage`` (feed sales / official sales) comes from the indicators room's calibration
-    (``cockpit.indicators.calibration.expected_coverage``); None leaves the nowcast as is.
-    ``coverage_sd`` is the relative error of that expectation (``coverage_error_sd``).
-
-    The feed's month total is a *sample* of the city's trade: its own month-to-month noise
-    is signal for the feed total but noise for the official figure. So the two estimates
-    are combined again for the official figure, by inverse variance: the feed's (its
-    extrapolation error and the coverage error), and the forecast's (its interval, and the
-    error of a coverage expectation that averages ``WINDOW`` months). Without those
-    details (a nowcast built by hand) the feed-total estimate and its band are divided by
-    the coverage, the band widened by ``coverage_sd``.
-    """
-    if coverage is None or coverage <= 0:
-        return nowcast
-    if nowcast.feed_rel_sd is None:
-        official = nowcast.estimate / coverage
-        half = (nowcast.hi95 - nowcast.lo95) / 2
-        rel = half / (Z95 * abs(nowcast.estimate)) if nowcast.estimate else 0.0
-        spread = Z95 * abs(official) * float(np.hypot(rel, coverage_sd))
-        return replace(
-            nowcast,
-            coverage=coverage,
-            official_estimate=official,
-            official_lo95=official - spread,
-            official_hi95=official + spread,
-        )
-    from cockpit.indicators.calibration import WINDOW
-
-    feed = nowcast.feed_estimate / coverage
-    var_feed = max((nowcast.feed_rel_sd**2 + coverage_sd**2) * feed**2, 1e-12)
-    if nowcast.forecast is None or not nowcast.forecast_sd:
-        estimate, sd, weight = feed, var_feed**0.5, 1.0
-    else:
-        fc = nowcast.forecast / coverage
-        rel_fc = nowcast.forecast_sd / abs(nowcast.forecast)
-        var_fc = max((rel_fc**2 + coverage_sd**2 / WINDOW) * fc**2, 1e-12)
-        weight = (1 / var_feed) / (1 / var_feed + 1 / var_fc)
-        estimate = weight * feed + (1 - weight) * fc
-        sd = (1 / (1 / var_feed + 1 / var_fc)) ** 0.5
-    return replace(
-        nowcast,
-        coverage=coverage,
-        official_estimate=estimate,
-        official_lo95=estimate - Z95 * sd,
-        official_hi95=estimate + Z95 * sd,
-        official_feed_weight=weight,
-    )
-
-
-def coverage_error_sd(history: list[tuple[str, float]], before: str) -> float:
-    """RMS relative error of the expected coverage, over past periods before ``before``.
-
-    ``history`` is one category's (period sort key, coverage) pairs in period order, as
-    ``cockpit.indicators.calibration.coverage_history`` gives it; each past period's
-    expectation is the mean of the ``WINDOW`` coverages before it (as the indicators room
-    computes it). Without three such periods: 0.2, a wide guess.
-    """
-    from cockpit.indicators.calibration import WINDOW
-
-    errors = []
-    for i, (key, actual) in enumerate(history):
-        if key >= before or i < WINDOW:
-            continue
-        expected = sum(c for _, c in history[i - WINDOW : i]) / WINDOW
-        errors.append(actual / expected - 1)
-    if len(errors) < 3:
-        return 0.2
-    return float(np.sqrt(np.mean(np.square(errors))))
 
 
 def _design(ds: pd.Series) -> np.ndarray:
@@ -285,101 +209,3 @@ def month_forecasts(monthly: pd.DataFrame, targets: list[pd.Timestamp]) -> pd.Da
     out = run.forecasts[["unique_id", "ds", "mean", "lo95", "hi95"]]
     own: pd.DataFrame = out[out["unique_id"] == out["ds"].dt.date.astype(str)]
     return own
-
-
-def backtest_official(
-    *,
-    daily: pd.DataFrame,
-    official: pd.DataFrame,
-    coverage: Callable[[str], tuple[float | None, float]],
-    months: int = 12,
-    days: tuple[int, ...] = (7, 14, 21, 31),
-) -> pd.DataFrame:
-    """The nowcast of the official figure, replayed on past months whose figure is out.
-
-    For each of the last ``months`` published single months (NBS pools January and
-    February, so those are skipped) and each cut day, the nowcast sees the feed up to that
-    day and the month's forecast made from the complete months before it, divides by the
-    coverage expected from periods published before the month (``coverage(period)`` →
-    (expected coverage, its relative sd)), and is compared with the published figure.
-    ``daily``: the city's feed sales (ds, y); ``official``: period (YYYY-MM), value_fen.
-    Columns: month, cut_day (as asked; 31 = the whole month), day (days seen), official,
-    estimate, lo95, hi95, rel_error, covered, feed_weight.
-    """
-    import pandas as pd
-
-    daily = daily.sort_values("ds").reset_index(drop=True)
-    by_month = daily.groupby(daily["ds"].dt.to_period("M").dt.to_timestamp())["y"].sum()
-    monthly = by_month.rename_axis("ds").reset_index()
-    last_full = monthly["ds"].iloc[-1] if daily["ds"].max().is_month_end else monthly["ds"].iloc[-2]
-    published = official[official["period"].str.fullmatch(r"\d{4}-(0[3-9]|1[0-2])")]
-    targets = sorted(
-        t
-        for t in pd.to_datetime(published["period"] + "-01")
-        if monthly["ds"].iloc[0] < t <= last_full
-    )[-months:]
-    if not targets:
-        return pd.DataFrame(columns=BACKTEST_COLUMNS)
-    forecasts = month_forecasts(monthly, targets).set_index("ds")
-    figures = published.set_index("period")["value_fen"].astype(float)
-    rows = []
-    for month in targets:
-        period = str(month.to_period("M"))
-        expected, sd = coverage(period)
-        if expected is None:
-            continue
-        bounds = forecasts.loc[month, ["mean", "lo95", "hi95"]].to_numpy(dtype=float)
-        mean, lo95, hi95 = (float(v) for v in bounds)
-        for day in days:
-            cut = min(month + pd.Timedelta(days=day - 1), month + pd.offsets.MonthEnd(0))
-            now = nowcast_month(
-                daily=daily[daily["ds"] <= cut],
-                forecast_mean=mean,
-                forecast_lo95=lo95,
-                forecast_hi95=hi95,
-            )
-            est = with_official(now, expected, sd)
-            assert est.official_estimate is not None
-            actual = figures[period]
-            lo, hi = float(est.official_lo95 or 0.0), float(est.official_hi95 or 0.0)
-            rows.append(
-                {
-                    "month": period,
-                    "cut_day": day,
-                    "day": now.days_elapsed,
-                    "official": actual,
-                    "estimate": est.official_estimate,
-                    "lo95": lo,
-                    "hi95": hi,
-                    "rel_error": est.official_estimate / actual - 1,
-                    "covered": lo <= actual <= hi,
-                    "feed_weight": est.official_feed_weight,
-                }
-            )
-    return pd.DataFrame(rows, columns=BACKTEST_COLUMNS)
-
-
-BACKTEST_COLUMNS = [
-    "month",
-    "cut_day",
-    "day",
-    "official",
-    "estimate",
-    "lo95",
-    "hi95",
-    "rel_error",
-    "covered",
-    "feed_weight",
-]
-
-
-def summarise_backtest(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per cut day: months, mean absolute and RMS relative error, and band coverage."""
-    grouped = frame.assign(abs_error=frame["rel_error"].abs()).groupby("cut_day")
-    out = grouped.agg(
-        months=("month", "nunique"),
-        mape=("abs_error", "mean"),
-        rmse=("rel_error", lambda e: float(np.sqrt(np.mean(np.square(e))))),
-        coverage95=("covered", "mean"),
-    )
-    return out.reset_index()

@@ -271,19 +271,20 @@ def predictive_levels(
     scale: NDArray[np.float64] | None = None,
     paths: int = PATHS,
     seed: int = 0,
-) -> NDArray[np.float64]:
-    """Paths × horizon levels (fen) of the periods after the last published one.
-
-    ``scale[h]`` stretches step h's log levels around their mean: the split-conformal factor
-    the rolling backtest learnt for that horizon (1 where none was learnt).
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(paths × horizon levels in fen, the point estimate of each step) after the last
+    published period. The point chains the growth's conditional means (for rule (b), exactly
+    the same period a year before × the latest growth); ``scale[h]`` stretches step h's log
+    levels around it: the split-conformal factor the rolling backtest learnt for that horizon.
     """
-    growth, _ = simulate_growth(
+    growth, means = simulate_growth(
         series, method, horizon, first_step=first_step, paths=paths, seed=seed
     )
     levels = chain_levels(series, growth)
+    point = chain_levels(series, means[None, :])[0]
     if scale is None:
-        return levels
+        return levels, point
     logs = np.log(np.maximum(levels, 1.0))
-    centre = logs.mean(axis=0)
+    centre = np.log(point)
     out: NDArray[np.float64] = np.exp(centre + (logs - centre) * scale[:horizon])
-    return out
+    return out, point

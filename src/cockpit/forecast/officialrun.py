@@ -128,10 +128,10 @@ def _methods(series: Published) -> list[Method]:
 def _summary(
     series: Published, method: Method, horizon: int, first: Any, paths: int
 ) -> dict[str, NDArray[np.float64]]:
-    levels = predictive_levels(series, method, horizon, first_step=first, paths=paths)
+    levels, point = predictive_levels(series, method, horizon, first_step=first, paths=paths)
     logs = np.log(np.maximum(levels, 1.0))
-    mu = logs.mean(axis=0)
-    return {"point": np.exp(mu), "mu": mu, "sd": logs.std(axis=0)}
+    mu = np.log(point)
+    return {"point": point, "mu": mu, "sd": np.sqrt(((logs - mu) ** 2).mean(axis=0))}
 
 
 def conformal_factors(rows: pd.DataFrame, method: str) -> dict[str, float]:
@@ -314,14 +314,14 @@ def predictive(
     *,
     bucket: str = "later",
     paths: int = 2000,
-) -> tuple[NDArray[np.float64], Method, int | None]:
-    """(calibrated level paths, method, feed cut day) of the series' next ``horizon`` periods
-    by the method published for ``bucket``."""
+) -> tuple[NDArray[np.float64], NDArray[np.float64], Method, int | None]:
+    """(calibrated level paths, point estimates, method, feed cut day) of the series' next
+    ``horizon`` periods by the method published for ``bucket``."""
     method = plan.methods[bucket]
     cut_day = feed_cut(daily or {}, index_period(series.last + 1))
     first = nowcast_step(series, daily, cut_day) if method == "ar" else None
     used_cut = cut_day if first is not None else None
-    levels = predictive_levels(
+    levels, point = predictive_levels(
         series,
         method,
         horizon,
@@ -329,7 +329,7 @@ def predictive(
         scale=scale_for(plan, method, horizon, used_cut),
         paths=paths,
     )
-    return levels, method, used_cut
+    return levels, point, method, used_cut
 
 
 def estimate_rows(
@@ -368,19 +368,19 @@ def estimate_rows(
             )
         )
     horizon = horizon_to(series, months)
-    paths: dict[str, tuple[NDArray[np.float64], Method, int | None]] = {}
+    paths: dict[str, tuple[NDArray[np.float64], NDArray[np.float64], Method, int | None]] = {}
     for bucket in ("next", "later"):
         paths[bucket] = predictive(series, plan, daily, horizon, bucket=bucket)
     centres: list[float] = []
     for h in range(1, horizon + 1):
         bucket = "next" if h == 1 else "later"
-        levels, method, cut = paths[bucket]
+        levels, point, method, cut = paths[bucket]
         col = levels[:, h - 1]
         target = series.last + h
         period = index_period(target)
         base_k = target - PER_YEAR - series.first
         base = series.level[base_k] if base_k < len(series.level) else centres[h - 1 - PER_YEAR]
-        centre = float(np.exp(np.log(np.maximum(col, 1.0)).mean()))
+        centre = float(point[h - 1])
         centres.append(centre)
         g = math.log(centre / base) if base and np.isfinite(base) else None
         # A period the feed has reached is a nowcast, whichever method estimates it.
@@ -510,7 +510,39 @@ def run_official(home: Path, *, months: int = 24, origins: int = ORIGINS) -> dic
         estimates += estimate_rows(key, series, plans[key], feeds[key], months, daily)
     accuracy = accuracy_table(rows, plans) if len(rows) else pd.DataFrame()
     run_id = save_official(home, pd.DataFrame(estimates), accuracy, plans)
-    return {"run_id": run_id, "series": len(published), "backtest_rows": len(rows)}
+    return {
+        "run_id": run_id,
+        "series": len(published),
+        "backtest_rows": len(rows),
+        "horizons": horizon_summary(accuracy),
+    }
+
+
+def horizon_summary(accuracy: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per horizon label: mean MAPE of each method over the series, the coverage of the
+    published intervals (weighted by backtest points), and how many series publish each."""
+    if accuracy.empty:
+        return []
+    out = []
+    order = sorted(
+        set(accuracy["label"]),
+        key=lambda lb: (not lb.startswith("day"), int(lb[3:] if lb.startswith("day") else lb[1:])),
+    )
+    for label in order:
+        part = accuracy[accuracy["label"] == label]
+        row: dict[str, Any] = {"label": label}
+        for method in ("ar", "rule_b", "rule_a"):
+            m = part[part["method"] == method]
+            row[method] = float(m["mape"].mean()) if len(m) else None
+        chosen = part[part["published"]]
+        for level in (80, 95):
+            col = f"cov{level}"
+            ok = chosen.dropna(subset=[col])
+            row[col] = float(np.average(ok[col], weights=ok["n"])) if len(ok) else None
+        row["model_series"] = int((chosen["method"] == "ar").sum())
+        row["rule_series"] = int((chosen["method"] == "rule_b").sum())
+        out.append(row)
+    return out
 
 
 def save_official(
@@ -610,9 +642,9 @@ def year_distribution(
         if not all(np.isfinite(known)):
             return None
         return YearDistribution(np.full(paths, float(sum(known))), "published", "published")
-    later, method, _ = predictive(series, plan, daily, horizon, bucket="later", paths=paths)
+    later, _, method, _ = predictive(series, plan, daily, horizon, bucket="later", paths=paths)
     if plan.methods["next"] != method:
-        nxt, _, _ = predictive(series, plan, daily, horizon, bucket="next", paths=paths)
+        nxt, _, _, _ = predictive(series, plan, daily, horizon, bucket="next", paths=paths)
         later[:, 0] = nxt[:, 0]
     totals = np.zeros(paths)
     for i in indices:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -84,15 +83,23 @@ def forecast_indicator(
 
 
 def _city_daily(home: Path) -> pd.DataFrame:
-    from cockpit.forecast.sources import transaction_cross
+    """The feed's city sales per day (ds, y), from the built ``indicator_values/day``."""
+    import pandas as pd
 
-    daily = transaction_cross(home, period="day").groupby("ds")["y"].sum().reset_index()
-    return daily
+    from cockpit.forecast.officialrun import read_feed_daily
+    from cockpit.forecast.sources import NoSeriesError
+
+    daily = read_feed_daily(home / "lake")
+    if not daily:
+        raise NoSeriesError("no daily retail sales in lake/indicator_values; run `cockpit build`")
+    frame = pd.DataFrame({"ds": pd.to_datetime(list(daily)), "y": list(daily.values())})
+    return frame.sort_values("ds", ignore_index=True)
 
 
 def nowcast_indicator(*, indicator_id: str = "retail_sales", home: Path) -> Nowcast:
-    """Nowcast the city's month in progress from the lake's daily feed and latest forecast."""
-    from cockpit.forecast.nowcast import nowcast_month, with_official
+    """Nowcast the feed's month in progress (the sample's scale) from its days so far and the
+    latest forecast of the feed. Official-scale estimates: ``cockpit.forecast.officialrun``."""
+    from cockpit.forecast.nowcast import nowcast_month
     from cockpit.forecast.sources import CROSS_INDICATORS, NoSeriesError
     from cockpit.forecast.store import latest_run
 
@@ -113,8 +120,7 @@ def nowcast_indicator(*, indicator_id: str = "retail_sales", home: Path) -> Nowc
         forecast_lo95=None if row is None else float(row["lo95"]),
         forecast_hi95=None if row is None else float(row["hi95"]),
     )
-    coverage = _coverage_model(home)
-    return with_official(result, *coverage(result.month)) if coverage else result
+    return result
 
 
 def _one_month_ahead(daily: pd.DataFrame, month: pd.Timestamp) -> pd.Series | None:
@@ -127,60 +133,3 @@ def _one_month_ahead(daily: pd.DataFrame, month: pd.Timestamp) -> pd.Series | No
         return None
     forecast = month_forecasts(before, [month])
     return None if forecast.empty else forecast.iloc[0]
-
-
-def backtest_nowcast(
-    *, home: Path, months: int = 12, days: tuple[int, ...] = (7, 14, 21, 31)
-) -> pd.DataFrame:
-    """Replay the official-figure nowcast on the lake's last ``months`` published months.
-
-    Needs transactions, official statistics and a built ``indicator_values`` (for the
-    feeds' coverage history). Rows as ``cockpit.forecast.nowcast.backtest_official``.
-    """
-    from cockpit.forecast.nowcast import backtest_official
-    from cockpit.forecast.sources import NoSeriesError
-    from cockpit.indicators import calibration
-
-    coverage = _coverage_model(home)
-    if coverage is None:
-        raise NoSeriesError("no feed coverage history: run `cockpit build` with official stats")
-    official = calibration.read_official(home / "lake")
-    official = official[official["category_code"].fillna("") == ""]
-    return backtest_official(
-        daily=_city_daily(home),
-        official=official[["period", "value_fen"]].drop_duplicates("period"),
-        coverage=coverage,
-        months=months,
-        days=days,
-    )
-
-
-def _coverage_model(home: Path) -> Callable[[str], tuple[float | None, float]] | None:
-    """period → (expected feed coverage of the official total, its relative sd), or None.
-
-    From the indicators room's calibration (feed sales over published official sales).
-    """
-    from cockpit.forecast.nowcast import coverage_error_sd
-    from cockpit.forecast.sources import values_files
-    from cockpit.indicators import calibration
-
-    files = values_files(home)
-    if not files:
-        return None
-    import pyarrow.parquet as pq
-
-    keep = [("indicator_id", "==", "retail_sales"), ("period_type", "==", "month")]
-    values = pq.read_table(files, filters=keep).to_pandas()
-    cov = calibration.coverage_table(
-        calibration.feed_sales(values), calibration.read_official(home / "lake")
-    )
-    history = calibration.coverage_history(cov)
-    if not history.get(""):
-        return None
-
-    def model(period: str) -> tuple[float | None, float]:
-        key = calibration.period_sort_key(period)
-        expected = calibration.expected_coverage(history, period, "")
-        return expected, coverage_error_sd(history[""], key)
-
-    return model

@@ -1,13 +1,11 @@
-"""Where forecast inputs come from: the indicators' table, or the lake's transactions.
+"""Where forecast inputs come from: the indicators' built tables, never raw transactions.
 
 The forecast pipeline takes any long frame; this adapter turns the lake into one.
 Monthly values come from ``lake/indicator_values`` (built by ``cockpit build``) for the
 cuts it publishes: city, by district, by category, and the district × category cross (cut
-``"district,category"``), the bottom of the grouped hierarchy. A lake built before that
-cut existed (or a lake not built yet) falls back, for ``retail_sales`` only, to summing
-``transactions`` joined to the merchant version valid on each date (the same definition:
-net sales, refunds subtracted). Only complete months are returned; the month in progress
-is the nowcast's.
+``"district,category"``), the bottom of the grouped hierarchy; how far the feed runs, from
+its day rows (``indicator_values/day``). Only complete months are returned; the month in
+progress is the nowcast's.
 """
 
 from __future__ import annotations
@@ -19,6 +17,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 VALUES_TABLE = "indicator_values"
+#: Indicators the feed nowcast is made for.
 CROSS_INDICATORS = ("retail_sales",)
 #: The indicators room's name for the district × category cut.
 CROSS_CUT = "district,category"
@@ -67,34 +66,16 @@ def read_indicator_values(
     return frame
 
 
-def transaction_cross(home: Path, *, period: str = "month") -> pd.DataFrame:
-    """Net sales (fen) by period, district and category, straight from the lake."""
-    lake = home / "lake"
-    txns, merchants = _parts(lake, "transactions"), _parts(lake, "merchants")
-    if not txns or not merchants:
-        raise NoSeriesError("the lake has no transactions or merchants; run `cockpit ingest`")
-    bucket = "date_trunc('month', t.date)" if period == "month" else "t.date"
-    sql = f"""
-        SELECT {bucket}::TIMESTAMP AS ds, m.district_code AS district,
-               m.category_code AS category, sum(t.amount_fen)::DOUBLE AS y
-        FROM read_parquet({_list(txns)}, union_by_name=true) t
-        JOIN read_parquet({_list(merchants)}, union_by_name=true) m
-          ON t.merchant_id = m.merchant_id AND m.valid_from <= t.date
-         AND (m.valid_to IS NULL OR t.date < m.valid_to)
-        GROUP BY ALL ORDER BY ALL
-    """
-    return _duckdb_frame(sql)
-
-
 def last_feed_day(home: Path) -> pd.Timestamp:
-    """The latest transaction date in the lake."""
+    """The latest day the built ``indicator_values/day`` rows reach."""
     import pandas as pd
 
-    txns = _parts(home / "lake", "transactions")
-    if not txns:
-        raise NoSeriesError("the lake has no transactions")
-    sql = f"SELECT max(date)::TIMESTAMP AS d FROM read_parquet({_list(txns)}, union_by_name=true)"
-    return pd.Timestamp(_duckdb_frame(sql)["d"].iloc[0])
+    days = [str(p) for p in sorted((home / "lake" / VALUES_TABLE / "day").rglob("*.parquet"))]
+    if not days:
+        raise NoSeriesError("no daily indicator values in the lake; run `cockpit build`")
+    sql = f"""SELECT max(period) AS d FROM read_parquet({_list(days)}, union_by_name=true)
+              WHERE indicator_id = 'retail_sales'"""
+    return pd.Timestamp(str(_duckdb_frame(sql)["d"].iloc[0])[:10])
 
 
 def complete_months(frame: pd.DataFrame, last_day: pd.Timestamp) -> pd.DataFrame:
@@ -126,15 +107,11 @@ def read_indicator_monthly(*, home: Path, indicator_id: str, by: str = "both") -
     values = read_indicator_values(
         home=home, indicator_id=indicator_id, period_type="month", cut=cut
     )
-    if not values.empty:
-        return complete_months(_monthly_from_values(values, dims), last)
-    if indicator_id not in CROSS_INDICATORS:
+    if values.empty:
         raise NoSeriesError(
             f"no monthly {indicator_id} by {cut} in lake/{VALUES_TABLE}; run `cockpit build`"
         )
-    cross = transaction_cross(home)
-    grouped = cross.groupby([*dims, "ds"])["y"].sum().reset_index()
-    return complete_months(zero_filled(grouped, dims), last)
+    return complete_months(_monthly_from_values(values, dims), last)
 
 
 def zero_filled(frame: pd.DataFrame, dims: list[str]) -> pd.DataFrame:

@@ -17,15 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from cockpit.indicators.build import BuildReport, build
-    from cockpit.indicators.calibration import Backtest, backtest_report
     from cockpit.indicators.catalogue import DIMENSIONS, INDICATORS, Indicator, indicator
     from cockpit.indicators.query import compute, export, read_table, read_values, values
 
 _WHERE = {
     "BuildReport": "build",
     "build": "build",
-    "Backtest": "calibration",
-    "backtest_report": "calibration",
     "DIMENSIONS": "catalogue",
     "INDICATORS": "catalogue",
     "Indicator": "catalogue",
@@ -39,10 +36,8 @@ _WHERE = {
 __all__ = [
     "DIMENSIONS",
     "INDICATORS",
-    "Backtest",
     "BuildReport",
     "Indicator",
-    "backtest_report",
     "build",
     "compute",
     "export",

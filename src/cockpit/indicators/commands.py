@@ -129,24 +129,6 @@ def export_cmd(
     typer.echo(str(export(frame, out)))
 
 
-@indicators_app.command("backtest")
-def backtest_cmd(json_out: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
-    """Error of the calibrated estimate against published figures (rolling origin)."""
-    from dataclasses import asdict
-
-    from cockpit.config import get_settings
-    from cockpit.indicators.calibration import backtest_report
-
-    stats = asdict(backtest_report(get_settings().home))
-    if json_out:
-        typer.echo(json.dumps(stats))
-    else:
-        typer.echo(
-            f"{stats['n']} periods: MAPE {stats['mape']:.2f}%, RMSE {stats['rmse']:.2f}%, "
-            f"max {stats['max_abs']:.2f}%"
-        )
-
-
 @indicators_app.command("docs")
 def docs_cmd(
     out: Path = typer.Option(Path("docs/indicators.md"), help="Where to write."),
@@ -184,17 +166,12 @@ def build_cmd(
 def demo_step(ctx: DemoContext) -> str:
     """Build the indicators over whatever the ingest step put in the lake."""
     from cockpit.indicators.build import build
-    from cockpit.indicators.calibration import backtest_report
 
     report = build(home=ctx.home)
-    summary = (
+    return (
         f"indicators: {report.rows} values, {len(report.months_refreshed)} month(s), "
         f"{report.seconds}s on {report.engine}"
     )
-    if "indicator_calibrated" in report.tables:
-        bt = backtest_report(ctx.home)
-        summary += f"; nowcast backtest MAPE {bt.mape:.2f}% over {bt.n} periods"
-    return summary
 
 
 def register(app: typer.Typer) -> None:

@@ -52,10 +52,8 @@ and 1–N月累计 rows); by day: the total and district. Other combinations:
 period, period_label, category_code (`` = total), feed_fen, official_fen, coverage
 (= feed / official), published_yoy_pct (the official growth rate, as published).
 
-### `indicator_calibrated` — calibrated total retail sales and the nowcast
-period, period_label, feed_fen, official_fen (null until published), estimate_fen,
-low_fen, high_fen (band = estimate · (1 ± 1.96·RMSE of the backtest)), status
-(`published` or `nowcast`), backtest_error_pct (estimate vs official, for published periods).
+Estimates of official figures not yet published (nowcasts and forecasts) are the forecast
+room's: `official_estimates` (docs/forecasting.md).
 
 ### `indicator_official` — the official series as published
 The `official_stats` rows plus period_label; growth rates are never re-derived from levels.

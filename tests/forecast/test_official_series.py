@@ -1,0 +1,151 @@
+"""The one estimator of published series: periods, fallbacks, the bridge, intervals, DM test."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from cockpit.forecast.metrics import diebold_mariano
+from cockpit.forecast.official import (
+    PER_YEAR,
+    feed_growth,
+    index_period,
+    period_index,
+    period_slot,
+    predictive_levels,
+    published_series,
+)
+from cockpit.forecast.officialrun import (
+    Plan,
+    backtest_series,
+    choose,
+    conformal_factors,
+    estimate_rows,
+    scores,
+)
+
+
+def _periods(first_year: int, n: int) -> list[str]:
+    start = period_index(f"{first_year}-01-02")
+    return [index_period(start + k) for k in range(n)]
+
+
+def _ar_series(
+    n: int, seed: int, phi: float = 0.8, sd: float = 0.01
+) -> tuple[list[str], list[float], list[float]]:
+    """Levels whose log growth is an AR(1) around 5 %, as a bureau would publish them."""
+    rng = np.random.default_rng(seed)
+    g = np.empty(n)
+    g[0] = 0.05
+    for t in range(1, n):
+        g[t] = 0.05 + phi * (g[t - 1] - 0.05) + sd * rng.standard_normal()
+    season = 1 + 0.1 * np.sin(np.arange(PER_YEAR))
+    base = 1e12 * season
+    levels = np.empty(n)
+    for t in range(n):
+        levels[t] = (base[t] if t < PER_YEAR else levels[t - PER_YEAR]) * np.exp(g[t])
+    yoy = list(np.expm1(g) * 100)
+    return _periods(2019, n), list(levels), yoy
+
+
+@given(st.integers(2000, 2100), st.integers(0, 10))
+def test_release_periods_pool_january_and_february(year: int, slot: int) -> None:
+    period = index_period(year * PER_YEAR + slot)
+    assert period_slot(period) == (year, slot)
+    assert period_index(period) == year * PER_YEAR + slot
+    assert period != f"{year}-01" and period != f"{year}-02"
+    with pytest.raises(ValueError, match="together"):
+        period_slot(f"{year}-02")
+
+
+def test_the_first_years_growth_rates_give_the_year_before() -> None:
+    periods, levels, yoy = _ar_series(PER_YEAR * 2, seed=1)
+    series = published_series(periods[PER_YEAR:], levels[PER_YEAR:], yoy[PER_YEAR:])
+    assert series.first == period_index(periods[0])
+    assert series.level[:PER_YEAR] == pytest.approx(levels[:PER_YEAR], rel=1e-9)
+
+
+def test_a_series_under_three_years_publishes_rule_b_and_says_so() -> None:
+    periods, levels, yoy = _ar_series(PER_YEAR + 3, seed=2)
+    # A year and three periods of rows: two years and three periods of levels.
+    series = published_series(periods, levels, yoy)
+    assert not series.enough
+    rows = pd.DataFrame(backtest_series(series, None))
+    choice = choose(rows, series)
+    assert choice.methods == {"next": "rule_b", "later": "rule_b"}
+    assert "three years" in choice.notes["next"]
+    out = estimate_rows(
+        ("m", "500000", ""), series, Plan(choice.methods, choice.notes, {}), None, 3
+    )
+    ahead = [r for r in out if r["status"] != "published"]
+    assert ahead and {r["method"] for r in ahead} == {"rule_b"}
+    # Rule (b) is exactly the same period a year before × the latest published growth.
+    latest = 1 + yoy[-1] / 100
+    assert ahead[0]["value_fen"] == pytest.approx(levels[-PER_YEAR] * latest, rel=1e-6)
+    assert all("three years" in r["note"] for r in ahead)
+
+
+def test_the_model_beats_rule_b_where_growth_mean_reverts_and_is_published() -> None:
+    periods, levels, yoy = _ar_series(PER_YEAR * 7, seed=3, phi=0.3)
+    series = published_series(periods, levels, yoy)
+    rows = pd.DataFrame(backtest_series(series, None, origins=30, horizons=3, paths=200))
+    assert scores(rows, "ar", {})["mape"] < scores(rows, "rule_b", {})["mape"]
+    assert choose(rows, series).methods["later"] == "ar"
+
+
+def test_calibrated_intervals_cover_at_their_rates_on_held_out_series() -> None:
+    fit, held = [], []
+    for seed in range(10):
+        periods, levels, yoy = _ar_series(PER_YEAR * 6, seed=100 + seed)
+        found = pd.DataFrame(
+            backtest_series(published_series(periods, levels, yoy), None, horizons=3, paths=300)
+        )
+        (fit if seed % 2 else held).append(found)
+    factors = conformal_factors(pd.concat(fit), "ar")
+    measured = scores(pd.concat(held), "ar", factors)
+    assert abs(measured["cov80"] - 0.80) <= 0.06
+    assert abs(measured["cov95"] - 0.95) <= 0.04
+
+
+def test_levels_are_never_negative_even_with_wild_growth() -> None:
+    periods, levels, yoy = _ar_series(PER_YEAR * 4, seed=4, sd=0.4)
+    series = published_series(periods, levels, yoy)
+    paths, point = predictive_levels(series, "ar", 24, paths=300, scale=np.full(24, 3.0))
+    assert (paths > 0).all() and (point > 0).all()
+
+
+def test_the_feed_regressor_is_the_feeds_growth_over_the_same_days() -> None:
+    days = pd.date_range("2024-01-01", "2025-12-31", freq="D")
+    daily = {d.strftime("%Y-%m-%d"): (2.0 if d.year == 2025 else 1.0) for d in days}
+    assert feed_growth(daily, "2025-03", 7) == pytest.approx(np.log(2.0))
+    # 1–2月 is January whole and February to the cut day; 2024 had a 29 February.
+    assert feed_growth(daily, "2025-01-02", 31) == pytest.approx(np.log(2.0))
+    assert feed_growth(daily, "2026-03", 7) is None  # no feed for 2026
+
+
+def test_diebold_mariano_at_horizon_one_is_the_paired_t_test() -> None:
+    rng = np.random.default_rng(5)
+    e_model, e_rule = rng.normal(0, 1.0, 40), rng.normal(0, 1.5, 40)
+    stat, p = diebold_mariano(e_model, e_rule, h=1)
+    reference = stats.ttest_1samp(e_model**2 - e_rule**2, 0.0)
+    assert stat == pytest.approx(reference.statistic)
+    assert p == pytest.approx(reference.pvalue)
+    assert stat < 0
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(2, 6), st.integers(0, 1000))
+def test_diebold_mariano_is_antisymmetric_and_its_p_value_a_probability(h: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    a, b = rng.normal(0, 1, 30), rng.normal(0, 1.2, 30)
+    s_ab, p_ab = diebold_mariano(a, b, h=h)
+    s_ba, p_ba = diebold_mariano(b, a, h=h)
+    if np.isfinite(s_ab):
+        assert s_ab == pytest.approx(-s_ba) and p_ab == pytest.approx(p_ba)
+        assert 0 <= p_ab <= 1
+    same = diebold_mariano(a, a, h=h)
+    assert np.isnan(same[0])
