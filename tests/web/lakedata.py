@@ -173,45 +173,71 @@ def forecast_rows(n_months: int = MONTHS, horizon: int = 6) -> dict[str, list[ob
 CITY_TOTAL_PER_MONTH = 1.4e13  # fen: about 140 billion yuan, Chongqing's order of magnitude
 
 
-def official_and_calibrated(n_months: int = MONTHS) -> tuple[dict, dict]:
-    """``indicator_official`` and ``indicator_calibrated`` (docs/indicators.md) for the city:
-    published through the month before the last, the last one a nowcast; 1–2月 combined."""
+ESTIMATE_COLUMNS = (
+    "run_id", "measure", "region_code", "category_code", "period", "period_label", "status",
+    "step", "method", "value_fen", "lo80", "hi80", "lo95", "hi95", "yoy_pct", "note",
+)  # fmt: skip
+AHEAD = 6  # release periods estimated after the nowcast
+
+
+def release_label(period: str) -> str:
+    return (
+        f"{period[:4]}年1–2月"
+        if period.endswith("-01-02")
+        else f"{period[:4]}年{int(period[5:])}月"
+    )
+
+
+def official_and_estimates(n_months: int = MONTHS) -> tuple[dict, dict]:
+    """``indicator_official`` (docs/indicators.md) and ``official_estimates``
+    (docs/forecasting.md) for the city: published through the month before the last, the
+    last one a nowcast, then ``AHEAD`` forecasts with their bands; 1–2月 combined."""
     official: dict[str, list[object]] = {
         k: [] for k in ("period", "region_code", "category_code", "measure", "value_fen")
     }
     official.update(yoy_pct=[], source=[], period_label=[])
-    calibrated: dict[str, list[object]] = {
-        k: [] for k in ("period", "period_label", "feed_fen", "official_fen", "estimate_fen")
-    }
-    calibrated.update(low_fen=[], high_fen=[], status=[], backtest_error_pct=[])
-    ps = periods(n_months)
+    estimates: dict[str, list[object]] = {k: [] for k in ESTIMATE_COLUMNS}
+    ps = periods(n_months + 8)
     for i, p in enumerate(ps):
         if p.endswith("-01"):
             continue  # January is published with February
         label = f"{p[:4]}-01-02" if p.endswith("-02") else p
         value = int(CITY_TOTAL_PER_MONTH * (1.05 ** (i / 12)) * (2 if p.endswith("-02") else 1))
-        published = i < len(ps) - 1
-        if published:
+        status = "published" if i < n_months - 1 else "nowcast" if i == n_months - 1 else "forecast"
+        step = max(0, i - n_months + 2)
+        if step > AHEAD + 1:
+            break
+        growth = 5.0 + i % 3
+        if status == "published":
             for k, v in zip(
                 official,
-                (label, "500000", "", "retail_sales", value, 5.0 + i % 3, "nbs", label),
+                (label, "500000", "", "retail_sales", value, growth, "nbs", release_label(label)),
                 strict=True,
             ):
                 official[k].append(v)
+        spread = 0.0 if status == "published" else 0.01 * step
+        bounds = [
+            None if status == "published" else round(value * (1 + f * spread))
+            for f in (-1.0, 1.0, -1.6, 1.6)
+        ]
         row = (
+            "20260101T000000000000",
+            "retail_sales",
+            "500000",
+            "",
             label,
-            label,
-            value // 1000,
-            value if published else None,
+            release_label(label),
+            status,
+            step,
+            "published" if status == "published" else "ar",
             value,
-            value * 0.97,
-            value * 1.03,
-            "published" if published else "nowcast",
-            0.8,
+            *bounds,
+            growth if status == "published" else 5.2,
+            "" if status == "published" else "model (backtest MAPE 1.0 % vs rule (b) 1.5 %)",
         )
-        for k, v in zip(calibrated, row, strict=True):
-            calibrated[k].append(v)
-    return official, calibrated
+        for k, v in zip(estimates, row, strict=True):
+            estimates[k].append(v)
+    return official, estimates
 
 
 def ingest_rows() -> dict[str, list[object]]:
@@ -287,9 +313,9 @@ def write_lake(home: Path, *, n_months: int = MONTHS, district_category: bool = 
     write_table(lake, "forecasts", forecast_rows(n_months))
     write_table(lake, "ingests", ingest_rows())
     write_table(lake, "quarantine", quarantine_rows())
-    official, calibrated = official_and_calibrated(n_months)
+    official, estimates = official_and_estimates(n_months)
     write_table(lake, "indicator_official", official)
-    write_table(lake, "indicator_calibrated", calibrated)
+    write_table(lake, "official_estimates", estimates)
     enterprises, orders = trade_rows(n_months)
     write_table(lake, "trade_enterprises", enterprises)
     write_table(lake, "trade_orders", orders)

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cockpit import reference
-from tests.web.lakedata import indicator_rows, official_and_calibrated, write_lake
+from tests.web.lakedata import indicator_rows, official_and_estimates, write_lake
 
 CHART_ENDPOINTS = [
     "/api/cockpit/kpis",
@@ -55,19 +55,20 @@ def tile(body: dict, key: str) -> dict:
     return next(t for t in body["tiles"] if t["key"] == key)
 
 
-def calibrated(period: str) -> float:
-    _, table = official_and_calibrated()
-    return float(table["estimate_fen"][table["period"].index(period)])  # type: ignore[arg-type]
+def official(period: str, column: str = "value_fen") -> float:
+    _, table = official_and_estimates()
+    return float(table[column][table["period"].index(period)])  # type: ignore[arg-type]
 
 
-def test_city_kpis_are_the_published_total_and_a_district_its_built_sample(
+def test_city_kpis_are_the_official_series_and_a_district_its_built_sample(
     client: TestClient,
 ) -> None:
     city = client.get("/api/cockpit/kpis", params={"period": "2025-06"}).json()
-    assert city["scope"] == "city_total"
-    assert tile(city, "kpi_retail_month")["value"] == calibrated("2025-06")
+    assert city["scope"] == "official"
+    assert tile(city, "kpi_retail_month")["value"] == official("2025-06")
+    assert tile(city, "kpi_retail_month")["text"].endswith("亿元")
     months = ["2025-01-02", "2025-03", "2025-04", "2025-05", "2025-06"]
-    assert tile(city, "kpi_retail_ytd")["value"] == sum(calibrated(m) for m in months)
+    assert tile(city, "kpi_retail_ytd")["value"] == sum(official(m) for m in months)
     assert tile(city, "kpi_yoy")["value"] == tile(city, "kpi_retail_month")["yoy_pct"]
     district = client.get("/api/cockpit/kpis", params={"period": "2025-06", "district": "500103"})
     body = district.json()
@@ -78,18 +79,25 @@ def test_city_kpis_are_the_published_total_and_a_district_its_built_sample(
     )
 
 
-def test_latest_month_is_a_nowcast_without_a_derived_growth(client: TestClient) -> None:
+def test_a_nowcast_month_shows_the_latest_published_growth_and_names_it(
+    client: TestClient,
+) -> None:
     body = client.get("/api/cockpit/kpis", params={"lang": "en"}).json()
     assert body["period"] == "2025-12" and "nowcast" in body["note"]
-    assert tile(body, "kpi_retail_month")["value"] == calibrated("2025-12")
-    assert tile(body, "kpi_retail_month")["yoy_pct"] is None
-    assert tile(body, "kpi_yoy")["text"] == "—"
+    assert tile(body, "kpi_retail_month")["value"] == official("2025-12")
+    growth = tile(body, "kpi_yoy")
+    assert growth["value"] == official("2025-11", "yoy_pct")  # November's, as published
+    assert growth["note"] == "latest published: 2025年11月"
+    zh = client.get("/api/cockpit/kpis").json()
+    assert tile(zh, "kpi_yoy")["note"] == "最新公布：2025年11月"
 
 
-def test_february_shows_january_and_february_together(client: TestClient) -> None:
-    body = client.get("/api/cockpit/kpis", params={"period": "2025-02", "lang": "en"}).json()
-    assert tile(body, "kpi_retail_month")["value"] == calibrated("2025-01-02")
-    assert "January–February" in body["note"]
+def test_january_and_february_show_the_combined_release(client: TestClient) -> None:
+    for month in ("2025-01", "2025-02"):
+        body = client.get("/api/cockpit/kpis", params={"period": month, "lang": "en"}).json()
+        assert body["scope"] == "official" and body["release"] == "2025-01-02"
+        assert tile(body, "kpi_retail_month")["value"] == official("2025-01-02")
+        assert "January–February" in body["note"]
 
 
 def test_unknown_period_falls_back_to_the_latest_built_month(client: TestClient) -> None:
@@ -113,13 +121,24 @@ def test_district_map_covers_every_district_with_localised_names(client: TestCli
     assert body["name_map"]["梁平区"] == liangping["label"]
 
 
-def test_trend_scales_money_to_the_language_unit_and_carries_the_fan(client: TestClient) -> None:
+def test_trend_is_the_official_series_in_yi_with_its_nowcast_and_fan(client: TestClient) -> None:
     zh = client.get("/api/cockpit/trend").json()
     en = client.get("/api/cockpit/trend", params={"lang": "en"}).json()
-    assert zh["unit"] == "亿元" and en["unit"] == "billion yuan"
+    assert zh["scope"] == "official" and zh["unit"] == "亿元" and en["unit"] == "billion yuan"
+    assert zh["actual"][0] == ["2023-01-02", pytest.approx(official("2023-01-02") / 1e10, abs=1e-3)]
+    assert en["actual"][0][1] == pytest.approx(official("2023-01-02") / 1e11, abs=1e-3)
+    assert zh["nowcast"] == ["2025-12"] and zh["forecast"][0][0] == "2025-12"
+    assert len(zh["forecast"]) > 1
+    for _period, mean, lo80, hi80, lo95, hi95 in zh["forecast"]:
+        assert 0 <= lo95 <= lo80 <= mean <= hi80 <= hi95
+
+
+def test_sample_trend_is_the_feed_labelled_as_the_sample(client: TestClient) -> None:
+    zh = client.get("/api/cockpit/sample-trend").json()
+    assert zh["scope"] == "sample" and zh["note"] == "样本数据"
     first = expected("retail_sales", "2023-01")
-    assert zh["actual"][0][1] == pytest.approx(first / 100 / 1e8, abs=1e-3)
-    assert en["actual"][0][1] == pytest.approx(first / 100 / 1e9, abs=1e-3)
+    divisor = {"亿元": 1e10, "万元": 1e6}[zh["unit"]]
+    assert zh["actual"][0][1] == pytest.approx(first / divisor, abs=1e-3)
     for _period, mean, lo80, hi80, lo95, hi95 in zh["forecast"]:
         assert lo95 <= lo80 <= mean <= hi80 <= hi95
 

@@ -17,7 +17,9 @@ from cockpit.web.tablecache import Lake
 INDICATORS_TABLE = "indicator_values"
 FORECASTS_TABLE = "forecasts"
 OFFICIAL_TABLE = "indicator_official"
-CALIBRATED_TABLE = "indicator_calibrated"
+#: The forecast room's one estimator of the published series (docs/forecasting.md).
+ESTIMATES_TABLE = "official_estimates"
+OFFICIAL_HINT = "cockpit forecast official"
 CITY_REGION = "500000"  # region_code of the whole city in the forecasts
 
 RETAIL = "retail_sales"
@@ -222,18 +224,21 @@ class Metrics:
         rows = self.lake.rows(sql, [measure, CITY_REGION])
         return [Point(r["period"], r["value"], r["yoy_pct"]) for r in rows]
 
-    def calibrated(self) -> list[dict[str, Any]]:
-        """The city's total retail sales: as published, else the calibrated nowcast."""
-        if not self.lake.has(CALIBRATED_TABLE):
+    def official_estimates(self, measure: str, cut: Cut) -> list[dict[str, Any]]:
+        """The official series of the cut (the city, a district or a category of the city),
+        as the newest ``cockpit forecast official`` run holds it: published periods, then
+        the nowcast and forecasts with their 80/95 % bounds; empty where none is published
+        (district × category) or no run was made."""
+        if not self.lake.has(ESTIMATES_TABLE) or (cut.district and cut.category):
             return []
-        # NBS publishes January and February together (YYYY-01-02): shown at February.
         sql = self.lake.sql(
-            "SELECT CASE WHEN length(period) = 10 THEN left(period, 4) || '-02' ELSE period END "
-            "AS period, coalesce(official_fen, estimate_fen) AS value, status, "
-            "length(period) = 10 AS jan_feb FROM {t} ORDER BY 1",
-            t=CALIBRATED_TABLE,
+            "SELECT period, period_label, status, method, value_fen AS value, lo80, hi80, "
+            "lo95, hi95, yoy_pct, note FROM {t} WHERE run_id = (SELECT max(run_id) FROM {t}) "
+            "AND measure = ? AND region_code = ? AND category_code = ? "
+            "ORDER BY left(period, 4), length(period) DESC, period",
+            t=ESTIMATES_TABLE,
         )
-        return self.lake.rows(sql)
+        return self.lake.rows(sql, [measure, cut.district or CITY_REGION, cut.category])
 
     def forecast(self, indicator: str, cut: Cut) -> list[dict[str, Any]]:
         """The latest run's forecast of ``indicator`` for ``cut``: mean and 80/95 % bands."""

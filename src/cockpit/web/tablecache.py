@@ -24,7 +24,7 @@ T = TypeVar("T")
 CACHED_TABLES = {
     "indicator_values": "period_type <> 'day'",
     "indicator_official": "true",
-    "indicator_calibrated": "true",
+    "official_estimates": "true",
     "forecasts": "true",
 }
 

@@ -17,6 +17,7 @@ from cockpit.web.metrics import (
     DIGITAL_SHARE,
     DISTRICT_CATEGORY,
     FORECAST_HINT,
+    OFFICIAL_HINT,
     ONLINE_SHARE,
     RETAIL,
     Cut,
@@ -82,30 +83,59 @@ def _tile(key: str, points: list[Point], q: Query, *, money: bool) -> dict[str, 
     }
 
 
-def _city_totals(metrics: Metrics) -> tuple[list[Point], list[Point], set[str]]:
-    """The city's month and year-to-date totals (published, else nowcast), nowcast months.
+def release_period(period: str) -> str:
+    """The bureau's release period holding a month: January and February are ``YYYY-01-02``."""
+    return f"{period[:4]}-01-02" if period[5:7] in ("01", "02") else period
 
-    Year-on-year growth is the published rate; none is derived from levels (NBS's scope
-    differs from a sum of ours), so nowcast months and year-to-date sums carry none.
-    """
-    rows = metrics.calibrated()
-    growth = {p.period: p.yoy_pct for p in metrics.official(RETAIL)}
-    months = [Point(r["period"], r["value"], growth.get(r["period"])) for r in rows]
+
+@dataclass(frozen=True)
+class Official:
+    """An official series as the tiles read it: month points (release periods), year to date,
+    statuses and the published growth rates."""
+
+    months: list[Point]
+    ytd: list[Point]
+    status: dict[str, str]
+    labels: dict[str, str]
+
+
+def official_series(metrics: Metrics, cut: Cut) -> Official | None:
+    """The cut's official retail sales (published, else the one model's estimate)."""
+    rows = metrics.official_estimates(RETAIL, cut)
+    if not rows:
+        return None
+    months = [Point(r["period"], r["value"], r["yoy_pct"]) for r in rows]
     ytd: list[Point] = []
     running, year = 0.0, ""
     for p in months:
         running = (p.value or 0) + (running if p.period[:4] == year else 0)
         year = p.period[:4]
         ytd.append(Point(p.period, running, None))
-    nowcast = {r["period"] for r in rows if r["status"] != "published"}
-    return months, ytd, nowcast | {r["period"] + "*" for r in rows if r["jan_feb"]}
+    status = {r["period"]: r["status"] for r in rows}
+    labels = {r["period"]: r["period_label"] for r in rows}
+    return Official(months, ytd, status, labels)
+
+
+def _latest_published(official: Official, period: str) -> Point | None:
+    published = [
+        p
+        for p in official.months
+        if official.status[p.period] == "published" and _key(p.period) <= _key(period)
+    ]
+    return published[-1] if published else None
+
+
+def _key(period: str) -> str:
+    return period[:4] + "-02" if period.endswith("-01-02") else period
 
 
 def kpis(metrics: Metrics, q: Query) -> dict[str, Any]:
     """The five KPI tiles of the overview, each with its trend.
 
-    For the whole city, retail sales are the city's total (published, or the calibrated
-    nowcast); for a district or category, the feeds' sample, which is what is built there.
+    Where the bureau publishes the cut (the city, a district, a category of the city), the
+    money tiles are the official series: published, or the one model's nowcast (said so).
+    The growth tile is then the published rate; for a nowcast month, the latest published
+    month's rate, named. Elsewhere (district × category) the feeds' sample, labelled so.
     """
     if not metrics.built or not q.period:
         return missing(BUILD_HINT)
@@ -115,24 +145,52 @@ def kpis(metrics: Metrics, q: Query) -> dict[str, Any]:
     except CutNotBuilt:
         return not_built()
     ytd = metrics.ytd_series(RETAIL, cut)
-    nowcast: set[str] = set()
-    scope = "sample"
-    if not q.district and not q.category:
-        months, city_ytd, nowcast = _city_totals(metrics)
-        if any(p.period == q.period for p in months):
-            retail, ytd, scope = months, city_ytd, "city_total"
-    yoy = [Point(p.period, p.yoy_pct, None) for p in retail]
+    official = official_series(metrics, cut)
+    shown = Query(q.lang, q.period, q.district, q.category)
+    scope, note_key, growth_note = "sample", "kpi_scope_sample", ""
+    release = release_period(q.period)
+    if official is not None and release in official.status:
+        shown = Query(q.lang, release, q.district, q.category)
+        retail, ytd, scope = official.months, official.ytd, "official"
+        status = official.status[release]
+        note_key = "kpi_scope_city_total" if status == "published" else "kpi_nowcast"
+        yoy = [Point(p.period, p.yoy_pct, None) for p in retail]
+        if status != "published":
+            latest = _latest_published(official, release)
+            if latest is not None:
+                # The growth of a nowcast month is not published: show the latest that is.
+                yoy = [*yoy, Point(release, latest.yoy_pct, None)]
+                growth_note = i18n.label("kpi_latest_published", q.lang).format(
+                    month=official.labels[latest.period]
+                )
+    else:
+        yoy = [Point(p.period, p.yoy_pct, None) for p in retail]
     tiles = [
-        _tile("kpi_retail_month", retail, q, money=True),
-        _tile("kpi_retail_ytd", ytd, q, money=True),
-        _tile("kpi_yoy", yoy, q, money=False),
+        _tile("kpi_retail_month", retail, shown, money=True),
+        _tile("kpi_retail_ytd", ytd, shown, money=True),
+        _tile("kpi_yoy", _dedupe(yoy), shown, money=False),
         _tile("kpi_digital_share", metrics.series(DIGITAL_SHARE, cut), q, money=False),
         _tile("kpi_online_share", metrics.series(ONLINE_SHARE, cut), q, money=False),
     ]
-    note = i18n.label("kpi_nowcast" if q.period in nowcast else f"kpi_scope_{scope}", q.lang)
-    if q.period + "*" in nowcast:
+    if growth_note:
+        tiles[2]["note"] = growth_note
+    note = i18n.label(note_key, q.lang)
+    if scope == "official" and release.endswith("-01-02"):
         note += " · " + i18n.label("kpi_jan_feb", q.lang)
-    return {"available": True, "period": q.period, "scope": scope, "note": note, "tiles": tiles}
+    return {
+        "available": True,
+        "period": q.period,
+        "release": release if scope == "official" else q.period,
+        "scope": scope,
+        "note": note,
+        "tiles": tiles,
+    }
+
+
+def _dedupe(points: list[Point]) -> list[Point]:
+    """The last point of each period (a nowcast's growth replaced by the latest published)."""
+    by_period = {p.period: p for p in points}
+    return list(by_period.values())
 
 
 def district_map(metrics: Metrics, q: Query) -> dict[str, Any]:
@@ -167,7 +225,44 @@ def district_map(metrics: Metrics, q: Query) -> dict[str, Any]:
 
 
 def trend(metrics: Metrics, q: Query) -> dict[str, Any]:
-    """Monthly retail sales of the cut with the forecast fan (80 % and 95 % bands)."""
+    """The cut's official retail sales: published, the nowcast and the forecast fan (80 % and
+    95 %), in 亿元 / billion yuan; the feeds' sample (``sample_trend``) only where the bureau
+    publishes nothing for the cut, and then labelled as the sample."""
+    official = metrics.official_estimates(RETAIL, q.cut)
+    if not official:
+        if q.cut.name == "city":
+            return missing(OFFICIAL_HINT)
+        return sample_trend(metrics, q)
+    top = max((r["hi95"] or r["value"] or 0) for r in official)
+    divisor, unit = i18n.money_unit(top, q.lang)
+
+    def scaled(v: float | None) -> float | None:
+        return None if v is None else round(v / divisor, 3)
+
+    published = [r for r in official if r["status"] == "published"]
+    ahead = [r for r in official if r["status"] != "published"]
+    nowcast = [r["period"] for r in ahead if r["status"] == "nowcast"]
+    methods = sorted({r["method"] for r in ahead})
+    return {
+        "available": True,
+        "scope": "official",
+        "unit": unit,
+        "actual": [[r["period"], scaled(r["value"])] for r in published],
+        "forecast": [
+            [r["period"], *(scaled(r[k]) for k in ("value", "lo80", "hi80", "lo95", "hi95"))]
+            for r in ahead
+        ],
+        "nowcast": nowcast,
+        "forecast_hint": None if ahead else OFFICIAL_HINT,
+        "note": i18n.label("trend_official", q.lang),
+        "model": ", ".join(methods) or None,
+        "method_note": ahead[0]["note"] if ahead else None,
+    }
+
+
+def sample_trend(metrics: Metrics, q: Query) -> dict[str, Any]:
+    """Monthly retail sales of the cut in the feeds' sample, with the feed's own forecast fan:
+    the sample's scale, labelled as such (never under an official label)."""
     try:
         points = metrics.series(RETAIL, q.cut)
     except CutNotBuilt:
@@ -183,6 +278,7 @@ def trend(metrics: Metrics, q: Query) -> dict[str, Any]:
 
     return {
         "available": True,
+        "scope": "sample",
         "unit": unit,
         "actual": [[p.period, scaled(p.value)] for p in points],
         "forecast": [
@@ -191,7 +287,6 @@ def trend(metrics: Metrics, q: Query) -> dict[str, Any]:
         ],
         # Forecasts are by district or by category: none is coming for both at once.
         "forecast_hint": None if fc or q.cut.name == DISTRICT_CATEGORY else FORECAST_HINT,
-        # Forecasts are of the feeds' sample, so the trend stays on that scale beside them.
         "note": i18n.label("kpi_scope_sample", q.lang),
         "model": fc[0]["model"] if fc else None,
     }

@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api/cockpit", tags=["cockpit"])
 
 Json = dict[str, Any]
 # What the indicator charts read: their answers are kept until one of these is rewritten.
-BUILT = ("indicator_values", "indicator_official", "indicator_calibrated", "forecasts")
+BUILT = ("indicator_values", "indicator_official", "official_estimates", "forecasts")
 TRADE = ("trade_enterprises", "trade_orders")
 
 
@@ -56,6 +56,12 @@ def district_growth(q: QueryDep, metrics: MetricsDep) -> Json:
 def trend(q: QueryDep, metrics: MetricsDep) -> Json:
     """Monthly retail sales of the cut with the forecast and its 80/95 % bands."""
     return cached(metrics, "trend", q, views.trend)
+
+
+@router.get("/sample-trend")
+def sample_trend(q: QueryDep, metrics: MetricsDep) -> Json:
+    """The feeds' sample of the cut, monthly, with its own forecast (labelled as the sample)."""
+    return cached(metrics, "sample_trend", q, views.sample_trend)
 
 
 @router.get("/categories")

@@ -53,8 +53,8 @@
         box.querySelector('[data-role="value"]').textContent = tile.text;
         const yoy = box.querySelector('[data-role="yoy"]');
         const moneyTile = tile.key === "kpi_retail_month" || tile.key === "kpi_retail_ytd";
-        yoy.textContent = (moneyTile && tile.yoy_pct != null ? L.series_yoy + " " + tile.yoy_text + " · " : "") + data.period +
-          (moneyTile ? " · " + data.note : "");
+        yoy.textContent = (moneyTile && tile.yoy_pct != null ? L.series_yoy + " " + tile.yoy_text + " · " : "") + (data.release || data.period) +
+          (moneyTile ? " · " + data.note : "") + (tile.note ? " · " + tile.note : "");
         yoy.className = "yoy " + (tile.yoy_pct > 0 ? "up" : tile.yoy_pct < 0 ? "down" : "");
       }
       chartOf(el).setOption(Object.assign(base(), {
