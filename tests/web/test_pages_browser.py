@@ -24,7 +24,7 @@ PAGES = [
 ]
 # Charts these pages draw from the built tables of tests/web/lakedata.py.
 CHARTS_WITH_DATA = {
-    "overview": 8,
+    "overview": 9,
     "districts": 8,
     "categories": 3,
     "plans": 2,
@@ -98,6 +98,39 @@ def test_page_loads_whole_with_network_cut_off(
     pixels = charts_drawn(page)
     assert len(pixels) >= CHARTS_WITH_DATA.get(name, 0)
     assert all(n > 50 for n in pixels), f"blank chart canvas on {name}: {pixels}"
+
+
+AXIS_NAMES = """(sel) => Array.from(document.querySelectorAll(sel)).map(
+  (el) => echarts.getInstanceByDom(el).getOption().yAxis[0].name)"""
+MONEY_TILES = (
+    "[data-tile=kpi_retail_month] [data-role=value], [data-tile=kpi_retail_ytd] [data-role=value]"
+)
+OFFICIAL_TREND = '[data-chart="trend"][data-src^="/api/cockpit/trend"]'
+SAMPLE_TREND = '[data-chart="trend"][data-src^="/api/cockpit/sample-trend"]'
+
+
+@pytest.mark.parametrize("path", ["/", "/bigscreen", "/?period=2025-01"])
+@pytest.mark.parametrize(
+    ("lang", "unit", "sample"), [("zh-CN", "亿元", "样本"), ("en", "billion yuan", "sample")]
+)
+def test_no_sample_figure_sits_under_an_official_label(
+    context: Any, live_url: str, path: str, lang: str, unit: str, sample: str
+) -> None:
+    sep = "&" if "?" in path else "?"
+    watched = open_page(context, live_url, f"{path}{sep}lang={lang}")
+    page = watched.page
+    # The city trend's axis, as drawn: the official scale, in 亿元 / billion yuan.
+    names = page.evaluate(AXIS_NAMES, OFFICIAL_TREND)
+    assert len(names) == 1 and names[0].startswith(unit), names
+    assert sample not in names[0] and "万元" not in names[0]
+    # The money tiles, as rendered: the same unit, never the sample's 万元.
+    tiles = page.locator(MONEY_TILES).all_inner_texts()
+    assert len(tiles) == 2 and all(t.endswith(unit) for t in tiles), tiles
+    # The feed sample is on the overview, in its own card, and says it is the sample.
+    samples = page.evaluate(AXIS_NAMES, SAMPLE_TREND)
+    assert len(samples) == (0 if "bigscreen" in path else 1)
+    assert all(sample in n.lower() for n in samples), samples
+    watched.assert_clean()
 
 
 def test_filter_change_changes_the_numbers_and_keeps_them_in_the_url(
