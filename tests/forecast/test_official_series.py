@@ -76,7 +76,7 @@ def test_a_series_under_three_years_publishes_rule_b_and_says_so() -> None:
     assert not series.enough
     rows = pd.DataFrame(backtest_series(series, None))
     choice = choose(rows, series)
-    assert choice.methods == {"next": "rule_b", "later": "rule_b"}
+    assert choice.methods == {"next": "rule_b", "near": "rule_b", "far": "rule_b"}
     assert "three years" in choice.notes["next"]
     out = estimate_rows(
         ("m", "500000", ""), series, Plan(choice.methods, choice.notes, {}), None, 3
@@ -94,7 +94,7 @@ def test_the_model_beats_rule_b_where_growth_mean_reverts_and_is_published() -> 
     series = published_series(periods, levels, yoy)
     rows = pd.DataFrame(backtest_series(series, None, origins=30, horizons=3, paths=200))
     assert scores(rows, "ar", {})["mape"] < scores(rows, "rule_b", {})["mape"]
-    assert choose(rows, series).methods["later"] == "ar"
+    assert choose(rows, series).methods["near"] == "ar"
 
 
 def test_calibrated_intervals_cover_at_their_rates_on_held_out_series() -> None:

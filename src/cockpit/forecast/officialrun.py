@@ -55,9 +55,24 @@ def label_of(step: int, cut_day: int | None) -> str:
     return f"day{cut_day}" if step == 1 and cut_day is not None else f"h{step}"
 
 
+#: Methods are chosen per series for the next period (the nowcast), the near steps and the
+#: far ones (beyond the backtest's twelve, as the far ones).
+BUCKETS = ("next", "near", "far")
+
+
 def bucket_of(label: str) -> str:
-    """Methods are chosen per series for the nowcast step and for the steps after it."""
-    return "next" if label.startswith("day") or label == "h1" else "later"
+    """The bucket of a horizon label (``day7``, ``h1`` … ``h24``)."""
+    return bucket_of_step(1 if label.startswith("day") else int(label[1:]))
+
+
+def bucket_of_step(step: int) -> str:
+    return "next" if step == 1 else "near" if step <= 6 else "far"
+
+
+def factor_key(label: str) -> str:
+    """Conformal factors are learnt per step; the four feed cut days share one (the bridge's
+    errors barely differ between them, and each has few backtest points)."""
+    return "day" if label.startswith("day") else label
 
 
 def backtest_series(
@@ -142,7 +157,8 @@ def conformal_factors(rows: pd.DataFrame, method: str) -> dict[str, float]:
     col = f"{method}_mu"
     if col not in rows:
         return out
-    for label, group in rows.dropna(subset=[col]).groupby("label"):
+    valid = rows.dropna(subset=[col])
+    for label, group in valid.groupby(valid["label"].map(factor_key)):
         sd = group[f"{method}_sd"].to_numpy(dtype=float)
         r = np.abs(np.log(group["actual"].to_numpy(dtype=float)) - group[col].to_numpy(dtype=float))
         ok = sd > 0
@@ -166,7 +182,8 @@ def scores(rows: pd.DataFrame, method: str, factors: dict[str, float]) -> dict[s
     out = {"n": float(len(rows)), "mape": float(np.mean(np.abs(err)))}
     out["rmse"] = float(np.sqrt(np.mean(err**2)))
     if f"{method}_mu" in rows:
-        k = rows["label"].map(lambda lb: factors.get(str(lb), 1.0)).to_numpy(dtype=float)
+        keys = rows["label"].map(lambda lb: factors.get(factor_key(str(lb)), 1.0))
+        k = keys.to_numpy(dtype=float)
         dev = np.abs(np.log(actual) - rows[f"{method}_mu"].to_numpy(dtype=float))
         sd = rows[f"{method}_sd"].to_numpy(dtype=float) * k
         for level, z in Z.items():
@@ -185,7 +202,7 @@ class Choice:
 def choose(rows: pd.DataFrame, series: Published) -> Choice:
     """``ar`` where its backtest MAPE beats rule (b) in the bucket, else rule (b), said so."""
     choice = Choice()
-    for bucket in ("next", "later"):
+    for bucket in BUCKETS:
         if not series.enough:
             choice.methods[bucket] = "rule_b"
             choice.notes[bucket] = "under three years of published figures: rule (b)"
@@ -300,7 +317,7 @@ def scale_for(plan: Plan, method: Method, horizon: int, cut_day: int | None) -> 
     factors = plan.factors.get(method, {})
     return np.array(
         [
-            factors.get(label_of(h, cut_day), factors.get(f"h{min(h, HORIZONS)}", 1.0))
+            factors.get(factor_key(label_of(h, cut_day)), factors.get(f"h{min(h, HORIZONS)}", 1.0))
             for h in range(1, horizon + 1)
         ]
     )
@@ -312,7 +329,7 @@ def predictive(
     daily: dict[str, float] | None,
     horizon: int,
     *,
-    bucket: str = "later",
+    bucket: str = "far",
     paths: int = 2000,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], Method, int | None]:
     """(calibrated level paths, point estimates, method, feed cut day) of the series' next
@@ -369,11 +386,11 @@ def estimate_rows(
         )
     horizon = horizon_to(series, months)
     paths: dict[str, tuple[NDArray[np.float64], NDArray[np.float64], Method, int | None]] = {}
-    for bucket in ("next", "later"):
+    for bucket in BUCKETS:
         paths[bucket] = predictive(series, plan, daily, horizon, bucket=bucket)
     centres: list[float] = []
     for h in range(1, horizon + 1):
-        bucket = "next" if h == 1 else "later"
+        bucket = bucket_of_step(h)
         levels, point, method, cut = paths[bucket]
         col = levels[:, h - 1]
         target = series.last + h
@@ -642,17 +659,18 @@ def year_distribution(
         if not all(np.isfinite(known)):
             return None
         return YearDistribution(np.full(paths, float(sum(known))), "published", "published")
-    later, _, method, _ = predictive(series, plan, daily, horizon, bucket="later", paths=paths)
-    if plan.methods["next"] != method:
-        nxt, _, _, _ = predictive(series, plan, daily, horizon, bucket="next", paths=paths)
-        later[:, 0] = nxt[:, 0]
+    # Each step from the method published for its bucket; the paths share their random
+    # numbers (one seed), so a year spliced from two methods keeps its steps' correlation.
+    drawn = {b: predictive(series, plan, daily, horizon, bucket=b, paths=paths) for b in BUCKETS}
     totals = np.zeros(paths)
     for i in indices:
         if i <= series.last:
             totals += series.level[i - series.first]
         else:
-            totals += later[:, i - series.last - 1]
-    return YearDistribution(totals, method, plan.notes["later"])
+            step = i - series.last
+            totals += drawn[bucket_of_step(step)][0][:, step - 1]
+    far = plan.methods["far"]
+    return YearDistribution(totals, far, plan.notes["far"])
 
 
 def _empty_rows() -> pd.DataFrame:
