@@ -234,15 +234,16 @@ def read_published(lake: Path) -> dict[SeriesKey, Published]:
     """Every monthly official series in the lake (``official_stats``), by key."""
     import duckdb
 
-    files = sorted(str(p) for p in (lake / "official_stats").rglob("*.parquet"))
-    if not files:
+    from cockpit.lake import has, scan
+
+    if not has(lake, "official_stats"):
         return {}
-    listed = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
+    measures = ", ".join("'" + m + "'" for m in MEASURES)
     sql = f"""
         SELECT measure, region_code, coalesce(category_code, '') AS category_code, period,
                any_value(value_fen)::DOUBLE AS value, any_value(yoy_pct)::DOUBLE AS yoy
-        FROM read_parquet({listed}, union_by_name=true)
-        WHERE measure IN ({", ".join("'" + m + "'" for m in MEASURES)}) AND value_fen IS NOT NULL
+        FROM {scan(lake, "official_stats")}
+        WHERE measure IN ({measures}) AND value_fen IS NOT NULL
         GROUP BY ALL ORDER BY ALL
     """
     with duckdb.connect() as con:
@@ -262,15 +263,16 @@ def read_published(lake: Path) -> dict[SeriesKey, Published]:
 
 
 def read_feed_daily(lake: Path) -> dict[str, float]:
-    """The feed's city retail sales per day (fen), from the built ``indicator_values/day``."""
+    """The feed's city retail sales per day (fen), from the built ``indicator_values`` day rows."""
     import duckdb
 
-    files = sorted(str(p) for p in (lake / "indicator_values" / "day").rglob("*.parquet"))
-    if not files:
+    from cockpit.lake import read_files, table_dir
+
+    days = sorted((table_dir(lake, "indicator_values") / "day").rglob("*.parquet"))
+    if not days:
         return {}
-    listed = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
     sql = f"""
-        SELECT period, sum(value)::DOUBLE AS y FROM read_parquet({listed}, union_by_name=true)
+        SELECT period, sum(value)::DOUBLE AS y FROM {read_files(days)}
         WHERE indicator_id = 'retail_sales' AND coalesce(cut, '') = '' GROUP BY period
     """
     with duckdb.connect() as con:
