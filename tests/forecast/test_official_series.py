@@ -18,6 +18,7 @@ from cockpit.forecast.official import (
     period_slot,
     predictive_levels,
     published_series,
+    stretch,
 )
 from cockpit.forecast.officialrun import (
     Plan,
@@ -114,7 +115,7 @@ def test_calibrated_intervals_cover_at_their_rates_on_held_out_series() -> None:
 def test_levels_are_never_negative_even_with_wild_growth() -> None:
     periods, levels, yoy = _ar_series(PER_YEAR * 4, seed=4, sd=0.4)
     series = published_series(periods, levels, yoy)
-    paths, point = predictive_levels(series, "ar", 24, paths=300, scale=np.full(24, 3.0))
+    paths, point = predictive_levels(series, "ar", 24, paths=300, scale=np.full((24, 2), 3.0))
     assert (paths > 0).all() and (point > 0).all()
 
 
@@ -149,3 +150,15 @@ def test_diebold_mariano_is_antisymmetric_and_its_p_value_a_probability(h: int, 
         assert 0 <= p_ab <= 1
     same = diebold_mariano(a, a, h=h)
     assert np.isnan(same[0])
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.floats(0.5, 2.0), st.floats(0.5, 3.0))
+def test_one_stretched_distribution_has_both_calibrated_intervals(k80: float, k95: float) -> None:
+    r = np.random.default_rng(6).standard_normal(200_000)
+    out = np.abs(stretch(r, k80, k95))
+    assert np.quantile(out, 0.80) == pytest.approx(1.2816 * k80, rel=0.02)
+    if 1.96 * k95 > 1.2816 * k80:
+        assert np.quantile(out, 0.95) == pytest.approx(1.96 * k95, rel=0.02)
+    order = np.argsort(r)
+    assert (np.diff(stretch(r, k80, k95)[order]) >= 0).all()  # monotone: ranks kept

@@ -262,6 +262,20 @@ def nowcast_step(
     return fit_bridge(series.growth, feed_history(daily, series, cut_day), now)
 
 
+Z80, Z95 = 1.2815515655446004, 1.959963984540054
+
+
+def stretch(r: NDArray[np.float64], k80: float, k95: float) -> NDArray[np.float64]:
+    """Standardised deviations mapped so that ±z80 lands on ±k80·z80 and ±z95 on ±k95·z95
+    (piecewise linear, monotone, continued past z95): one distribution whose 80 % and 95 %
+    intervals are each what the backtest says they must be."""
+    a = np.abs(r)
+    top80, top95 = Z80 * k80, max(Z95 * k95, Z80 * k80)
+    slope = (top95 - top80) / (Z95 - Z80)
+    out: NDArray[np.float64] = np.sign(r) * np.where(a <= Z80, a * k80, top80 + (a - Z80) * slope)
+    return out
+
+
 def predictive_levels(
     series: Published,
     method: Method,
@@ -274,8 +288,9 @@ def predictive_levels(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """(paths × horizon levels in fen, the point estimate of each step) after the last
     published period. The point chains the growth's conditional means (for rule (b), exactly
-    the same period a year before × the latest growth); ``scale[h]`` stretches step h's log
-    levels around it: the split-conformal factor the rolling backtest learnt for that horizon.
+    the same period a year before × the latest growth); ``scale[h]`` = (k80, k95) stretches
+    step h's log levels around it (``stretch``): the split-conformal factors the rolling
+    backtest learnt for that horizon ((1, 1) where none was learnt).
     """
     growth, means = simulate_growth(
         series, method, horizon, first_step=first_step, paths=paths, seed=seed
@@ -286,5 +301,13 @@ def predictive_levels(
         return levels, point
     logs = np.log(np.maximum(levels, 1.0))
     centre = np.log(point)
-    out: NDArray[np.float64] = np.exp(centre + (logs - centre) * scale[:horizon])
+    dev = logs - centre
+    sd = np.sqrt((dev**2).mean(axis=0))
+    out = np.empty_like(levels)
+    for h in range(horizon):
+        if sd[h] <= 0:
+            out[:, h] = levels[:, h]
+            continue
+        k80, k95 = (float(v) for v in scale[h])
+        out[:, h] = np.exp(centre[h] + stretch(dev[:, h] / sd[h], k80, k95) * sd[h])
     return out, point

@@ -149,11 +149,11 @@ def _summary(
     return {"point": point, "mu": mu, "sd": np.sqrt(((logs - mu) ** 2).mean(axis=0))}
 
 
-def conformal_factors(rows: pd.DataFrame, method: str) -> dict[str, float]:
-    """Per horizon label: the factor on the paths' sd that makes the backtest's 80 % and 95 %
-    intervals cover at their rates (split-conformal on log levels; the geometric mean of the
-    two levels' factors, so that one distribution serves both)."""
-    out: dict[str, float] = {}
+def conformal_factors(rows: pd.DataFrame, method: str) -> dict[str, list[float]]:
+    """Per horizon label: the factors (80 %, 95 %) on the paths' sd that make the backtest's
+    intervals cover at their rates (split-conformal on log levels, finite-sample corrected);
+    ``official.stretch`` turns the pair into one distribution."""
+    out: dict[str, list[float]] = {}
     col = f"{method}_mu"
     if col not in rows:
         return out
@@ -170,11 +170,11 @@ def conformal_factors(rows: pd.DataFrame, method: str) -> dict[str, float]:
         for level, z in Z.items():
             q = min(1.0, math.ceil((n + 1) * level / 100) / n)
             ks.append(float(np.quantile(r, q)) / z)
-        out[str(label)] = float(np.sqrt(ks[0] * ks[1]))
+        out[str(label)] = ks
     return out
 
 
-def scores(rows: pd.DataFrame, method: str, factors: dict[str, float]) -> dict[str, float]:
+def scores(rows: pd.DataFrame, method: str, factors: dict[str, list[float]]) -> dict[str, float]:
     """MAPE, RMSE (% of the actual) and coverage of the calibrated 80 %/95 % intervals."""
     actual = rows["actual"].to_numpy(dtype=float)
     point = rows[method].to_numpy(dtype=float)
@@ -182,11 +182,12 @@ def scores(rows: pd.DataFrame, method: str, factors: dict[str, float]) -> dict[s
     out = {"n": float(len(rows)), "mape": float(np.mean(np.abs(err)))}
     out["rmse"] = float(np.sqrt(np.mean(err**2)))
     if f"{method}_mu" in rows:
-        keys = rows["label"].map(lambda lb: factors.get(factor_key(str(lb)), 1.0))
-        k = keys.to_numpy(dtype=float)
         dev = np.abs(np.log(actual) - rows[f"{method}_mu"].to_numpy(dtype=float))
-        sd = rows[f"{method}_sd"].to_numpy(dtype=float) * k
-        for level, z in Z.items():
+        for i, (level, z) in enumerate(Z.items()):
+            keys = rows["label"].map(
+                lambda lb, i=i: factors.get(factor_key(str(lb)), [1.0, 1.0])[i]
+            )
+            sd = rows[f"{method}_sd"].to_numpy(dtype=float) * keys.to_numpy(dtype=float)
             out[f"cov{level}"] = float(np.mean(dev <= z * sd))
     return out
 
@@ -312,17 +313,58 @@ class Plan:
 
     methods: dict[str, Method]
     notes: dict[str, str]
-    factors: dict[str, dict[str, float]]  # method → label → factor
+    factors: dict[str, dict[str, list[float]]]  # method → label → (k80, k95)
+    #: Steps where, pooled over the lake's series, the model does not beat rule (b): rule
+    #: (b) is published there whatever the series' own bucket says (``HORIZONS + 1``: every
+    #: step beyond the backtest's horizons).
+    rule_steps: tuple[int, ...] = ()
+
+    def method_at(self, step: int) -> Method:
+        if min(step, HORIZONS + 1) in self.rule_steps:
+            return "rule_b"
+        return self.methods[bucket_of_step(step)]
+
+    def note_at(self, step: int) -> str:
+        if (
+            min(step, HORIZONS + 1) in self.rule_steps
+            and self.methods[bucket_of_step(step)] == "ar"
+        ):
+            return "rule (b): across the lake's series the model does not beat it this far ahead"
+        return self.notes[bucket_of_step(step)]
+
+
+def pooled_rule_steps(rows: pd.DataFrame) -> tuple[int, ...]:
+    """Steps 1–12 where the model's backtest MAPE, pooled over every series, is not below
+    rule (b)'s; and ``HORIZONS + 1`` when that holds over steps 7–12 together (beyond)."""
+    if not len(rows) or "ar" not in rows:
+        return ()
+    both = rows[rows["label"].str.startswith("h")].dropna(subset=["ar", "rule_b"])
+    if both.empty:
+        return ()
+    steps = both["label"].str[1:].astype(int)
+    out = []
+    for step in range(1, HORIZONS + 1):
+        part = both[steps == step]
+        if len(part) and scores(part, "ar", {})["mape"] >= scores(part, "rule_b", {})["mape"]:
+            out.append(step)
+    far = both[steps >= 7]
+    if len(far) and scores(far, "ar", {})["mape"] >= scores(far, "rule_b", {})["mape"]:
+        out.append(HORIZONS + 1)
+    return tuple(out)
 
 
 def scale_for(plan: Plan, method: Method, horizon: int, cut_day: int | None) -> NDArray[np.float64]:
+    """(horizon × 2) conformal factors (k80, k95) of each step; beyond the backtest, its last."""
     factors = plan.factors.get(method, {})
     return np.array(
         [
-            factors.get(factor_key(label_of(h, cut_day)), factors.get(f"h{min(h, HORIZONS)}", 1.0))
+            factors.get(
+                factor_key(label_of(h, cut_day)), factors.get(f"h{min(h, HORIZONS)}", [1.0, 1.0])
+            )
             for h in range(1, horizon + 1)
-        ]
-    )
+        ],
+        dtype=float,
+    ).reshape(horizon, 2)
 
 
 def predictive(
@@ -331,12 +373,12 @@ def predictive(
     daily: dict[str, float] | None,
     horizon: int,
     *,
-    bucket: str = "far",
+    method: Method,
     paths: int = 2000,
-) -> tuple[NDArray[np.float64], NDArray[np.float64], Method, int | None]:
-    """(calibrated level paths, point estimates, method, feed cut day) of the series' next
-    ``horizon`` periods by the method published for ``bucket``."""
-    method = plan.methods[bucket]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], int | None]:
+    """(calibrated level paths, point estimates, feed cut day of the bridge) of the series'
+    next ``horizon`` periods by ``method``. Every method draws the same random numbers (one
+    seed), so steps taken from different methods keep their correlation."""
     cut_day = feed_cut(daily or {}, index_period(series.last + 1))
     first = nowcast_step(series, daily, cut_day) if method == "ar" else None
     used_cut = cut_day if first is not None else None
@@ -348,7 +390,20 @@ def predictive(
         scale=scale_for(plan, method, horizon, used_cut),
         paths=paths,
     )
-    return levels, point, method, used_cut
+    return levels, point, used_cut
+
+
+def published_paths(
+    series: Published, plan: Plan, daily: dict[str, float] | None, horizon: int, paths: int = 2000
+) -> tuple[NDArray[np.float64], NDArray[np.float64], list[Method]]:
+    """Paths and points of the next ``horizon`` periods, each step by its published method."""
+    methods = [plan.method_at(h) for h in range(1, horizon + 1)]
+    drawn = {
+        m: predictive(series, plan, daily, horizon, method=m, paths=paths) for m in set(methods)
+    }
+    levels = np.column_stack([drawn[m][0][:, h] for h, m in enumerate(methods)])
+    point = np.array([drawn[m][1][h] for h, m in enumerate(methods)])
+    return levels, point, methods
 
 
 def estimate_rows(
@@ -387,13 +442,10 @@ def estimate_rows(
             )
         )
     horizon = horizon_to(series, months)
-    paths: dict[str, tuple[NDArray[np.float64], NDArray[np.float64], Method, int | None]] = {}
-    for bucket in BUCKETS:
-        paths[bucket] = predictive(series, plan, daily, horizon, bucket=bucket)
+    levels, point, methods = published_paths(series, plan, daily, horizon)
     centres: list[float] = []
     for h in range(1, horizon + 1):
-        bucket = bucket_of_step(h)
-        levels, point, method, cut = paths[bucket]
+        method = methods[h - 1]
         col = levels[:, h - 1]
         target = series.last + h
         period = index_period(target)
@@ -410,8 +462,8 @@ def estimate_rows(
             for level in (80, 95)
             for side, q in (("lo", (1 - level / 100) / 2), ("hi", (1 + level / 100) / 2))
         }
-        note = plan.notes[bucket]
-        if status == "nowcast" and method == "ar":
+        note = plan.note_at(h)
+        if status == "nowcast" and method == "ar" and daily:
             note += f"; feed to day {cut}" if cut and cut < 31 else "; feed for the whole month"
         rows.append(
             _row(key, period, status, h, method, centre, bounds, g, note, period_label(period))
@@ -475,8 +527,8 @@ def accuracy_table(rows: pd.DataFrame, plans: dict[SeriesKey, Plan]) -> pd.DataF
             key = (str(measure), str(region), str(cat))
             s = scores(g, method, other[int(_folds(g).iloc[0])] if method != "rule_a" else {})
             plan = plans.get(key)
-            chosen = plan is not None and plan.methods.get(bucket_of(str(label))) == method
-            factor = plan.factors.get(method, {}).get(str(label)) if plan else None
+            chosen = plan is not None and _published_at(plan, str(label)) == method
+            pair = plan.factors.get(method, {}).get(factor_key(str(label))) if plan else None
             out.append(
                 {
                     "measure": key[0],
@@ -485,11 +537,17 @@ def accuracy_table(rows: pd.DataFrame, plans: dict[SeriesKey, Plan]) -> pd.DataF
                     "label": str(label),
                     "method": method,
                     **s,
-                    "factor": factor,
+                    "factor80": pair[0] if pair else None,
+                    "factor95": pair[1] if pair else None,
                     "published": chosen,
                 }
             )
     return pd.DataFrame(out)
+
+
+def _published_at(plan: Plan, label: str) -> Method:
+    """The method published at a horizon label (the nowcast: the next period's)."""
+    return plan.methods["next"] if label.startswith("day") else plan.method_at(int(label[1:]))
 
 
 def run_official(home: Path, *, months: int = 24, origins: int = ORIGINS) -> dict[str, Any]:
@@ -512,6 +570,7 @@ def run_official(home: Path, *, months: int = 24, origins: int = ORIGINS) -> dic
             )
     rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     factors = {m: conformal_factors(rows, m) for m in ("ar", "rule_b")} if len(rows) else {}
+    rule_steps = pooled_rule_steps(rows)
     plans: dict[SeriesKey, Plan] = {}
     estimates: list[dict[str, Any]] = []
     for key, series in published.items():
@@ -525,7 +584,7 @@ def run_official(home: Path, *, months: int = 24, origins: int = ORIGINS) -> dic
             else rows
         )
         choice = choose(own, series)
-        plans[key] = Plan(choice.methods, choice.notes, factors)
+        plans[key] = Plan(choice.methods, choice.notes, factors, rule_steps)
         estimates += estimate_rows(key, series, plans[key], feeds[key], months, daily)
     accuracy = accuracy_table(rows, plans) if len(rows) else pd.DataFrame()
     run_id = save_official(home, pd.DataFrame(estimates), accuracy, plans)
@@ -575,7 +634,10 @@ def save_official(
     now = dt.datetime.now(dt.UTC)
     run_id = f"{now:%Y%m%dT%H%M%S%f}"
     lake = home / "lake"
-    meta = {"/".join(k): {"methods": p.methods, "notes": p.notes} for k, p in plans.items()}
+    meta = {
+        "/".join(k): {"methods": p.methods, "notes": p.notes, "rule_steps": p.rule_steps}
+        for k, p in plans.items()
+    }
     first = next(iter(plans.values()), None)
     accuracy = accuracy.assign(run_id=run_id)
     accuracy.attrs = {}
@@ -618,7 +680,8 @@ def latest_plan(lake: Path, key: SeriesKey) -> Plan | None:
     entry = plans.get("/".join(key))
     if entry is None:
         return None
-    return Plan(entry["methods"], entry["notes"], json.loads(head["factors"].iloc[0]))
+    factors = json.loads(head["factors"].iloc[0])
+    return Plan(entry["methods"], entry["notes"], factors, tuple(entry.get("rule_steps", ())))
 
 
 @dataclass(frozen=True)
@@ -661,18 +724,14 @@ def year_distribution(
         if not all(np.isfinite(known)):
             return None
         return YearDistribution(np.full(paths, float(sum(known))), "published", "published")
-    # Each step from the method published for its bucket; the paths share their random
-    # numbers (one seed), so a year spliced from two methods keeps its steps' correlation.
-    drawn = {b: predictive(series, plan, daily, horizon, bucket=b, paths=paths) for b in BUCKETS}
+    levels, _, _ = published_paths(series, plan, daily, horizon, paths)
     totals = np.zeros(paths)
     for i in indices:
         if i <= series.last:
             totals += series.level[i - series.first]
         else:
-            step = i - series.last
-            totals += drawn[bucket_of_step(step)][0][:, step - 1]
-    far = plan.methods["far"]
-    return YearDistribution(totals, far, plan.notes["far"])
+            totals += levels[:, i - series.last - 1]
+    return YearDistribution(totals, plan.method_at(horizon), plan.note_at(horizon))
 
 
 def _empty_rows() -> pd.DataFrame:
