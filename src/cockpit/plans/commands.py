@@ -87,6 +87,7 @@ def status(
 ) -> None:
     """Progress of every target: actual, required, gap, projection, probability, status."""
     from cockpit.db import session_scope, upgrade
+    from cockpit.plans.progress import projection_sentence
     from cockpit.plans.service import all_progress, take_snapshot
 
     upgrade()
@@ -124,6 +125,10 @@ def status(
                 f"[{style}]{t.status}[/]",
             )
         console.print(table)
+        for t in p.targets:
+            sentence = projection_sentence(t, "zh")
+            if sentence:
+                console.print(f"  {t.name_zh}: {sentence}")
 
 
 @plans_app.command("add")

@@ -35,7 +35,7 @@ CITY = "500000"
 WHOLESALE_RATIO = {"500103": 1.44}
 WHOLESALE_GROWTH = 0.06  # log growth per year of wholesale relative to retail
 #: Value added of commerce per yuan of wholesale + retail sales, and GDP per yuan of retail.
-COMMERCE_MARGIN, GDP_PER_RETAIL = 0.085, 1.0
+COMMERCE_MARGIN, GDP_PER_RETAIL = 0.08, 1.0
 GDP_GROWTH = 0.02  # log growth per year of GDP relative to retail sales
 MEASURES = {
     "retail_sales": ("零售额", "累计零售额"),
