@@ -112,6 +112,23 @@ def test_retired_district_code_is_accepted_and_unknown_one_refused(client: TestC
     assert client.get("/api/cockpit/kpis", params={"district": "123456"}).status_code == 422
 
 
+def test_district_map_shows_official_district_growth_where_published(client: TestClient) -> None:
+    body = client.get("/api/cockpit/district-growth", params={"period": "2025-06"}).json()
+    assert body["scope"] == "official"
+    shapingba = next(i for i in body["items"] if i["code"] == "500106")
+    assert shapingba["value"] == official("2025-06", "yoy_pct") - 1.0
+    assert shapingba["level_text"].endswith("亿元") and shapingba["scope"] == "official"
+    others = [i for i in body["items"] if i["code"] != "500106"]
+    assert len(others) == 37 and all(i["level_text"].endswith("样本数据") for i in others)
+    tiles = client.get("/api/cockpit/kpis", params={"period": "2025-06", "district": "500106"})
+    assert tiles.json()["scope"] == "official"
+    trend = client.get("/api/cockpit/trend", params={"district": "500106"}).json()
+    assert trend["scope"] == "official" and trend["unit"] == "亿元"
+    # A category within a district is published nowhere: the map falls back to the sample.
+    within = client.get("/api/cockpit/district-growth", params={"category": "RS01"}).json()
+    assert within["scope"] == "sample"
+
+
 def test_district_map_covers_every_district_with_localised_names(client: TestClient) -> None:
     body = client.get("/api/cockpit/district-growth", params={"lang": "en"}).json()
     assert len(body["items"]) == 38

@@ -240,6 +240,19 @@ class Metrics:
         )
         return self.lake.rows(sql, [measure, cut.district or CITY_REGION, cut.category])
 
+    def official_across(self, measure: str, period: str) -> list[dict[str, Any]]:
+        """Every district's official figure for one release period (published or estimated),
+        from the newest ``cockpit forecast official`` run; empty where none is published."""
+        if not self.lake.has(ESTIMATES_TABLE):
+            return []
+        sql = self.lake.sql(
+            "SELECT region_code AS key, value_fen AS value, yoy_pct, status FROM {t} "
+            "WHERE run_id = (SELECT max(run_id) FROM {t}) AND measure = ? AND period = ? "
+            "AND category_code = '' AND region_code <> ? ORDER BY region_code",
+            t=ESTIMATES_TABLE,
+        )
+        return self.lake.rows(sql, [measure, period, CITY_REGION])
+
     def forecast(self, indicator: str, cut: Cut) -> list[dict[str, Any]]:
         """The latest run's forecast of ``indicator`` for ``cut``: mean and 80/95 % bands."""
         if not self.lake.has(FORECASTS_TABLE) or cut.name == DISTRICT_CATEGORY:

@@ -194,29 +194,48 @@ def _dedupe(points: list[Point]) -> list[Point]:
 
 
 def district_map(metrics: Metrics, q: Query) -> dict[str, Any]:
-    """Year-on-year growth of retail sales by district, for the map."""
+    """Year-on-year growth of retail sales by district, for the map: the districts' official
+    figures where the bureau publishes them (published growth, or the one model's estimate
+    for a month not yet published, said so), else the feeds' sample (said so)."""
     if not metrics.built or not q.period:
         return missing(BUILD_HINT)
+    official = [] if q.category else metrics.official_across(RETAIL, release_period(q.period))
     try:
-        rows = metrics.across(RETAIL, q.period, by="district", within=Cut(category=q.category))
+        sample = metrics.across(RETAIL, q.period, by="district", within=Cut(category=q.category))
     except CutNotBuilt:
-        return not_built()
+        if not official:
+            return not_built()
+        sample = []
+    # Each district on the official scale where the bureau publishes it, else its sample.
+    rows = {r["key"]: {**r, "scope": "sample"} for r in sample}
+    rows |= {r["key"]: {**r, "scope": "official"} for r in official}
+    estimated = " · " + i18n.label("kpi_nowcast", q.lang)
+    sample_note = " · " + i18n.label("kpi_scope_sample", q.lang)
     items = []
-    for row in rows:
+    for row in rows.values():
         d = reference.district(row["key"])
+        text = i18n.money(row["value"], q.lang)
+        if row["scope"] == "sample":
+            text += sample_note
+        elif row.get("status") != "published":
+            text += estimated
         items.append(
             {
                 "code": d.code,
                 "name": d.name_zh,
                 "label": i18n.name_of(d, q.lang),
                 "value": row["yoy_pct"],
-                "level_text": i18n.money(row["value"], q.lang),
+                "level_text": text,
+                "scope": row["scope"],
             }
         )
+    scope = "official" if official else "sample"
     name_map = {d.name_zh: i18n.name_of(d, q.lang) for d in reference.districts()}
     return {
         "available": bool(items),
         "hint": BUILD_HINT,
+        "scope": scope,
+        "note": i18n.label("trend_official" if scope == "official" else "kpi_scope_sample", q.lang),
         "period": q.period,
         "items": items,
         "name_map": name_map,
