@@ -162,3 +162,23 @@ def test_one_stretched_distribution_has_both_calibrated_intervals(k80: float, k9
         assert np.quantile(out, 0.95) == pytest.approx(1.96 * k95, rel=0.02)
     order = np.argsort(r)
     assert (np.diff(stretch(r, k80, k95)[order]) >= 0).all()  # monotone: ranks kept
+
+
+def test_rule_b_is_published_at_a_step_where_pooled_the_model_loses() -> None:
+    from cockpit.forecast.officialrun import pooled_rule_steps
+
+    rows = pd.DataFrame(
+        {
+            "label": ["h1"] * 10 + ["h2"] * 10,
+            "actual": [100.0] * 20,
+            "ar": [101.0] * 10 + [104.0] * 10,  # the model wins one step ahead, loses at two
+            "rule_b": [102.0] * 10 + [103.0] * 10,
+        }
+    )
+    steps = pooled_rule_steps(rows)
+    assert 2 in steps and 1 not in steps
+    plan = Plan(
+        {"next": "ar", "near": "ar", "far": "ar"}, {"next": "m", "near": "m", "far": "m"}, {}, steps
+    )
+    assert [plan.method_at(h) for h in (1, 2, 3)] == ["ar", "rule_b", "ar"]
+    assert "does not beat it" in plan.note_at(2)
