@@ -40,7 +40,7 @@ import threading
 import time
 import uuid
 from contextlib import closing
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,7 @@ import uvloop
 from sqlalchemy import create_engine, text
 
 from cockpit.db import upgrade
+from cockpit.identity import gb11643_check, luhn_ok
 from cockpit.programmes import ledger, vouchers
 from cockpit.programmes.rules import parse_programme
 from cockpit.web.auth import create_api_key
@@ -251,18 +252,31 @@ def wait_ready(base: str, key: str, proc: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("uvicorn did not answer in 120 s")
 
 
+def _resident_id(i: int) -> str:
+    """A valid resident ID number for claimant ``i`` (a birth date per thousand, GB 11643)."""
+    born = date(1950, 1, 1) + timedelta(days=i // 1000)
+    first17 = f"500103{born:%Y%m%d}{i % 1000:03d}"
+    return first17 + gb11643_check(first17)
+
+
+def _card(i: int) -> str:
+    """A bank card number for claimant ``i`` that passes the Luhn check."""
+    body = f"6222{i:011d}"
+    return next(body + d for d in "0123456789" if luhn_ok(body + d))
+
+
 def bodies(n: int) -> list[dict[str, Any]]:
     """``n`` claims; every seventh is a second try from someone earlier, sharing their phone."""
     out = []
     for i in range(n):
-        phone = f"1390000{(i - 3) if i % 7 == 6 else i:07d}"
+        phone = f"139{(i - 3) if i % 7 == 6 else i:08d}"
         out.append(
             {
                 "idempotency_key": f"bench-{i:08d}",
-                "id_number": f"5001031990{i:08d}",
+                "id_number": _resident_id(i),
                 "account": f"acct-{i}",
                 "phone": phone,
-                "card": f"6222{i:012d}",
+                "card": _card(i),
                 "device": f"dev-{i:08d}",
             }
         )

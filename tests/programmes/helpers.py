@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from cockpit.identity import gb11643_check
 from cockpit.programmes.rules import VoucherProgramme, parse_programme
 from cockpit.programmes.vouchers import Identity
 
@@ -61,3 +62,9 @@ def person(n: int, **shared: str) -> Identity:
         "device": f"dev-{n}",
     }
     return Identity(**{**ids, **shared})
+
+
+def resident_id(n: int, *, region: str = "500103", born: str = "19900101") -> str:
+    """A valid resident ID number (GB 11643 check digit) for person ``n`` (< 1000)."""
+    first17 = f"{region}{born}{n:03d}"
+    return first17 + gb11643_check(first17)

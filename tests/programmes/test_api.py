@@ -17,7 +17,7 @@ from cockpit.programmes.rules import shipped
 from cockpit.web.auth import create_api_key
 from cockpit.web.routes import programmes as routes
 from tests.live import live_server
-from tests.programmes.helpers import voucher_programme
+from tests.programmes.helpers import resident_id, voucher_programme
 
 CODE = "api-vouchers"
 
@@ -69,25 +69,25 @@ def _claim(api: Api, key: str, id_number: str, phone: str) -> httpx.Response:
 
 
 def test_claim_then_retry_then_same_person_again(api: Api) -> None:
-    first = _claim(api, "key-00001", "500103199001011234", "13800000001")
+    first = _claim(api, "key-00001", resident_id(1), "13800000001")
     assert first.status_code == 201, first.text
     body = first.json()
     assert body["holder"].startswith("ps:") and len(body["vouchers"]) == 5
-    again = _claim(api, "key-00001", "500103199001011234", "13800000001")
+    again = _claim(api, "key-00001", resident_id(1), "13800000001")
     assert again.json()["claim_id"] == body["claim_id"] and again.json()["replayed"]
-    same_phone = _claim(api, "key-00002", "500103199202021111", "13800000001")
+    same_phone = _claim(api, "key-00002", resident_id(2), "13800000001")
     assert same_phone.status_code == 409
     assert same_phone.json()["detail"]["code"] == "limit_reached"
     with get_engine().connect() as conn:
         stored = " ".join(
             str(v) for row in conn.execute(text("SELECT * FROM prog_claims")) for v in row
         )
-    assert "500103199001011234" not in stored and "13800000001" not in stored
+    assert resident_id(1) not in stored and "13800000001" not in stored
 
 
 def test_wrong_role_missing_key_and_bad_body_change_nothing(api: Api) -> None:
     path = f"/api/programmes/{CODE}/rounds/1/claims"
-    ok_body = {"idempotency_key": "key-00009", "id_number": "500103199001019999"}
+    ok_body = {"idempotency_key": "key-00009", "id_number": resident_id(9)}
     assert api.post("merchant", path, ok_body).status_code == 403
     assert api.http.post(path, json=ok_body).status_code == 401
     bad = api.post("claimant_app", path, {"idempotency_key": "short", "id_number": "x"})
@@ -101,7 +101,7 @@ def test_wrong_role_missing_key_and_bad_body_change_nothing(api: Api) -> None:
 
 
 def test_redeem_by_the_merchant_named_on_the_key_spends_the_voucher_first(api: Api) -> None:
-    claim = _claim(api, "key-00003", "500103199001013333", "13800000003").json()
+    claim = _claim(api, "key-00003", resident_id(3), "13800000003").json()
     twenty = next(v for v in claim["vouchers"] if v["face_fen"] == 2000)
     body = {
         "idempotency_key": "pay-00001",
@@ -109,7 +109,7 @@ def test_redeem_by_the_merchant_named_on_the_key_spends_the_voucher_first(api: A
         "merchant_id": "m-food",
         "txn_id": "T1",
         "bill_fen": 7000,
-        "payer": claim["holder"],
+        "payer": resident_id(3),
     }
     under = api.post("merchant", "/api/programmes/redemptions", body)
     assert under.status_code == 422 and "threshold" in under.json()["detail"]["message"]
@@ -144,7 +144,7 @@ def test_car_subsidy_apply_review_disburse_once(api: Api) -> None:
         "/api/programmes/chongqing-car-2023/applications",
         {
             "idempotency_key": "app-00001",
-            "applicant": "500103198001010000",
+            "applicant": resident_id(10, born="19800101"),
             "facts": {"price_yuan": 159800, "invoice_no": "INV-1"},
         },
     )
@@ -175,7 +175,11 @@ def test_car_subsidy_apply_review_disburse_once(api: Api) -> None:
     bad_facts = api.post(
         "claimant_app",
         "/api/programmes/chongqing-car-2023/applications",
-        {"idempotency_key": "app-00002", "applicant": "500103198001010001", "facts": {"price": 1}},
+        {
+            "idempotency_key": "app-00002",
+            "applicant": resident_id(11, born="19800101"),
+            "facts": {"price": 1},
+        },
     )
     assert bad_facts.status_code == 422 and "price_yuan" in bad_facts.json()["detail"]["message"]
 

@@ -21,7 +21,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine, text
 
-from cockpit.config import reset_settings
+from cockpit.config import get_settings, reset_settings
 from cockpit.db import get_engine
 from cockpit.ingest.pseudonym import pseudonym
 from cockpit.programmes import aioclaim, ledger, vouchers
@@ -36,7 +36,7 @@ from cockpit.programmes.vouchers import ClaimResult, Identity
 from cockpit.web.auth import create_api_key
 from cockpit.web.routes import programmes as routes
 from tests.live import live_server
-from tests.programmes.helpers import person, voucher_programme
+from tests.programmes.helpers import person, resident_id, voucher_programme
 
 pytestmark = pytest.mark.postgres
 
@@ -250,12 +250,12 @@ def test_a_dropped_connection_answers_503_once_then_is_replaced(
 
 
 def test_the_pseudonym_is_ingestions() -> None:
-    key = "a-test-key-0123456789abcdef"
-    value = "500103199001011234"
-    import cockpit.programmes.tx as tx
-
-    assert tx._pseudonym(key, value) == pseudonym(key.encode("utf-8"), value)
-    assert pseudonymise(" " + value + " ") == pseudonymise(value)
+    value = resident_id(1)
+    key = get_settings().pseudonym_key.get_secret_value().encode("utf-8")
+    assert pseudonymise(value, "resident_id") == pseudonym(key, value)
+    assert pseudonymise(" " + value.lower() + " ", "resident_id") == pseudonymise(
+        value, "resident_id"
+    )
 
 
 @pytest.fixture
@@ -289,7 +289,7 @@ def test_http_burst_on_postgres_is_exact_and_bad_input_changes_nothing(
             bodies = [
                 {
                     "idempotency_key": f"{code}-{n:04d}",
-                    "id_number": f"50010319900101{n:04d}",
+                    "id_number": resident_id(n),
                     "phone": f"1380000{n % 45:04d}",
                 }
                 for n in range(60)
@@ -312,7 +312,7 @@ def test_claim_route_refuses_like_fastapi(pg_api: tuple[str, str], code: str) ->
     base, key = pg_api
     info = _open(get_engine(), code, packs=2)
     path = f"/api/programmes/{code}/rounds/1/claims"
-    ok = {"idempotency_key": f"{code}-0001", "id_number": "500103199001010001"}
+    ok = {"idempotency_key": f"{code}-0001", "id_number": resident_id(1)}
     with httpx.Client(base_url=base, timeout=30) as http:
         assert http.post(path, json=ok).status_code == 401
         assert http.post(path, json=ok, headers={"X-API-Key": "ck_nope"}).status_code == 401
@@ -345,7 +345,7 @@ def test_rounds_with_larger_limits_take_the_reference_path(
     rid = vouchers.open_round(programme_code=code, no=1, engine=get_engine(), parts=2)
     assert not aioclaim.serves(vouchers.round_info(get_engine(), rid))
     path = f"/api/programmes/{code}/rounds/1/claims"
-    same_person = {"id_number": "500103199001010001", "phone": "13800000001"}
+    same_person = {"id_number": resident_id(1), "phone": "13800000001"}
     with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=30) as http:
         answers = [
             http.post(path, json={"idempotency_key": f"{code}-{n:04d}", **same_person})

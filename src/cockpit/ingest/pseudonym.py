@@ -14,24 +14,20 @@ others is simply hashed again.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import threading
 from typing import Any
 
 import polars as pl
 
-PREFIX = "ps:"
-PSEUDONYM_PATTERN = r"^ps:[0-9a-f]{32}$"
+# One pseudonym function for the product (programmes use it too): see cockpit.identity.
+from cockpit.identity import PREFIX, PSEUDONYM_PATTERN, pseudonym
+
+__all__ = ["PREFIX", "PSEUDONYM_PATTERN", "Pseudonymiser", "pseudonym"]
 SEEDS = (0x5EED_0001, 0x5EED_0002)
 CACHE_SLOTS = 1 << 22  # 4 million slots of 48 bytes: 192 MB, touched only as used
 _DIGITS = 32  # the hex digits of the HMAC a pseudonym keeps
 _WORDS = _DIGITS // 8  # as uint64 words of their ASCII bytes
 FEW = 2_000  # fewer identifiers to hash than this: hashlib, else DuckDB
-
-
-def pseudonym(key: bytes, value: str) -> str:
-    """The pseudonym of one identifier (for tests and single look-ups)."""
-    return PREFIX + hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
 class Pseudonymiser:

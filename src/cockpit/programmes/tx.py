@@ -9,7 +9,6 @@ every limit is a conditional UPDATE or a unique key.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,12 +17,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select
 
+from cockpit import identity
 from cockpit.config import get_settings
 from cockpit.db import get_engine
 from cockpit.programmes.ledger import now_iso
 from cockpit.programmes.models import RequestRow
-
-PSEUDONYM_PREFIX = "ps:"
 
 
 class ProgrammeError(Exception):
@@ -121,25 +119,25 @@ def remember(
 
 
 @lru_cache(maxsize=4)
-def _keyed_hmac(key: str) -> hmac.HMAC:
-    """An HMAC-SHA256 already keyed with ``key``: each pseudonym copies it (no re-keying)."""
-    return hmac.new(key.encode("utf-8"), digestmod=hashlib.sha256)
+def _key_bytes(key: str) -> bytes:
+    return key.encode("utf-8")
 
 
-@lru_cache(maxsize=200_000)
-def _pseudonym(key: str, value: str) -> str:
-    # The same value as ``cockpit.ingest.pseudonym.pseudonym`` (a test holds them equal),
-    # without importing the ingestion pipeline into the API's hot path.
-    mac = _keyed_hmac(key).copy()
-    mac.update(value.encode("utf-8"))
-    return PSEUDONYM_PREFIX + mac.hexdigest()[:32]
+def pseudonym_of(canonical: str) -> str:
+    """The keyed pseudonym of an identifier already in its canonical spelling."""
+    key = _key_bytes(get_settings().pseudonym_key.get_secret_value())
+    return identity.cached_pseudonym(key, canonical)
 
 
-def pseudonymise(value: str | None) -> str | None:
-    """The ingestion pseudonym (``ps:`` + HMAC-SHA256) of an identifier; pseudonyms pass."""
+def pseudonymise(
+    value: str | None, kind: str = "opaque", *, field: str = "identifier"
+) -> str | None:
+    """The keyed pseudonym (``cockpit.identity``) of a client's identifier of ``kind``.
+
+    Normalised and validated first: ``cockpit.identity.Refused`` (a ``ValueError`` naming
+    ``field``) when it is not a valid one of its kind or is already a pseudonym.
+    """
     if value is None or value == "":
         return None
-    value = value.strip()
-    if value.startswith("ps:") and len(value) == 35:
-        return value
-    return _pseudonym(get_settings().pseudonym_key.get_secret_value(), value)
+    key = _key_bytes(get_settings().pseudonym_key.get_secret_value())
+    return identity.pseudonymise(value, kind, key=key, field=field)

@@ -18,13 +18,22 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from sqlalchemy import Engine, select
 
+from cockpit import identity
 from cockpit.db import ensure_schema, get_engine
 from cockpit.programmes import aioclaim, fraud, ledger, spending, status, subsidies, vouchers
 from cockpit.programmes.models import ProgrammeRow, RoundRow
-from cockpit.programmes.tx import NotFound, ProgrammeError, pseudonymise
+from cockpit.programmes.tx import NotFound, ProgrammeError, pseudonym_of
 from cockpit.web.auth import Principal, require_role
 
 router = APIRouter(prefix="/api/programmes", tags=["programmes"])
@@ -74,15 +83,56 @@ def _round_id(code: str, no: int) -> int:
     return int(rid)
 
 
+def _canonical(kind: str) -> AfterValidator:
+    """Normalise and validate an optional identifier of ``kind`` (a 422 naming the field)."""
+
+    def check(value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return identity.canonical(value, kind)
+        except identity.Refused as exc:
+            raise ValueError(exc.message) from None
+
+    return AfterValidator(check)
+
+
+def _document(kind_field: str) -> Callable[[str, ValidationInfo], str]:
+    """A validator: a document number, canonical for the kind given in ``kind_field``."""
+
+    def check(value: str, info: ValidationInfo) -> str:
+        try:
+            return identity.canonical(value, info.data.get(kind_field, "resident_id"))
+        except identity.Refused as exc:
+            raise ValueError(exc.message) from None
+
+    return check
+
+
+DocumentKind = Literal[
+    "resident_id", "passport", "hk_macao_permit", "taiwan_permit", "permanent_residence"
+]
+Mobile = Annotated[str | None, Field(None, max_length=64), _canonical("mobile")]
+BankCard = Annotated[
+    str | None, Field(None, max_length=64, description="Bank card number"), _canonical("bank_card")
+]
+Opaque = Annotated[str | None, Field(None, max_length=128), _canonical("opaque")]
+
+
 class ClaimIn(BaseModel):
-    """A claim made through the claimant app; identifiers are pseudonymised on arrival."""
+    """A claim made through the claimant app; identifiers are normalised, validated and
+    pseudonymised on arrival (pseudonyms are never accepted from a client).
+    """
 
     idempotency_key: IdemKey
-    id_number: str = Field(min_length=4, max_length=64, description="Resident ID number")
-    account: str | None = Field(None, max_length=64, description="App account id")
-    phone: str | None = Field(None, max_length=64)
-    card: str | None = Field(None, max_length=64, description="Bank card or e-CNY wallet id")
-    device: str | None = Field(None, max_length=128, description="Device fingerprint")
+    id_kind: DocumentKind = Field("resident_id", description="Kind of the identity document")
+    id_number: str = Field(min_length=4, max_length=64, description="Identity document number")
+    account: Opaque = Field(None, description="App account id")
+    phone: Mobile = None
+    card: BankCard = None
+    device: Opaque = Field(None, description="Device fingerprint")
+
+    _id_number = field_validator("id_number")(_document("id_kind"))
 
 
 class VoucherOut(BaseModel):
@@ -135,22 +185,25 @@ async def _claim(
 _claimant_key = require_role("claimant_app")
 
 
+def _pseudonym(canonical: str | None) -> str | None:
+    return None if canonical is None else pseudonym_of(canonical)
+
+
 async def claim(
     code: Code, no: int, body: ClaimIn, who: Annotated[Principal, Depends(_claimant_key)]
 ) -> Response:
     # The burst's hot path: on the event loop, claims grouped into few transactions on
     # PostgreSQL (``aioclaim``); SQLite and larger limits take ``vouchers.claim`` in a thread.
-    person = pseudonymise(body.id_number)
-    assert person is not None
-    identity = vouchers.Identity(
+    person = pseudonym_of(body.id_number)
+    claimant = vouchers.Identity(
         person=person,
-        account=pseudonymise(body.account),
-        phone=pseudonymise(body.phone),
-        card=pseudonymise(body.card),
-        device=pseudonymise(body.device),
+        account=_pseudonym(body.account),
+        phone=_pseudonym(body.phone),
+        card=_pseudonym(body.card),
+        device=_pseudonym(body.device),
     )
     try:
-        got = await _claim(get_engine(), code, no, body, identity)
+        got = await _claim(get_engine(), code, no, body, claimant)
     except ProgrammeError as exc:
         # Half of a burst's answers are refusals: answered here, in the shape ``_refuse``
         # gives, without an exception's trip through the middleware.
@@ -223,9 +276,12 @@ class RedeemIn(BaseModel):
     merchant_id: str = Field(max_length=64, description="Must be the merchant the key is for")
     txn_id: str = Field(max_length=80)
     bill_fen: int = Field(gt=0, description="The whole bill in fen, before the voucher")
-    payer: str = Field(max_length=64, description="Payer's ID number or pseudonym (holder)")
-    card: str | None = Field(None, max_length=64)
-    device: str | None = Field(None, max_length=128)
+    payer_kind: DocumentKind = Field("resident_id", description="Kind of the payer's document")
+    payer: str = Field(max_length=64, description="The payer's document number (the holder's)")
+    card: BankCard = None
+    device: Opaque = None
+
+    _payer = field_validator("payer")(_document("payer_kind"))
 
 
 class RedeemOut(BaseModel):
@@ -260,9 +316,9 @@ def redeem(body: RedeemIn, who: Merchant) -> RedeemOut:
             merchant_id=body.merchant_id,
             txn_id=body.txn_id,
             bill_fen=body.bill_fen,
-            payer=pseudonymise(body.payer) or "",
-            card=pseudonymise(body.card),
-            device=pseudonymise(body.device),
+            payer=pseudonym_of(body.payer),
+            card=_pseudonym(body.card),
+            device=_pseudonym(body.device),
         )
     except ProgrammeError as exc:
         raise _refuse(exc) from None
@@ -309,10 +365,17 @@ class ApplyIn(BaseModel):
     """A subsidy application: the facts the programme's rule needs."""
 
     idempotency_key: IdemKey
+    applicant_kind: DocumentKind | Literal["credit_code"] = Field(
+        "resident_id", description="credit_code for a firm, else the person's document kind"
+    )
     applicant: str = Field(
-        min_length=2, max_length=64, description="ID number (pseudonymised) or firm credit code"
+        min_length=2,
+        max_length=64,
+        description="Document number (pseudonymised on arrival) or the firm's credit code",
     )
     facts: dict[str, Any] = Field(description="e.g. {price_yuan, invoice_no} for a car")
+
+    _applicant = field_validator("applicant")(_document("applicant_kind"))
 
 
 class Line(BaseModel):
@@ -351,7 +414,8 @@ def _app_out(answer: dict[str, Any]) -> ApplicationOut:
 )
 def apply(code: Code, body: ApplyIn, who: Applicant) -> ApplicationOut:
     _ready()
-    applicant = body.applicant if who.role == "firm" else pseudonymise(body.applicant) or ""
+    firm = body.applicant_kind == "credit_code"
+    applicant = body.applicant if firm else pseudonym_of(body.applicant)
     try:
         return _app_out(
             subsidies.apply(

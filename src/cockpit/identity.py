@@ -1,0 +1,235 @@
+"""One identity per person: identifiers normalised, validated by kind, then pseudonymised.
+
+A person can spell one ID card number many ways — lower-case ``x``, full-width digits, a
+zero-width space, dashes or spaces between groups. ``normalise`` folds every such spelling to
+one canonical text (Unicode NFKC, separators and invisible characters removed, letters
+upper-cased); ``canonical`` then checks it by its kind and refuses what cannot be one:
+
+============================ ==========================================================
+kind                         checked by
+============================ ==========================================================
+``resident_id``              GB 11643-1999: 17 digits, a valid birth date and the ISO
+                             7064 MOD 11-2 check character (also the residence permits of
+                             Hong Kong, Macao and Taiwan residents, 81/82/83…)
+``passport``                 6 to 9 letters and digits, at least one digit
+``hk_macao_permit``          H or M, then 8 or 10 digits (港澳居民来往内地通行证)
+``taiwan_permit``            8 or 10 digits (台湾居民来往大陆通行证)
+``permanent_residence``      foreigners' permanent residence card: the 2023 18-character
+                             form (9…, GB 11643 check character) or the older 3 letters
+                             and 12 digits
+``mobile``                   a valid number to E.164 (``phonenumbers``; region CN)
+``bank_card``                12 to 19 digits passing the Luhn check
+``credit_code``              a firm's unified social credit code, GB 32100-2015 check
+``opaque``                   app accounts, device fingerprints: normalised only
+============================ ==========================================================
+
+``pseudonym(key, value)`` is the one keyed pseudonym of the product (``ps:`` and the first 32
+hex digits of HMAC-SHA256): ingestion and programmes both call it, so a voucher holder and a
+payer in the lake are the same pseudonym. A value that already looks like a pseudonym is
+never accepted from a client (``Refused``): only this module makes them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import unicodedata
+from datetime import date
+from functools import lru_cache
+from typing import Literal, get_args
+
+import phonenumbers
+
+PREFIX = "ps:"
+PSEUDONYM_PATTERN = r"^ps:[0-9a-f]{32}$"
+
+Kind = Literal[
+    "resident_id",
+    "passport",
+    "hk_macao_permit",
+    "taiwan_permit",
+    "permanent_residence",
+    "mobile",
+    "bank_card",
+    "credit_code",
+    "opaque",
+]
+KINDS: tuple[str, ...] = get_args(Kind)
+# The kinds a person may identify themselves by when claiming or applying.
+PERSON_DOCUMENTS: tuple[str, ...] = (
+    "resident_id",
+    "passport",
+    "hk_macao_permit",
+    "taiwan_permit",
+    "permanent_residence",
+)
+
+# Separators people type between groups, and characters nobody sees (zero-width space,
+# joiners, BOM, soft hyphen, …: Unicode category Cf). NFKC already maps full-width forms.
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212._/·・,，]+")
+_GB11643_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
+_GB11643_CHECK = "10X98765432"
+_CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+class Refused(ValueError):
+    """An identifier that is not a valid one of its kind; ``field`` names where it came from."""
+
+    def __init__(self, field: str, kind: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.kind = kind
+        self.message = message
+
+
+def normalise(value: str) -> str:
+    """One spelling of an identifier: NFKC, no separators or invisible characters, upper case."""
+    text = unicodedata.normalize("NFKC", value)
+    text = "".join(c for c in text if unicodedata.category(c) not in ("Cf", "Cc"))
+    # Upper-casing can leave a text that NFKC would compose differently: fold once more.
+    return unicodedata.normalize("NFKC", _SEPARATORS.sub("", text).upper())
+
+
+def gb11643_check(first17: str) -> str:
+    """The check character of a resident ID number's first 17 digits (ISO 7064 MOD 11-2)."""
+    total = sum(int(d) * w for d, w in zip(first17, _GB11643_WEIGHTS, strict=True))
+    return _GB11643_CHECK[total % 11]
+
+
+def _resident_id(text: str) -> str | None:
+    if not re.fullmatch(r"\d{17}[\dX]", text):
+        return "a resident ID number has 17 digits and a check digit (0-9 or X)"
+    try:
+        date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+    except ValueError:
+        return f"{text[6:14]} is not a birth date"
+    if gb11643_check(text[:17]) != text[17]:
+        return "the check digit does not match (GB 11643)"
+    return None
+
+
+def _permanent_residence(text: str) -> str | None:
+    if re.fullmatch(r"[A-Z]{3}\d{12}", text):
+        return None
+    if re.fullmatch(r"9\d{16}[\dX]", text):
+        if gb11643_check(text[:17]) != text[17]:
+            return "the check digit does not match (GB 11643)"
+        return None
+    return "a permanent residence card is 9 and 17 characters, or 3 letters and 12 digits"
+
+
+def luhn_ok(digits: str) -> bool:
+    """Whether a card number passes the Luhn check."""
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        n = int(d) * (2 if i % 2 else 1)
+        total += n - 9 if n > 9 else n
+    return total % 10 == 0
+
+
+def _bank_card(text: str) -> str | None:
+    if not re.fullmatch(r"\d{12,19}", text):
+        return "a bank card number has 12 to 19 digits"
+    if not luhn_ok(text):
+        return "the card number fails the Luhn check"
+    return None
+
+
+def _credit_code(text: str) -> str | None:
+    if not re.fullmatch(rf"[{_CREDIT_CHARS}]{{18}}", text):
+        return "a unified social credit code has 18 characters (digits and letters but I O S V Z)"
+    total = sum(_CREDIT_CHARS.index(c) * w for c, w in zip(text[:17], _CREDIT_WEIGHTS, strict=True))
+    if _CREDIT_CHARS[(31 - total % 31) % 31] != text[17]:
+        return "the check character does not match (GB 32100)"
+    return None
+
+
+_PATTERNS: dict[str, tuple[str, str]] = {
+    "passport": (
+        r"(?=[A-Z0-9]*\d)[A-Z0-9]{6,9}",
+        "a passport number has 6 to 9 letters and digits",
+    ),
+    "hk_macao_permit": (r"[HM]\d{8}(\d{2})?", "a permit number is H or M and 8 or 10 digits"),
+    "taiwan_permit": (r"\d{8}(\d{2})?", "a Taiwan residents' permit number has 8 or 10 digits"),
+}
+
+
+def _mobile(value: str) -> str:
+    """E.164 of a phone number (region CN when no +country), or raise ValueError."""
+    text = unicodedata.normalize("NFKC", value)
+    text = "".join(c for c in text if unicodedata.category(c) not in ("Cf", "Cc"))
+    try:
+        number = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"not a phone number ({exc})") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def canonical(value: str, kind: str, *, field: str = "identifier") -> str:
+    """The one spelling of ``value`` as an identifier of ``kind``; ``Refused`` if invalid."""
+    if kind not in KINDS:
+        raise Refused(field, kind, f"unknown identifier kind {kind!r}; kinds: {', '.join(KINDS)}")
+    text = normalise(value)
+    if text.startswith(PREFIX.upper()):
+        raise Refused(field, kind, "pseudonyms are made here, never accepted from a client")
+    if not text:
+        raise Refused(field, kind, "empty")
+    if kind == "mobile":
+        try:
+            return _mobile(value)
+        except ValueError as exc:
+            raise Refused(field, kind, str(exc)) from None
+    problem: str | None
+    if kind == "resident_id":
+        problem = _resident_id(text)
+    elif kind == "permanent_residence":
+        problem = _permanent_residence(text)
+    elif kind == "bank_card":
+        problem = _bank_card(text)
+    elif kind == "credit_code":
+        problem = _credit_code(text)
+    elif kind in _PATTERNS:
+        pattern, message = _PATTERNS[kind]
+        problem = None if re.fullmatch(pattern, text) else message
+    else:
+        problem = None if len(text) <= 128 else "longer than 128 characters"
+    if problem:
+        raise Refused(field, kind, problem)
+    return text
+
+
+@lru_cache(maxsize=4)
+def _keyed(key: bytes) -> hmac.HMAC:
+    """An HMAC-SHA256 already keyed: each pseudonym copies it instead of keying again."""
+    return hmac.new(key, digestmod=hashlib.sha256)
+
+
+def pseudonym(key: bytes, value: str) -> str:
+    """The keyed pseudonym of one identifier: ``ps:`` and the HMAC-SHA256's first 32 hex."""
+    mac = _keyed(key).copy()
+    mac.update(value.encode("utf-8"))
+    return PREFIX + mac.hexdigest()[:32]
+
+
+@lru_cache(maxsize=200_000)
+def cached_pseudonym(key: bytes, value: str) -> str:
+    """``pseudonym``, remembered for the last 200,000 identifiers (bursts repeat people)."""
+    return pseudonym(key, value)
+
+
+def pseudonymise(value: str, kind: str, *, key: bytes, field: str = "identifier") -> str:
+    """Normalise, validate and pseudonymise one identifier; ``Refused`` if it is invalid.
+
+    People are pseudonymised by their canonical number alone (not its kind), so the same
+    number met in a payment feed gets the same pseudonym.
+    """
+    return cached_pseudonym(key, canonical(value, kind, field=field))
+
+
+def is_pseudonym(value: str) -> bool:
+    """Whether ``value`` has the form of a pseudonym this module makes."""
+    return re.fullmatch(PSEUDONYM_PATTERN, value) is not None
