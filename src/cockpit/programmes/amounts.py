@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from cockpit.format import yuan
 from cockpit.programmes.rules import (
+    MAX_AMOUNT_FEN,
     CarrierSubsidy,
     PackItem,
     PurchaseSubsidy,
@@ -54,27 +55,46 @@ class Facts(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# Facts are bounded before any arithmetic: finite, a few digits, below the contract's
+# ceilings; the programme's own declared maxima are checked by its calculator.
+Price = Annotated[
+    Decimal,
+    Field(gt=0, le=MAX_AMOUNT_FEN // 100, max_digits=14, decimal_places=2, allow_inf_nan=False),
+]
+Area = Annotated[
+    Decimal, Field(gt=0, le=10_000_000, max_digits=12, decimal_places=2, allow_inf_nan=False)
+]
+
+
 class PurchaseFacts(Facts):
     """A purchase: its price (yuan) and invoice number."""
 
-    price_yuan: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
+    price_yuan: Price
     invoice_no: str = Field(min_length=1, max_length=64)
 
 
 class RentFacts(Facts):
     """A firm's class, rented area, monthly rent per m² (yuan) and months applied for."""
 
-    firm_class: str
-    area_m2: Decimal = Field(gt=0)
-    rent_yuan_per_m2_month: Decimal = Field(gt=0)
-    months: int = Field(ge=1)
+    firm_class: str = Field(max_length=32)
+    area_m2: Area
+    rent_yuan_per_m2_month: Price
+    months: int = Field(ge=1, le=600)
 
 
 class CarrierFacts(Facts):
     """A carrier's operated area and the years applied for."""
 
-    area_m2: Decimal = Field(gt=0)
-    years: int = Field(ge=1)
+    area_m2: Area
+    years: int = Field(ge=1, le=100)
+
+
+class OutOfBounds(ValueError):
+    """A fact above the maximum the programme declares (the field, and why)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
 
 
 def purchase_amount(p: PurchaseSubsidy, facts: PurchaseFacts) -> Decision:
@@ -104,6 +124,12 @@ def purchase_amount(p: PurchaseSubsidy, facts: PurchaseFacts) -> Decision:
 
 def rent_amount(p: RentSubsidy, facts: RentFacts) -> Decision:
     """rate(class) × min(area, cap) × rent per m² per month × min(months, cap)."""
+    if facts.rent_yuan_per_m2_month > p.max_rent_yuan_per_m2_month:
+        raise OutOfBounds(
+            "rent_yuan_per_m2_month",
+            f"{facts.rent_yuan_per_m2_month} yuan/m²/month is above the programme's maximum "
+            f"of {p.max_rent_yuan_per_m2_month}",
+        )
     rate = p.rates_by_class.get(facts.firm_class)
     if rate is None:
         classes = ", ".join(p.rates_by_class)
@@ -150,6 +176,10 @@ def rent_amount(p: RentSubsidy, facts: RentFacts) -> Decision:
 
 def carrier_amount(p: CarrierSubsidy, facts: CarrierFacts) -> Decision:
     """Above the minimum area: base per year + step per further full step of area, × years."""
+    if facts.area_m2 > p.max_area_m2:
+        raise OutOfBounds(
+            "area_m2", f"{facts.area_m2} m² is above the programme's maximum of {p.max_area_m2}"
+        )
     if facts.area_m2 <= p.min_area_m2:
         return Decision(
             0,
@@ -201,10 +231,17 @@ CALCULATORS: dict[str, tuple[type[Facts], Calculator]] = {
 def decide(programme: SubsidyProgramme, facts: dict[str, Any]) -> Decision:
     """Validate ``facts`` for the programme's kind and compute the amount with its lines.
 
-    Raises ``pydantic.ValidationError`` when the facts are missing or malformed.
+    Raises ``pydantic.ValidationError`` when the facts are missing or malformed, and
+    ``OutOfBounds`` when one is above a maximum the programme declares or the amount would be
+    above the contract's ceiling.
     """
     facts_model, calculator = CALCULATORS[programme.kind]
-    return calculator(programme, facts_model.model_validate(facts))
+    decision = calculator(programme, facts_model.model_validate(facts))
+    if decision.amount_fen > min(MAX_AMOUNT_FEN, programme.budget_fen):
+        raise OutOfBounds(
+            "facts", f"the amount ({yuan(decision.amount_fen)} yuan) is above the whole budget"
+        )
+    return decision
 
 
 def facts_model(kind: str) -> type[Facts]:

@@ -23,6 +23,12 @@ from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 from cockpit.datafiles import DataFileError, Problem, parse_with_lines, validate_text
 
 IDENTIFIERS = ("id", "phone", "card", "device")
+# The contract's ceiling on any one amount (a bill, a refund, a subsidy, a budget): 10
+# billion yuan. Sums of capped amounts stay far inside a signed 64-bit integer (SQLite's
+# SUM raises on overflow; PostgreSQL's is numeric): 9.2e18 / 1e12 is 9.2 million rows all
+# at the ceiling. Programmes declare tighter caps of their own (``max_bill_yuan``, ...).
+MAX_AMOUNT_FEN = 10**12
+MAX_AMOUNT_YUAN = MAX_AMOUNT_FEN // 100
 
 
 def yuan_to_fen(value: Decimal | int | float | str) -> int:
@@ -33,7 +39,9 @@ def yuan_to_fen(value: Decimal | int | float | str) -> int:
     return int(fen)
 
 
-Yuan = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+Yuan = Annotated[
+    Decimal, Field(ge=0, le=MAX_AMOUNT_YUAN, max_digits=14, decimal_places=2, allow_inf_nan=False)
+]
 
 
 class Strict(BaseModel):
@@ -159,6 +167,12 @@ class VoucherProgramme(Named):
     validity_days: int = Field(ge=1, le=366)
     roll_over: Literal["next_round", "treasury"] = "next_round"
     allocation: Allocation = Allocation()
+    # The largest bill a voucher may be spent on: above it a redemption is refused (422).
+    max_bill_yuan: Yuan = Field(Decimal(100_000), gt=0)
+
+    @property
+    def max_bill_fen(self) -> int:
+        return yuan_to_fen(self.max_bill_yuan)
 
     @model_validator(mode="after")
     def _shares_fit_budget(self) -> VoucherProgramme:
@@ -210,8 +224,10 @@ class RentSubsidy(Named):
 
     kind: Literal["rent_subsidy"]
     rates_by_class: dict[str, Decimal] = Field(min_length=1)
-    max_area_m2: int = Field(gt=0)
-    max_months: int = Field(gt=0)
+    max_area_m2: int = Field(gt=0, le=10_000_000)
+    max_months: int = Field(gt=0, le=600)
+    # The highest rent per m² per month an application may declare: above it, refused (422).
+    max_rent_yuan_per_m2_month: Yuan = Field(Decimal(1_000), gt=0)
 
     @field_validator("rates_by_class")
     @classmethod
@@ -230,7 +246,9 @@ class CarrierSubsidy(Named):
     base_yuan_per_year: Yuan = Field(gt=0)
     step_area_m2: int = Field(gt=0)
     step_yuan_per_year: Yuan
-    max_years: int = Field(ge=1)
+    max_years: int = Field(ge=1, le=50)
+    # The largest area an application may declare (steps above it would be unbounded).
+    max_area_m2: int = Field(10_000_000, gt=0, le=10_000_000)
 
 
 Programme = Annotated[

@@ -89,6 +89,10 @@ def _check_redeemable(
         raise Conflict(f"voucher {voucher.id} is {voucher.status}")
     if voucher.valid_until <= stamp:
         raise NotAllowed(f"voucher {voucher.id} expired at {voucher.valid_until}")
+    rules = voucher_rules(conn, voucher.programme_id)
+    cap = rules.max_bill_fen
+    if bill_fen > cap:
+        raise NotAllowed(f"the bill ({bill_fen} fen) is above the programme's cap ({cap} fen)")
     if bill_fen < voucher.threshold_fen:
         raise NotAllowed(
             f"the bill ({bill_fen} fen) is under the voucher's threshold "
@@ -101,7 +105,7 @@ def _check_redeemable(
     ).first()
     if merchant is None:
         raise NotAllowed(f"merchant {merchant_id} is not enrolled in this programme")
-    why = _in_scope(voucher_rules(conn, voucher.programme_id), merchant)
+    why = _in_scope(rules, merchant)
     if why:
         raise NotAllowed(why)
 

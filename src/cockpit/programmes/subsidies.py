@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cockpit.programmes import ledger
-from cockpit.programmes.amounts import decide
+from cockpit.programmes.amounts import OutOfBounds, decide
 from cockpit.programmes.ledger import Move, iso, now_iso
 from cockpit.programmes.models import ApplicationRow, IdentitySlotRow
 from cockpit.programmes.rules import PurchaseSubsidy, SubsidyProgramme, VoucherProgramme
@@ -97,6 +97,8 @@ def apply(
                 f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
             )
             raise NotAllowed(f"facts of a {rules.kind} application: {problems}") from None
+        except OutOfBounds as exc:
+            raise NotAllowed(f"facts of a {rules.kind} application: {exc}") from None
         row = {
             "id": f"a{secrets.token_hex(8)}",
             "programme_id": pid,

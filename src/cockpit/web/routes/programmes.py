@@ -33,6 +33,7 @@ from cockpit import identity
 from cockpit.db import ensure_schema, get_engine
 from cockpit.programmes import aioclaim, fraud, ledger, spending, status, subsidies, vouchers
 from cockpit.programmes.models import ProgrammeRow, RoundRow
+from cockpit.programmes.rules import MAX_AMOUNT_FEN
 from cockpit.programmes.tx import NotFound, ProgrammeError, pseudonym_of
 from cockpit.web.auth import Principal, require_role
 
@@ -48,6 +49,7 @@ Applicant = Annotated[Principal, Depends(require_role("claimant_app", "firm", "o
 Anyone = Annotated[
     Principal, Depends(require_role("claimant_app", "merchant", "reviewer", "operator"))
 ]
+RoundNo = Annotated[int, Path(ge=1, le=10_000, description="Round number, 1-based")]
 Code = Annotated[str, Path(description="Programme code, e.g. yuzhong-vouchers-2025")]
 IdemKey = Annotated[
     str,
@@ -190,7 +192,7 @@ def _pseudonym(canonical: str | None) -> str | None:
 
 
 async def claim(
-    code: Code, no: int, body: ClaimIn, who: Annotated[Principal, Depends(_claimant_key)]
+    code: Code, no: RoundNo, body: ClaimIn, who: Annotated[Principal, Depends(_claimant_key)]
 ) -> Response:
     # The burst's hot path: on the event loop, claims grouped into few transactions on
     # PostgreSQL (``aioclaim``); SQLite and larger limits take ``vouchers.claim`` in a thread.
@@ -226,7 +228,7 @@ def _invalid(where: tuple[str, ...], exc: ValidationError) -> RequestValidationE
     return RequestValidationError([{**e, "loc": (*where, *e["loc"])} for e in errors])
 
 
-_PATH_NO: TypeAdapter[int] = TypeAdapter(int)
+_PATH_NO: TypeAdapter[int] = TypeAdapter(RoundNo)
 
 
 class _ClaimRoute(APIRoute):
@@ -275,7 +277,9 @@ class RedeemIn(BaseModel):
     voucher_id: str = Field(max_length=40)
     merchant_id: str = Field(max_length=64, description="Must be the merchant the key is for")
     txn_id: str = Field(max_length=80)
-    bill_fen: int = Field(gt=0, description="The whole bill in fen, before the voucher")
+    bill_fen: int = Field(
+        gt=0, le=MAX_AMOUNT_FEN, description="The whole bill in fen, before the voucher"
+    )
     payer_kind: DocumentKind = Field("resident_id", description="Kind of the payer's document")
     payer: str = Field(max_length=64, description="The payer's document number (the holder's)")
     card: BankCard = None
@@ -329,7 +333,7 @@ class RefundIn(BaseModel):
     idempotency_key: IdemKey
     merchant_id: str = Field(max_length=64)
     txn_id: str = Field(max_length=80)
-    amount_fen: int = Field(gt=0)
+    amount_fen: int = Field(gt=0, le=MAX_AMOUNT_FEN)
 
 
 class RefundOut(BaseModel):
