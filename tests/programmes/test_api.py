@@ -68,6 +68,16 @@ def _claim(api: Api, key: str, id_number: str, phone: str) -> httpx.Response:
     )
 
 
+def _consent(api: Api, holder: str, voucher_id: str) -> str:
+    got = api.post(
+        "claimant_app",
+        "/api/programmes/consents",
+        {"id_number": holder, "voucher_id": voucher_id},
+    )
+    assert got.status_code == 201, got.text
+    return str(got.json()["consent"])
+
+
 def test_claim_then_retry_then_same_person_again(api: Api) -> None:
     first = _claim(api, "key-00001", resident_id(1), "13800000001")
     assert first.status_code == 201, first.text
@@ -109,7 +119,7 @@ def test_redeem_by_the_merchant_named_on_the_key_spends_the_voucher_first(api: A
         "merchant_id": "m-food",
         "txn_id": "T1",
         "bill_fen": 7000,
-        "payer": resident_id(3),
+        "consent": _consent(api, resident_id(3), twenty["voucher_id"]),
     }
     under = api.post("merchant", "/api/programmes/redemptions", body)
     assert under.status_code == 422 and "threshold" in under.json()["detail"]["message"]

@@ -28,6 +28,7 @@ from tests.programmes.helpers import resident_id, voucher_programme
 CODE = "bounded-vouchers"
 SUBSIDIES = ("chongqing-car-2023", "metaverse-rent-subsidy", "metaverse-carrier-subsidy")
 _keys = itertools.count(1)
+FIRM = "91350100M000100Y43"
 
 
 @dataclass
@@ -35,7 +36,7 @@ class Api:
     http: httpx.Client
     keys: dict[str, str]
     voucher_id: str
-    holder: str
+    consent: str
 
     def post(self, role: str, path: str, body: Any) -> httpx.Response:
         # Sent as written, NaN and Infinity included (Python's json writes them).
@@ -72,6 +73,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
             ("merchant", "m-food"),
             ("reviewer", "Officer Li"),
             ("operator", "ops"),
+            ("firm", FIRM),
         )
     }
     app = FastAPI()
@@ -84,7 +86,13 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
             headers={"X-API-Key": keys["claimant_app"]},
         )
         assert got.status_code == 201, got.text
-        yield Api(http, keys, got.json()["vouchers"][-1]["voucher_id"], holder)
+        voucher_id = got.json()["vouchers"][-1]["voucher_id"]
+        consent = http.post(
+            "/api/programmes/consents",
+            json={"id_number": holder, "voucher_id": voucher_id},
+            headers={"X-API-Key": keys["claimant_app"]},
+        )
+        yield Api(http, keys, voucher_id, consent.json()["consent"])
     mp.undo()
     reset_settings()
     get_engine.cache_clear()
@@ -121,7 +129,7 @@ def requests(draw: st.DrawFn, api: Api) -> tuple[str, str, Any]:
             "merchant_id": "m-food",
             "txn_id": key(),
             "bill_fen": draw(numbers()),
-            "payer": api.holder,
+            "consent": api.consent,
         }
         return "merchant", "/api/programmes/redemptions", body
     if route == "refund":
@@ -150,10 +158,10 @@ def requests(draw: st.DrawFn, api: Api) -> tuple[str, str, Any]:
     body = {
         "idempotency_key": key(),
         "applicant_kind": "credit_code",
-        "applicant": "91350100M000100Y43",
+        "applicant": FIRM,
         "facts": facts,
     }
-    return "operator", f"/api/programmes/{code}/applications", body
+    return "firm", f"/api/programmes/{code}/applications", body
 
 
 @pytest.mark.slow
@@ -173,7 +181,7 @@ def test_reports_answer_after_the_largest_amounts(api: Api) -> None:
         "voucher_id": api.voucher_id,
         "merchant_id": "m-food",
         "txn_id": "max-bill",
-        "payer": api.holder,
+        "consent": api.consent,
     }
     for fen in (9223372036854775807, 10**12 + 1):
         assert (
@@ -186,12 +194,12 @@ def test_reports_answer_after_the_largest_amounts(api: Api) -> None:
     assert over_cap.status_code == 422 and "cap" in over_cap.json()["detail"]["message"]
     for rent in (1e20, 2e12, 1e9, "NaN", float("inf")):
         answer = api.post(
-            "operator",
+            "firm",
             f"/api/programmes/{SUBSIDIES[1]}/applications",
             {
                 "idempotency_key": key(),
                 "applicant_kind": "credit_code",
-                "applicant": "91350100M000100Y43",
+                "applicant": FIRM,
                 "facts": {
                     "firm_class": "A",
                     "area_m2": 100,

@@ -31,7 +31,17 @@ from sqlalchemy import Engine, select
 
 from cockpit import identity
 from cockpit.db import ensure_schema, get_engine
-from cockpit.programmes import aioclaim, fraud, ledger, spending, status, subsidies, vouchers
+from cockpit.programmes import (
+    aioclaim,
+    consent,
+    fraud,
+    ledger,
+    spending,
+    status,
+    subsidies,
+    vouchers,
+)
+from cockpit.programmes.callers import MAX_CLIENT_KEY, Caller
 from cockpit.programmes.models import ProgrammeRow, RoundRow
 from cockpit.programmes.rules import MAX_AMOUNT_FEN
 from cockpit.programmes.tx import NotFound, ProgrammeError, pseudonym_of
@@ -45,7 +55,7 @@ ClaimantApp = Annotated[Principal, Depends(require_role("claimant_app"))]
 Merchant = Annotated[Principal, Depends(require_role("merchant"))]
 Reviewer = Annotated[Principal, Depends(require_role("reviewer"))]
 Operator = Annotated[Principal, Depends(require_role("operator"))]
-Applicant = Annotated[Principal, Depends(require_role("claimant_app", "firm", "operator"))]
+Applicant = Annotated[Principal, Depends(require_role("claimant_app", "firm"))]
 Anyone = Annotated[
     Principal, Depends(require_role("claimant_app", "merchant", "reviewer", "operator"))
 ]
@@ -53,8 +63,21 @@ RoundNo = Annotated[int, Path(ge=1, le=10_000, description="Round number, 1-base
 Code = Annotated[str, Path(description="Programme code, e.g. yuzhong-vouchers-2025")]
 IdemKey = Annotated[
     str,
-    Field(min_length=8, max_length=80, description="Unique per operation; reuse it only to retry"),
+    Field(
+        min_length=8,
+        max_length=MAX_CLIENT_KEY,
+        description="Unique per operation of this caller; reuse it only to retry",
+    ),
 ]
+
+
+def caller_of(who: Principal) -> Caller:
+    """The party an API key acts for: its name (merchant id, firm credit code, app, officer).
+
+    The one place binding principals to parties: when principals carry an explicit party
+    (the access room's accounts), this is what changes.
+    """
+    return Caller(who.role, who.name)
 
 
 def _ready() -> None:
@@ -170,7 +193,7 @@ JSON = "application/json"
 
 
 async def _claim(
-    engine: Engine, code: str, no: int, body: ClaimIn, who: vouchers.Identity
+    engine: Engine, code: str, no: int, idem_key: str, who: vouchers.Identity
 ) -> vouchers.ClaimResult:
     found = _claim_rounds.get((engine, code, no))
     if found is None:
@@ -179,9 +202,9 @@ async def _claim(
     info, conninfo = found
     if conninfo is not None and aioclaim.serves(info):
         batcher = aioclaim.batcher_for(conninfo, info)
-        return await aioclaim.claim(batcher, idem_key=body.idempotency_key, who=who)
+        return await aioclaim.claim(batcher, idem_key=idem_key, who=who)
     reference = partial(vouchers.claim, round_id=info.round_id, engine=engine)
-    return await run_in_threadpool(reference, idem_key=body.idempotency_key, who=who)
+    return await run_in_threadpool(reference, idem_key=idem_key, who=who)
 
 
 _claimant_key = require_role("claimant_app")
@@ -205,7 +228,8 @@ async def claim(
         device=_pseudonym(body.device),
     )
     try:
-        got = await _claim(get_engine(), code, no, body, claimant)
+        idem_key = caller_of(who).scoped(body.idempotency_key)
+        got = await _claim(get_engine(), code, no, idem_key, claimant)
     except ProgrammeError as exc:
         # Half of a burst's answers are refusals: answered here, in the shape ``_refuse``
         # gives, without an exception's trip through the middleware.
@@ -270,6 +294,38 @@ router.add_api_route(
 )
 
 
+class ConsentIn(BaseModel):
+    """The holder, identified by their app, lets one voucher be spent now."""
+
+    id_kind: DocumentKind = Field("resident_id", description="Kind of the holder's document")
+    id_number: str = Field(min_length=4, max_length=64, description="The holder's document")
+    voucher_id: str = Field(max_length=40)
+
+    _id_number = field_validator("id_number")(_document("id_kind"))
+
+
+class ConsentOut(BaseModel):
+    consent: str = Field(description="Show it to the merchant (a QR code); it is short-lived")
+    voucher_id: str
+    expires_at: int = Field(description="Unix time after which the token is refused")
+
+
+@router.post(
+    "/consents",
+    response_model=ConsentOut,
+    status_code=201,
+    summary="The holder's consent to spend one voucher (issued to the holder's app)",
+)
+def give_consent(body: ConsentIn, who: ClaimantApp) -> ConsentOut:
+    _ready()
+    try:
+        return ConsentOut(
+            **consent.issue(voucher_id=body.voucher_id, holder=pseudonym_of(body.id_number))
+        )
+    except ProgrammeError as exc:
+        raise _refuse(exc) from None
+
+
 class RedeemIn(BaseModel):
     """A payment in which the payer spends a voucher."""
 
@@ -280,12 +336,12 @@ class RedeemIn(BaseModel):
     bill_fen: int = Field(
         gt=0, le=MAX_AMOUNT_FEN, description="The whole bill in fen, before the voucher"
     )
-    payer_kind: DocumentKind = Field("resident_id", description="Kind of the payer's document")
-    payer: str = Field(max_length=64, description="The payer's document number (the holder's)")
+    consent: str = Field(
+        max_length=1024,
+        description="The holder's consent token for this voucher (POST /consents, by their app)",
+    )
     card: BankCard = None
     device: Opaque = None
-
-    _payer = field_validator("payer")(_document("payer_kind"))
 
 
 class RedeemOut(BaseModel):
@@ -298,9 +354,10 @@ class RedeemOut(BaseModel):
 
 
 def _own_merchant(who: Principal, merchant_id: str) -> None:
-    if who.name != merchant_id:
+    party = caller_of(who).party
+    if party != merchant_id:
         raise HTTPException(
-            403, {"code": "wrong_merchant", "message": f"this key belongs to merchant {who.name!r}"}
+            403, {"code": "wrong_merchant", "message": f"this key belongs to merchant {party!r}"}
         )
 
 
@@ -314,13 +371,14 @@ def redeem(body: RedeemIn, who: Merchant) -> RedeemOut:
     _ready()
     _own_merchant(who, body.merchant_id)
     try:
+        holder = consent.check(body.consent, voucher_id=body.voucher_id).holder
         done = spending.redeem(
-            idem_key=body.idempotency_key,
+            idem_key=caller_of(who).scoped(body.idempotency_key),
             voucher_id=body.voucher_id,
             merchant_id=body.merchant_id,
             txn_id=body.txn_id,
             bill_fen=body.bill_fen,
-            payer=pseudonym_of(body.payer),
+            payer=holder,
             card=_pseudonym(body.card),
             device=_pseudonym(body.device),
         )
@@ -355,7 +413,7 @@ def refund(body: RefundIn, who: Merchant) -> RefundOut:
     _own_merchant(who, body.merchant_id)
     try:
         done = spending.refund(
-            idem_key=body.idempotency_key,
+            idem_key=caller_of(who).scoped(body.idempotency_key),
             merchant_id=body.merchant_id,
             txn_id=body.txn_id,
             amount_fen=body.amount_fen,
@@ -418,13 +476,24 @@ def _app_out(answer: dict[str, Any]) -> ApplicationOut:
 )
 def apply(code: Code, body: ApplyIn, who: Applicant) -> ApplicationOut:
     _ready()
+    caller = caller_of(who)
     firm = body.applicant_kind == "credit_code"
-    applicant = body.applicant if firm else pseudonym_of(body.applicant)
+    if firm != (who.role == "firm"):
+        raise HTTPException(
+            403,
+            {
+                "code": "not_yours",
+                "message": "firms apply with a firm key as themselves; people through the app",
+            },
+        )
     try:
+        if firm:
+            caller.acting_for(body.applicant)
+        applicant = body.applicant if firm else pseudonym_of(body.applicant)
         return _app_out(
             subsidies.apply(
                 programme_code=code,
-                idem_key=body.idempotency_key,
+                idem_key=caller.scoped(body.idempotency_key),
                 applicant=applicant,
                 facts=body.facts,
             )
@@ -450,7 +519,7 @@ def review(application_id: str, body: ReviewIn, who: Reviewer) -> ApplicationOut
         return _app_out(
             subsidies.review(
                 application_id=application_id,
-                idem_key=body.idempotency_key,
+                idem_key=caller_of(who).scoped(body.idempotency_key),
                 decision=body.decision,
                 reviewer=who.name,
                 reason=body.reason,
@@ -473,7 +542,10 @@ def disburse(application_id: str, body: DisburseIn, who: Operator) -> Applicatio
     _ready()
     try:
         return _app_out(
-            subsidies.disburse(application_id=application_id, idem_key=body.idempotency_key)
+            subsidies.disburse(
+                application_id=application_id,
+                idem_key=caller_of(who).scoped(body.idempotency_key),
+            )
         )
     except ProgrammeError as exc:
         raise _refuse(exc) from None
