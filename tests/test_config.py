@@ -42,6 +42,9 @@ def test_production_refuses_the_development_secrets(monkeypatch: pytest.MonkeyPa
         Settings()
     monkeypatch.setenv("COCKPIT_PSEUDONYM_KEY", "a-real-key")
     monkeypatch.setenv("COCKPIT_SIGNING_SECRET", "a-real-secret")
+    with pytest.raises(ValidationError, match="COCKPIT_LEDGER_KEY"):
+        Settings()
+    monkeypatch.setenv("COCKPIT_LEDGER_KEY", "a-real-ledger-key")
     assert Settings().mode == "production"
 
 

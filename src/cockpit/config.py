@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_PSEUDONYM_KEY = "dev-only-pseudonym-key-change-me"
 DEV_SIGNING_SECRET = "dev-only-signing-secret-change-me"
+DEV_LEDGER_KEY = "dev-only-ledger-key-change-me"
 
 
 def _default_home() -> Path:
@@ -35,6 +36,7 @@ class Settings(BaseSettings):
     mode: Literal["development", "production"] = "development"
     pseudonym_key: SecretStr = SecretStr(DEV_PSEUDONYM_KEY)
     signing_secret: SecretStr = SecretStr(DEV_SIGNING_SECRET)
+    ledger_key: SecretStr = SecretStr(DEV_LEDGER_KEY)
     host: str = "127.0.0.1"
     port: int = 8000
     lang: Literal["zh-CN", "en"] = "zh-CN"
@@ -46,6 +48,8 @@ class Settings(BaseSettings):
                 raise ValueError("COCKPIT_PSEUDONYM_KEY must be set in production mode")
             if self.signing_secret.get_secret_value() == DEV_SIGNING_SECRET:
                 raise ValueError("COCKPIT_SIGNING_SECRET must be set in production mode")
+            if self.ledger_key.get_secret_value() == DEV_LEDGER_KEY:
+                raise ValueError("COCKPIT_LEDGER_KEY must be set in production mode")
             if self.db_url is None:
                 raise ValueError("COCKPIT_DB_URL must name the production database")
         return self
@@ -85,6 +89,8 @@ SETTINGS_HELP: dict[str, str] = {
     "COCKPIT_PSEUDONYM_KEY": "HMAC key that replaces personal identifiers at ingestion. Never "
     "written to the lake. Required in production.",
     "COCKPIT_SIGNING_SECRET": "Secret used to sign outgoing webhooks. Required in production.",
+    "COCKPIT_LEDGER_KEY": "HMAC key authenticating every programmes ledger entry and checkpoint; "
+    "held outside the database (docs/programmes.md). Required in production.",
     "COCKPIT_HOST": "Address the web cockpit binds to. Default: 127.0.0.1.",
     "COCKPIT_PORT": "Port of the web cockpit. Default: 8000.",
     "COCKPIT_LANG": "Default language of the cockpit: zh-CN (default) or en.",

@@ -156,8 +156,8 @@ def test_changed_value_time_is_named_as_tampered(busy: Engine) -> None:
     problems = ledger.verify(busy).problems
     assert [(p.kind, p.entry_id, p.seq) for p in problems] == [("tampered", target, 2)]
     assert problems[0].message == (
-        f"entry {target} (chain {problems[0].chain_id}, seq 2) was changed: "
-        "its hash does not match its content"
+        f"entry {target} (chain {problems[0].chain_id}, seq 2) was changed or forged: "
+        "its keyed hash does not match its content"
     )
 
 

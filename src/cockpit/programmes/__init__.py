@@ -14,10 +14,10 @@ lake (``export``). See docs/programmes.md.
 """
 
 from cockpit.programmes.amounts import Decision, decide
+from cockpit.programmes.audit import verify as verify_ledger
 from cockpit.programmes.effect import causal_effect, gross_leverage, side_by_side
 from cockpit.programmes.export import export_events
 from cockpit.programmes.fraud import flags
-from cockpit.programmes.ledger import verify as verify_ledger
 from cockpit.programmes.lottery import commit_seed, draw, draw_record, register, verify_draw
 from cockpit.programmes.rules import load_programme, parse_programme, shipped, shipped_programmes
 from cockpit.programmes.spending import enrol_merchants, expire_due, redeem, refund

@@ -47,7 +47,7 @@ from typing import Any
 import psycopg
 from psycopg.pq import TransactionStatus
 
-from cockpit.programmes.ledger import iso, now_iso, value_iso
+from cockpit.programmes.ledger import iso, ledger_key, now_iso, sql_pads, value_iso
 from cockpit.programmes.tx import (
     IdempotencyMismatch,
     LimitReached,
@@ -72,7 +72,7 @@ MAX_TRIES = 5
 
 BATCH_SQL = (
     "SELECT prog_claim_batch(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-    "%s, %s, %s, %s, %s, %s, %s, %s)"
+    "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 REPLAY_SQL = (
     "SELECT c.idem_key, c.id, c.round_id, c.request_sha256, v.id, v.face_fen, "
@@ -266,6 +266,7 @@ def _batch_params(info: RoundInfo, part: int, batch: list[Pending]) -> tuple[Any
         [v["id"] for p in batch for v in p.vouchers],
         [v["face_fen"] for v in first],
         [v["threshold_fen"] for v in first],
+        *sql_pads(ledger_key()),  # the ledger key's HMAC pads (migration prog_0004)
     )
 
 

@@ -308,13 +308,20 @@ def export_cmd(json_out: bool = JSON_OPT) -> None:
 
 
 @ledger_app.command("verify")
-def ledger_verify_cmd(json_out: bool = JSON_OPT) -> None:
-    """Recompute every hash chain and balance; exit 1 naming the first problem."""
+def ledger_verify_cmd(
+    checkpoint: Path | None = typer.Option(
+        None,
+        "--checkpoint",
+        help="A checkpoint file (cockpit ledger checkpoint): the database must still hold it.",
+    ),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """Recompute every keyed hash, balance and record; exit 1 naming the first problem."""
     from cockpit.db import get_engine
-    from cockpit.programmes.ledger import verify
+    from cockpit.programmes.audit import verify
 
     _ready()
-    report = verify(get_engine())
+    report = verify(get_engine(), checkpoint=checkpoint)
     if json_out:
         _echo_json(report.as_dict())
     elif report.ok:
@@ -325,6 +332,34 @@ def ledger_verify_cmd(json_out: bool = JSON_OPT) -> None:
         typer.echo(f"{len(report.problems)} problem(s) in all")
     if not report.ok:
         raise typer.Exit(1)
+
+
+@ledger_app.command("checkpoint")
+def ledger_checkpoint_cmd(
+    out: Path = typer.Option(
+        ...,
+        "--out",
+        help="File, or folder for a dated file, outside COCKPIT_HOME (another machine's share, "
+        "write-once storage).",
+    ),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """Write a signed checkpoint: every chain's head, count and balance (run it daily)."""
+    from cockpit.db import get_engine
+    from cockpit.programmes.checkpoint import CheckpointError, write
+
+    _ready()
+    try:
+        path, body = write(get_engine(), out)
+    except CheckpointError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--out") from None
+    summary = {"path": str(path), "entries": body["entries"], "chains": len(body["chains"])}
+    if json_out:
+        _echo_json(summary)
+    else:
+        typer.echo(
+            f"checkpoint of {body['entries']} entries on {len(body['chains'])} chains: {path}"
+        )
 
 
 def register(app: typer.Typer) -> None:

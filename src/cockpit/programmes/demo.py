@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.lake import has, scan
-from cockpit.programmes import ledger, spending, vouchers
+from cockpit.programmes import audit, spending, vouchers
 from cockpit.programmes.effect import gross_leverage
 from cockpit.programmes.export import export_events
 from cockpit.programmes.rules import VoucherProgramme, shipped
@@ -129,7 +129,7 @@ def run_demo_round(ctx: Any) -> str:
     spent = _spend(packs, merchants, opens, rng)
     expired = spending.expire_due(now=opens + timedelta(days=programme.validity_days, hours=1))
     export_events(lake=get_settings().lake_dir)
-    report = ledger.verify(get_engine())
+    report = audit.verify(get_engine())
     sales = sum(r["bill_fen"] for r in spending.redemptions_of(PROGRAMME))
     paid = sum(r["voucher_fen"] for r in spending.redemptions_of(PROGRAMME))
     lev = gross_leverage(sales_fen=sales, subsidy_fen=paid) if paid else 0.0

@@ -6,7 +6,8 @@ conditional UPDATE on one budget row (which also computes the new ledger hash in
 the inserts of the ledger entry, the identity slots, the claim and its vouchers — each of
 them selecting from the UPDATE, so that nothing is written when the budget row is empty.
 Unique keys still refuse a second claim by the same person or idempotency key; the hash is
-the same as ``ledger.entry_hash`` computes, so ``ledger.verify`` checks it like any other.
+the same keyed hash as ``ledger.entry_hash`` computes, so ``ledger.verify`` checks it like any
+other.
 """
 
 from __future__ import annotations
@@ -15,14 +16,17 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from cockpit.programmes.ledger import hashed_value
+from cockpit.programmes.ledger import hashed_value, ledger_key, sql_pads
 
 # ``value_h`` is the value time as it enters the hash (``ledger.hashed_value``): NULL, which
 # ``concat_ws`` leaves out, when it is the booking time.
+# The HMAC is ``sha256(opad || sha256(ipad || message))`` with the ledger key's pads, sent as
+# parameters of the statement (never stored: see docs/programmes.md on the ledger key).
 HASH_SQL = (
-    "encode(sha256(convert_to(concat_ws(chr(31), head_hash, chain_id, (seq + 1)::text, "
+    "encode(sha256(CAST(%(opad)s AS bytea) || sha256(CAST(%(ipad)s AS bytea) || "
+    "convert_to(concat_ws(chr(31), head_hash, chain_id, (seq + 1)::text, "
     "CAST(%(at)s AS text), 'claim', account, CAST(%(credit)s AS text), CAST(%(amount_s)s AS text), "
-    "CAST(%(pid_s)s AS text), '', CAST(%(ref)s AS text), CAST(%(value_h)s AS text)), 'UTF8')), "
+    "CAST(%(pid_s)s AS text), '', CAST(%(ref)s AS text), CAST(%(value_h)s AS text)), 'UTF8'))), "
     "'hex')"
 )
 
@@ -80,7 +84,10 @@ def claim_params(
 
     ``at`` is the booking time (``ledger.iso``), ``value_at`` the claim's (``ledger.value_iso``).
     """
+    ipad, opad = sql_pads(ledger_key())
     return {
+        "ipad": ipad,
+        "opad": opad,
         "amount": amount,
         "amount_s": str(amount),
         "chain": chain,

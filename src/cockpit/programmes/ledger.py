@@ -1,9 +1,15 @@
-"""The tamper-evident ledger: append-only double-entry movements on hash chains.
+"""The tamper-evident ledger: append-only double-entry movements on keyed hash chains.
 
 Every movement of money is one row: ``debit`` account → ``credit`` account, an amount, and the
-SHA-256 of the row before it on its chain. Chains are split so that bursts do not queue on
-one row: each round's budget is cut into ``parts`` budget rows, each the head of its own chain;
-a programme's budget and its operations (redemptions, refunds, expiry) have their own chains.
+hash of the row before it on its chain. Each row's hash is an **HMAC-SHA256 under
+``COCKPIT_LEDGER_KEY``**, a key held outside the database: someone who can edit the database
+but does not hold the key cannot write a row (or recompute a chain) that verifies. Rows may
+carry ``doc``, the SHA-256 of the record they were booked for (a redemption's bill, an
+application's facts and decision, a programme's rules), so the record is covered too.
+
+Chains are split so that bursts do not queue on one row: each round's budget is cut into
+``parts`` budget rows, each the head of its own chain; a programme's budget and its operations
+(redemptions, refunds, expiry) have their own chains.
 
 Accounts are named ``kind:id``: ``treasury:<programme>`` (the funding source),
 ``budget:<programme>``, ``round:<round>.<part>``, ``holder:<person>``, ``merchant:<id>``,
@@ -24,13 +30,17 @@ the first entry that was changed, removed or inserted.
 from __future__ import annotations
 
 import hashlib
+import hmac
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, text
 
+from cockpit.config import get_settings
 from cockpit.format import SHANGHAI
 from cockpit.programmes.models import ChainRow, LedgerRow, VoucherRow
 
@@ -73,7 +83,26 @@ def hashed_value(at: str, value_at: str) -> str | None:
     return None if value_at == booking_as_value(at) else value_at
 
 
-def entry_hash(
+def ledger_key() -> bytes:
+    """The key every entry's hash is made with (``COCKPIT_LEDGER_KEY``)."""
+    return get_settings().ledger_key.get_secret_value().encode("utf-8")
+
+
+@lru_cache(maxsize=4)
+def _keyed(key: bytes) -> hmac.HMAC:
+    return hmac.new(key, digestmod=hashlib.sha256)
+
+
+@lru_cache(maxsize=4)
+def sql_pads(key: bytes) -> tuple[bytes, bytes]:
+    """HMAC's inner and outer padded keys, for SQL that computes the same HMAC with
+    ``sha256(opad || sha256(ipad || message))`` (PostgreSQL's claim statements)."""
+    block = hashlib.sha256(key).digest() if len(key) > 64 else key
+    block = block.ljust(64, b"\0")
+    return bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)
+
+
+def entry_fields(
     *,
     prev_hash: str,
     chain_id: str,
@@ -87,11 +116,13 @@ def entry_hash(
     programme_id: int,
     voucher_id: str | None,
     ref: str,
-) -> str:
-    """SHA-256 over the previous hash and every field of the entry, unit-separated.
+    doc: str | None = None,
+) -> bytes:
+    """The message an entry's hash authenticates: every field, unit-separated.
 
-    The value time comes last, and only when it differs from the booking time
-    (``hashed_value``), as PostgreSQL's ``concat_ws`` leaves out a NULL.
+    The value time comes after the fields, only when it differs from the booking time
+    (``hashed_value``), as PostgreSQL's ``concat_ws`` leaves out a NULL; then the record's
+    digest, when the entry has one (``doc=``…).
     """
     fields = [
         prev_hash,
@@ -109,7 +140,27 @@ def entry_hash(
     value = hashed_value(at, value_at)
     if value is not None:
         fields.append(value)
-    return hashlib.sha256("\x1f".join(fields).encode("utf-8")).hexdigest()
+    if doc is not None:
+        fields.append(f"doc={doc}")
+    return "\x1f".join(fields).encode("utf-8")
+
+
+def entry_hash(*, key: bytes | None = None, **fields: Any) -> str:
+    """HMAC-SHA256 under the ledger key of ``entry_fields(**fields)``."""
+    mac = _keyed(key if key is not None else ledger_key()).copy()
+    mac.update(entry_fields(**fields))
+    return mac.hexdigest()
+
+
+def legacy_entry_hash(**fields: Any) -> str:
+    """The plain SHA-256 entries had before the ledger was keyed (migration prog_0004)."""
+    return hashlib.sha256(entry_fields(**fields)).hexdigest()
+
+
+def record_doc(record: dict[str, Any]) -> str:
+    """SHA-256 of a record's canonical JSON: what an entry's ``doc`` says it was booked for."""
+    blob = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -122,6 +173,7 @@ class Move:
     amount_fen: int
     ref: str
     voucher_id: str | None = None
+    doc: str | None = None  # ``record_doc`` of the record booked, when there is one
 
 
 def chained_rows(
@@ -154,6 +206,7 @@ def chained_rows(
             programme_id=programme_id,
             voucher_id=move.voucher_id,
             ref=move.ref,
+            doc=move.doc,
         )
         rows.append(
             {
@@ -168,6 +221,7 @@ def chained_rows(
                 "programme_id": programme_id,
                 "voucher_id": move.voucher_id,
                 "ref": move.ref,
+                "doc": move.doc,
                 "prev_hash": prev_hash,
                 "hash": digest,
             }
@@ -293,7 +347,7 @@ class Report:
         }
 
 
-def _check_chain(rows: list[Any], head: Any, report: Report) -> None:
+def _check_chain(rows: list[Any], head: Any, report: Report, key: bytes) -> None:
     prev, expected_seq = GENESIS, 1
     for r in rows:
         where = dict(chain_id=r.chain_id, seq=r.seq, entry_id=r.id)
@@ -318,6 +372,7 @@ def _check_chain(rows: list[Any], head: Any, report: Report) -> None:
                 )
             )
         recomputed = entry_hash(
+            key=key,
             prev_hash=r.prev_hash,
             chain_id=r.chain_id,
             seq=r.seq,
@@ -330,6 +385,7 @@ def _check_chain(rows: list[Any], head: Any, report: Report) -> None:
             programme_id=r.programme_id,
             voucher_id=r.voucher_id,
             ref=r.ref,
+            doc=r.doc,
         )
         if recomputed != r.hash:
             report.problems.append(
@@ -337,8 +393,8 @@ def _check_chain(rows: list[Any], head: Any, report: Report) -> None:
                     "tampered",
                     **where,
                     message=(
-                        f"entry {r.id} (chain {r.chain_id}, seq {r.seq}) was changed: "
-                        "its hash does not match its content"
+                        f"entry {r.id} (chain {r.chain_id}, seq {r.seq}) was changed or forged: "
+                        "its keyed hash does not match its content"
                     ),
                 )
             )
@@ -414,6 +470,7 @@ def _check_balances(conn: Connection, report: Report) -> None:
 def verify(engine: Engine) -> Report:
     """Recompute every chain and balance; the report lists problems, first found first."""
     report = Report()
+    key = ledger_key()
     with engine.connect() as conn:
         heads = {h.chain_id: h for h in conn.execute(select(ChainRow))}
         by_chain: dict[str, list[Any]] = defaultdict(list)
@@ -428,7 +485,7 @@ def verify(engine: Engine) -> Report:
                     )
                 )
                 continue
-            _check_chain(by_chain.get(chain_id, []), heads[chain_id], report)
+            _check_chain(by_chain.get(chain_id, []), heads[chain_id], report, key)
         report.chains = len(heads)
         _check_balances(conn, report)
     return report

@@ -106,6 +106,8 @@ class LedgerRow(Base):
     programme_id: Mapped[int] = mapped_column(Integer)
     voucher_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     ref: Mapped[str] = mapped_column(String(80))
+    # SHA-256 of the record the entry was booked for (``ledger.record_doc``), when there is one.
+    doc: Mapped[str | None] = mapped_column(String(64), nullable=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 

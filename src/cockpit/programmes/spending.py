@@ -154,27 +154,25 @@ def redeem(
                 raise Conflict(f"voucher {voucher_id} was spent by another payment")
             rid = f"d{secrets.token_hex(8)}"
             face = int(voucher.face_fen)
-            conn.execute(
-                insert(RedemptionRow),
-                {
-                    "id": rid,
-                    "idem_key": idem_key,
-                    "request_sha256": digest,
-                    "programme_id": voucher.programme_id,
-                    "voucher_id": voucher_id,
-                    "merchant_id": merchant_id,
-                    "txn_id": txn_id,
-                    "payer": payer,
-                    "card": card,
-                    "device": device,
-                    "bill_fen": bill_fen,
-                    "voucher_fen": face,
-                    "own_fen": bill_fen - face,
-                    "refunded_own_fen": 0,
-                    "refunded_voucher_fen": 0,
-                    "at": stamp,
-                },
-            )
+            record = {
+                "id": rid,
+                "idem_key": idem_key,
+                "request_sha256": digest,
+                "programme_id": voucher.programme_id,
+                "voucher_id": voucher_id,
+                "merchant_id": merchant_id,
+                "txn_id": txn_id,
+                "payer": payer,
+                "card": card,
+                "device": device,
+                "bill_fen": bill_fen,
+                "voucher_fen": face,
+                "own_fen": bill_fen - face,
+                "refunded_own_fen": 0,
+                "refunded_voucher_fen": 0,
+                "at": stamp,
+            }
+            conn.execute(insert(RedemptionRow), record)
             ledger.append(
                 conn,
                 chain_id=ops_chain(voucher.programme_id),
@@ -188,6 +186,7 @@ def redeem(
                         face,
                         ref=rid,
                         voucher_id=voucher_id,
+                        doc=redemption_doc(record),
                     )
                 ],
             )
@@ -197,6 +196,28 @@ def redeem(
             return earlier
         raise Conflict(f"payment {txn_id} at {merchant_id} already used a voucher") from None
     return Redemption(rid, voucher_id, bill_fen, face, bill_fen - face)
+
+
+REDEMPTION_FIELDS = (
+    "id",
+    "programme_id",
+    "voucher_id",
+    "merchant_id",
+    "txn_id",
+    "payer",
+    "card",
+    "device",
+    "bill_fen",
+    "voucher_fen",
+    "own_fen",
+    "at",
+)
+
+
+def redemption_doc(record: Any) -> str:
+    """The digest of a redemption its ledger entry carries: the bill is covered too."""
+    get = record.get if isinstance(record, dict) else lambda k: getattr(record, k)
+    return ledger.record_doc({k: get(k) for k in REDEMPTION_FIELDS})
 
 
 def _replay_redemption(engine: Engine, idem_key: str, digest: str) -> Redemption | None:

@@ -135,7 +135,26 @@ def _stamp(now: datetime | None) -> str:
     return iso(now) if now is not None else now_iso()
 
 
-def _approve(conn: Connection, app: Any, rules: SubsidyProgramme, now: datetime | None) -> None:
+APPLICATION_FIELDS = (
+    "id",
+    "programme_id",
+    "applicant",
+    "facts_json",
+    "decision_json",
+    "amount_fen",
+    "submitted_at",
+)
+
+
+def application_doc(app: Any, **more: Any) -> str:
+    """The digest of an application its ledger entries carry (facts, decision, amount, and
+    ``more``: who decided and when), so an edit to the record beside the chain is found."""
+    return ledger.record_doc({**{k: getattr(app, k) for k in APPLICATION_FIELDS}, **more})
+
+
+def _approve(
+    conn: Connection, app: Any, rules: SubsidyProgramme, now: datetime | None, reviewer: str
+) -> None:
     if not json.loads(app.decision_json)["eligible"]:
         raise NotAllowed("the declared rule finds nothing payable; reject it with a reason")
     taken = (
@@ -172,7 +191,12 @@ def _approve(conn: Connection, app: Any, rules: SubsidyProgramme, now: datetime 
             value_at=now,
             moves=[
                 Move(
-                    "approve", f"budget:{pid}", f"firm:{app.applicant}", app.amount_fen, ref=app.id
+                    "approve",
+                    f"budget:{pid}",
+                    f"firm:{app.applicant}",
+                    app.amount_fen,
+                    ref=app.id,
+                    doc=application_doc(app, reviewer=reviewer),
                 )
             ],
         )
@@ -226,7 +250,7 @@ def _review(
         if app.status != "submitted":
             raise Conflict(f"application {application_id} is already {app.status}")
         if decision == "approve":
-            _approve(conn, app, _subsidy_rules(conn, app.programme_id), now)
+            _approve(conn, app, _subsidy_rules(conn, app.programme_id), now, reviewer)
         status = "approved" if decision == "approve" else "rejected"
         hit = conn.execute(
             update(ApplicationRow)
@@ -275,6 +299,7 @@ def disburse(
                     f"paid:{app.applicant}",
                     app.amount_fen,
                     ref=app.id,
+                    doc=application_doc(app, reviewer=app.reviewer),
                 )
             ],
         )

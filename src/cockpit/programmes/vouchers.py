@@ -82,6 +82,7 @@ def install_programme(
     """
     engine = engine_or_default(engine)
     rules = programme.model_dump_json()
+    rules_sha256 = request_hash(json.loads(rules))
     with write_tx(engine) as conn:
         found = conn.execute(
             select(ProgrammeRow).where(ProgrammeRow.code == programme.code)
@@ -99,7 +100,7 @@ def install_programme(
                     "name_zh": programme.name_zh,
                     "name_en": programme.name_en,
                     "rules_json": rules,
-                    "rules_sha256": request_hash(json.loads(rules)),
+                    "rules_sha256": rules_sha256,
                     "budget_fen": programme.budget_fen,
                     "installed_at": now_iso(),
                 },
@@ -141,6 +142,7 @@ def install_programme(
                     f"budget:{pid}",
                     programme.budget_fen,
                     ref=programme.code,
+                    doc=rules_sha256,  # the rules funded: an edit to them is found
                 )
             ],
         )

@@ -33,9 +33,9 @@ from cockpit import identity
 from cockpit.db import ensure_schema, get_engine
 from cockpit.programmes import (
     aioclaim,
+    audit,
     consent,
     fraud,
-    ledger,
     spending,
     status,
     subsidies,
@@ -599,7 +599,10 @@ def flags(
     return {"data": found, "count": len(found)}
 
 
-@router.get("/ledger/verify", summary="Recompute the ledger's hash chains and balances")
+@router.get(
+    "/ledger/verify",
+    summary="Recompute the ledger's keyed hash chains and balances, and match the records",
+)
 def verify_ledger(who: Operator) -> dict[str, Any]:
     _ready()
-    return ledger.verify(get_engine()).as_dict()
+    return audit.verify(get_engine()).as_dict()
