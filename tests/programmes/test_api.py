@@ -54,6 +54,8 @@ def api(cockpit_home: Path) -> Iterator[Api]:
         )
     }
     keys["other_merchant"] = create_api_key(role="merchant", name="m-other").token
+    keys["checker"] = create_api_key(role="reviewer", name="Officer Wang").token
+    keys["operator2"] = create_api_key(role="operator", name="ops-2").token
     app = FastAPI()
     app.include_router(routes.router)
     with live_server(app) as base, httpx.Client(base_url=base) as http:
@@ -168,15 +170,20 @@ def test_car_subsidy_apply_review_disburse_once(api: Api) -> None:
         {"idempotency_key": "rev-00001", "decision": "reject"},
     )
     assert no_reason.status_code == 422
-    approved = api.post(
-        "reviewer",
-        f"/api/programmes/applications/{aid}/review",
-        {"idempotency_key": "rev-00002", "decision": "approve"},
-    )
-    assert approved.json()["status"] == "approved" and approved.json()["reviewer"] == "Officer Li"
+    approve = {"idempotency_key": "rev-00002", "decision": "approve"}
+    proposed = api.post("reviewer", f"/api/programmes/applications/{aid}/review", approve)
+    assert proposed.json()["status"] == "submitted"
+    assert "awaiting another officer" in proposed.json()["awaiting_check"]
+    again = {**approve, "idempotency_key": "rev-00003"}
+    same = api.post("reviewer", f"/api/programmes/applications/{aid}/review", again)
+    assert same.status_code == 403 and same.json()["detail"]["code"] == "four_eyes"
+    approved = api.post("checker", f"/api/programmes/applications/{aid}/review", approve)
+    assert approved.json()["status"] == "approved" and approved.json()["reviewer"] == "Officer Wang"
     pay = {"idempotency_key": "dis-00001"}
-    first = api.post("operator", f"/api/programmes/applications/{aid}/disburse", pay)
-    retry = api.post("operator", f"/api/programmes/applications/{aid}/disburse", pay)
+    asked = api.post("operator", f"/api/programmes/applications/{aid}/disburse", pay)
+    assert asked.json()["status"] == "approved" and asked.json()["awaiting_check"]
+    first = api.post("operator2", f"/api/programmes/applications/{aid}/disburse", pay)
+    retry = api.post("operator2", f"/api/programmes/applications/{aid}/disburse", pay)
     assert first.json() == retry.json() and first.json()["status"] == "disbursed"
     twice = api.post(
         "operator", f"/api/programmes/applications/{aid}/disburse", {"idempotency_key": "dis-00002"}

@@ -67,13 +67,17 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, P
                 applicant=f"{FIRM}-{n}",
                 facts={**FACTS, "invoice_no": f"INV-{n}"},
             )
-            subsidies.review(
-                application_id=app["application_id"],
-                idem_key=f"v{n}",
-                decision="approve",
-                reviewer="Officer Li",
+            for officer in ("Officer Li", "Officer Wang"):
+                subsidies.review(
+                    application_id=app["application_id"],
+                    idem_key=f"v{n}-{officer}",
+                    decision="approve",
+                    reviewer=officer,
+                )
+        for officer in ("Cashier Zhao", "Cashier Qian"):
+            subsidies.disburse(
+                application_id=app["application_id"], idem_key=f"d1-{officer}", officer=officer
             )
-        subsidies.disburse(application_id=app["application_id"], idem_key="d1")
         assert audit.verify(engine).ok, audit.verify(engine).problems
         outside = tmp_path_factory.mktemp("checkpoints")
         point, _ = checkpoint.write(engine, outside)

@@ -105,20 +105,23 @@ def test_each_movement_is_valued_at_its_operations_time_and_booked_now(
         engine=engine,
         now=subsidies_at[0],
     )
-    subsidies.review(
-        application_id=app["application_id"],
-        idem_key=f"{code}-review",
-        decision="approve",
-        reviewer="tester",
-        engine=engine,
-        now=subsidies_at[1],
-    )
-    paid = subsidies.disburse(
-        application_id=app["application_id"],
-        idem_key=f"{code}-disburse",
-        engine=engine,
-        now=subsidies_at[2],
-    )
+    for officer in ("maker", "checker"):  # four eyes
+        subsidies.review(
+            application_id=app["application_id"],
+            idem_key=f"{code}-review-{officer}",
+            decision="approve",
+            reviewer=officer,
+            engine=engine,
+            now=subsidies_at[1],
+        )
+    for officer in ("payer", "cashier"):
+        paid = subsidies.disburse(
+            application_id=app["application_id"],
+            idem_key=f"{code}-disburse-{officer}",
+            officer=officer,
+            engine=engine,
+            now=subsidies_at[2],
+        )
     booked_to = ledger.now_iso()
 
     rows = _rows(engine, code, car.code)

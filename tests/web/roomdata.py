@@ -48,9 +48,18 @@ def car_subsidy() -> list[dict[str, object]]:
             facts={"price_yuan": price, "invoice_no": f"WEB-{n}"},
         )
         aid = app["application_id"]
-        review(application_id=aid, idem_key=f"web-review-{n}", decision="approve", reviewer="web")
-        if n == 0:
-            app = disburse(application_id=aid, idem_key="web-disburse-0")
+        for officer in ("web", "web-checker"):  # four eyes
+            review(
+                application_id=aid,
+                idem_key=f"web-review-{n}-{officer}",
+                decision="approve",
+                reviewer=officer,
+            )
+        for officer in ("web", "web-checker"):
+            if n == 0:
+                app = disburse(
+                    application_id=aid, idem_key=f"web-disburse-0-{officer}", officer=officer
+                )
         done.append(app)
     return done
 

@@ -94,14 +94,20 @@ def run_programmes() -> None:
             applicant=f"ps:car{n:029x}",
             facts={"price_yuan": price, "invoice_no": f"INV-{n}"},
         )
-        review(
-            application_id=app["application_id"],
-            idem_key=f"burn-review-{n}",
-            decision="approve",
-            reviewer="tester",
-        )
-        if n == 0:
-            disburse(application_id=app["application_id"], idem_key="burn-disburse-0")
+        for officer in ("tester", "checker"):  # four eyes
+            review(
+                application_id=app["application_id"],
+                idem_key=f"burn-review-{n}-{officer}",
+                decision="approve",
+                reviewer=officer,
+            )
+        for officer in ("tester", "checker"):
+            if n == 0:
+                disburse(
+                    application_id=app["application_id"],
+                    idem_key=f"burn-disburse-0-{officer}",
+                    officer=officer,
+                )
 
 
 @pytest.fixture
@@ -192,12 +198,13 @@ def test_burn_down_follows_the_ledger_as_it_grows(client: TestClient) -> None:
         applicant="ps:late",
         facts={"price_yuan": 89_800, "invoice_no": "INV-late"},
     )
-    review(
-        application_id=app["application_id"],
-        idem_key="burn-late",
-        decision="approve",
-        reviewer="tester",
-    )
+    for officer in ("tester", "checker"):  # four eyes
+        review(
+            application_id=app["application_id"],
+            idem_key=f"burn-late-{officer}",
+            decision="approve",
+            reviewer=officer,
+        )
     after = burndown(client, CAR)["end"]
     assert after["remaining_fen"] == before["remaining_fen"] - app["amount_fen"]
     assert after["committed_fen"] == before["committed_fen"] + app["amount_fen"]

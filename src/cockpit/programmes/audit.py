@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 
 from cockpit.programmes import ledger
+from cockpit.programmes.foureyes import maker_of
 from cockpit.programmes.ledger import Problem, Report
 from cockpit.programmes.models import (
     ApplicationRow,
@@ -207,7 +208,9 @@ def _applications(
             entry = _one(booked, op, a.id, f"{what} ({a.status})", report)
             if entry is None:
                 continue
-            doc = application_doc(a, reviewer=a.reviewer)
+            doc = application_doc(
+                a, reviewer=a.reviewer, maker=maker_of(conn, action="approve", subject=a.id)
+            )
             if (
                 entry.amount_fen != a.amount_fen
                 or entry.doc not in (None, doc)

@@ -259,3 +259,24 @@ class RefusalRow(Base):
     device: Mapped[str | None] = mapped_column(Pseudonym, nullable=True)
     card: Mapped[str | None] = mapped_column(Pseudonym, nullable=True)
     at: Mapped[str] = mapped_column(String(32))
+
+
+class ProposalRow(Base):
+    """A disbursement one officer proposed (the maker) and another checked (four eyes).
+
+    One row per action on one subject (``approve`` of an application, ``disburse`` of it,
+    ``release`` of a round, ``resolve`` of a reconciliation difference, ...): the key makes a
+    second proposal of the same thing impossible.
+    """
+
+    __tablename__ = "prog_proposals"
+    action: Mapped[str] = mapped_column(String(16), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(80), primary_key=True)
+    programme_id: Mapped[int] = mapped_column(Integer, index=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+    maker: Mapped[str] = mapped_column(String(200))
+    made_at: Mapped[str] = mapped_column(String(32))
+    checker: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    checked_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    status: Mapped[str] = mapped_column(String(12))  # proposed, done

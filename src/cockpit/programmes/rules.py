@@ -150,10 +150,17 @@ class Named(Strict):
     budget_yuan: Yuan = Field(gt=0)
     source: str = ""
     reported: Reported | None = None
+    # Four eyes: a disbursement (approval, payout, round release, write-off) above this
+    # amount needs a maker and a different checker. 0: every one does.
+    four_eyes_above_yuan: Yuan = Decimal(0)
 
     @property
     def budget_fen(self) -> int:
         return yuan_to_fen(self.budget_yuan)
+
+    @property
+    def four_eyes_above_fen(self) -> int:
+        return yuan_to_fen(self.four_eyes_above_yuan)
 
 
 class VoucherProgramme(Named):

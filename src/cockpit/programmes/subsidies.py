@@ -1,7 +1,9 @@
 """Subsidy applications: apply → review (approve or reject with a reason) → disburse.
 
 The amount is computed at application by the programme's declared rule and kept with its
-explanation. Approval commits the money (budget → ``firm:<applicant>``) with a conditional
+explanation. Approving and paying out each need four eyes (``foureyes``): the first officer
+proposes, a different one checks, and only the check moves money. Approval commits the
+money (budget → ``firm:<applicant>``) with a conditional
 UPDATE on the programme's budget row, so approvals can never exceed the budget; disbursement
 pays it out (``firm:`` → ``paid:``). One applicant is held to the programme's limit through
 the same identity slots as voucher claims. Every call takes an idempotency key.
@@ -18,7 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from cockpit.programmes import ledger
+from cockpit.programmes import foureyes, ledger
 from cockpit.programmes.amounts import OutOfBounds, decide
 from cockpit.programmes.ledger import Move, iso, now_iso
 from cockpit.programmes.models import ApplicationRow, IdentitySlotRow
@@ -42,6 +44,19 @@ def _subsidy_rules(conn: Connection, pid: int) -> SubsidyProgramme:
     if isinstance(rules, VoucherProgramme):
         raise NotAllowed("this is a voucher programme: claim vouchers, do not apply")
     return rules
+
+
+def _answer(conn: Connection, application_id: str) -> dict[str, Any]:
+    """The application as the API shows it, with what awaits a second officer."""
+    waiting = [
+        f"{p['action']} proposed by {p['maker']} at {p['made_at']}: awaiting another officer"
+        for p in foureyes.pending(conn)
+        if p["subject"] == application_id
+    ]
+    return {
+        **_public(_get(conn, application_id)),
+        "awaiting_check": waiting[0] if waiting else None,
+    }
 
 
 def _public(row: Any) -> dict[str, Any]:
@@ -114,7 +129,7 @@ def apply(
             "disbursed_at": None,
         }
         conn.execute(insert(ApplicationRow), row)
-        answer = _public(_get(conn, str(row["id"])))
+        answer = _answer(conn, str(row["id"]))
         remember(conn, idem_key=idem_key, op="apply", digest=digest, answer=answer)
     return answer
 
@@ -155,8 +170,6 @@ def application_doc(app: Any, **more: Any) -> str:
 def _approve(
     conn: Connection, app: Any, rules: SubsidyProgramme, now: datetime | None, reviewer: str
 ) -> None:
-    if not json.loads(app.decision_json)["eligible"]:
-        raise NotAllowed("the declared rule finds nothing payable; reject it with a reason")
     taken = (
         conn.execute(
             select(IdentitySlotRow.slot).where(
@@ -196,7 +209,11 @@ def _approve(
                     f"firm:{app.applicant}",
                     app.amount_fen,
                     ref=app.id,
-                    doc=application_doc(app, reviewer=reviewer),
+                    doc=application_doc(
+                        app,
+                        reviewer=reviewer,
+                        maker=foureyes.maker_of(conn, action="approve", subject=app.id),
+                    ),
                 )
             ],
         )
@@ -250,7 +267,23 @@ def _review(
         if app.status != "submitted":
             raise Conflict(f"application {application_id} is already {app.status}")
         if decision == "approve":
-            _approve(conn, app, _subsidy_rules(conn, app.programme_id), now, reviewer)
+            if not json.loads(app.decision_json)["eligible"]:
+                raise NotAllowed("the declared rule finds nothing payable; reject it with a reason")
+            rules = _subsidy_rules(conn, app.programme_id)
+            maker = foureyes.second_pair(
+                conn,
+                action="approve",
+                subject=app.id,
+                programme_id=app.programme_id,
+                amount_fen=app.amount_fen,
+                threshold_fen=rules.four_eyes_above_fen,
+                officer=reviewer,
+            )
+            if maker is None:  # proposed: a second officer's approval moves the money
+                answer = _answer(conn, application_id)
+                remember(conn, idem_key=idem_key, op="review", digest=digest, answer=answer)
+                return answer
+            _approve(conn, app, rules, now, reviewer)
         status = "approved" if decision == "approve" else "rejected"
         hit = conn.execute(
             update(ApplicationRow)
@@ -261,7 +294,7 @@ def _review(
         )
         if hit.rowcount != 1:
             raise Conflict(f"application {application_id} was reviewed at the same time")
-        answer = _public(_get(conn, application_id))
+        answer = _answer(conn, application_id)
         remember(conn, idem_key=idem_key, op="review", digest=digest, answer=answer)
     return answer
 
@@ -270,16 +303,33 @@ def disburse(
     *,
     application_id: str,
     idem_key: str,
+    officer: str,
     engine: Engine | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Pay an approved application out, once; ``now`` is the payment's time (default: now)."""
+    """Pay an approved application out, once, when a second officer confirms ``officer``'s
+    request (four eyes); ``now`` is the payment's time (default: now)."""
     engine = engine_or_default(engine)
-    digest, earlier = _keyed(engine, idem_key, "disburse", {"a": application_id})
+    digest, earlier = _keyed(engine, idem_key, "disburse", {"a": application_id, "o": officer})
     if earlier is not None:
         return earlier
     with write_tx(engine) as conn:
         app = _get(conn, application_id)
+        if app.status != "approved":
+            raise Conflict(f"application {application_id} is {app.status}, not approved")
+        maker = foureyes.second_pair(
+            conn,
+            action="disburse",
+            subject=app.id,
+            programme_id=app.programme_id,
+            amount_fen=app.amount_fen,
+            threshold_fen=_subsidy_rules(conn, app.programme_id).four_eyes_above_fen,
+            officer=officer,
+        )
+        if maker is None:
+            answer = _answer(conn, application_id)
+            remember(conn, idem_key=idem_key, op="disburse", digest=digest, answer=answer)
+            return answer
         hit = conn.execute(
             update(ApplicationRow)
             .where(ApplicationRow.id == application_id, ApplicationRow.status == "approved")
@@ -299,11 +349,15 @@ def disburse(
                     f"paid:{app.applicant}",
                     app.amount_fen,
                     ref=app.id,
-                    doc=application_doc(app, reviewer=app.reviewer),
+                    doc=application_doc(
+                        app,
+                        reviewer=app.reviewer,
+                        maker=foureyes.maker_of(conn, action="approve", subject=app.id),
+                    ),
                 )
             ],
         )
-        answer = _public(_get(conn, application_id))
+        answer = _answer(conn, application_id)
         remember(conn, idem_key=idem_key, op="disburse", digest=digest, answer=answer)
     return answer
 
@@ -311,4 +365,4 @@ def disburse(
 def application(application_id: str, *, engine: Engine | None = None) -> dict[str, Any]:
     """One application with its decision lines."""
     with engine_or_default(engine).connect() as conn:
-        return _public(_get(conn, application_id))
+        return _answer(conn, application_id)

@@ -462,6 +462,9 @@ class ApplicationOut(BaseModel):
     submitted_at: str
     reviewed_at: str | None
     disbursed_at: str | None
+    awaiting_check: str | None = Field(
+        None, description="A proposed approval or payout waiting for a second officer"
+    )
 
 
 def _app_out(answer: dict[str, Any]) -> ApplicationOut:
@@ -511,7 +514,8 @@ class ReviewIn(BaseModel):
 @router.post(
     "/applications/{application_id}/review",
     response_model=ApplicationOut,
-    summary="Approve (commits budget) or reject (with a reason) an application",
+    summary="Reject (with a reason), or propose / check an approval (four eyes: the second "
+    "officer's approval commits the budget)",
 )
 def review(application_id: str, body: ReviewIn, who: Reviewer) -> ApplicationOut:
     _ready()
@@ -521,7 +525,7 @@ def review(application_id: str, body: ReviewIn, who: Reviewer) -> ApplicationOut
                 application_id=application_id,
                 idem_key=caller_of(who).scoped(body.idempotency_key),
                 decision=body.decision,
-                reviewer=who.name,
+                reviewer=caller_of(who).party,
                 reason=body.reason,
             )
         )
@@ -536,7 +540,7 @@ class DisburseIn(BaseModel):
 @router.post(
     "/applications/{application_id}/disburse",
     response_model=ApplicationOut,
-    summary="Pay out an approved application, once",
+    summary="Propose / check the payout of an approved application (four eyes), once",
 )
 def disburse(application_id: str, body: DisburseIn, who: Operator) -> ApplicationOut:
     _ready()
@@ -545,6 +549,7 @@ def disburse(application_id: str, body: DisburseIn, who: Operator) -> Applicatio
             subsidies.disburse(
                 application_id=application_id,
                 idem_key=caller_of(who).scoped(body.idempotency_key),
+                officer=caller_of(who).party,
             )
         )
     except ProgrammeError as exc:
