@@ -21,7 +21,9 @@ def test_install_open_status_flags_export_and_effect(cockpit_home: Path) -> None
     assert "yuzhong-vouchers-2025" in _json(["programmes", "list"])["shipped"]  # type: ignore[operator]
     _json(["programmes", "install", "yuzhong-vouchers-2025"])
     _json(["programmes", "install", "chongqing-car-2023"])
-    assert _json(["programmes", "open-round", "yuzhong-vouchers-2025", "1"])["round_id"] == 1
+    release = ["programmes", "open-round", "yuzhong-vouchers-2025", "1"]
+    assert _json([*release, "--as", "Officer Li"]) == {"round_id": None, "status": "proposed"}
+    assert _json([*release, "--as", "Officer Wang"])["round_id"] == 1
     status = _json(["programmes", "status", "yuzhong-vouchers-2025"])
     assert status["budget_left_fen"] == 300_000_000  # 60 % kept for rounds 2 and 3
     assert _json(["programmes", "flags", "yuzhong-vouchers-2025"])["count"] == 0

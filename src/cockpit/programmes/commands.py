@@ -97,18 +97,26 @@ def open_round_cmd(
     code: str,
     no: int,
     parts: int = typer.Option(16, help="Budget rows."),
+    officer: str = typer.Option(
+        ..., "--as", help="The officer releasing: a first officer proposes, another releases."
+    ),
     json_out: bool = JSON_OPT,
 ) -> None:
-    """Release round NO of a voucher programme."""
+    """Propose, or (as a second officer) release, round NO of a voucher programme."""
     from cockpit.programmes.tx import ProgrammeError
-    from cockpit.programmes.vouchers import open_round
+    from cockpit.programmes.vouchers import release_round
 
     _ready()
     try:
-        rid = open_round(programme_code=code, no=no, parts=parts)
+        rid = release_round(programme_code=code, no=no, parts=parts, officer=officer)
     except ProgrammeError as exc:
         raise _fail(exc) from None
-    _echo_json({"round_id": rid}) if json_out else typer.echo(f"round {no} open (id {rid})")
+    if json_out:
+        _echo_json({"round_id": rid, "status": "proposed" if rid is None else "open"})
+    elif rid is None:
+        typer.echo(f"release of round {no} proposed by {officer}: another officer must release it")
+    else:
+        typer.echo(f"round {no} open (id {rid})")
 
 
 @programmes_app.command("close-round")

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from cockpit.programmes import fastclaim, ledger
+from cockpit.programmes import fastclaim, foureyes, ledger
 from cockpit.programmes.ledger import GENESIS, Move, iso, now_iso, value_iso
 from cockpit.programmes.models import (
     ChainRow,
@@ -198,10 +198,40 @@ def open_round(
     closes_at: datetime | None = None,
     now: datetime | None = None,
 ) -> int:
+    """The system's own release of round ``no`` (simulations, the demo): see
+    ``release_round``, which officers use (four eyes)."""
+    rid = release_round(
+        programme_code=programme_code,
+        no=no,
+        engine=engine,
+        parts=parts,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        now=now,
+        officer=None,
+    )
+    assert rid is not None  # without an officer nothing is only proposed
+    return rid
+
+
+def release_round(
+    *,
+    programme_code: str,
+    no: int,
+    officer: str | None,
+    engine: Engine | None = None,
+    parts: int = DEFAULT_PARTS,
+    opens_at: datetime | None = None,
+    closes_at: datetime | None = None,
+    now: datetime | None = None,
+) -> int | None:
     """Release round ``no`` (1-based): its share (plus roll-over) into ``parts`` budget rows.
 
     ``opens_at``/``closes_at`` override the published schedule (a postponed round); ``now``
-    is the release's value time (default: now).
+    is the release's value time (default: now). With ``officer`` (an officer's release, as
+    the CLI makes) four eyes apply: the first officer proposes (None is returned, nothing
+    moves), a different one releases; without it the release is the system's own (the
+    simulations and the demo).
     """
     engine = engine_or_default(engine)
     with write_tx(engine) as conn:
@@ -215,6 +245,18 @@ def open_round(
         if existing is not None:
             return int(existing)
         release = _release_amount(conn, p, pid, no)
+        if officer is not None:
+            maker = foureyes.second_pair(
+                conn,
+                action="release",
+                subject=f"{programme_code}#{no}",
+                programme_id=pid,
+                amount_fen=release,
+                threshold_fen=p.four_eyes_above_fen,
+                officer=officer,
+            )
+            if maker is None:
+                return None
         packs = release // p.pack_value_fen
         parts = max(1, min(parts, packs))
         sched = p.rounds[no - 1]
