@@ -22,5 +22,7 @@ def test_demo_step_runs_a_round_and_verifies_the_ledger(cockpit_home: Path) -> N
     )
     summary = demo_step(ctx)
     assert "packs claimed" in summary and "ledger verified" in summary
+    # The sample channel's statement carries five injected differences; all are queued.
+    assert "5 differences in the error queue" in summary, summary
     assert (cockpit_home / "lake" / "programme_events" / "part-programmes.parquet").exists()
     assert demo_step(ctx).split(" — ")[1].startswith(summary.split(" — ")[1][:20])

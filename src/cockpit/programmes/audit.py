@@ -33,6 +33,7 @@ from cockpit.programmes.models import (
     ClaimRow,
     LedgerRow,
     ProgrammeRow,
+    ReconItemRow,
     RedemptionRow,
     VoucherRow,
 )
@@ -73,6 +74,7 @@ def check_records(conn: Connection, report: Report) -> None:
     _claims(conn, booked, report)
     _redemptions(conn, booked, report)
     _applications(conn, booked, report)
+    _resolutions(conn, booked, report)
 
 
 def _one(
@@ -222,5 +224,34 @@ def _applications(
             _record(
                 report,
                 f"entry {entries[0].id} books application {ref}, which is not on record",
+                entries[0],
+            )
+
+
+def _resolutions(
+    conn: Connection, booked: dict[tuple[str, str], list[Any]], report: Report
+) -> None:
+    """Corrections and write-offs of reconciliation differences against their entries."""
+    items = {i.id: i for i in conn.execute(select(ReconItemRow))}
+    wanted = {"corrected": "correct", "written_off": "writeoff"}
+    for iid, item in items.items():
+        op = wanted.get(item.status)
+        diff = abs(int(item.theirs_fen or 0) - int(item.ours_fen or 0))
+        if op is None or diff == 0:
+            continue
+        entry = _one(booked, op, iid, f"reconciliation item {iid} ({item.status})", report)
+        if entry is not None and entry.amount_fen != diff:
+            _record(
+                report,
+                f"reconciliation item {iid} was edited: it no longer matches entry {entry.id}",
+                entry,
+            )
+    for (op, ref), entries in booked.items():
+        if op in ("correct", "writeoff") and (
+            ref not in items or wanted.get(items[ref].status) != op
+        ):
+            _record(
+                report,
+                f"entry {entries[0].id} books a {op} of item {ref}, which is not on record as such",
                 entries[0],
             )

@@ -342,6 +342,70 @@ def ledger_verify_cmd(
         raise typer.Exit(1)
 
 
+@programmes_app.command("reconcile")
+def reconcile_cmd(
+    statement: Path = typer.Argument(..., help="The channel's daily settlement CSV."),
+    channel: str = typer.Option(..., help="Which payment channel sent it."),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """Match a settlement statement with payments and payouts; queue every difference."""
+    from cockpit.programmes.settlement import StatementError, reconcile
+
+    _ready()
+    try:
+        got = reconcile(statement, channel=channel)
+    except (StatementError, OSError) as exc:
+        raise _fail(exc) from None
+    if json_out:
+        _echo_json(got)
+        return
+    found = ", ".join(f"{n} {k}" for k, n in got["differences"].items()) or "none"
+    typer.echo(f"statement of {got['settle_date']} ({got['lines']} lines): differences {found}")
+
+
+@programmes_app.command("queue")
+def queue_cmd(
+    all_items: bool = typer.Option(False, "--all", help="Resolved items too."),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """The reconciliation error queue (open differences)."""
+    from cockpit.programmes.settlement import queue
+
+    _ready()
+    items = queue(status=None if all_items else "open")
+    if json_out:
+        _echo_json({"data": items, "count": len(items)})
+        return
+    for i in items:
+        typer.echo(f"{i['id']}  {i['kind']:<21} {i['status']:<11} {i['order_id']}: {i['detail']}")
+    typer.echo(f"{len(items)} item(s)")
+
+
+@programmes_app.command("resolve")
+def resolve_cmd(
+    item: str = typer.Argument(..., help="The queue item's id."),
+    action: str = typer.Option(..., help="explain, correct (a ledger entry) or write_off."),
+    note: str = typer.Option(..., help="Why."),
+    officer: str = typer.Option(..., "--as", help="You: a first officer proposes, another checks."),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """Resolve a difference, four eyes: propose it, or check another officer's proposal."""
+    from cockpit.programmes.settlement import resolve
+    from cockpit.programmes.tx import ProgrammeError
+
+    _ready()
+    try:
+        got = resolve(item_id=item, action=action, note=note, officer=officer)
+    except ProgrammeError as exc:
+        raise _fail(exc) from None
+    if json_out:
+        _echo_json(got)
+    elif got["awaiting_check"]:
+        typer.echo(f"{item}: {got['awaiting_check']}; another officer must check it")
+    else:
+        typer.echo(f"{item}: {got['status']}")
+
+
 @ledger_app.command("checkpoint")
 def ledger_checkpoint_cmd(
     out: Path = typer.Option(

@@ -128,6 +128,7 @@ def run_demo_round(ctx: Any) -> str:
     packs, refused = _claims(rid, opens, rng)
     spent = _spend(packs, merchants, opens, rng)
     expired = spending.expire_due(now=opens + timedelta(days=programme.validity_days, hours=1))
+    recon = _settle(get_settings().home, opens, rng)
     export_events(lake=get_settings().lake_dir)
     report = audit.verify(get_engine())
     sales = sum(r["bill_fen"] for r in spending.redemptions_of(PROGRAMME))
@@ -137,6 +138,24 @@ def run_demo_round(ctx: Any) -> str:
         f"programmes: {programme.name_en}, round 1 — {len(packs)} packs claimed, "
         f"{refused} refused (same person again), {spent} vouchers spent at "
         f"{len(merchants)} merchants (gross leverage {lev:.1f}×), {expired} expired back "
-        f"to the budget; ledger {'verified' if report.ok else 'BROKEN'} "
-        f"({report.entries} entries)"
+        f"to the budget; settlement statement of {recon['settle_date']}: "
+        f"{sum(recon['differences'].values())} differences in the error queue "
+        f"({', '.join(f'{n} {k}' for k, n in recon['differences'].items())}); "
+        f"ledger {'verified' if report.ok else 'BROKEN'} ({report.entries} entries)"
     )
+
+
+def _settle(home: Path, opens: Any, rng: random.Random) -> dict[str, Any]:
+    """The channel's statement of the day the vouchers were spent, with injected
+    differences (the sample city's), reconciled into the error queue."""
+    from cockpit.programmes.ledger import SHANGHAI
+    from cockpit.programmes.settlement import reconcile
+    from cockpit.sample.settlement import write_statement
+
+    day = (opens + timedelta(days=1)).astimezone(SHANGHAI).date().isoformat()
+    path = home / "statements" / f"demo-channel-{day}.csv"
+    if not path.exists():
+        write_statement(
+            path, spending.redemptions_of(PROGRAMME), day=day, seed=rng.randrange(1 << 30)
+        )
+    return reconcile(path, channel="demo-channel")

@@ -46,7 +46,7 @@ from cockpit.programmes.models import ChainRow, LedgerRow, VoucherRow
 
 GENESIS = "0" * 64
 # Accounts that may go below zero: money comes from the treasury and leaves to payees.
-SOURCE_OR_SINK = ("treasury:", "paid:", "sales:")
+SOURCE_OR_SINK = ("treasury:", "paid:", "sales:", "loss:")
 
 
 def now_iso() -> str:

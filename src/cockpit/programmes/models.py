@@ -280,3 +280,35 @@ class ProposalRow(Base):
     checker: Mapped[str | None] = mapped_column(String(200), nullable=True)
     checked_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
     status: Mapped[str] = mapped_column(String(12))  # proposed, done
+
+
+class StatementRow(Base):
+    """A payment channel's daily settlement statement, imported once (by its content)."""
+
+    __tablename__ = "prog_statements"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # SHA-256 of the file, cut
+    channel: Mapped[str] = mapped_column(String(64))
+    settle_date: Mapped[str] = mapped_column(String(10), index=True)
+    file_name: Mapped[str] = mapped_column(String(200))
+    lines: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[str] = mapped_column(String(32))
+
+
+class ReconItemRow(Base):
+    """One difference between a statement and our records, in the error queue until resolved."""
+
+    __tablename__ = "prog_recon_items"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    statement_id: Mapped[str] = mapped_column(String(32), index=True)
+    programme_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    merchant_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    order_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    voucher_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    ours_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    theirs_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    line: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    detail: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12))  # open, explained, corrected, written_off
+    resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
+    resolved_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
