@@ -28,6 +28,7 @@ from cockpit.programmes import ledger
 from cockpit.programmes.foureyes import maker_of
 from cockpit.programmes.ledger import Problem, Report
 from cockpit.programmes.models import (
+    AppealRow,
     ApplicationRow,
     ChainRow,
     ClaimRow,
@@ -75,6 +76,7 @@ def check_records(conn: Connection, report: Report) -> None:
     _redemptions(conn, booked, report)
     _applications(conn, booked, report)
     _resolutions(conn, booked, report)
+    _appeals(conn, booked, report)
 
 
 def _one(
@@ -253,5 +255,30 @@ def _resolutions(
             _record(
                 report,
                 f"entry {entries[0].id} books a {op} of item {ref}, which is not on record as such",
+                entries[0],
+            )
+
+
+def _appeals(conn: Connection, booked: dict[tuple[str, str], list[Any]], report: Report) -> None:
+    """Claw-backs returned on appeal against the appeals that decided them."""
+    upheld = {
+        a.id: a
+        for a in conn.execute(select(AppealRow).where(AppealRow.subject_kind == "clawback"))
+        if a.stage == "upheld"
+    }
+    for aid, appeal in upheld.items():
+        entry = _one(booked, "appeal", aid, f"appeal {aid} (upheld claw-back)", report)
+        if entry is not None and entry.credit != f"merchant:{appeal.appellant}":
+            _record(
+                report,
+                f"appeal {aid} was edited: its merchant is not the one entry {entry.id} paid",
+                entry,
+            )
+    for (op, ref), entries in booked.items():
+        if op == "appeal" and ref not in upheld:
+            _record(
+                report,
+                f"entry {entries[0].id} returns a claw-back on appeal {ref}, which "
+                "is not on record as upheld",
                 entries[0],
             )

@@ -406,6 +406,27 @@ def resolve_cmd(
         typer.echo(f"{item}: {got['status']}")
 
 
+@programmes_app.command("appeals")
+def appeals_cmd(
+    overdue: bool = typer.Option(False, "--overdue", help="Only those past their deadline."),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """Appeals with their stage, deadline and decision (lodged through the HTTP API)."""
+    from cockpit.programmes import appeals
+
+    _ready()
+    rows = appeals.overdue() if overdue else appeals.appeals()
+    if json_out:
+        _echo_json({"data": rows, "count": len(rows)})
+        return
+    for a in rows:
+        typer.echo(
+            f"{a['id']}  {a['subject_kind']:<19} {a['stage']:<12} due {a['due_at'][:10]}  "
+            f"{a['decision'] or a['grounds']}"
+        )
+    typer.echo(f"{len(rows)} appeal(s)")
+
+
 @ledger_app.command("checkpoint")
 def ledger_checkpoint_cmd(
     out: Path = typer.Option(

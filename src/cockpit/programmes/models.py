@@ -312,3 +312,24 @@ class ReconItemRow(Base):
     status: Mapped[str] = mapped_column(String(12))  # open, explained, corrected, written_off
     resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
     resolved_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class AppealRow(Base):
+    """An appeal against a refused claim, a claw-back or a refused application."""
+
+    __tablename__ = "prog_appeals"
+    __table_args__ = (UniqueConstraint("subject_kind", "subject_id"),)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    programme_id: Mapped[int] = mapped_column(Integer, index=True)
+    subject_kind: Mapped[str] = mapped_column(String(24))  # refused_claim, clawback, ...
+    subject_id: Mapped[str] = mapped_column(String(40))
+    entry_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # ledger entry
+    appellant: Mapped[str] = mapped_column(String(80))
+    grounds: Mapped[str] = mapped_column(Text)
+    stage: Mapped[str] = mapped_column(String(12))  # lodged, under_review, upheld, dismissed
+    lodged_at: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[str] = mapped_column(String(32))
+    reviewer: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    decided_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    decision: Mapped[str | None] = mapped_column(Text, nullable=True)
+    effect: Mapped[str | None] = mapped_column(Text, nullable=True)

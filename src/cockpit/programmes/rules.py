@@ -153,6 +153,10 @@ class Named(Strict):
     # Four eyes: a disbursement (approval, payout, round release, write-off) above this
     # amount needs a maker and a different checker. 0: every one does.
     four_eyes_above_yuan: Yuan = Decimal(0)
+    # Appeals: lodged within ``appeal_lodge_days`` of the decision appealed, decided within
+    # ``appeal_decide_days`` of lodging.
+    appeal_lodge_days: int = Field(30, ge=1, le=365)
+    appeal_decide_days: int = Field(15, ge=1, le=365)
 
     @property
     def budget_fen(self) -> int:
