@@ -7,7 +7,11 @@
     verify_ledger(get_engine()).ok
 
 Programmes are YAML data (``rules``), amounts come from declared rules with their explanation
-(``amounts``), every money movement is a hash-chained double entry (``ledger``). Subsidies go
+(``amounts``), every money movement is a keyed (HMAC) hash-chained double entry (``ledger``),
+checked with the records beside it and against outside checkpoints (``audit``,
+``checkpoint``). Disbursements need four eyes (``foureyes``); callers act only for themselves
+(``callers``, ``consent``); the payment channel's statements are reconciled (``settlement``);
+decisions can be appealed (``appeals``). Subsidies go
 apply → review → disburse (``subsidies``); lotteries are commit–reveal (``lottery``); flags for
 review (``fraud``); gross leverage and the DiD causal multiplier (``effect``); events to the
 lake (``export``). See docs/programmes.md.
@@ -33,7 +37,14 @@ from cockpit.programmes.tx import (
     SoldOut,
     pseudonymise,
 )
-from cockpit.programmes.vouchers import Identity, claim, close_round, install_programme, open_round
+from cockpit.programmes.vouchers import (
+    Identity,
+    claim,
+    close_round,
+    install_programme,
+    open_round,
+    release_round,
+)
 
 __all__ = [
     "Conflict",
@@ -69,6 +80,7 @@ __all__ = [
     "redeem",
     "refund",
     "register",
+    "release_round",
     "review",
     "shipped",
     "shipped_programmes",
