@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -21,6 +22,7 @@ from cockpit.db import get_engine, upgrade
 from cockpit.programmes import spending, vouchers
 from cockpit.programmes.rules import shipped
 from cockpit.web.auth import create_api_key
+from cockpit.web.routes import programme_appeals
 from cockpit.web.routes import programmes as routes
 from tests.live import live_server
 from tests.programmes.helpers import resident_id, voucher_programme
@@ -77,6 +79,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
         )
     }
     app = FastAPI()
+    app.include_router(programme_appeals.router)
     app.include_router(routes.router)
     with live_server(app) as base, httpx.Client(base_url=base, timeout=30) as http:
         holder = resident_id(1)
@@ -117,11 +120,50 @@ def key() -> str:
 @st.composite
 def requests(draw: st.DrawFn, api: Api) -> tuple[str, str, Any]:
     """One call to a money route: (role, path, body)."""
-    route = draw(st.sampled_from(["claim", "redeem", "refund", "car", "rent", "carrier", "review"]))
+    route = draw(
+        st.sampled_from(
+            [
+                "claim",
+                "redeem",
+                "refund",
+                "car",
+                "rent",
+                "carrier",
+                "review",
+                "disburse",
+                "consent",
+                "appeal",
+            ]
+        )
+    )
+    if route == "disburse":
+        aid = draw(st.text(alphabet="abcdef0123456789", max_size=17))
+        return (
+            "operator",
+            f"/api/programmes/applications/a{aid}/disburse",
+            {"idempotency_key": key()},
+        )
+    if route == "consent":
+        body = {
+            "id_number": draw(st.one_of(st.text(max_size=20), numbers())),
+            "voucher_id": draw(st.one_of(st.just(api.voucher_id), st.text(max_size=41))),
+        }
+        return "claimant_app", "/api/programmes/consents", body
+    if route == "appeal":
+        refund = draw(st.text(alphabet="abcdef0123456789", max_size=17))
+        return (
+            "merchant",
+            f"/api/programmes/refunds/f{refund}/appeals",
+            {"grounds": draw(st.text())},
+        )
     if route == "claim":
         no = draw(st.one_of(st.just(1), numbers()))
         body = {"idempotency_key": key(), "id_number": draw(st.one_of(st.text(), numbers()))}
-        return "claimant_app", f"/api/programmes/{CODE}/rounds/{no}/claims", body
+        return (
+            "claimant_app",
+            f"/api/programmes/{CODE}/rounds/{quote(str(no), safe='')}/claims",
+            body,
+        )
     if route == "redeem":
         body = {
             "idempotency_key": key(),
@@ -176,12 +218,23 @@ def test_every_money_route_answers_2xx_or_4xx(api: Api, data: st.DataObject) -> 
 
 
 def test_reports_answer_after_the_largest_amounts(api: Api) -> None:
+    # A voucher of its own (the property test may have spent the shared one).
+    holder = resident_id(2)
+    got = api.post(
+        "claimant_app",
+        f"/api/programmes/{CODE}/rounds/1/claims",
+        {"idempotency_key": key(), "id_number": holder},
+    )
+    voucher_id = got.json()["vouchers"][-1]["voucher_id"]
+    consent = api.post(
+        "claimant_app", "/api/programmes/consents", {"id_number": holder, "voucher_id": voucher_id}
+    ).json()["consent"]
     bill = {
         "idempotency_key": key(),
-        "voucher_id": api.voucher_id,
+        "voucher_id": voucher_id,
         "merchant_id": "m-food",
         "txn_id": "max-bill",
-        "consent": api.consent,
+        "consent": consent,
     }
     for fen in (9223372036854775807, 10**12 + 1):
         assert (

@@ -18,6 +18,7 @@ from cockpit.web.routes.programmes import (
     ClaimantApp,
     Code,
     DocumentKind,
+    FiniteJSONRoute,
     Merchant,
     Reviewer,
     RoundNo,
@@ -28,7 +29,7 @@ from cockpit.web.routes.programmes import (
     caller_of,
 )
 
-router = APIRouter(prefix="/api/programmes", tags=["programmes"])
+router = APIRouter(prefix="/api/programmes", tags=["programmes"], route_class=FiniteJSONRoute)
 
 
 class AppealIn(BaseModel):

@@ -9,6 +9,7 @@ pseudonymised with the ingestion HMAC before anything is stored. Refusals are 4x
 # No ``from __future__ import annotations``: FastAPI reads these annotations at run time.
 
 import json
+import math
 import threading
 from collections.abc import Callable, Coroutine
 from functools import partial
@@ -47,7 +48,51 @@ from cockpit.programmes.rules import MAX_AMOUNT_FEN
 from cockpit.programmes.tx import NotFound, ProgrammeError, pseudonym_of
 from cockpit.web.auth import Principal, require_role
 
-router = APIRouter(prefix="/api/programmes", tags=["programmes"])
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is not a finite number")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+class FiniteJSONRoute(APIRoute):
+    """A route whose JSON body may hold no NaN, Infinity or number too large for a float.
+
+    Python's ``json`` (which FastAPI uses) reads ``NaN`` and ``1e999``; FastAPI's 422 then
+    echoes the value, and no JSON can carry it: a 500. Such a body is refused first, with a
+    422 naming the body, like any malformed JSON.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            body = await request.body()
+            if body:
+                try:
+                    json.loads(body, parse_float=_finite, parse_constant=_no_constant)
+                except ValueError as exc:
+                    raise RequestValidationError(
+                        [
+                            {
+                                "type": "json_invalid",
+                                "loc": ("body",),
+                                "msg": f"JSON with no NaN or Infinity expected: {exc}"[:300],
+                                "input": None,
+                            }
+                        ]
+                    ) from None
+            return await handler(request)
+
+        return handle
+
+
+router = APIRouter(prefix="/api/programmes", tags=["programmes"], route_class=FiniteJSONRoute)
 _round_ids: dict[tuple[str, str, int], int] = {}
 _lock = threading.RLock()
 
