@@ -245,3 +245,42 @@ def test_migration_values_old_rows_at_their_booking_time_and_keeps_their_hashes(
                 assert [a.split(", ")[5] for a in args] == ["p_value_ats text[]"]
     finally:
         engine.dispose()
+
+
+def test_rekeying_refuses_a_chain_already_broken(tmp_path: Path) -> None:
+    """prog_0004 re-keys old chains only after checking them: a tampered one stops it."""
+    url = f"sqlite:///{tmp_path}/broken.sqlite"
+    command.upgrade(alembic_config(url), "prog_0003")
+    engine = make_engine(url)
+    try:
+        at = "2025-05-01T02:00:00.000000Z"
+        good = _legacy_hash(ledger.GENESIS, 1, at, "treasury:1", "budget:1", 5000)
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO prog_programmes (id, code, kind, name_zh, name_en, rules_json, "
+                    "rules_sha256, budget_fen, installed_at) VALUES (1, 'old', 'x', '旧', 'old', "
+                    "'{}', '', 5000, :at)"
+                ),
+                {"at": at},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO prog_chains (chain_id, programme_id, account, balance_fen, seq, "
+                    "head_hash, prev_hash) VALUES ('p1', 1, NULL, NULL, 1, :h, :g)"
+                ),
+                {"h": good, "g": ledger.GENESIS},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO prog_ledger (chain_id, seq, at, value_at, op, debit, credit, "
+                    "amount_fen, programme_id, voucher_id, ref, prev_hash, hash) VALUES "
+                    "('p1', 1, :at, :v, 'fund', 'treasury:1', 'budget:1', 9000, 1, NULL, 'old', "
+                    ":g, :h)"
+                ),
+                {"at": at, "v": ledger.booking_as_value(at), "g": ledger.GENESIS, "h": good},
+            )
+        with pytest.raises(RuntimeError, match="does not verify under the old hash"):
+            upgrade(url)
+    finally:
+        engine.dispose()
