@@ -86,6 +86,12 @@ class Refused(ValueError):
 
 def normalise(value: str) -> str:
     """One spelling of an identifier: NFKC, no separators or invisible characters, upper case."""
+    if value.isascii():
+        # The common case: ASCII has nothing for NFKC to fold and nothing invisible but
+        # control characters, which leave the text not alphanumeric.
+        plain = _SEPARATORS.sub("", value)
+        if plain.isalnum():
+            return plain.upper()
     text = unicodedata.normalize("NFKC", value)
     text = "".join(c for c in text if unicodedata.category(c) not in ("Cf", "Cc"))
     # Upper-casing can leave a text that NFKC would compose differently: fold once more.
@@ -120,13 +126,14 @@ def _permanent_residence(text: str) -> str | None:
     return "a permanent residence card is 9 and 17 characters, or 3 letters and 12 digits"
 
 
+_LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # 2d, less 9 when above 9
+
+
 def luhn_ok(digits: str) -> bool:
     """Whether a card number passes the Luhn check."""
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        n = int(d) * (2 if i % 2 else 1)
-        total += n - 9 if n > 9 else n
-    return total % 10 == 0
+    kept = sum(map(int, digits[-1::-2]))
+    doubled = sum(_LUHN_DOUBLED[int(d)] for d in digits[-2::-2])
+    return (kept + doubled) % 10 == 0
 
 
 def _bank_card(text: str) -> str | None:
@@ -158,6 +165,14 @@ _PATTERNS: dict[str, tuple[str, str]] = {
 
 def _mobile(value: str) -> str:
     """E.164 of a phone number (region CN when no +country), or raise ValueError."""
+    plain = normalise(value)
+    if len(plain) == 11 and plain[0] == "1" and plain.isdigit():
+        # A mainland mobile as people write it: what parse(…, "CN") makes of it, without
+        # parsing (a quarter of the cost, on the claim burst's path).
+        number = phonenumbers.PhoneNumber(country_code=86, national_number=int(plain))
+        if not phonenumbers.is_valid_number(number):
+            raise ValueError("not a valid phone number")
+        return "+86" + plain
     text = unicodedata.normalize("NFKC", value)
     text = "".join(c for c in text if unicodedata.category(c) not in ("Cf", "Cc"))
     try:
