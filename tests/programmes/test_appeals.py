@@ -17,7 +17,6 @@ from cockpit.programmes import appeals, audit, spending, vouchers
 from cockpit.programmes.rules import shipped
 from cockpit.programmes.tx import NotAllowed
 from cockpit.web.auth import create_api_key
-from cockpit.web.routes import programme_appeals
 from cockpit.web.routes import programmes as routes
 from tests.live import live_server
 from tests.programmes.helpers import resident_id, voucher_programme
@@ -50,7 +49,6 @@ def api(cockpit_home: Path) -> Iterator[Api]:
         )
     }
     app = FastAPI()
-    app.include_router(programme_appeals.router)
     app.include_router(routes.router)
     with live_server(app) as base, httpx.Client(base_url=base) as http:
         yield Api(http, keys)

@@ -22,7 +22,6 @@ from cockpit.db import get_engine, upgrade
 from cockpit.programmes import spending, vouchers
 from cockpit.programmes.rules import shipped
 from cockpit.web.auth import create_api_key
-from cockpit.web.routes import programme_appeals
 from cockpit.web.routes import programmes as routes
 from tests.live import live_server
 from tests.programmes.helpers import resident_id, voucher_programme
@@ -79,7 +78,6 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
         )
     }
     app = FastAPI()
-    app.include_router(programme_appeals.router)
     app.include_router(routes.router)
     with live_server(app) as base, httpx.Client(base_url=base, timeout=30) as http:
         holder = resident_id(1)

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
+from cockpit.format import SHANGHAI
 from cockpit.programmes import audit, foureyes, settlement, spending, vouchers
-from cockpit.programmes.ledger import SHANGHAI
 from cockpit.sample.settlement import write_statement
 from tests.programmes.helpers import person, voucher_programme
 

@@ -148,7 +148,7 @@ def run_demo_round(ctx: Any) -> str:
 def _settle(home: Path, opens: Any, rng: random.Random) -> dict[str, Any]:
     """The channel's statement of the day the vouchers were spent, with injected
     differences (the sample city's), reconciled into the error queue."""
-    from cockpit.programmes.ledger import SHANGHAI
+    from cockpit.format import SHANGHAI
     from cockpit.programmes.settlement import reconcile
     from cockpit.sample.settlement import write_statement
 

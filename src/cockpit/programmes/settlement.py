@@ -46,8 +46,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from cockpit.format import SHANGHAI
 from cockpit.programmes import foureyes, ledger
-from cockpit.programmes.ledger import SHANGHAI, Move, now_iso
+from cockpit.programmes.ledger import Move, now_iso
 from cockpit.programmes.models import (
     ApplicationRow,
     ReconItemRow,

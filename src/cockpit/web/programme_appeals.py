@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, field_validator
 from cockpit.programmes import appeals
 from cockpit.programmes.tx import ProgrammeError, pseudonym_of
 from cockpit.web.auth import Principal
-from cockpit.web.routes.programmes import (
+from cockpit.web.programme_api import (
     Applicant,
     ClaimantApp,
     Code,
@@ -29,7 +29,8 @@ from cockpit.web.routes.programmes import (
     caller_of,
 )
 
-router = APIRouter(prefix="/api/programmes", tags=["programmes"], route_class=FiniteJSONRoute)
+# Included by ``cockpit.web.routes.programmes`` under its prefix (/api/programmes).
+router = APIRouter(tags=["programmes"], route_class=FiniteJSONRoute)
 
 
 class AppealIn(BaseModel):
