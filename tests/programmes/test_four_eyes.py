@@ -129,3 +129,59 @@ def test_the_maker_recorded_beside_the_ledger_cannot_be_changed(sqlite_engine: E
         )
     problems = [p.message for p in audit.verify(sqlite_engine).problems]
     assert any(f"application {aid} was edited" in m for m in problems), problems
+
+
+def test_a_paid_subsidy_is_clawed_back_with_four_eyes_and_can_be_appealed(
+    sqlite_engine: Engine,
+) -> None:
+    from cockpit.programmes import appeals
+
+    code = "four-eyes-recover"
+    vouchers.install_programme(programme=_car(code, budget=10_000), engine=sqlite_engine)
+    aid = _apply(code, 1, sqlite_engine)
+    _review(aid, "maker", sqlite_engine)
+    _review(aid, "checker", sqlite_engine)
+    for officer in ("cashier", "treasurer"):
+        subsidies.disburse(
+            application_id=aid, idem_key=f"pay-{officer}", officer=officer, engine=sqlite_engine
+        )
+    before = _budget(sqlite_engine, code)
+    kw = {
+        "application_id": aid,
+        "amount_fen": 50_000,
+        "reason": "invoice forged",
+        "engine": sqlite_engine,
+    }
+    proposed = subsidies.claw_back(officer="inspector", **kw)
+    assert proposed["awaiting_check"] and _budget(sqlite_engine, code) == before
+    with pytest.raises(foureyes.SameOfficer):
+        subsidies.claw_back(officer="inspector", **kw)
+    subsidies.claw_back(officer="director", **kw)
+    assert _budget(sqlite_engine, code) == before + 50_000
+    with pytest.raises(subsidies.NotAllowed, match="between 1 and 150000"):
+        subsidies.claw_back(**{**kw, "amount_fen": 150_001}, officer="inspector")
+    assert audit.verify(sqlite_engine).ok
+    entry = appeals.recovery_of(aid, engine=sqlite_engine)
+    lodged = appeals.lodge(
+        subject_kind="clawback",
+        subject_id=entry,
+        appellant=f"ps:{code}-1",
+        grounds="the invoice is genuine",
+        engine=sqlite_engine,
+    )
+    appeals.take_up(appeal_id=lodged["id"], officer="judge", engine=sqlite_engine)
+    for officer in ("judge", "second judge"):
+        decided = appeals.decide(
+            appeal_id=lodged["id"],
+            outcome="upheld",
+            reason="genuine",
+            officer=officer,
+            engine=sqlite_engine,
+        )
+    assert decided["stage"] == "upheld" and f"paid:ps:{code}-1" in decided["effect"]
+    assert _budget(sqlite_engine, code) == before
+    assert audit.verify(sqlite_engine).ok
+    with sqlite_engine.begin() as conn:
+        conn.execute(text("DELETE FROM prog_proposals WHERE action = 'recover'"))
+    problems = [p.message for p in audit.verify(sqlite_engine).problems]
+    assert any("that no two officers decided" in m for m in problems), problems

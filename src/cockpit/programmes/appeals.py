@@ -67,14 +67,17 @@ def _subject(conn: Connection, kind: str, subject_id: str) -> tuple[int, str, st
     if kind == "clawback":
         entry = (
             conn.execute(
-                select(LedgerRow).where(LedgerRow.id == int(subject_id), LedgerRow.op == "clawback")
+                select(LedgerRow).where(
+                    LedgerRow.id == int(subject_id), LedgerRow.op.in_(("clawback", "recover"))
+                )
             ).first()
             if subject_id.isdigit()
             else None
         )
         if entry is None:
             raise NotFound(f"no claw-back entry {subject_id}")
-        return entry.programme_id, entry.debit.removeprefix("merchant:"), entry.at, entry.id
+        # A voucher claw-back is the merchant's; a subsidy recovered is the applicant's.
+        return entry.programme_id, entry.debit.partition(":")[2], entry.at, entry.id
     if kind == "refused_application":
         app = conn.execute(select(ApplicationRow).where(ApplicationRow.id == subject_id)).first()
         if app is None or app.status != "rejected":
@@ -164,6 +167,20 @@ def clawback_of(refund_id: str, *, engine: Engine | None = None) -> str:
     return str(found)
 
 
+def recovery_of(application_id: str, *, engine: Engine | None = None) -> str:
+    """The ledger entry of the latest claw-back of a paid subsidy (what its appeal contests)."""
+    with engine_or_default(engine).connect() as conn:
+        found = conn.execute(
+            select(LedgerRow.id)
+            .where(LedgerRow.op == "recover", LedgerRow.ref == application_id)
+            .order_by(LedgerRow.id.desc())
+            .limit(1)
+        ).scalar()
+    if found is None:
+        raise NotFound(f"nothing of application {application_id} was clawed back")
+    return str(found)
+
+
 def _get(conn: Connection, appeal_id: str) -> dict[str, Any]:
     row = conn.execute(select(AppealRow).where(AppealRow.id == appeal_id)).first()
     if row is None:
@@ -243,6 +260,11 @@ def _clawed(conn: Connection, appeal: dict[str, Any]) -> int:
 def _effect(conn: Connection, appeal: dict[str, Any], amount: int, moment: datetime) -> str:
     kind, pid = appeal["subject_kind"], int(appeal["programme_id"])
     if kind == "clawback":
+        debited = str(
+            conn.execute(
+                select(LedgerRow.debit).where(LedgerRow.id == appeal["entry_id"])
+            ).scalar_one()
+        )
         try:
             ledger.append(
                 conn,
@@ -250,19 +272,11 @@ def _effect(conn: Connection, appeal: dict[str, Any], amount: int, moment: datet
                 programme_id=pid,
                 balance_delta=-amount,
                 value_at=moment,
-                moves=[
-                    Move(
-                        "appeal",
-                        f"budget:{pid}",
-                        f"merchant:{appeal['appellant']}",
-                        amount,
-                        ref=appeal["id"],
-                    )
-                ],
+                moves=[Move("appeal", f"budget:{pid}", debited, amount, ref=appeal["id"])],
             )
         except ledger.ChainBusyError:
             raise Conflict("the programme's budget cannot return this claw-back") from None
-        return f"{amount} fen returned to merchant {appeal['appellant']} (ledger entry 'appeal')"
+        return f"{amount} fen returned to {debited} (ledger entry 'appeal')"
     if kind == "refused_application":
         conn.execute(
             update(ApplicationRow)

@@ -34,6 +34,7 @@ from cockpit.programmes.models import (
     ClaimRow,
     LedgerRow,
     ProgrammeRow,
+    ProposalRow,
     ReconItemRow,
     RedemptionRow,
     VoucherRow,
@@ -77,6 +78,7 @@ def check_records(conn: Connection, report: Report) -> None:
     _applications(conn, booked, report)
     _resolutions(conn, booked, report)
     _appeals(conn, booked, report)
+    _recoveries(conn, booked, report)
 
 
 def _one(
@@ -268,7 +270,7 @@ def _appeals(conn: Connection, booked: dict[tuple[str, str], list[Any]], report:
     }
     for aid, appeal in upheld.items():
         entry = _one(booked, "appeal", aid, f"appeal {aid} (upheld claw-back)", report)
-        if entry is not None and entry.credit != f"merchant:{appeal.appellant}":
+        if entry is not None and entry.credit.partition(":")[2] != appeal.appellant:
             _record(
                 report,
                 f"appeal {aid} was edited: its merchant is not the one entry {entry.id} paid",
@@ -280,5 +282,24 @@ def _appeals(conn: Connection, booked: dict[tuple[str, str], list[Any]], report:
                 report,
                 f"entry {entries[0].id} returns a claw-back on appeal {ref}, which "
                 "is not on record as upheld",
+                entries[0],
+            )
+
+
+def _recoveries(conn: Connection, booked: dict[tuple[str, str], list[Any]], report: Report) -> None:
+    """Subsidies recovered against the checked proposals that decided them."""
+    decided: dict[str, list[int]] = defaultdict(list)
+    for p in conn.execute(
+        select(ProposalRow).where(ProposalRow.action == "recover", ProposalRow.status == "done")
+    ):
+        decided[p.subject.partition("#")[0]].append(int(p.amount_fen))
+    for (op, ref), entries in booked.items():
+        if op != "recover":
+            continue
+        if sorted(e.amount_fen for e in entries) != sorted(decided.get(ref, [])):
+            _record(
+                report,
+                f"entry {entries[0].id} recovers a subsidy of application {ref} "
+                "that no two officers decided",
                 entries[0],
             )

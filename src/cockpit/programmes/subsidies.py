@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from cockpit.programmes import foureyes, ledger
 from cockpit.programmes.amounts import OutOfBounds, decide
 from cockpit.programmes.ledger import Move, iso, now_iso
-from cockpit.programmes.models import ApplicationRow, IdentitySlotRow
+from cockpit.programmes.models import ApplicationRow, IdentitySlotRow, LedgerRow
 from cockpit.programmes.rules import PurchaseSubsidy, SubsidyProgramme, VoucherProgramme
 from cockpit.programmes.tx import (
     Conflict,
@@ -360,6 +360,74 @@ def disburse(
         answer = _answer(conn, application_id)
         remember(conn, idem_key=idem_key, op="disburse", digest=digest, answer=answer)
     return answer
+
+
+def claw_back(
+    *,
+    application_id: str,
+    amount_fen: int,
+    reason: str,
+    officer: str,
+    engine: Engine | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Recover (part of) a paid subsidy, four eyes: ``officer`` proposes, another confirms.
+
+    The money comes back to the programme's budget (``recover``: ``paid:<applicant>`` →
+    ``budget:<programme>``); the applicant may appeal it (``appeals``).
+    """
+    if not reason.strip():
+        raise NotAllowed("a claw-back needs a reason")
+    engine = engine_or_default(engine)
+    with write_tx(engine) as conn:
+        app = _get(conn, application_id)
+        if app.status != "disbursed":
+            raise Conflict(f"application {application_id} is {app.status}: nothing was paid")
+        recovered = sum(
+            int(a)
+            for a in conn.execute(
+                select(LedgerRow.amount_fen).where(
+                    LedgerRow.op == "recover", LedgerRow.ref == app.id
+                )
+            ).scalars()
+        )
+        if not 0 < amount_fen <= app.amount_fen - recovered:
+            raise NotAllowed(
+                f"a claw-back is between 1 and {app.amount_fen - recovered} fen (paid, less "
+                "what was already recovered)"
+            )
+        maker = foureyes.second_pair(
+            conn,
+            action="recover",
+            subject=f"{app.id}#{recovered}",
+            programme_id=app.programme_id,
+            amount_fen=amount_fen,
+            threshold_fen=_subsidy_rules(conn, app.programme_id).four_eyes_above_fen,
+            officer=officer,
+            payload={"reason": reason},
+        )
+        if maker is None:
+            return {
+                **_answer(conn, application_id),
+                "awaiting_check": f"claw-back of {amount_fen} fen proposed by {officer}",
+            }
+        ledger.append(
+            conn,
+            chain_id=programme_chain(app.programme_id),
+            programme_id=app.programme_id,
+            balance_delta=amount_fen,
+            value_at=now,
+            moves=[
+                Move(
+                    "recover",
+                    f"paid:{app.applicant}",
+                    f"budget:{app.programme_id}",
+                    amount_fen,
+                    ref=app.id,
+                )
+            ],
+        )
+        return _answer(conn, application_id)
 
 
 def application(application_id: str, *, engine: Engine | None = None) -> dict[str, Any]:

@@ -116,6 +116,19 @@ def appeal_application(application_id: str, body: AppealIn, who: Applicant) -> A
     return _lodge("refused_application", lambda: application_id, appellant, body.grounds)
 
 
+@router.post(
+    "/applications/{application_id}/claw-back/appeals",
+    status_code=201,
+    summary="Appeal the claw-back of one's paid subsidy (the firm, or the person through the app)",
+)
+def appeal_recovery(application_id: str, body: AppealIn, who: Applicant) -> Any:
+    try:
+        appellant = _appellant(who, body)
+    except ProgrammeError as exc:
+        raise _refuse(exc) from None
+    return _lodge("clawback", lambda: appeals.recovery_of(application_id), appellant, body.grounds)
+
+
 @router.get("/appeals/all", summary="Every appeal with its stage, deadline and decision")
 def list_appeals(who: Reviewer) -> dict[str, Any]:
     _ready()

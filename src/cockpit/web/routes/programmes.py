@@ -478,6 +478,31 @@ def disburse(application_id: str, body: DisburseIn, who: Operator) -> Applicatio
         raise _refuse(exc) from None
 
 
+class ClawBackIn(BaseModel):
+    amount_fen: int = Field(gt=0, le=MAX_AMOUNT_FEN, description="Fen to recover")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.post(
+    "/applications/{application_id}/claw-back",
+    response_model=ApplicationOut,
+    summary="Propose / check the claw-back of a paid subsidy (four eyes)",
+)
+def claw_back(application_id: str, body: ClawBackIn, who: Operator) -> ApplicationOut:
+    _ready()
+    try:
+        return _app_out(
+            subsidies.claw_back(
+                application_id=application_id,
+                amount_fen=body.amount_fen,
+                reason=body.reason,
+                officer=caller_of(who).party,
+            )
+        )
+    except ProgrammeError as exc:
+        raise _refuse(exc) from None
+
+
 @router.get(
     "/applications/{application_id}",
     response_model=ApplicationOut,
