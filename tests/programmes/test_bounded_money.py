@@ -131,9 +131,14 @@ def requests(draw: st.DrawFn, api: Api) -> tuple[str, str, Any]:
                 "disburse",
                 "consent",
                 "appeal",
+                "claw-back",
             ]
         )
     )
+    if route == "claw-back":
+        aid = draw(st.text(alphabet="abcdef0123456789", max_size=17))
+        body = {"amount_fen": draw(numbers()), "reason": draw(st.text(max_size=5))}
+        return "operator", f"/api/programmes/applications/a{aid}/claw-back", body
     if route == "disburse":
         aid = draw(st.text(alphabet="abcdef0123456789", max_size=17))
         return (
