@@ -104,3 +104,22 @@ def test_pseudonyms_and_invalid_numbers_are_refused_naming_the_field(
     with get_engine().connect() as conn:
         stored = conn.execute(text("SELECT count(*) FROM prog_claims WHERE person LIKE 'ps:0000%'"))
         assert stored.scalar_one() == 0
+
+
+def test_one_phone_spelt_two_ways_behind_two_id_numbers_is_one_person(
+    claimant: httpx.Client,
+) -> None:
+    path = f"/api/programmes/{CODE}/rounds/1/claims"
+    first = {
+        "idempotency_key": "phone-way-1",
+        "id_number": resident_id(901, born="19991231"),
+        "phone": "13900139000",
+    }
+    second = {
+        "idempotency_key": "phone-way-2",
+        "id_number": resident_id(902, born="19991231"),
+        "phone": "+86 139-0013-9000",
+    }
+    assert claimant.post(path, json=first).status_code == 201
+    refused = claimant.post(path, json=second)
+    assert refused.status_code == 409 and refused.json()["detail"]["code"] == "limit_reached"
