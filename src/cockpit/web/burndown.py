@@ -7,8 +7,8 @@ the budget stands:
 - **remaining** — ``budget:<programme>``, funded and not yet released or approved;
 - **committed** — out of the budget but not spent: ``round:`` (released to a voucher round,
   not claimed), ``holder:`` (vouchers held), ``firm:`` (subsidies approved, not paid);
-- **spent** — ``merchant:`` (vouchers redeemed, net of refunds and claw-backs) and ``paid:``
-  (subsidies paid out);
+- **spent** — ``merchant:`` (vouchers redeemed, net of refunds and claw-backs), ``paid:``
+  (subsidies paid out) and ``loss:`` (settlement differences written off);
 - **returned** — money sent back to ``treasury:`` (unclaimed or expired, when the rules
   return it there rather than to the budget).
 
@@ -36,7 +36,7 @@ from cockpit.web.i18n import Lang
 
 HINT = "cockpit programmes install"
 MAX_POINTS = 300
-KINDS = ("budget", "round", "holder", "firm", "merchant", "paid", "treasury")
+KINDS = ("budget", "round", "holder", "firm", "merchant", "paid", "loss", "treasury")
 STATE_OF = {
     "budget": "remaining",
     "round": "committed",
@@ -44,6 +44,7 @@ STATE_OF = {
     "firm": "committed",
     "merchant": "spent",
     "paid": "spent",
+    "loss": "spent",  # a reconciliation difference written off: gone, like a payment
 }
 STATES = ("remaining", "committed", "spent", "returned")
 STEPS = (("second", 1), ("minute", 60), ("hour", 3600), ("day", 86400))
