@@ -9,7 +9,6 @@ Exhausted budget rows are remembered in the process, so a sold-out round answers
 
 from __future__ import annotations
 
-import json
 import random
 import secrets
 import threading
@@ -21,19 +20,23 @@ from sqlalchemy import Connection, Engine, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from cockpit.programmes import fastclaim, foureyes, ledger
+from cockpit.programmes.catalog import install_programme as install_programme
+from cockpit.programmes.catalog import load_rules as load_rules
+from cockpit.programmes.catalog import ops_chain as ops_chain
+from cockpit.programmes.catalog import programme_chain as programme_chain
+from cockpit.programmes.catalog import programme_id_of as programme_id_of
+from cockpit.programmes.catalog import voucher_rules as voucher_rules
 from cockpit.programmes.ledger import GENESIS, Move, iso, now_iso, value_iso
 from cockpit.programmes.models import (
     ChainRow,
     ClaimRow,
     IdentitySlotRow,
-    ProgrammeRow,
     RefusalRow,
     RoundRow,
     VoucherRow,
 )
-from cockpit.programmes.rules import SubsidyProgramme, VoucherProgramme
+from cockpit.programmes.rules import VoucherProgramme
 from cockpit.programmes.tx import (
-    Conflict,
     IdempotencyMismatch,
     LimitReached,
     NotAllowed,
@@ -60,119 +63,6 @@ class Identity:
     def identifiers(self, kinds: list[str]) -> list[tuple[str, str]]:
         values = {"id": self.person, "phone": self.phone, "card": self.card, "device": self.device}
         return sorted((k, v) for k, v in values.items() if k in kinds and v)
-
-
-def programme_chain(programme_id: int) -> str:
-    return f"p{programme_id}"
-
-
-def ops_chain(programme_id: int) -> str:
-    return f"o{programme_id}"
-
-
-def install_programme(
-    *,
-    programme: VoucherProgramme | SubsidyProgramme,
-    engine: Engine | None = None,
-    now: datetime | None = None,
-) -> int:
-    """Install a programme (idempotent by code): fund its budget from the treasury.
-
-    ``now`` is the funding's value time (default: now).
-    """
-    engine = engine_or_default(engine)
-    rules = programme.model_dump_json()
-    rules_sha256 = request_hash(json.loads(rules))
-    with write_tx(engine) as conn:
-        found = conn.execute(
-            select(ProgrammeRow).where(ProgrammeRow.code == programme.code)
-        ).first()
-        if found is not None:
-            if found.rules_json != rules:
-                raise Conflict(f"programme {programme.code} is installed with other rules")
-            return int(found.id)
-        pid = int(
-            conn.execute(
-                insert(ProgrammeRow).returning(ProgrammeRow.id),
-                {
-                    "code": programme.code,
-                    "kind": programme.kind,
-                    "name_zh": programme.name_zh,
-                    "name_en": programme.name_en,
-                    "rules_json": rules,
-                    "rules_sha256": rules_sha256,
-                    "budget_fen": programme.budget_fen,
-                    "installed_at": now_iso(),
-                },
-            ).scalar_one()
-        )
-        conn.execute(
-            insert(ChainRow),
-            [
-                {
-                    "chain_id": programme_chain(pid),
-                    "programme_id": pid,
-                    "account": f"budget:{pid}",
-                    "balance_fen": 0,
-                    "seq": 0,
-                    "head_hash": GENESIS,
-                    "prev_hash": GENESIS,
-                },
-                {
-                    "chain_id": ops_chain(pid),
-                    "programme_id": pid,
-                    "account": None,
-                    "balance_fen": None,
-                    "seq": 0,
-                    "head_hash": GENESIS,
-                    "prev_hash": GENESIS,
-                },
-            ],
-        )
-        ledger.append(
-            conn,
-            chain_id=programme_chain(pid),
-            programme_id=pid,
-            balance_delta=programme.budget_fen,
-            value_at=now,
-            moves=[
-                Move(
-                    "fund",
-                    f"treasury:{pid}",
-                    f"budget:{pid}",
-                    programme.budget_fen,
-                    ref=programme.code,
-                    doc=rules_sha256,  # the rules funded: an edit to them is found
-                )
-            ],
-        )
-    return pid
-
-
-def load_rules(conn: Connection, programme_id: int) -> VoucherProgramme | SubsidyProgramme:
-    from pydantic import TypeAdapter
-
-    from cockpit.programmes.rules import Programme
-
-    row = conn.execute(select(ProgrammeRow).where(ProgrammeRow.id == programme_id)).first()
-    if row is None:
-        raise NotFound(f"no programme {programme_id}")
-    adapter: TypeAdapter[VoucherProgramme | SubsidyProgramme] = TypeAdapter(Programme)
-    return adapter.validate_json(row.rules_json)
-
-
-def programme_id_of(conn: Connection, code: str) -> int:
-    found = conn.execute(select(ProgrammeRow.id).where(ProgrammeRow.code == code)).scalar()
-    if found is None:
-        raise NotFound(f"no programme {code!r}")
-    return int(found)
-
-
-def voucher_rules(conn: Connection, programme_id: int) -> VoucherProgramme:
-    rules = load_rules(conn, programme_id)
-    if not isinstance(rules, VoucherProgramme):
-        raise NotAllowed(f"programme {programme_id} is a {rules.kind}, not a voucher programme")
-    return rules
 
 
 def _release_amount(conn: Connection, p: VoucherProgramme, pid: int, no: int) -> int:
