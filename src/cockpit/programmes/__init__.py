@@ -18,15 +18,19 @@ lake (``export``). See docs/programmes.md.
 """
 
 from cockpit.programmes.amounts import Decision, decide
+from cockpit.programmes.appeals import decide as decide_appeal
+from cockpit.programmes.appeals import lodge as lodge_appeal
 from cockpit.programmes.audit import verify as verify_ledger
+from cockpit.programmes.checkpoint import write as write_checkpoint
 from cockpit.programmes.effect import causal_effect, gross_leverage, side_by_side
 from cockpit.programmes.export import export_events
 from cockpit.programmes.fraud import flags
 from cockpit.programmes.lottery import commit_seed, draw, draw_record, register, verify_draw
 from cockpit.programmes.rules import load_programme, parse_programme, shipped, shipped_programmes
+from cockpit.programmes.settlement import reconcile, resolve
 from cockpit.programmes.spending import enrol_merchants, expire_due, redeem, refund
 from cockpit.programmes.status import list_programmes, programme_status
-from cockpit.programmes.subsidies import apply, disburse, review
+from cockpit.programmes.subsidies import apply, claw_back, disburse, review
 from cockpit.programmes.tx import (
     Conflict,
     IdempotencyMismatch,
@@ -59,9 +63,11 @@ __all__ = [
     "apply",
     "causal_effect",
     "claim",
+    "claw_back",
     "close_round",
     "commit_seed",
     "decide",
+    "decide_appeal",
     "disburse",
     "draw",
     "draw_record",
@@ -73,18 +79,22 @@ __all__ = [
     "install_programme",
     "list_programmes",
     "load_programme",
+    "lodge_appeal",
     "open_round",
     "parse_programme",
     "programme_status",
     "pseudonymise",
+    "reconcile",
     "redeem",
     "refund",
     "register",
     "release_round",
+    "resolve",
     "review",
     "shipped",
     "shipped_programmes",
     "side_by_side",
     "verify_draw",
     "verify_ledger",
+    "write_checkpoint",
 ]
