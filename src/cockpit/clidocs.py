@@ -39,6 +39,13 @@ def render(app: typer.Typer) -> str:
         "Generated from the code by `python -m cockpit.clidocs > docs/cli.md`; a test fails when "
         "this file drifts.",
         "",
+        "**`--json`.** Every reporting verb that takes `--json` prints one shape "
+        '(`cockpit.format.json_text`): `{"data": ...}` holding the result, with '
+        '`"count"` beside it when the result is a list, and any further facts about the '
+        'result (such as plan files that failed to load, `"broken"`) as top-level keys. '
+        "Chinese text is kept as is; dates and times are ISO 8601 text, naive times being "
+        "Asia/Shanghai.",
+        "",
     ]
     for path, command in _walk(root, ["cockpit"])[1:]:
         out.append(f"## `{' '.join(path)}`")

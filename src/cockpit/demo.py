@@ -7,7 +7,6 @@ order of ``cockpit.rooms.ROOMS`` and prints each summary.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ import typer
 from rich.console import Console
 
 from cockpit.config import get_settings
+from cockpit.format import json_text
 from cockpit.rooms import ROOMS
 
 
@@ -62,7 +62,7 @@ def register(app: typer.Typer) -> None:
         console = Console(stderr=json_out)
         ctx = run_demo(scale=scale, seed=seed, console=console)
         if json_out:
-            typer.echo(json.dumps(ctx.results, ensure_ascii=False, default=str, indent=2))
+            typer.echo(json_text(ctx.results))
         if serve:
             from cockpit.web.commands import serve_cockpit
 

@@ -1,5 +1,7 @@
 """Numbers, money and time as people read them, one rule per locale, for every room.
 
+Also the one shape of every CLI verb's ``--json`` output (``json_text``).
+
 Money is integer fen in storage and computation; only here does it become text: 亿元 / 万元 /
 元 in Chinese, billion / million / thousand yuan / yuan in English, with one decimal in a
 scaled unit and the fen shown in plain yuan. Time is Asia/Shanghai (``SHANGHAI``).
@@ -20,7 +22,9 @@ scaled unit and the fen shown in plain yuan. Time is Asia/Shanghai (``SHANGHAI``
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 #: The product's time zone: every timestamp shown or stored naive is Shanghai wall-clock time.
@@ -96,3 +100,24 @@ def pct(value: float | None, *, digits: int = DIGITS, signed: bool = False) -> s
     if value is None:
         return "—"
     return f"{value:+.{digits}f}%" if signed else f"{value:.{digits}f}%"
+
+
+def envelope(data: Any, **also: Any) -> dict[str, Any]:
+    """The one shape of ``--json`` output: ``{"data": ...}``, with ``count`` for a list, and
+    any further top-level facts about the result (``also``).
+
+    >>> envelope([{"id": 1}])
+    {'data': [{'id': 1}], 'count': 1}
+    >>> envelope({"path": "/tmp/x"})
+    {'data': {'path': '/tmp/x'}}
+    >>> envelope([], broken=["a.yaml"])
+    {'data': [], 'count': 0, 'broken': ['a.yaml']}
+    """
+    if isinstance(data, list | tuple):
+        return {"data": list(data), "count": len(data), **also}
+    return {"data": data, **also}
+
+
+def json_text(data: Any, **also: Any) -> str:
+    """``data`` in the ``--json`` envelope, as JSON text (Chinese kept, dates as ISO text)."""
+    return json.dumps(envelope(data, **also), ensure_ascii=False, indent=2, default=str)

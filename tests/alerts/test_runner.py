@@ -62,7 +62,7 @@ def test_cli_run_list_ack_resolve(cockpit_home: Path, receiver: Receiver) -> Non
     cli = CliRunner()
     run = cli.invoke(app, ["alerts", "run", "--json"])
     assert run.exit_code == 0, run.output
-    report = json.loads(run.output)
+    report = json.loads(run.output)["data"]
     assert report["notifications"][0]["ok"] is True
     assert len(receiver.requests) == 1
     listed = json.loads(cli.invoke(app, ["alerts", "list", "--json"]).output)
@@ -71,7 +71,7 @@ def test_cli_run_list_ack_resolve(cockpit_home: Path, receiver: Receiver) -> Non
     acked = cli.invoke(app, ["alerts", "ack", str(alert_id), "--by", "wang", "--comment", "看"])
     assert acked.exit_code == 0 and "acknowledged" in acked.output
     done = cli.invoke(app, ["alerts", "resolve", str(alert_id), "--by", "li", "--json"])
-    assert json.loads(done.output)["resolved_by"] == "li"
+    assert json.loads(done.output)["data"]["resolved_by"] == "li"
     again = cli.invoke(app, ["alerts", "resolve", str(alert_id)])
     assert again.exit_code == 1 and "already resolved" in again.output
     open_only = json.loads(

@@ -71,7 +71,7 @@ def test_cli_builds_shows_and_exports(cockpit_home: Path, tmp_path: Path) -> Non
     runner = CliRunner()
     built = runner.invoke(app, ["build", "--json"])
     assert built.exit_code == 0, built.output
-    assert json.loads(built.output)["full"] is True
+    assert json.loads(built.output)["data"]["full"] is True
 
     shown = runner.invoke(
         app,

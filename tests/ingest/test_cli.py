@@ -31,7 +31,7 @@ def _feeds(feeds: Path) -> Path:
 def test_ingest_a_folder_reports_each_file_as_json(cockpit_home: Path, feeds: Path) -> None:
     result = runner.invoke(app, ["ingest", str(_feeds(feeds)), "--json"])
     assert result.exit_code == 0, result.output
-    reports = json.loads(result.stdout)
+    reports = json.loads(result.stdout)["data"]
     assert [(Path(r["file"]).name, r["outcome"], r.get("source")) for r in reports] == [
         ("ground_truth.json", "skipped", None),
         ("merchants.csv", "ingested", "merchants"),
@@ -59,7 +59,7 @@ def test_quiet_ingest_prints_one_line_per_file(cockpit_home: Path, feeds: Path) 
 
 def test_quarantine_list_show_and_export(cockpit_home: Path, feeds: Path, tmp_path: Path) -> None:
     runner.invoke(app, ["ingest", str(_feeds(feeds)), "--quiet"])
-    listed = json.loads(runner.invoke(app, ["quarantine", "list", "--json"]).stdout)
+    listed = json.loads(runner.invoke(app, ["quarantine", "list", "--json"]).stdout)["data"]
     assert [(r["reason"], r["rows"]) for r in listed] == [("unparseable_date", 1)]
     ingest_id = listed[0]["ingest_id"]
     shown = runner.invoke(app, ["quarantine", "show", ingest_id])
@@ -68,7 +68,7 @@ def test_quarantine_list_show_and_export(cockpit_home: Path, feeds: Path, tmp_pa
     exported = runner.invoke(app, ["quarantine", "export", ingest_id, "--out", str(out)])
     assert exported.exit_code == 0, exported.output
     out.write_text(out.read_text("utf-8").replace("2025-02-30", "2025-02-28"), "utf-8")
-    fixed = json.loads(runner.invoke(app, ["ingest", str(out), "--json"]).stdout)
+    fixed = json.loads(runner.invoke(app, ["ingest", str(out), "--json"]).stdout)["data"]
     assert (fixed[0]["accepted"], fixed[0]["quarantined"]) == (1, 0)
 
 

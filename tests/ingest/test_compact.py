@@ -132,7 +132,7 @@ def test_cli_compacts_the_months_asked_for(cockpit_home: Path) -> None:
     result = runner.invoke(app, ["lake", "compact", "--month", "2025-03", "--json"])
 
     assert result.exit_code == 0, result.output
-    report = json.loads(result.stdout)
+    report = json.loads(result.stdout)["data"]
     assert report["months"] == ["2025-03"] and report["files_replaced"] == 2
     assert len(month_files(cockpit_home / "lake")["2025-04"]) == 2  # not asked for
 

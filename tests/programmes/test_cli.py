@@ -11,27 +11,33 @@ from cockpit.cli import app
 
 
 def _json(args: list[str]) -> dict[str, object]:
+    """The ``--json`` envelope of a verb: ``data``, and ``count`` for a list."""
     result = CliRunner().invoke(app, [*args, "--json"])
     assert result.exit_code == 0, result.output
     parsed: dict[str, object] = json.loads(result.output)
     return parsed
 
 
+def _data(args: list[str]) -> dict[str, object]:
+    data: dict[str, object] = _json(args)["data"]  # type: ignore[assignment]
+    return data
+
+
 def test_install_open_status_flags_export_and_effect(cockpit_home: Path) -> None:
-    assert "yuzhong-vouchers-2025" in _json(["programmes", "list"])["shipped"]  # type: ignore[operator]
+    assert "yuzhong-vouchers-2025" in _data(["programmes", "list"])["shipped"]  # type: ignore[operator]
     _json(["programmes", "install", "yuzhong-vouchers-2025"])
     _json(["programmes", "install", "chongqing-car-2023"])
     release = ["programmes", "open-round", "yuzhong-vouchers-2025", "1"]
-    assert _json([*release, "--as", "Officer Li"]) == {"round_id": None, "status": "proposed"}
-    assert _json([*release, "--as", "Officer Wang"])["round_id"] == 1
-    status = _json(["programmes", "status", "yuzhong-vouchers-2025"])
+    assert _data([*release, "--as", "Officer Li"]) == {"round_id": None, "status": "proposed"}
+    assert _data([*release, "--as", "Officer Wang"])["round_id"] == 1
+    status = _data(["programmes", "status", "yuzhong-vouchers-2025"])
     assert status["budget_left_fen"] == 300_000_000  # 60 % kept for rounds 2 and 3
     assert _json(["programmes", "flags", "yuzhong-vouchers-2025"])["count"] == 0
-    path = Path(str(_json(["programmes", "export"])["path"]))
+    path = Path(str(_data(["programmes", "export"])["path"]))
     assert path.name == "part-programmes.parquet" and path.exists()
-    shown = _json(["programmes", "effect", "chongqing-car-2023"])["side_by_side"]
+    shown = _data(["programmes", "effect", "chongqing-car-2023"])["side_by_side"]
     assert round(shown[0]["value"], 1) == 63.8  # type: ignore[index]
-    assert _json(["ledger", "verify"])["ok"] is True
+    assert _data(["ledger", "verify"])["ok"] is True
 
 
 def test_validate_names_the_line_and_fails(cockpit_home: Path, tmp_path: Path) -> None:

@@ -122,12 +122,12 @@ def test_cli_verify_json_exits_nonzero_and_names_the_first_problem(
     from cockpit.cli import app
 
     ok = CliRunner().invoke(app, ["ledger", "verify", "--json"])
-    assert ok.exit_code == 0 and json.loads(ok.output)["ok"] is True
+    assert ok.exit_code == 0 and json.loads(ok.output)["data"]["ok"] is True
     target = _claim_entry(busy, 2)
     _sql(busy, "UPDATE prog_ledger SET amount_fen = amount_fen + 1 WHERE id = :i", i=target)
     bad = CliRunner().invoke(app, ["ledger", "verify", "--json"])
     assert bad.exit_code == 1
-    assert json.loads(bad.output)["first_problem"]["entry_id"] == target
+    assert json.loads(bad.output)["data"]["first_problem"]["entry_id"] == target
 
 
 def _entry(engine: Engine, entry_id: int) -> tuple[str, str]:

@@ -107,7 +107,7 @@ def test_cli_verify_draw_from_the_database_and_from_a_file(
 
     _engine, rid, _seed = drawn
     ok = CliRunner().invoke(app, ["programmes", "verify-draw", "--round", str(rid), "--json"])
-    assert ok.exit_code == 0 and json.loads(ok.output)["ok"]
+    assert ok.exit_code == 0 and json.loads(ok.output)["data"]["ok"]
     record = lottery.draw_record(round_id=rid)
     record["seed"] = "0" * 64
     path = tmp_path / "draw.json"

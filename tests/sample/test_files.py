@@ -165,7 +165,7 @@ def test_same_seed_gives_same_bytes_and_cli_reports_json(sample_city: Path, tmp_
         app, ["sample-city", "--scale", "tiny", "--seed", "7", "--out", str(tmp_path), "--json"]
     )
     assert result.exit_code == 0, result.output
-    summary = json.loads(result.output)
+    summary = json.loads(result.output)["data"]
     assert summary["transactions"] > 80_000
     assert _hashes(tmp_path) == _hashes(sample_city)
 

@@ -30,7 +30,11 @@ def run(*args: str) -> str:
 
 
 def test_cli_imports_lists_matches_and_exports(cockpit_home: Path) -> None:
-    assert json.loads(run("import", "--json")) == {"scenarios": 30, "firms": 25, "solutions": 40}
+    assert json.loads(run("import", "--json"))["data"] == {
+        "scenarios": 30,
+        "firms": 25,
+        "solutions": 40,
+    }
     listed = json.loads(run("list", "--sector", "education", "--json"))
     assert listed["count"] == 5
     matched = json.loads(run("match", "S16", "--limit", "2", "--json"))
@@ -38,7 +42,7 @@ def test_cli_imports_lists_matches_and_exports(cockpit_home: Path) -> None:
     run("draft", "S16", "--call-id", "C16", "--as", "unit:永川区教育委员会")
     run("step", "C16", "publish", "--as", "unit:永川区教育委员会")
     out = cockpit_home / "ocds.json"
-    assert json.loads(run("export", "--out", str(out), "--json"))["rows"] == 1
+    assert json.loads(run("export", "--out", str(out), "--json"))["data"]["rows"] == 1
     assert ocds.validate_package(json.loads(out.read_text("utf-8"))) == []
     assert "C16" in run("show", "C16")
 
@@ -70,7 +74,7 @@ def test_a_call_runs_end_to_end_from_the_command_line(cockpit_home: Path) -> Non
             "--proposal",
             f"{firm}体感交互健身方案，含动作识别与数据记录。",
         )
-        apps[firm] = json.loads(made)["id"]
+        apps[firm] = json.loads(made)["data"]["id"]
     run("step", "C21", "close", "--as", unit)
     run("seat", "C21", "R1", "--name", "周教练", "--as", op)
     run("seat", "C21", "R2", "--name", "吴博士", "--as", op)
@@ -99,7 +103,7 @@ def test_a_call_runs_end_to_end_from_the_command_line(cockpit_home: Path) -> Non
     assert "added to the library" in run(
         "promote", "C21", "--results", "月均服务3000人次", "--as", op
     )
-    counts = json.loads(run("counts", "--json"))
+    counts = json.loads(run("counts", "--json"))["data"]
     assert counts["cases"] == 1 and counts["cases_by_sector"] == {"sports": 1}
 
 

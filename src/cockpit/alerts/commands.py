@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import getpass
-import json
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+
+from cockpit.format import json_text
 
 if TYPE_CHECKING:
     from cockpit.demo import DemoContext
@@ -21,7 +22,7 @@ SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 
 
 def _dump(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    typer.echo(json_text(data))
 
 
 def _prepare() -> Path:
@@ -81,7 +82,7 @@ def list_cmd(
     _prepare()
     alerts = list_alerts(status=status, severity=severity, rule_id=rule)
     if json_out:
-        _dump({"data": [a.model_dump(mode="json") for a in alerts], "count": len(alerts)})
+        _dump([a.model_dump(mode="json") for a in alerts])
         return
     table = Table("id", "severity", "status", "rule", "period", "summary")
     for a in alerts:
@@ -150,7 +151,7 @@ def orderlist_cmd(
 
     rows = orderlist_rows(home=get_settings().ensure_home(), months=months)
     if json_out:
-        _dump({"data": rows, "count": len(rows)})
+        _dump(rows)
         return
     table = Table(
         "id", "enterprise", "district", "month", "new orders", "YoY", "MoM", "trend", "warnings"
@@ -221,7 +222,7 @@ def rules_cmd(
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
     if json_out:
-        _dump({"data": [r.model_dump() for r in ruleset.rules], "count": len(ruleset.rules)})
+        _dump([r.model_dump() for r in ruleset.rules])
         return
     for r in ruleset.rules:
         mark = "" if r.enabled else " (disabled)"

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from cockpit.format import json_text
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -19,7 +21,7 @@ indicators_app = typer.Typer(help="The indicator catalogue: list, show, compute,
 def _echo_frame(frame: pd.DataFrame, *, as_json: bool, as_csv: bool, title: str) -> None:
     if as_json:
         records = json.loads(frame.to_json(orient="records", force_ascii=False))
-        typer.echo(json.dumps({"data": records, "count": len(records)}, ensure_ascii=False))
+        typer.echo(json_text(records))
     elif as_csv:
         typer.echo(frame.to_csv(index=False), nl=False)
     else:
@@ -63,7 +65,7 @@ def list_indicators(json_out: bool = typer.Option(False, "--json", help="Print a
         for i in INDICATORS
     ]
     if json_out:
-        typer.echo(json.dumps({"data": rows, "count": len(rows)}, ensure_ascii=False))
+        typer.echo(json_text(rows))
         return
     frame = pd.DataFrame(rows)[["id", "name_zh", "name_en", "unit", "kind"]]
     _echo_frame(frame, as_json=False, as_csv=False, title="Indicators")
@@ -154,7 +156,7 @@ def build_cmd(
     with console.status("building indicators") as status:
         report = build(engine=engine, full=full, progress=lambda m: status.update(m))
     if json_out:
-        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        typer.echo(json_text(report.as_dict()))
     else:
         typer.echo(
             f"built {report.rows} rows on {report.engine} in {report.seconds}s "

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
+
+from cockpit.format import json_text
 
 if TYPE_CHECKING:
     from cockpit.demo import DemoContext
@@ -85,7 +86,7 @@ def ingest(
         except (FileError, ValueError) as error:
             _fail(str(error))
     if json_out:
-        typer.echo(json.dumps([o.to_dict() for o in outcomes], ensure_ascii=False, indent=2))
+        typer.echo(json_text([o.to_dict() for o in outcomes]))
     elif quiet:
         for outcome in outcomes:
             typer.echo(outcome.summary())
@@ -105,7 +106,7 @@ def quarantine_list(
 
     summary = quarantine_summary()
     if json_out:
-        typer.echo(json.dumps(summary.to_dicts(), ensure_ascii=False, indent=2))
+        typer.echo(json_text(summary.to_dicts()))
         return
     if summary.height == 0:
         typer.echo("No quarantined rows.")
@@ -125,7 +126,7 @@ def quarantine_show(
 
     rows = quarantine_rows(ingest_id=ingest_id, reason=reason).head(limit)
     if json_out:
-        typer.echo(json.dumps(rows.to_dicts(), ensure_ascii=False, indent=2))
+        typer.echo(json_text(rows.to_dicts()))
         return
     if rows.height == 0:
         _fail(f"no quarantined rows for ingest {ingest_id!r}")
@@ -151,7 +152,7 @@ def quarantine_export(
     except ValueError as error:
         _fail(str(error))
     if json_out:
-        typer.echo(json.dumps({"ingest_id": ingest_id, "rows": count, "file": str(out)}))
+        typer.echo(json_text({"ingest_id": ingest_id, "rows": count, "file": str(out)}))
     else:
         typer.echo(f"{count} row(s) written to {out}; correct them and run `cockpit ingest {out}`.")
 
@@ -193,7 +194,7 @@ def lake_compact(
             report = compact(months=months or None, progress=advance)
         except ValueError as error:
             _fail(str(error))
-    typer.echo(json.dumps(report.to_dict()) if json_out else report.summary())
+    typer.echo(json_text(report.to_dict()) if json_out else report.summary())
 
 
 def register(app: typer.Typer) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from cockpit.format import money
+from cockpit.format import json_text, money
 
 if TYPE_CHECKING:
     from cockpit.demo import DemoContext
@@ -28,7 +27,7 @@ STATUS_STYLE = {
 
 
 def _echo_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    typer.echo(json_text(data))
 
 
 def _fmt(value: float | None, unit: str) -> str:
@@ -59,7 +58,7 @@ def list_plans(json_out: bool = typer.Option(False, "--json", help="Print JSON."
     ]
     broken = [str(err) for err in loaded.broken]
     if json_out:
-        _echo_json({"data": rows, "count": len(rows), "broken": broken})
+        typer.echo(json_text(rows, broken=broken))
         return
     from rich.console import Console
     from rich.table import Table
@@ -97,7 +96,7 @@ def status(
         progress = [p for p in progress if p.plan.id == plan]
     if json_out:
         data = [p.to_dict() for p in progress]
-        _echo_json({"data": data, "count": len(data)})
+        _echo_json(data)
         return
     from rich.console import Console
     from rich.table import Table
@@ -200,7 +199,7 @@ def history(
             for f in figure_history(session, plan_id=plan, target_id=target)
         ]
     if json_out:
-        _echo_json({"data": rows, "count": len(rows)})
+        _echo_json(rows)
         return
     for r in rows:
         typer.echo(f"{r['as_of']}  {r['value']:>16,.2f}  {r['source']}  ({r['entered_by']})")

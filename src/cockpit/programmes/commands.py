@@ -12,6 +12,8 @@ from typing import Any
 
 import typer
 
+from cockpit.format import json_text
+
 programmes_app = typer.Typer(
     help="Voucher and subsidy programmes: install, run rounds, check.", no_args_is_help=True
 )
@@ -21,7 +23,7 @@ JSON_OPT = typer.Option(False, "--json", help="Print JSON.")
 
 
 def _echo_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    typer.echo(json_text(data))
 
 
 def _ready() -> None:
@@ -230,7 +232,7 @@ def flags_cmd(code: str, json_out: bool = JSON_OPT) -> None:
     _ready()
     found = flags(programme_code=code)
     if json_out:
-        _echo_json({"data": found, "count": len(found)})
+        _echo_json(found)
         return
     for f in found:
         typer.echo(f"{f['kind']:<20} {f['subject']}: {f['message']}")
@@ -374,7 +376,7 @@ def queue_cmd(
     _ready()
     items = queue(status=None if all_items else "open")
     if json_out:
-        _echo_json({"data": items, "count": len(items)})
+        _echo_json(items)
         return
     for i in items:
         typer.echo(f"{i['id']}  {i['kind']:<21} {i['status']:<11} {i['order_id']}: {i['detail']}")
@@ -417,7 +419,7 @@ def appeals_cmd(
     _ready()
     rows = appeals.overdue() if overdue else appeals.appeals()
     if json_out:
-        _echo_json({"data": rows, "count": len(rows)})
+        _echo_json(rows)
         return
     for a in rows:
         typer.echo(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+
+from cockpit.format import json_text
 
 if TYPE_CHECKING:
     from cockpit.demo import DemoContext
@@ -45,7 +46,7 @@ def register(app: typer.Typer) -> None:
             )
         summary = generate_city(out, scale=scale, seed=seed, progress=not quiet and not json_out)
         if json_out:
-            typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+            typer.echo(json_text(summary))
         else:
             typer.echo(_summary_line(summary))
 

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from cockpit.format import json_text
+
 if TYPE_CHECKING:
     from cockpit.demo import DemoContext
     from cockpit.scenarios.vocab import Actor
@@ -40,7 +42,7 @@ def _actor(spec: str) -> Actor:
 
 def _emit(data: Any, as_json: bool, lines: list[str]) -> None:
     if as_json:
-        typer.echo(json.dumps(data, ensure_ascii=False, default=str, indent=2))
+        typer.echo(json_text(data))
     else:
         typer.echo("\n".join(lines))
 
@@ -85,7 +87,7 @@ def list_cmd(
     rows = registry.list_scenarios(sector=sector, district=district, open_on=today)
     data = [r.model_dump(mode="json") for r in rows]
     lines = [f"{r.id:<6} {r.sector:<16} {r.district_code} {r.deadline} {r.title_zh}" for r in rows]
-    _emit({"data": data, "count": len(data)}, json_out, lines or ["(none)"])
+    _emit(data, json_out, lines or ["(none)"])
 
 
 @app.command("show")
@@ -306,7 +308,7 @@ def match_cmd(
         raise typer.BadParameter("give a SCENARIO_ID or --firm")
     data = [vars(m) for m in found]
     lines = [f"{m.score:6.3f} {m.id:<6} {m.title_zh}  {m.parts}" for m in found]
-    _emit({"data": data, "count": len(data)}, json_out, lines or ["(none)"])
+    _emit(data, json_out, lines or ["(none)"])
 
 
 @app.command("export")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 import typer
 
 from cockpit.config import get_settings
+from cockpit.format import json_text
 
 if TYPE_CHECKING:
     from cockpit.demo import DemoContext
@@ -62,7 +62,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(str(exc), err=True)
             raise typer.Exit(1) from exc
         if json_out:
-            typer.echo(json.dumps({"written": [str(p) for p in written]}))
+            typer.echo(json_text({"written": [str(p) for p in written]}))
         elif not quiet:
             for path in written:
                 typer.echo(f"wrote {path}")
