@@ -7,4 +7,10 @@ bash scripts/setup.sh --test
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/ruff format --check src tests benchmarks
 .venv/bin/mypy
-exec .venv/bin/pytest "$@"
+if [ "$#" -gt 0 ]; then  # some tests only: they would not reach the coverage floors
+    exec .venv/bin/pytest "$@"
+fi
+# Every test, with coverage: the package's floor (fail_under in pyproject.toml), then each
+# room's (scripts/coverage_floors.py).
+.venv/bin/pytest --cov=cockpit --cov-report=term --cov-report=json:coverage.json
+.venv/bin/python scripts/coverage_floors.py coverage.json

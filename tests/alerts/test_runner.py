@@ -43,6 +43,7 @@ def test_default_rules_on_a_small_lake_raise_the_right_alerts(
     assert ("category-spike", "RS01") not in fired
 
 
+@pytest.mark.slow
 def test_running_twice_updates_instead_of_piling_up(db: Engine, cockpit_home: Path) -> None:
     write_small_lake(cockpit_home)
     first = run_from_home(home=cockpit_home, notify=False)
@@ -51,6 +52,7 @@ def test_running_twice_updates_instead_of_piling_up(db: Engine, cockpit_home: Pa
     assert len(list_alerts(engine=db)) == len(first.opened)
 
 
+@pytest.mark.slow
 def test_cli_run_list_ack_resolve(cockpit_home: Path, receiver: Receiver) -> None:
     from cockpit.cli import app
 
@@ -121,6 +123,7 @@ def test_the_scheduler_without_an_error_handler_stops_on_failure() -> None:
         schedule(run, every_s=0, max_runs=2)
 
 
+@pytest.mark.slow
 def test_cli_schedule_runs_the_rules_a_given_number_of_times(cockpit_home: Path) -> None:
     from cockpit.cli import app
 

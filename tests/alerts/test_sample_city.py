@@ -11,7 +11,8 @@ import pytest
 from cockpit.alerts.backtest import RIGHT_KINDS, score_lake
 from cockpit.alerts.rules import default_rules_text, load_rules, parse_rules
 
-pytestmark = pytest.mark.slow
+# The sample city is generated, ingested and built first: minutes on two shared cores.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
 @pytest.fixture(scope="module")

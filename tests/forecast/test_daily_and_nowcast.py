@@ -12,7 +12,8 @@ from cockpit.forecast.daily import HOLIDAY_MODEL, DailyForecast, forecast_daily
 from cockpit.forecast.nowcast import backtest_feed, nowcast_month
 from cockpit.forecast.synthetic import daily_series
 
-pytestmark = pytest.mark.slow
+# The sample city is generated, ingested and built first: minutes on two shared cores.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 # Spring Festival 2027 (estimated days off: 5-13 February) falls inside the horizon.
 HISTORY_END = dt.date(2026, 12, 31)

@@ -23,7 +23,8 @@ from cockpit.forecast.pipeline import ForecastSpec
 from cockpit.forecast.run import forecast_flat, forecast_hierarchy
 from cockpit.forecast.sources import read_indicator_monthly, read_official_monthly
 
-pytestmark = pytest.mark.slow
+# The sample city is generated, ingested and built first: minutes on two shared cores.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,12 @@ from cockpit.indicators.query import read_values
 from cockpit.indicators.synthetic import LakeSpec, append_day, write_lake
 from tests.indicators.conftest import IBIS_DUCKDB_DEPRECATION
 
-pytestmark = pytest.mark.filterwarnings(IBIS_DUCKDB_DEPRECATION)
+# Each test builds a lake of 26 months several times over: 15-70 s on two cores.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(300),
+    pytest.mark.filterwarnings(IBIS_DUCKDB_DEPRECATION),
+]
 SPEC = LakeSpec(rows=1500, merchants=30, start="2024-01", months=15, districts=3, seed=3)
 KEYS = [
     "indicator_id",

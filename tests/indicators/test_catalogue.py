@@ -66,6 +66,7 @@ def test_cli_lists_the_catalogue_as_json() -> None:
     assert data["data"][0]["id"] == "retail_sales"
 
 
+@pytest.mark.slow
 def test_cli_builds_shows_and_exports(cockpit_home: Path, tmp_path: Path) -> None:
     write_lake(cockpit_home / "lake", LakeSpec(rows=800, merchants=20, months=14, districts=3))
     runner = CliRunner()
@@ -97,6 +98,7 @@ def test_cli_builds_shows_and_exports(cockpit_home: Path, tmp_path: Path) -> Non
     assert bad.exit_code == 2
 
 
+@pytest.mark.slow
 def test_demo_step_builds_the_indicators_and_reports_the_backtest(cockpit_home: Path) -> None:
     from rich.console import Console
 

@@ -104,6 +104,7 @@ def test_a_month_without_sales_after_one_with_sales_gives_no_growth(values: pd.D
     assert math.isnan(row(values, "retail_sales", "month", "2025-01")["mom"])
 
 
+@pytest.mark.slow
 def test_a_transaction_is_attributed_to_the_merchant_version_of_its_date(tmp_path: Path) -> None:
     versions = [
         lf.merchant("A", "500103", "RS01", "2023-01-01", valid_to=lf.dt.date(2025, 3, 15)),

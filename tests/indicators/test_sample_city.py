@@ -17,7 +17,12 @@ from cockpit.indicators.build import build
 from cockpit.indicators.query import read_values
 from tests.indicators.conftest import IBIS_DUCKDB_DEPRECATION
 
-pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings(IBIS_DUCKDB_DEPRECATION)]
+# The sample city is generated, ingested and built first: minutes on two shared cores.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(300),
+    pytest.mark.filterwarnings(IBIS_DUCKDB_DEPRECATION),
+]
 
 
 @pytest.fixture(scope="module")

@@ -74,6 +74,7 @@ def test_a_day_ingested_after_compaction_is_merged_by_the_next_one(tmp_path: Pat
     assert _rows(home) == before
 
 
+@pytest.mark.slow
 def test_the_indicators_are_the_same_before_and_after(tmp_path: Path) -> None:
     """Compaction changes no figure; a build after it (and a day more) cubes the changed
     month afresh and equals a full build of the same rows."""

@@ -15,6 +15,7 @@ from cockpit.ingest.compact import is_clustered, month_files
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)  # the sample city first: minutes on two shared cores
 def test_demo_step_ingests_the_sample_city(sample_city: Path, cockpit_home: Path) -> None:
     ctx = DemoContext(
         home=cockpit_home, sample_dir=sample_city, scale="tiny", seed=7, console=Console()

@@ -29,6 +29,7 @@ def ingested(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)  # the sample city first: minutes on two shared cores
 def test_every_feed_file_is_read_whole_and_accounted_for(
     ingested: tuple[dict[str, IngestReport], dict[str, Any]],
 ) -> None:
@@ -43,6 +44,7 @@ def test_every_feed_file_is_read_whole_and_accounted_for(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)  # the sample city first: minutes on two shared cores
 def test_each_bad_row_of_the_ground_truth_is_quarantined_with_its_reason_at_its_line(
     ingested: tuple[dict[str, IngestReport], dict[str, Any]],
 ) -> None:
@@ -60,6 +62,7 @@ def test_each_bad_row_of_the_ground_truth_is_quarantined_with_its_reason_at_its_
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)  # the sample city first: minutes on two shared cores
 def test_ingesting_the_city_twice_changes_no_figure(
     ingested: tuple[dict[str, IngestReport], dict[str, Any]], sample_city: Path
 ) -> None:

@@ -12,6 +12,7 @@ from cockpit.programmes.commands import demo_step
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)  # the sample city first: minutes on two shared cores
 def test_demo_step_runs_a_round_and_verifies_the_ledger(cockpit_home: Path) -> None:
     ctx = DemoContext(
         home=cockpit_home,

@@ -36,6 +36,7 @@ def test_did_on_known_numbers() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)  # the sample city first: minutes on two shared cores
 def test_sample_city_campaign_uplift_is_recovered_within_the_interval(
     sample_city: Path, cockpit_home: Path
 ) -> None:

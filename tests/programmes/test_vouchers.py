@@ -150,6 +150,7 @@ def test_refund_returns_own_money_first_then_restores_or_claws_back(
     assert ledger.verify(engine).ok
 
 
+@pytest.mark.slow
 def test_expiry_returns_unused_value_to_the_budget(engine: Engine, code: str) -> None:
     rid = _setup(engine, code)
     vouchers.claim(round_id=rid, idem_key=f"{code}-c", who=person(1), engine=engine)

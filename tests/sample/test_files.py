@@ -160,6 +160,7 @@ def test_exact_repeats_are_listed_and_identical_to_the_row_before(
         assert _line(path, rep["line"], enc) == _line(path, rep["line"] - 1, enc)
 
 
+@pytest.mark.slow
 def test_same_seed_gives_same_bytes_and_cli_reports_json(sample_city: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(
         app, ["sample-city", "--scale", "tiny", "--seed", "7", "--out", str(tmp_path), "--json"]
@@ -170,6 +171,7 @@ def test_same_seed_gives_same_bytes_and_cli_reports_json(sample_city: Path, tmp_
     assert _hashes(tmp_path) == _hashes(sample_city)
 
 
+@pytest.mark.slow
 def test_another_seed_gives_other_content_through_the_demo_step(
     sample_city: Path, tmp_path: Path
 ) -> None:

@@ -35,6 +35,7 @@ def key(role: str, name: str) -> dict[str, str]:
     return {"X-API-Key": create_api_key(role=role, name=name).token}
 
 
+@pytest.mark.slow
 def test_list_filters_and_matches_are_open_to_read(client: httpx.Client) -> None:
     listed = client.get("/api/scenarios", params={"sector": "city", "district": "500108"}).json()
     assert listed["count"] == 1 and listed["data"][0]["id"] == "S29"

@@ -10,6 +10,7 @@ from cockpit.scenarios.vocab import NotAllowed, ScenarioError
 from tests.scenarios.conftest import OPERATOR, UNIT
 
 
+@pytest.mark.slow
 def test_counts_by_sector_and_district_feed_the_plans(sample_engine: Engine) -> None:
     assert catalogues.count_scenarios(engine=sample_engine) == 42  # 30 sample + 12 labelled
     assert catalogues.count_scenarios(sector="sports", engine=sample_engine) == 5 + 2

@@ -56,6 +56,7 @@ def import_with_deadlines_ahead() -> None:
     sample.load_sample(data=data)
 
 
+@pytest.mark.slow
 def test_a_call_runs_end_to_end_from_the_command_line(cockpit_home: Path) -> None:
     unit, op = "unit:南岸区体育局", "operator:平台运营"
     import_with_deadlines_ahead()
@@ -115,6 +116,7 @@ def test_cli_refusal_is_one_line_and_exit_code_1(cockpit_home: Path) -> None:
     assert "refused: call C16 is draft" in result.output
 
 
+@pytest.mark.slow
 def test_demo_step_runs_one_call_to_the_case_library(cockpit_home: Path) -> None:
     ctx = DemoContext(
         home=cockpit_home,
@@ -142,6 +144,7 @@ def test_sample_file_mistakes_name_the_line_and_field(tmp_path: Path) -> None:
     assert caught.value.line == text.splitlines().index('    district_code: "500112"') + 1
 
 
+@pytest.mark.slow
 def test_jieba_loads_without_printing_to_stderr() -> None:
     code = "from cockpit.scenarios.matching import tokenize; print(tokenize('数字孪生工厂'))"
     done = subprocess.run(

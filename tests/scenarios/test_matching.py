@@ -18,6 +18,7 @@ def test_labelled_set_has_at_least_60_pairs_over_known_solutions() -> None:
     assert set().union(*labels.needs.values(), *(q.relevant for q in labels.queries)) <= known
 
 
+@pytest.mark.slow
 def test_matching_reaches_mrr_target_on_the_labelled_set(sample_engine: Engine) -> None:
     result = quality.evaluate(quality.labels(), engine=sample_engine)
     assert result["needs"] == 42
@@ -25,6 +26,7 @@ def test_matching_reaches_mrr_target_on_the_labelled_set(sample_engine: Engine) 
     assert result["precision_at_5"] >= 0.9 * result["precision_at_5_ceiling"]
 
 
+@pytest.mark.slow
 def test_fresh_needs_not_in_the_sample_also_reach_the_target(sample_engine: Engine) -> None:
     result = quality.evaluate(quality.labels(), engine=sample_engine, group="fresh")
     assert result["mrr"] >= 0.8

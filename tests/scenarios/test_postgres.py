@@ -13,6 +13,7 @@ from cockpit.scenarios.vocab import IllegalTransition
 from tests.scenarios.conftest import T0, UNIT, seed_registry
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_sample_call_runs_and_history_is_append_only_on_postgres(postgres_url: str) -> None:
     upgrade(postgres_url)

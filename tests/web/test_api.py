@@ -60,6 +60,7 @@ def official(period: str, column: str = "value_fen") -> float:
     return float(table[column][table["period"].index(period)])  # type: ignore[arg-type]
 
 
+@pytest.mark.slow
 def test_city_kpis_are_the_official_series_and_a_district_its_built_sample(
     client: TestClient,
 ) -> None:
@@ -192,6 +193,7 @@ def crossed(period: str, district: str, category: str, *, ytd: bool = False) -> 
     raise KeyError((period, district, category))
 
 
+@pytest.mark.slow
 def test_a_districts_categories_come_from_the_district_by_category_cut(
     client: TestClient,
 ) -> None:
@@ -214,6 +216,7 @@ def test_a_districts_categories_come_from_the_district_by_category_cut(
     assert [i["value"] for i in other["items"]] != values
 
 
+@pytest.mark.slow
 def test_district_and_category_together_read_their_crossed_cut(client: TestClient) -> None:
     q = {"period": "2025-06", "district": "500103", "category": "RS01"}
     kpis = client.get("/api/cockpit/kpis", params=q).json()

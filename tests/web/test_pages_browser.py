@@ -8,7 +8,8 @@ import pytest
 
 from tests.web.conftest import OPERATOR_KEY, Watched, screenshot, watch
 
-pytestmark = pytest.mark.browser
+# Chromium starts once per worker (20-60 s on two shared cores) and each page renders charts.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PAGES = [
     ("overview", "/"),
