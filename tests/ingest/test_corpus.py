@@ -140,7 +140,7 @@ def test_the_whole_corpus_as_one_folder_finishes_and_lists_every_file(
         materialise(name, folder)
     result = CliRunner().invoke(app, ["ingest", str(folder), "--json"])
     assert result.exit_code == 1  # some files cannot be read: the exit code says so
-    listed = {Path(o["file"]).name: o for o in json.loads(result.stdout)}
+    listed = {Path(o["file"]).name: o for o in json.loads(result.stdout)["data"]}
     assert sorted(listed) == sorted(p.name for p in folder.iterdir())
     for name in CASES:
         expected = json.loads((CORPUS / f"{name}{EXPECTED}").read_text("utf-8"))
