@@ -49,3 +49,17 @@ def test_shanghai_is_eight_hours_ahead_of_utc() -> None:
     import datetime as dt
 
     assert dt.datetime(2025, 1, 1, tzinfo=fmt.SHANGHAI).utcoffset() == dt.timedelta(hours=8)
+
+
+def test_cli_verbs_print_json_only_through_the_envelope() -> None:
+    from pathlib import Path
+
+    src = Path(fmt.__file__).parent
+    # Issue 22 rewrites forecast's verbs and issue 25 the API keys' verbs; both adopt it there.
+    pending = {"forecast/commands.py", "web/auth.py"}
+    printing = {
+        p.relative_to(src).as_posix()
+        for p in src.rglob("*.py")
+        if "echo(json.dumps(" in p.read_text("utf-8")
+    }
+    assert printing <= pending
