@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 # Sales and payments by month for the city, each district and each category, as the
-# indicators room defines them (its retail_sales and transactions). "" is a total.
+# indicators room defines them (its retail_sales and transactions, read from the built
+# indicator_values when the build is current). "" is a total.
 FEED_MEASURES = {"retail_sales": "feed_sales_fen", "transactions": "feed_payments"}
 FEED_INDICATORS = ["feed_sales_fen", "feed_payments"]
 
@@ -33,12 +34,12 @@ WHERE measure = 'retail_sales' AND value_fen IS NOT NULL {cutoff}
 
 def feed_series(home: Path, *, until_month: str | None = None) -> pd.DataFrame | None:
     """Monthly sales (fen) and payments of the city, each district and each category."""
-    from cockpit.indicators.sales import monthly_sales
+    from cockpit.indicators.sales import monthly_sales_of
 
     lake = lake_of(home)
     if not (has(lake, "transactions") and has(lake, "merchants")):
         return None
-    sales = monthly_sales(lake, until_month=until_month or "")
+    sales = monthly_sales_of(home, until_month=until_month or "")
     wide = sales.rename(
         columns={"month": "period", "district": "district_code", "category": "category_code"}
     ).rename(columns=FEED_MEASURES)

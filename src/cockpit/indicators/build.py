@@ -40,8 +40,8 @@ from cockpit.indicators.growth import (
     published_values,
     values_arrow,
 )
+from cockpit.lake import committed_ingests, lake_of, table_dir
 from cockpit.lake import files as lake_files
-from cockpit.lake import lake_of, table_dir
 
 VALUES_TABLE = "indicator_values"
 NEIGHBOURS = (1, -1, 12, -12)  # months whose same-store parts depend on a month's presence
@@ -82,6 +82,12 @@ def _save_state(home: Path, state: dict[str, Any]) -> None:
     path = work_dir(home) / "state.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(state, indent=1))
+
+
+def is_current(home: Path) -> bool:
+    """Whether the built tables count every committed ingest (no build is due)."""
+    seen = set(_load_state(home).get("ingests", []))
+    return bool(seen) and committed_ingests(lake_of(home)) <= seen
 
 
 def read_ingests(lake: Path) -> list[tuple[str, list[str]]]:

@@ -1,9 +1,10 @@
-"""Net sales and payments by month, for the rooms that need them before a build.
+"""Net sales and payments by month, for the alerts and the synthetic official figures.
 
 Net sales is the catalogue's ``retail_sales`` and payments its ``transactions``, each over
 the fact table (every transaction joined to the merchant version valid on its date,
-``fact.version_on_date``): this module adds no definition of its own, so the alerts and the
-synthetic lake's official figures count exactly what the indicators count.
+``fact.version_on_date``): this module adds no definition of its own, so its readers count
+exactly what the indicators count. ``monthly_sales_of`` reads them from the built
+``indicator_values`` when the build counts every ingest, and computes them otherwise.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from cockpit.indicators.catalogue import indicator
 from cockpit.indicators.engines import open_engine
 from cockpit.indicators.fact import fact_table
+from cockpit.lake import lake_of, scan
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -49,3 +51,34 @@ def _grouped(t: Any, keys: list[str], cuts: tuple[str, ...]) -> pd.DataFrame:
     for cut in cuts:
         frame[cut] = frame[cut].fillna("") if cut in keys else ""
     return frame[["month", *cuts, *MEASURES]]
+
+
+def monthly_sales_of(home: Path, *, until_month: str = "") -> pd.DataFrame:
+    """``monthly_sales`` by district and by category: built rows when current, else computed."""
+    from cockpit.indicators.build import is_current
+
+    if is_current(home):
+        return built_monthly_sales(lake_of(home), until_month=until_month)
+    return monthly_sales(lake_of(home), until_month=until_month)
+
+
+def built_monthly_sales(lake: Path, *, until_month: str = "") -> pd.DataFrame:
+    """``monthly_sales`` (total, district, category) read from the built indicator_values."""
+    import duckdb
+
+    cutoff = "AND period <= ?" if until_month else ""
+    sql = f"""
+        SELECT period AS month, coalesce(district, '') AS district,
+               coalesce(category, '') AS category,
+               max(num) FILTER (WHERE indicator_id = 'retail_sales') AS retail_sales,
+               max(num) FILTER (WHERE indicator_id = 'transactions') AS transactions
+        FROM {scan(lake, "indicator_values", top=True)}
+        WHERE period_type = 'month' AND length(period) = 7 AND cut IN ('', 'district', 'category')
+          AND indicator_id IN ('retail_sales', 'transactions') {cutoff}
+        GROUP BY ALL
+        -- the build keeps a cut's value in months it had no payment, at zero: no row here
+        HAVING retail_sales <> 0 OR transactions <> 0
+        ORDER BY ALL"""
+    with duckdb.connect() as con:
+        frame: pd.DataFrame = con.execute(sql, [until_month] if until_month else []).df()
+    return frame
