@@ -142,7 +142,7 @@ def test_cli_reconcile_queue_resolve(sqlite_engine: Engine, tmp_path: Path) -> N
     runner = CliRunner()
     got = runner.invoke(app, ["programmes", "reconcile", str(path), "--channel", "up", "--json"])
     assert got.exit_code == 0, got.output
-    assert sum(json.loads(got.output)["differences"].values()) == 5
+    assert sum(json.loads(got.output)["data"]["differences"].values()) == 5
     listed = json.loads(runner.invoke(app, ["programmes", "queue", "--json"]).output)
     assert listed["count"] == 5
     item = listed["data"][0]["id"]

@@ -477,9 +477,9 @@ def test_checkpoint_cli_writes_outside_home_and_verify_uses_it(
     out.mkdir()
     made = runner.invoke(app, ["ledger", "checkpoint", "--out", str(out), "--json"])
     assert made.exit_code == 0, made.output
-    path = json.loads(made.output)["path"]
+    path = json.loads(made.output)["data"]["path"]
     ok = runner.invoke(app, ["ledger", "verify", "--checkpoint", path, "--json"])
-    assert ok.exit_code == 0 and json.loads(ok.output)["ok"] is True
+    assert ok.exit_code == 0 and json.loads(ok.output)["data"]["ok"] is True
     with get_engine().begin() as conn:
         conn.execute(text("DELETE FROM prog_ledger"))
     bad = runner.invoke(app, ["ledger", "verify", "--checkpoint", path])
