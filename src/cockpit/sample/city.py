@@ -23,6 +23,7 @@ from cockpit.sample.model import CityModel, city_model
 from cockpit.sample.official import OFFICIAL_FILE, write_official
 from cockpit.sample.params import JIEFANGBEI, PERIOD_END, PERIOD_START, SCALES, SOURCES
 from cockpit.sample.payers import make_payers
+from cockpit.sample.industry import write_industry
 from cockpit.sample.trade import ENTERPRISES_FILE, ORDERS_FILE, write_trade
 from cockpit.sample.transactions import Batch, TransactionGenerator
 
@@ -232,6 +233,10 @@ def generate_city(
         rng=rngs[8],
     )
     trade_rows, collapse = write_trade(out, first=PERIOD_START, last=PERIOD_END, rng=rngs[8])
+    # Its own stream (spawned tenth), so the feeds above keep their bytes.
+    industry = write_industry(
+        out, rng=np.random.default_rng(np.random.SeedSequence(seed).spawn(10)[9])
+    )
 
     files: dict[str, dict[str, Any]] = {
         MERCHANTS_FILE: {"source": "merchants", "rows": n_merchant_rows},
@@ -264,6 +269,7 @@ def generate_city(
         "events": [*events_json(ev, merchants, model), collapse],
         "merchant_changes": changes_json(ev, merchants, model),
         **_bad_rows(flagged, merchant_bad),
+        "industry": industry,
     }
     (out / GROUND_TRUTH).write_text(
         json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
