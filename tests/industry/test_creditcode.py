@@ -54,7 +54,7 @@ def test_weights_are_powers_of_three_modulo_31() -> None:
 )
 def test_malformed_codes_name_what_is_wrong(text: str, reason: str) -> None:
     assert problem(text) == reason
-    with pytest.raises(InvalidCreditCode, match="18 characters|outside|digits"):
+    with pytest.raises(InvalidCreditCode, match=r"18 characters|outside|digits"):
         validate(text)
 
 

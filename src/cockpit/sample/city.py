@@ -17,13 +17,13 @@ from numpy.typing import NDArray
 
 from cockpit.sample import badrows, feeds
 from cockpit.sample.events import MerchantEvents, changes_json, choose_merchant_events, events_json
+from cockpit.sample.industry import write_industry
 from cockpit.sample.merchant_file import MERCHANTS_FILE, write_merchants
 from cockpit.sample.merchants import Merchants, make_merchants
 from cockpit.sample.model import CityModel, city_model
 from cockpit.sample.official import OFFICIAL_FILE, write_official
 from cockpit.sample.params import JIEFANGBEI, PERIOD_END, PERIOD_START, SCALES, SOURCES
 from cockpit.sample.payers import make_payers
-from cockpit.sample.industry import write_industry
 from cockpit.sample.trade import ENTERPRISES_FILE, ORDERS_FILE, write_trade
 from cockpit.sample.transactions import Batch, TransactionGenerator
 

@@ -343,7 +343,7 @@ def _carriers(b: Builder, mv: list[Firm]) -> tuple[list[list[Any]], Firm]:
 
 
 def _candidates(b: Builder, truth: dict[str, Any]) -> list[list[Any]]:
-    rows = []
+    rows: list[list[Any]] = []
     for chain, gaps in truth["gap_nodes"].items():
         for node in gaps["empty"] + gaps["small_only"]:
             for k in range(2):
