@@ -232,6 +232,16 @@ def measure(
         return MEASURES[name].compute(session, chain, day)
 
 
-def count_for_plans(*, measure_name: str, chain: str | None = None) -> Figure:
-    """What a plan target of ``registry: industry`` reads."""
+def registry_loaded(*, engine: Engine | None = None) -> bool:
+    """Whether any firm or carrier list has been loaded."""
+    with session_scope(engine) as session:
+        firm = session.scalars(select(FirmRow.credit_code).limit(1)).first()
+        carrier = session.scalars(select(CarrierRow.id).limit(1)).first()
+        return firm is not None or carrier is not None
+
+
+def count_for_plans(*, measure_name: str, chain: str | None = None) -> Figure | None:
+    """What a plan target of ``registry: industry`` reads; None while the registry is empty."""
+    if not registry_loaded():
+        return None
     return measure(measure_name, chain=chain)
