@@ -4,7 +4,7 @@ and gap list, and the counts the plans read.
     creditcode  is_valid(code), validate(code) -> code, problem(code) -> reason | None
     registry    load_list(kind, path) for kind in firms, designations, carriers, links,
                 candidates, refs (office lists with Chinese headers; refused rows kept)
-    chains      chains() -> {id: Chain}, get_chain(id), load_chain(path)
+    chains      all_chains() -> {id: Chain}, get_chain(id), load_chain(path)
     atlas       chain_map(chain_id) -> [NodeView], gap_list(chain_id=None),
                 node_firms(chain_id, node_id), list_firms(FirmFilter(...)),
                 firms_by_district()
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
         list_firms,
         node_firms,
     )
-    from cockpit.industry.chains import Chain, chains, get_chain, load_chain
+    from cockpit.industry.chains import Chain, all_chains, get_chain, load_chain
     from cockpit.industry.creditcode import InvalidCreditCode, is_valid, problem, validate
     from cockpit.industry.eligibility import Verdict, subsidy_eligibility
     from cockpit.industry.identity import credit_code_of, link_reference, references_of
@@ -46,7 +46,7 @@ _HOME: dict[str, str] = {
     "list_firms": "atlas",
     "node_firms": "atlas",
     "Chain": "chains",
-    "chains": "chains",
+    "all_chains": "chains",
     "get_chain": "chains",
     "load_chain": "chains",
     "InvalidCreditCode": "creditcode",
@@ -78,8 +78,8 @@ __all__ = [
     "NodeView",
     "NotFound",
     "Verdict",
+    "all_chains",
     "chain_map",
-    "chains",
     "count_for_plans",
     "credit_code_of",
     "firms_by_district",

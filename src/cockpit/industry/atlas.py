@@ -17,7 +17,7 @@ from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session
 
 from cockpit.db import session_scope
-from cockpit.industry.chains import Chain, chains, get_chain
+from cockpit.industry.chains import Chain, all_chains, get_chain
 from cockpit.industry.models import CandidateRow, DesignationRow, FirmRow, LinkRow
 from cockpit.industry.vocab import NotFound
 
@@ -165,7 +165,7 @@ def gap_list(
     *, chain_id: str | None = None, on: date | None = None, engine: Engine | None = None
 ) -> list[NodeView]:
     """The nodes whose coverage is ``gap``, of one chain or all, with their candidates."""
-    ids = [chain_id] if chain_id else list(chains())
+    ids = [chain_id] if chain_id else list(all_chains())
     return [v for c in ids for v in chain_map(c, on=on, engine=engine) if v.coverage == "gap"]
 
 

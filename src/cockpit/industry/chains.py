@@ -75,7 +75,7 @@ def load_chain(path: Path) -> Chain:
 
 
 @cache
-def chains() -> dict[str, Chain]:
+def all_chains() -> dict[str, Chain]:
     """The chains shipped with the room, by id."""
     folder = resources.files("cockpit.industry").joinpath("data/chains")
     out: dict[str, Chain] = {}
@@ -91,6 +91,6 @@ def get_chain(chain_id: str) -> Chain:
     from cockpit.industry.vocab import NotFound
 
     try:
-        return chains()[chain_id]
+        return all_chains()[chain_id]
     except KeyError:
-        raise NotFound(f"no chain {chain_id!r}; chains: {', '.join(chains())}") from None
+        raise NotFound(f"no chain {chain_id!r}; chains: {', '.join(all_chains())}") from None

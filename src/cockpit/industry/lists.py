@@ -61,6 +61,14 @@ class ReadList:
     path: Path
     records: list[dict[str, Any]] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)  # field → the file's header
+    raws: dict[int, str] = field(default_factory=dict)  # line → the row as read (JSON)
+
+    def refuse(self, record: dict[str, Any], name: str, reason: str, message: str) -> None:
+        """Move ``record`` to the refused rows (the caller drops it from ``records``)."""
+        header = self.columns.get(name, name)
+        raw = self.raws.get(record["line"], "")
+        self.rejects.append(Reject(record["line"], header, reason, f"{header}: {message}", raw))
 
 
 def _pseudonymiser() -> Any:
@@ -88,7 +96,7 @@ def read_list(kind: str, path: Path, *, sheet: str | None = None) -> ReadList:
             f"{path}, line 1: no column for {', '.join(headers.missing_required)} "
             f"(headers: {', '.join(feed.headers)})"
         )
-    out = ReadList(kind=kind, path=path)
+    out = ReadList(kind=kind, path=path, columns=dict(headers.columns))
     pseudonymiser = _pseudonymiser()
     try:
         for frame in feed.batches():
@@ -97,11 +105,11 @@ def read_list(kind: str, path: Path, *, sheet: str | None = None) -> ReadList:
                 Reject(r["_line"], r["_field"], r["_reason"], r["_message"], r["_raw"])
                 for r in checked.rejected.iter_rows(named=True)
             ]
-            raws = _raw_by_line(frame, feed.headers)
+            out.raws.update(_raw_by_line(frame, feed.headers))
             for row in checked.accepted.iter_rows(named=True):
                 record = {k: v for k, v in row.items() if k != "_line"}
                 record["line"] = row["_line"]
-                _room_checks(kind, record, headers.columns, raws, out)
+                _room_checks(kind, record, out)
     finally:
         pseudonymiser.close()
     for bad in feed.malformed:
@@ -129,17 +137,10 @@ CODE_FIELDS = {
 }
 
 
-def _room_checks(
-    kind: str,
-    record: dict[str, Any],
-    columns: dict[str, str],
-    raws: dict[int, str],
-    out: ReadList,
-) -> None:
+def _room_checks(kind: str, record: dict[str, Any], out: ReadList) -> None:
     """Credit codes and the room's code lists; the first failure refuses the row."""
     from cockpit.industry.vocab import check_record
 
-    line = record["line"]
     for name in CODE_FIELDS[kind]:
         value = record.get(name)
         if not value:
@@ -147,19 +148,12 @@ def _room_checks(
         code = normalise(str(value))
         why = problem(code)
         if why is not None:
-            header = columns.get(name, name)
-            out.rejects.append(
-                Reject(
-                    line, header, "invalid_credit_code", f"{header} = '{value}': {why}", raws[line]
-                )
-            )
+            out.refuse(record, name, "invalid_credit_code", f"'{value}': {why}")
             return
         record[name] = code
     failure = check_record(kind, record)
     if failure is not None:
-        name, reason, message = failure
-        header = columns.get(name, name)
-        out.rejects.append(Reject(line, header, reason, f"{header}: {message}", raws[line]))
+        out.refuse(record, *failure)
         return
     out.records.append(record)
 

@@ -39,6 +39,7 @@ class Measure:
     help_en: str
     help_zh: str
     compute: Callable[[Session, str | None, date], Figure]
+    chains: tuple[str | None, ...] = (None,)  # the chains it is read for (None: no chain)
 
 
 def _in_force(session: Session, kinds: tuple[str, ...], on: date) -> set[str]:
@@ -155,6 +156,7 @@ MEASURES: dict[str, Measure] = {
             "Firms with a head-firm or chain-leader designation in force, on the chain",
             "链上持有效头部企业或链主认定的企业数",
             head_firms,
+            ("metaverse", "ai"),
         ),
         Measure(
             "specialised_firms",
@@ -162,6 +164,7 @@ MEASURES: dict[str, Measure] = {
             'Firms with a 专精特新 or "little giant" designation in force, on the chain',
             "链上持有效专精特新（含小巨人）认定的企业数",
             specialised_firms,
+            ("metaverse", "ai"),
         ),
         Measure(
             "ai_firms",
@@ -190,9 +193,15 @@ MEASURES: dict[str, Measure] = {
             "Innovation platforms of municipal or national level designated on the chain",
             "市级以上创新平台数",
             _carriers("platform", PLATFORM_LEVELS),
+            ("metaverse", "ai"),
         ),
         Measure(
-            "parks", "count", "Industrial parks of the chain", "产业园区数", _carriers("park", None)
+            "parks",
+            "count",
+            "Industrial parks of the chain",
+            "产业园区数",
+            _carriers("park", None),
+            ("metaverse", "ai"),
         ),
         Measure(
             "clusters",
@@ -200,6 +209,7 @@ MEASURES: dict[str, Measure] = {
             "Industrial clusters (agglomeration areas) of the chain",
             "产业集聚区数",
             _carriers("cluster", None),
+            ("metaverse", "ai"),
         ),
         Measure(
             "industry_scale",
@@ -207,6 +217,7 @@ MEASURES: dict[str, Measure] = {
             "Latest yearly revenue of the firms confirmed on the chain's nodes, each once",
             "链上确认企业最新年度营业收入合计",
             industry_scale,
+            ("metaverse", "ai"),
         ),
         Measure(
             "ai_products",

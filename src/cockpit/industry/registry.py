@@ -19,7 +19,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from cockpit.db import session_scope
-from cockpit.industry.lists import ReadList, Reject, read_list
+from cockpit.industry.lists import ReadList, read_list
 from cockpit.industry.models import (
     CandidateRow,
     CarrierRow,
@@ -104,14 +104,11 @@ def _refuse_repeats(read: ReadList) -> None:
     for record in read.records:
         code = record["credit_code"]
         if code in first:
-            read.rejects.append(
-                Reject(
-                    record["line"],
-                    "credit_code",
-                    "duplicate_firm",
-                    f"credit_code = '{code}' is already on line {first[code]}",
-                    repr(record),
-                )
+            read.refuse(
+                record,
+                "credit_code",
+                "duplicate_firm",
+                f"'{code}' is already on line {first[code]}",
             )
             continue
         first[code] = record["line"]
@@ -127,15 +124,8 @@ def _refuse_unknown_firms(session: Session, read: ReadList) -> None:
         if record["credit_code"] in known:
             kept.append(record)
             continue
-        read.rejects.append(
-            Reject(
-                record["line"],
-                "credit_code",
-                "unknown_firm",
-                f"credit_code = '{record['credit_code']}' is not in the firm registry",
-                repr(record),
-            )
-        )
+        code = record["credit_code"]
+        read.refuse(record, "credit_code", "unknown_firm", f"'{code}' is not in the firm registry")
     read.records = kept
 
 
@@ -277,3 +267,22 @@ def _keep_rejects(session: Session, read: ReadList, load_id: str, when: datetime
                 loaded_at=when,
             )
         )
+
+
+def refused_rows(*, engine: Engine | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+    """The rows loads refused, newest load first, with file, line, field and reason."""
+    stmt = select(RejectRow).order_by(RejectRow.id.desc()).limit(limit)
+    with session_scope(engine) as session:
+        return [
+            {
+                "load_id": r.load_id,
+                "list": r.list_kind,
+                "file": r.source_file,
+                "line": r.line,
+                "field": r.field,
+                "reason": r.reason,
+                "message": r.message,
+                "loaded_at": r.loaded_at,
+            }
+            for r in session.scalars(stmt)
+        ]

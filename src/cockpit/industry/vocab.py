@@ -99,9 +99,9 @@ def check_record(kind: str, record: dict[str, Any]) -> tuple[str, str, str] | No
 
 
 def _check_node(record: dict[str, Any]) -> tuple[str, str, str] | None:
-    from cockpit.industry.chains import chains
+    from cockpit.industry.chains import all_chains
 
-    known = chains()
+    known = all_chains()
     chain_id = str(record["chain"])
     if chain_id not in known:
         by_name = {c.name_zh: c.id for c in known.values()}

@@ -116,11 +116,11 @@ class Builder:
     """Draws the city's firms and everything attached to them, recording what it drew."""
 
     def __init__(self, rng: np.random.Generator) -> None:
-        from cockpit.industry.chains import chains
+        from cockpit.industry.chains import all_chains
 
         self.rng = rng
         self.codes = Codes(rng)
-        self.chains = chains()
+        self.chains = all_chains()
         self.firms: list[Firm] = []
         self.designations: list[list[Any]] = []
         self.links: list[list[Any]] = []
