@@ -99,6 +99,7 @@ def firm_rows(firms: Iterable[dict[str, Any]]) -> list[list[Any]]:
 def workbook_bytes(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
     """An .xlsx of one sheet, every cell guarded."""
     from openpyxl import Workbook
+    from openpyxl.styles import Font
 
     wb = Workbook()
     ws = wb.active
@@ -108,7 +109,7 @@ def workbook_bytes(title: str, header: list[str], rows: list[list[Any]]) -> byte
     for row in rows:
         ws.append([safe_cell(v) for v in row])
     for cell in ws[1]:
-        cell.font = cell.font.copy(bold=True)
+        cell.font = Font(bold=True)
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
