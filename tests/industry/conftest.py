@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from cockpit.db import make_engine, upgrade
@@ -74,3 +75,25 @@ def engine(tmp_path: Path, migrated: Path) -> Iterator[Engine]:
 def loaded(tmp_path: Path, loaded_template: Path) -> Iterator[Engine]:
     """A database holding the sample city's registry."""
     yield from _copy(loaded_template, tmp_path)
+
+
+@pytest.fixture
+def home(cockpit_home: Path, loaded_template: Path) -> Path:
+    """A COCKPIT_HOME whose database holds the sample registry."""
+    import shutil
+
+    from cockpit.config import get_settings
+
+    get_settings().ensure_home()
+    url = get_settings().database_url
+    assert url.startswith("sqlite:///")
+    shutil.copyfile(loaded_template, url.removeprefix("sqlite:///"))
+    return cockpit_home
+
+
+@pytest.fixture
+def client(home: Path) -> Iterator[TestClient]:
+    from cockpit.web.app import create_app
+
+    with TestClient(create_app(), raise_server_exceptions=False) as c:
+        yield c
