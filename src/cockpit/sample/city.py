@@ -244,6 +244,8 @@ def generate_city(
         ENTERPRISES_FILE: {"source": "trade-enterprises", "rows": trade_rows[ENTERPRISES_FILE]},
         ORDERS_FILE: {"source": "trade-orders", "rows": trade_rows[ORDERS_FILE]},
     }
+    for name, rows in industry.pop("files").items():
+        files[name] = {"source": "industry", "rows": rows}
     for source, writer in writers.items():
         for name, rows in writer.done.items():
             files[name] = {"source": "transactions", "feed": source, "rows": rows}

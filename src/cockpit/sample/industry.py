@@ -518,11 +518,21 @@ def write_industry(out_dir: Path, *, rng: np.random.Generator) -> dict[str, Any]
         "目标企业",
     )
     _save(folder / REFS_FILE, ["业务系统", "系统内编号", "统一社会信用代码"], refs, "对照")
+    written = {
+        FIRMS_FILE: firm_rows,
+        UPDATE_FILE: update,
+        DESIGNATIONS_FILE: b.designations,
+        CARRIERS_FILE: carriers,
+        LINKS_FILE: links,
+        CANDIDATES_FILE: candidates,
+        REFS_FILE: refs,
+    }
     old = next(f for f in mv if f.park and f.founded.year < 2023)
     truth |= {
         "not_real_data": True,
         "load_order": [[kind, f"{FOLDER}/{name}"] for kind, name in LOAD_ORDER],
         "firms": len(b.firms),
+        "files": {f"{FOLDER}/{name}": len(rows) for name, rows in written.items()},
         "bad_rows": bad,
         "changed_firms": changed,
         "expected": _expected(b, mv, carriers),
