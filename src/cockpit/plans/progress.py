@@ -154,13 +154,14 @@ def decide_status(
     return "at_risk" if share >= AT_RISK_SHARE else "off_track"
 
 
-def why_no_data(target: Target) -> str:
+def why_no_data(plan_id: str, target: Target) -> str:
     """What is missing for a target that has no actual, and where it would come from."""
     metric = target.metric
     if metric.kind == "manual":
         return (
-            "no figure entered: this target is counted by no room yet; enter the published "
-            f"figure with `cockpit plans enter --plan ... --target {target.id}`"
+            "no figure entered: no room counts this target yet; record the published figure "
+            f"with `cockpit plans record {plan_id} {target.id} VALUE --as-of ... --source ... "
+            "--by ...`"
         )
     if metric.kind == "indicator":
         return (
@@ -210,7 +211,7 @@ def assess(
         probability=probability,
         status=status,
         trajectory=path,
-        no_data_reason=why_no_data(target) if status == "no_data" else None,
+        no_data_reason=why_no_data(plan_id, target) if status == "no_data" else None,
     )
 
 
