@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 from sqlalchemy import Engine, select
 
@@ -138,3 +141,38 @@ def test_other_rooms_ids_point_at_one_registry_firm(
         )
     with pytest.raises(IndustryError):
         link_reference(room="nowhere", ref_id="x", credit_code=code, engine=loaded)
+
+
+cell = st.one_of(
+    st.text(max_size=25),
+    st.sampled_from(["91350100M000100Y43", "914403001922038216", "500103", "510104", "=1+1"]),
+    st.integers(-(10**12), 10**12).map(str),
+    st.dates().map(str),
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.lists(cell, min_size=6, max_size=6), min_size=1, max_size=8))
+def test_any_firm_list_is_loaded_or_refused_row_by_row_never_crashes(
+    engine: Engine, tmp_path: Path, rows: list[list[str]]
+) -> None:
+    header = [
+        "统一社会信用代码",
+        "企业名称",
+        "所在区县代码",
+        "成立日期",
+        "企业规模",
+        "营业收入(万元)",
+    ]
+    path = tmp_path / "firms.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([header, *rows])
+    report = load_list("firms", path, engine=engine)
+    kept = report.added + report.changed + report.unchanged
+    assert kept + report.rejected == report.rows_read
+    with session_scope(engine) as session:
+        for firm in session.scalars(select(FirmRow)):
+            assert firm.credit_code in ("91350100M000100Y43", "914403001922038216")
+            assert firm.district_code.startswith("500")
