@@ -52,7 +52,9 @@ def _guard(fn: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def _yi(fen: int | None) -> str:
-    return "—" if fen is None else f"{fen / 100 / 1e8:,.2f} 亿元"
+    from cockpit.format import money
+
+    return money(fen, "zh-CN", digits=2, unit="亿元")
 
 
 @app.command("load")

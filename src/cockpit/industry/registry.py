@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from cockpit.db import session_scope
+from cockpit.format import SHANGHAI
 from cockpit.industry.lists import ReadList, read_list
 from cockpit.industry.models import (
     CandidateRow,
@@ -31,7 +31,6 @@ from cockpit.industry.models import (
     RejectRow,
 )
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 FIRM_FIELDS = (
     "name_zh",
     "name_en",

@@ -21,8 +21,9 @@ def registry_verdict(
     kind: str, applicant: str, facts: dict[str, Any], now: datetime | None, engine: Engine
 ) -> Verdict | None:
     """The registry's verdict for programmes of a kind it decides; None for the others."""
+    from cockpit.format import SHANGHAI
     from cockpit.industry import subsidy_eligibility
-    from cockpit.industry.registry import SHANGHAI, now_shanghai
+    from cockpit.industry.registry import now_shanghai
 
     if now is None:
         day = now_shanghai().date()
