@@ -114,3 +114,29 @@ def test_the_cli_load_reports_refused_rows(home: Path, city: tuple[Path, dict[st
     assert result.exit_code == 0
     report = json.loads(result.stdout)["data"][0]
     assert report["reasons"] == {"unknown_node": 1}
+
+
+def test_a_firms_history_shows_every_version_and_its_other_ids(
+    client: TestClient, city: tuple[Path, dict[str, Any]]
+) -> None:
+    _, truth = city
+    changed = truth["changed_firms"][0]
+    body = client.get(f"/api/industry/firms/{changed.lower()}").json()
+    assert body["credit_code"] == changed and body["version"] == 2
+    assert [v["version"] for v in body["versions"]] == [1, 2]
+    assert body["versions"][0]["source_file"] == "企业库.xlsx" and body["versions"][0]["line"] > 1
+    assert body["designations"]
+    scenario_firm = client.get(
+        "/api/industry/firms", params={"q": "重庆智造孪生科技有限公司"}
+    ).json()
+    code = scenario_firm["data"][0]["credit_code"]
+    refs = client.get(f"/api/industry/firms/{code}").json()["references"]
+    assert refs == [{"room": "scenarios", "ref_id": "F01"}]
+    assert client.get("/api/industry/firms/91350100M000100Y43").status_code == 404
+
+
+def test_the_cli_shows_a_firms_versions(home: Path, city: tuple[Path, dict[str, Any]]) -> None:
+    _, truth = city
+    result = CliRunner().invoke(cli_app, ["industry", "firm", truth["changed_firms"][0], "--json"])
+    assert result.exit_code == 0
+    assert len(json.loads(result.stdout)["versions"]) == 2

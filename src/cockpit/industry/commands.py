@@ -134,6 +134,28 @@ def firms(
     _emit({"data": rows, "count": len(rows)}, json_out, [*lines, f"{len(rows)} firms"])
 
 
+@app.command("firm")
+def firm(
+    credit_code: str = typer.Argument(..., help="The firm's unified social credit code."),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """One firm: every version of its row (file and line), designations, other rooms' ids."""
+    from cockpit.industry.registry import firm_history
+
+    _ready()
+    data = _guard(firm_history, credit_code)
+    lines = [f"{data['credit_code']} {data['name_zh']} (version {data['version']})"]
+    lines += [
+        f"  v{v['version']} {v['source_file']}:{v['line']} {v['data']}" for v in data["versions"]
+    ]
+    lines += [
+        f"  {d['kind']} {d['level']} {d['granted_on']}–{d['expires_on'] or ''}"
+        for d in data["designations"]
+    ]
+    lines += [f"  {r['room']}: {r['ref_id']}" for r in data["references"]]
+    _emit(data, json_out, lines)
+
+
 @app.command("map")
 def chain_map_cmd(
     chain: str = typer.Argument(..., help="Chain id (metaverse, ai)."),

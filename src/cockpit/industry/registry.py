@@ -285,3 +285,55 @@ def refused_rows(*, engine: Engine | None = None, limit: int = 1000) -> list[dic
             }
             for r in session.scalars(stmt)
         ]
+
+
+def firm_history(credit_code: str, *, engine: Engine | None = None) -> dict[str, Any]:
+    """One firm: its current row's version, every version, designations with their dates, and
+    other rooms' ids for it. ``NotFound`` when the registry has no such firm."""
+    from cockpit.industry.creditcode import normalise
+    from cockpit.industry.identity import references_of
+    from cockpit.industry.models import DesignationRow
+    from cockpit.industry.vocab import NotFound
+
+    code = normalise(credit_code)
+    with session_scope(engine) as session:
+        firm = session.get(FirmRow, code)
+        if firm is None:
+            raise NotFound(f"no firm {code} in the registry")
+        versions = session.scalars(
+            select(FirmVersionRow)
+            .where(FirmVersionRow.credit_code == code)
+            .order_by(FirmVersionRow.version)
+        )
+        designations = session.scalars(
+            select(DesignationRow)
+            .where(DesignationRow.credit_code == code)
+            .order_by(DesignationRow.granted_on)
+        )
+        out = {
+            "credit_code": code,
+            "name_zh": firm.name_zh,
+            "version": firm.version,
+            "versions": [
+                {
+                    "version": v.version,
+                    "data": v.data,
+                    "source_file": v.source_file,
+                    "line": v.line,
+                    "recorded_at": v.recorded_at,
+                }
+                for v in versions
+            ],
+            "designations": [
+                {
+                    "kind": d.kind,
+                    "level": d.level,
+                    "granted_on": d.granted_on,
+                    "expires_on": d.expires_on,
+                    "source": d.source,
+                }
+                for d in designations
+            ],
+        }
+    out["references"] = references_of(code, engine=engine)
+    return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
@@ -97,3 +97,33 @@ class MeasureOut(BaseModel):
 class MeasurePage(BaseModel):
     data: list[MeasureOut]
     count: int
+
+
+class VersionOut(BaseModel):
+    version: int
+    data: dict[str, object]
+    source_file: str
+    line: int
+    recorded_at: datetime
+
+
+class DesignationOut(BaseModel):
+    kind: str
+    level: str
+    granted_on: date
+    expires_on: date | None
+    source: str
+
+
+class ReferenceOut(BaseModel):
+    room: str
+    ref_id: str
+
+
+class FirmHistoryOut(BaseModel):
+    credit_code: str
+    name_zh: str
+    version: int
+    versions: list[VersionOut]
+    designations: list[DesignationOut]
+    references: list[ReferenceOut]

@@ -9,15 +9,16 @@ Refusals are 4xx with ``{"detail": {"code": ..., "message": ...}}``.
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import Response
 
 from cockpit.db import ensure_schema
-from cockpit.industry import atlas, exports, measures
+from cockpit.industry import atlas, exports, measures, registry
 from cockpit.industry.chains import all_chains
 from cockpit.industry.schemas import (
     ChainOut,
     ChainPage,
+    FirmHistoryOut,
     FirmPage,
     MeasureOut,
     MeasurePage,
@@ -123,6 +124,12 @@ def firms_xlsx(
     rows = _do(atlas.list_firms, _filter(district, chain, node, designation, size, q))
     body = exports.workbook_bytes("企业库", exports.FIRM_HEADER, exports.firm_rows(rows))
     return _download(body, "firms.xlsx")
+
+
+@router.get("/firms/{credit_code}", response_model=FirmHistoryOut)
+def firm(credit_code: str = Path(..., max_length=40)) -> dict[str, Any]:
+    """One firm with every version of its row, its designations and other rooms' ids."""
+    return _do(registry.firm_history, credit_code)
 
 
 @router.get("/districts")
