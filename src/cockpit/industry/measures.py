@@ -125,7 +125,8 @@ def industry_scale(session: Session, chain: str | None, on: date) -> Figure:
     years = [y for _, y in rows if y is not None]
     year = max(years) if years else on.year
     total = sum(int(v or 0) for v, _ in rows)
-    return Figure(total, year, f"industry registry: revenue of {len(rows)} firms on the chain")
+    source = f"industry registry (its firms, not an official total): revenue of {len(rows)} firms"
+    return Figure(total, year, source)
 
 
 def ai_products(session: Session, _chain: str | None, on: date) -> Figure:

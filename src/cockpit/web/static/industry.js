@@ -15,7 +15,12 @@
     return r.json();
   }
 
-  function yi(fen) { return fen == null ? "—" : (fen / 1e10).toLocaleString(C.lang, { maximumFractionDigits: 2 }) + (C.lang === "en" ? " 100m yuan" : " 亿元"); }
+  // Revenue in the locale's large unit, as cockpit.format writes it: 亿元, or billion yuan.
+  function yi(fen) {
+    if (fen == null) return "—";
+    const en = C.lang === "en";
+    return (fen / (en ? 1e11 : 1e10)).toLocaleString(C.lang, { maximumFractionDigits: 2 }) + (en ? " billion yuan" : "亿元");
+  }
 
   function firmRows(firms, status) {
     return firms.map((f) => '<tr data-firm="' + esc(f.credit_code) + '"><td>' + esc(f.name_zh) + "</td><td>" + esc(f.credit_code) +
