@@ -62,3 +62,15 @@ def test_an_empty_registry_is_no_data_with_the_command_to_run(cockpit_home: Path
     )
     assert heads.status == "no_data"
     assert heads.no_data_reason is not None and "cockpit industry load" in heads.no_data_reason
+
+
+def test_the_plans_page_says_why_a_target_has_no_data(cockpit_home: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from cockpit.db import upgrade
+    from cockpit.web.app import create_app
+
+    upgrade()
+    with TestClient(create_app()) as client:
+        page = client.get("/plans").text
+    assert 'class="why"' in page and "cockpit industry load" in page
