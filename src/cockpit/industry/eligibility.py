@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from cockpit.db import session_scope
 from cockpit.industry.identity import resolve_firm
-from cockpit.industry.measures import _in_force
+from cockpit.industry.measures import holders_in_force
 from cockpit.industry.models import CarrierRow, FirmRow
 
 NEW_FIRM_YEARS = 3
@@ -55,7 +55,7 @@ class Verdict:
 def firm_class(session: Session, code: str, on: date) -> str:
     """A, B or C: the best class the firm's designations in force give."""
     for cls, kinds in CLASS_BY_DESIGNATION:
-        if code in _in_force(session, kinds, on):
+        if code in holders_in_force(session, kinds, on):
             return cls
     return "C"
 
@@ -67,7 +67,7 @@ def _years_between(start: date, end: date) -> int:
 def _rent(session: Session, v: Verdict, code: str, on: date) -> Verdict:
     firm = session.get(FirmRow, code)
     assert firm is not None
-    if code not in _in_force(session, ("metaverse_firm",), on):
+    if code not in holders_in_force(session, ("metaverse_firm",), on):
         return v.refuse("no metaverse-firm designation in force", "无有效的元宇宙企业认定")
     v.note("metaverse-firm designation in force", "持有效的元宇宙企业认定")
     parks = set(

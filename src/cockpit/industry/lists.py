@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -156,8 +155,3 @@ def _room_checks(kind: str, record: dict[str, Any], out: ReadList) -> None:
         out.refuse(record, *failure)
         return
     out.records.append(record)
-
-
-def as_date(value: Any) -> date | None:
-    """A contract date value (a ``date`` already, or None)."""
-    return value if isinstance(value, date) else None

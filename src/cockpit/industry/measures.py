@@ -42,7 +42,8 @@ class Measure:
     chains: tuple[str | None, ...] = (None,)  # the chains it is read for (None: no chain)
 
 
-def _in_force(session: Session, kinds: tuple[str, ...], on: date) -> set[str]:
+def holders_in_force(session: Session, kinds: tuple[str, ...], on: date) -> set[str]:
+    """Credit codes holding a designation of one of ``kinds`` in force on ``on``."""
     stmt = select(DesignationRow.credit_code).where(
         DesignationRow.kind.in_(kinds),
         DesignationRow.granted_on <= on,
@@ -68,26 +69,26 @@ def _count(value: set[str], on: date, what: str) -> Figure:
 
 
 def head_firms(session: Session, chain: str | None, on: date) -> Figure:
-    firms = _in_force(session, ("head_firm", "chain_leader"), on)
+    firms = holders_in_force(session, ("head_firm", "chain_leader"), on)
     if chain is not None:
         firms &= on_chain(session, chain)
     return _count(firms & _registry(session), on, "head firms and chain leaders")
 
 
 def specialised_firms(session: Session, chain: str | None, on: date) -> Figure:
-    firms = _in_force(session, ("little_giant", "specialised"), on)
+    firms = holders_in_force(session, ("little_giant", "specialised"), on)
     if chain is not None:
         firms &= on_chain(session, chain)
     return _count(firms & _registry(session), on, "专精特新 firms (incl. little giants)")
 
 
 def ai_firms(session: Session, _chain: str | None, on: date) -> Figure:
-    firms = _in_force(session, ("ai_firm",), on) & _registry(session)
+    firms = holders_in_force(session, ("ai_firm",), on) & _registry(session)
     return _count(firms, on, "firms designated AI firms")
 
 
 def leading_ai_firms(session: Session, _chain: str | None, on: date) -> Figure:
-    ai = _in_force(session, ("ai_firm",), on)
+    ai = holders_in_force(session, ("ai_firm",), on)
     rich = set(
         session.scalars(
             select(FirmRow.credit_code).where(FirmRow.market_value_fen >= LEADING_MARKET_VALUE_FEN)
@@ -97,7 +98,7 @@ def leading_ai_firms(session: Session, _chain: str | None, on: date) -> Figure:
 
 
 def ai_related_firms(session: Session, _chain: str | None, on: date) -> Figure:
-    firms = _in_force(session, ("ai_firm", "ai_related"), on) | on_chain(session, "ai")
+    firms = holders_in_force(session, ("ai_firm", "ai_related"), on) | on_chain(session, "ai")
     return _count(firms & _registry(session), on, "AI and AI-related firms")
 
 
@@ -133,7 +134,7 @@ def ai_products(session: Session, _chain: str | None, on: date) -> Figure:
     """Products in the scenarios room's catalogue whose firm is an AI firm of the registry."""
     from cockpit.scenarios import list_catalogue, list_solutions
 
-    ai = _in_force(session, ("ai_firm", "ai_related"), on)
+    ai = holders_in_force(session, ("ai_firm", "ai_related"), on)
     refs = dict(
         session.execute(
             select(FirmRefRow.ref_id, FirmRefRow.credit_code).where(FirmRefRow.room == "scenarios")
