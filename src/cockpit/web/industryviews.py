@@ -89,7 +89,30 @@ def industry_page(*, chain: str, district: str, designation: str, lang: Lang) ->
             (k, v.en if lang == "en" else v.zh) for k, v in vocab().designation_kinds.items()
         ],
         "gaps": gap_list(chain_id=chain),
-        "firms": list_firms(flt),
+        "firms": [_shown(f, known, lang) for f in list_firms(flt)],
         "firm_query": urlencode({k: v for k, v in query.items() if v}),
         "district_names": {d.code: d.name_zh for d in reference.districts()},
+    }
+
+
+def _shown(firm: dict[str, Any], known: dict[str, Any], lang: Lang) -> dict[str, Any]:
+    """A firm of the list with its codes (size, designations, nodes) as labels in ``lang``."""
+    from cockpit.industry.vocab import vocab
+
+    en = lang == "en"
+    words = vocab()
+
+    def label(table: dict[str, Any], code: str) -> str:
+        entry = table.get(code)
+        return code if entry is None else (entry.en if en else entry.zh)
+
+    def node(ref: str) -> str:
+        chain_id, _, node_id = ref.partition("/")
+        _, n = known[chain_id].nodes()[node_id]
+        return str(n.name_en if en else n.name_zh)
+
+    return firm | {
+        "size": label(words.sizes, firm["size"]) if firm["size"] else None,
+        "designations": [label(words.designation_kinds, d) for d in firm["designations"]],
+        "nodes": [node(n) for n in firm["nodes"]],
     }
