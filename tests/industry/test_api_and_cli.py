@@ -140,3 +140,13 @@ def test_the_cli_shows_a_firms_versions(home: Path, city: tuple[Path, dict[str, 
     result = CliRunner().invoke(cli_app, ["industry", "firm", truth["changed_firms"][0], "--json"])
     assert result.exit_code == 0
     assert len(json.loads(result.stdout)["versions"]) == 2
+
+
+def test_refused_rows_are_served_with_file_line_and_reason(
+    client: TestClient, city: tuple[Path, dict[str, Any]]
+) -> None:
+    _, truth = city
+    body = client.get("/api/industry/rejects").json()
+    got = {(r["file"], r["line"], r["reason"]) for r in body["data"]}
+    assert got == {(Path(b["file"]).name, b["line"], b["reason"]) for b in truth["bad_rows"]}
+    assert client.get("/api/industry/rejects?limit=0").status_code == 422

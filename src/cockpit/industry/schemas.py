@@ -127,3 +127,19 @@ class FirmHistoryOut(BaseModel):
     versions: list[VersionOut]
     designations: list[DesignationOut]
     references: list[ReferenceOut]
+
+
+class RejectOut(BaseModel):
+    load_id: str
+    list: str
+    file: str
+    line: int
+    field: str
+    reason: str
+    message: str
+    loaded_at: datetime
+
+
+class RejectPage(BaseModel):
+    data: list[RejectOut]
+    count: int

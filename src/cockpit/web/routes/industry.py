@@ -24,6 +24,7 @@ from cockpit.industry.schemas import (
     MeasurePage,
     NodeOut,
     NodePage,
+    RejectPage,
 )
 from cockpit.industry.vocab import IndustryError, NotFound
 from cockpit.web import industryviews
@@ -153,6 +154,13 @@ def gaps_xlsx(chain: str | None = None) -> Response:
     return _download(
         exports.workbook_bytes("招商目标", exports.TARGET_HEADER, rows), "targets.xlsx"
     )
+
+
+@router.get("/rejects", response_model=RejectPage)
+def rejects(limit: int = Query(1000, ge=1, le=10_000)) -> dict[str, Any]:
+    """Rows the list loads refused, newest first: file, line, field (the file's header), reason."""
+    rows = _do(registry.refused_rows, limit=limit)
+    return {"data": rows, "count": len(rows)}
 
 
 @router.get("/measures", response_model=MeasurePage)
