@@ -150,3 +150,9 @@ def test_refused_rows_are_served_with_file_line_and_reason(
     got = {(r["file"], r["line"], r["reason"]) for r in body["data"]}
     assert got == {(Path(b["file"]).name, b["line"], b["reason"]) for b in truth["bad_rows"]}
     assert client.get("/api/industry/rejects?limit=0").status_code == 422
+
+
+def test_a_name_search_takes_percent_and_underscore_literally(client: TestClient) -> None:
+    assert client.get("/api/industry/firms", params={"q": "%"}).json()["count"] == 0
+    assert client.get("/api/industry/firms", params={"q": "_"}).json()["count"] == 0
+    assert client.get("/api/industry/firms", params={"q": "元宇宙"}).json()["count"] > 0

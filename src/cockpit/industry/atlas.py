@@ -203,7 +203,10 @@ def list_firms(
         stmt = stmt.where(FirmRow.size == flt.size)
     if flt.text:
         stmt = stmt.where(
-            or_(FirmRow.name_zh.contains(flt.text), FirmRow.credit_code == flt.text.upper())
+            or_(
+                FirmRow.name_zh.contains(flt.text, autoescape=True),
+                FirmRow.credit_code == flt.text.upper(),
+            )
         )
     with session_scope(engine) as session:
         held = designations_in_force(session, day)
