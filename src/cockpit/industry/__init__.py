@@ -3,7 +3,8 @@ and gap list, and the counts the plans read.
 
     creditcode  is_valid(code), validate(code) -> code, problem(code) -> reason | None
     registry    load_list(kind, path) for kind in firms, designations, carriers, links,
-                candidates, refs (office lists with Chinese headers; refused rows kept)
+                candidates, refs (office lists with Chinese headers; refused rows kept);
+                refused_rows(), firm_history(code) (every version, designations, other ids)
     chains      all_chains() -> {id: Chain}, get_chain(id), load_chain(path)
     atlas       chain_map(chain_id) -> [NodeView], gap_list(chain_id=None),
                 node_firms(chain_id, node_id), list_firms(FirmFilter(...)),
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from cockpit.industry.eligibility import Verdict, subsidy_eligibility
     from cockpit.industry.identity import credit_code_of, link_reference, references_of
     from cockpit.industry.measures import MEASURES, Figure, count_for_plans, measure
-    from cockpit.industry.registry import LoadReport, load_list
+    from cockpit.industry.registry import LoadReport, firm_history, load_list, refused_rows
     from cockpit.industry.vocab import IndustryError, NotFound
 
 _HOME: dict[str, str] = {
@@ -64,6 +65,8 @@ _HOME: dict[str, str] = {
     "measure": "measures",
     "LoadReport": "registry",
     "load_list": "registry",
+    "firm_history": "registry",
+    "refused_rows": "registry",
     "IndustryError": "vocab",
     "NotFound": "vocab",
 }
@@ -82,6 +85,7 @@ __all__ = [
     "chain_map",
     "count_for_plans",
     "credit_code_of",
+    "firm_history",
     "firms_by_district",
     "gap_list",
     "get_chain",
@@ -94,6 +98,7 @@ __all__ = [
     "node_firms",
     "problem",
     "references_of",
+    "refused_rows",
     "subsidy_eligibility",
     "validate",
 ]
