@@ -82,6 +82,13 @@ ROOMS: tuple[Room, ...] = (
         routes=True,
         demo=True,
     ),
+    Room(
+        "industry",
+        "firm registry (统一社会信用代码), industry chains, the 招商 map and gap list",
+        migrations=True,
+        routes=True,
+        demo=True,
+    ),
     Room("plans", "action plans as data, progress and projections", True, True, True),
     Room("alerts", "rules, detectors, lifecycle, notifications", True, True, True),
     Room("web", "the cockpit's pages and JSON API", migrations=True, demo=True),

@@ -128,6 +128,8 @@ def status(
             sentence = projection_sentence(t, "zh")
             if sentence:
                 console.print(f"  {t.name_zh}: {sentence}")
+            if t.no_data_reason:
+                console.print(f"[dim]{t.name_zh}: {t.no_data_reason}[/]")
 
 
 @plans_app.command("add")

@@ -40,10 +40,33 @@ def registry_count(target: Target) -> int:
     return count_for_plans(registry=target.metric.registry, **filters)
 
 
-def registry_actual(target: Target) -> Actual:
+def industry_actual(target: Target) -> Actual | None:
+    """The industry room's figure (a count, or fen for a scale), with the year it describes;
+    None while no office list has been loaded (nothing counted is not a count of zero)."""
+    from datetime import date
+
+    from cockpit.industry import count_for_plans as industry_figure
+    from cockpit.plans.store import now_shanghai
+
+    filters = target.metric.filters
+    figure = industry_figure(measure_name=filters["measure"], chain=filters.get("chain"))
+    if figure is None:
+        return None
+    today = now_shanghai().date()
+    return Actual(
+        value=float(figure.value),
+        year=figure.year,
+        as_of=today if figure.year >= today.year else date(figure.year, 12, 31),
+        source=figure.source,
+    )
+
+
+def registry_actual(target: Target) -> Actual | None:
     """The registry count as of today."""
     from cockpit.plans.store import now_shanghai
 
+    if target.metric.registry == "industry":
+        return industry_actual(target)
     count = registry_count(target)
     today = now_shanghai().date()
     return Actual(value=float(count), year=today.year, as_of=today, source="registry")
@@ -64,7 +87,7 @@ def find_numbers(
     if kind == "registry":
         # An official's figure stands in while the registry holds nothing yet.
         counted = registry_actual(target)
-        if counted.value == 0:
+        if counted is None or counted.value == 0:
             return manual_actual(session, plan, target) or counted, None
         return counted, None
     actual, projection = indicator_numbers(target)

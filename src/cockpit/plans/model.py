@@ -29,7 +29,7 @@ class Metric(Strict):
     kind: Literal["indicator", "registry", "manual"]
     indicator: str | None = None
     region: str | None = None
-    registry: Literal["scenarios", "cases", "products"] | None = None
+    registry: Literal["scenarios", "cases", "products", "industry"] | None = None
     filters: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -37,10 +37,25 @@ class Metric(Strict):
         if self.kind == "indicator" and not self.indicator:
             raise ValueError("an indicator metric names its indicator")
         if self.kind == "registry" and not self.registry:
-            raise ValueError("a registry metric names its registry (scenarios, cases, products)")
+            raise ValueError(
+                "a registry metric names its registry (scenarios, cases, products, industry)"
+            )
+        if self.registry == "industry":
+            _check_industry_measure(self.filters)
         if self.region not in (None, reference.CITY_CODE):
             reference.current_district_code(self.region)
         return self
+
+
+def _check_industry_measure(filters: dict[str, str]) -> None:
+    from cockpit.industry.measures import MEASURES
+
+    name = filters.get("measure")
+    if name not in MEASURES:
+        raise ValueError(f"an industry metric names a measure: one of {', '.join(MEASURES)}")
+    unknown = set(filters) - {"measure", "chain"}
+    if unknown:
+        raise ValueError(f"industry metrics take measure and chain only, not {sorted(unknown)}")
 
 
 class Baseline(Strict):

@@ -65,6 +65,7 @@ class TargetProgress:
     probability: float | None
     status: Status
     trajectory: list[dict[str, float]]
+    no_data_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -153,6 +154,25 @@ def decide_status(
     return "at_risk" if share >= AT_RISK_SHARE else "off_track"
 
 
+def why_no_data(plan_id: str, target: Target) -> str:
+    """What is missing for a target that has no actual, and where it would come from."""
+    metric = target.metric
+    if metric.kind == "manual":
+        return (
+            "no figure entered: no room counts this target yet; record the published figure "
+            f"with `cockpit plans record {plan_id} {target.id} VALUE --as-of ... --source ... "
+            "--by ...`"
+        )
+    if metric.kind == "indicator":
+        return (
+            f"no complete year of the official series {metric.indicator!r} for region "
+            f"{metric.region or 'the city'} in the lake: ingest the statistics bureau's figures"
+        )
+    if metric.registry == "industry":
+        return "the firm registry is empty: load the office lists with `cockpit industry load`"
+    return f"the {metric.registry} registry has nothing to count yet"
+
+
 def assess(
     plan_id: str, target: Target, actual: Actual | None, projection: Projection | None
 ) -> TargetProgress:
@@ -191,6 +211,7 @@ def assess(
         probability=probability,
         status=status,
         trajectory=path,
+        no_data_reason=why_no_data(plan_id, target) if status == "no_data" else None,
     )
 
 

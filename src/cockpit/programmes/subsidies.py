@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cockpit.programmes import foureyes, ledger
 from cockpit.programmes.amounts import OutOfBounds, decide
+from cockpit.programmes.eligibility import registry_verdict, with_verdict
 from cockpit.programmes.ledger import Move, iso, now_iso
 from cockpit.programmes.models import ApplicationRow, IdentitySlotRow, LedgerRow
 from cockpit.programmes.rules import PurchaseSubsidy, SubsidyProgramme, VoucherProgramme
@@ -105,8 +106,11 @@ def apply(
     with write_tx(engine) as conn:
         pid = programme_id_of(conn, programme_code)
         rules = _subsidy_rules(conn, pid)
+        # Rent and carrier subsidies: the firm registry decides who qualifies, and on what.
+        verdict = registry_verdict(rules.kind, applicant, facts, now, engine)
         try:
-            decision = decide(rules, facts)
+            decision = decide(rules, verdict.facts if verdict else facts)
+            decision = with_verdict(decision, verdict)
         except ValidationError as exc:
             problems = "; ".join(
                 f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from cockpit.sample import badrows, feeds
 from cockpit.sample.events import MerchantEvents, changes_json, choose_merchant_events, events_json
+from cockpit.sample.industry import write_industry
 from cockpit.sample.merchant_file import MERCHANTS_FILE, write_merchants
 from cockpit.sample.merchants import Merchants, make_merchants
 from cockpit.sample.model import CityModel, city_model
@@ -232,6 +233,10 @@ def generate_city(
         rng=rngs[8],
     )
     trade_rows, collapse = write_trade(out, first=PERIOD_START, last=PERIOD_END, rng=rngs[8])
+    # Its own stream (spawned tenth), so the feeds above keep their bytes.
+    industry = write_industry(
+        out, rng=np.random.default_rng(np.random.SeedSequence(seed).spawn(10)[9])
+    )
 
     files: dict[str, dict[str, Any]] = {
         MERCHANTS_FILE: {"source": "merchants", "rows": n_merchant_rows},
@@ -239,6 +244,8 @@ def generate_city(
         ENTERPRISES_FILE: {"source": "trade-enterprises", "rows": trade_rows[ENTERPRISES_FILE]},
         ORDERS_FILE: {"source": "trade-orders", "rows": trade_rows[ORDERS_FILE]},
     }
+    for name, rows in industry.pop("files").items():
+        files[name] = {"source": "industry", "rows": rows}
     for source, writer in writers.items():
         for name, rows in writer.done.items():
             files[name] = {"source": "transactions", "feed": source, "rows": rows}
@@ -264,6 +271,7 @@ def generate_city(
         "events": [*events_json(ev, merchants, model), collapse],
         "merchant_changes": changes_json(ev, merchants, model),
         **_bad_rows(flagged, merchant_bad),
+        "industry": industry,
     }
     (out / GROUND_TRUTH).write_text(
         json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"

@@ -105,6 +105,7 @@ def _target_item(t: Any, lang: Lang) -> dict[str, Any]:
         "label": t.name_en if en else t.name_zh,
         "status": t.status,
         "status_label": i18n.label(f"plan_{t.status}", lang),
+        "why_no_data": t.no_data_reason,
         "progress_pct": progress,
         "progress_text": i18n.pct(progress),
         "actual_text": _figure(t.actual, t.unit, lang),

@@ -32,6 +32,7 @@ NAV = (
     ("alerts", "/alerts", False),
     ("programmes", "/programmes", False),
     ("scenarios", "/scenarios", False),
+    ("industry", "/industry", False),
     ("data", "/data", False),
     ("bigscreen", "/bigscreen", True),
 )
@@ -118,6 +119,18 @@ def scenarios(request: Request, q: QueryDep, sector: str = "", scenario: str = "
         sector=sector,
         scenario=scenario,
     )
+
+
+@router.get("/industry", response_class=HTMLResponse)
+def industry(
+    request: Request, q: QueryDep, chain: str = "metaverse", designation: str = ""
+) -> Response:
+    from cockpit.web import industryviews
+
+    page = industryviews.industry_page(
+        chain=chain, district=q.district, designation=designation, lang=q.lang
+    )
+    return render(request, "industry.html", q, "industry", **page)
 
 
 @router.get("/data", response_class=HTMLResponse)

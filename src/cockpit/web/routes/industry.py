@@ -1,0 +1,184 @@
+"""HTTP API of the industry room: the firm registry, chains and the 招商 map, the gap list,
+the measures the plans read, and Excel downloads of the firm list and the target list.
+
+Refusals are 4xx with ``{"detail": {"code": ..., "message": ...}}``.
+"""
+
+# No ``from __future__ import annotations``: FastAPI reads these annotations at run time.
+
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
+
+from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi.responses import Response
+
+from cockpit.db import ensure_schema
+from cockpit.industry import atlas, exports, measures, registry
+from cockpit.industry.chains import all_chains
+from cockpit.industry.schemas import (
+    ChainOut,
+    ChainPage,
+    FirmHistoryOut,
+    FirmPage,
+    MeasureOut,
+    MeasurePage,
+    NodeOut,
+    NodePage,
+    RejectPage,
+)
+from cockpit.industry.vocab import IndustryError, NotFound
+from cockpit.web import industryviews
+from cockpit.web.i18n import Lang
+
+router = APIRouter(prefix="/api/industry", tags=["industry"])
+T = TypeVar("T")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+Size = Literal["large", "medium", "small", "micro"]
+
+
+def _do(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a room call; its refusal becomes a 4xx naming the reason."""
+    ensure_schema()
+    try:
+        return fn(*args, **kwargs)
+    except IndustryError as exc:
+        code = 404 if isinstance(exc, NotFound) else 422
+        raise HTTPException(code, {"code": type(exc).__name__, "message": str(exc)}) from exc
+
+
+def _filter(
+    district: str | None,
+    chain: str | None,
+    node: str | None,
+    designation: str | None,
+    size: Size | None,
+    q: str | None,
+) -> atlas.FirmFilter:
+    return atlas.FirmFilter(district, chain, node, designation, size, q)
+
+
+def _download(body: bytes, name: str) -> Response:
+    return Response(
+        body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@router.get("/chains", response_model=ChainPage)
+def list_chains() -> dict[str, Any]:
+    """The chains defined as data (chain → segment → node)."""
+    data = [
+        ChainOut(
+            id=c.id,
+            name_zh=c.name_zh,
+            name_en=c.name_en,
+            segments=len(c.segments),
+            nodes=len(c.nodes()),
+        )
+        for c in all_chains().values()
+    ]
+    return {"data": data, "count": len(data)}
+
+
+@router.get("/chains/{chain_id}/nodes", response_model=NodePage)
+def chain_nodes(chain_id: str) -> dict[str, Any]:
+    """Every node of a chain with its local firms, coverage and outside candidates."""
+    views = _do(atlas.chain_map, chain_id)
+    return {"data": [v.to_dict() for v in views], "count": len(views)}
+
+
+@router.get("/chains/{chain_id}/nodes/{node_id}", response_model=NodeOut)
+def chain_node(chain_id: str, node_id: str) -> dict[str, Any]:
+    """One node: what the chain page opens when a node is clicked."""
+    return _do(atlas.node_firms, chain_id, node_id).to_dict()
+
+
+@router.get("/chains/{chain_id}/tree")
+def chain_tree(chain_id: str, lang: Lang = "zh-CN") -> dict[str, Any]:
+    """The chain as an ECharts tree, nodes coloured by coverage (strong, weak, gap)."""
+    return _do(industryviews.chain_tree, chain_id, lang)
+
+
+@router.get("/firms", response_model=FirmPage)
+def firms(
+    district: str | None = None,
+    chain: str | None = None,
+    node: str | None = None,
+    designation: str | None = None,
+    size: Size | None = None,
+    q: str | None = Query(None, max_length=100),
+) -> dict[str, Any]:
+    """Registry firms matching every filter given."""
+    rows = _do(atlas.list_firms, _filter(district, chain, node, designation, size, q))
+    return {"data": rows, "count": len(rows)}
+
+
+@router.get("/firms.xlsx", response_class=Response)
+def firms_xlsx(
+    district: str | None = None,
+    chain: str | None = None,
+    node: str | None = None,
+    designation: str | None = None,
+    size: Size | None = None,
+    q: str | None = Query(None, max_length=100),
+) -> Response:
+    """The filtered firm list as an Excel download."""
+    rows = _do(atlas.list_firms, _filter(district, chain, node, designation, size, q))
+    body = exports.workbook_bytes("企业库", exports.FIRM_HEADER, exports.firm_rows(rows))
+    return _download(body, "firms.xlsx")
+
+
+@router.get("/firms/{credit_code}", response_model=FirmHistoryOut)
+def firm(credit_code: str = Path(..., max_length=40)) -> dict[str, Any]:
+    """One firm with every version of its row, its designations and other rooms' ids."""
+    return _do(registry.firm_history, credit_code)
+
+
+@router.get("/districts")
+def firms_by_district(lang: Lang = "zh-CN") -> dict[str, Any]:
+    """Registry firms by district, for the map."""
+    return _do(industryviews.firms_map, lang)
+
+
+@router.get("/gaps", response_model=NodePage)
+def gaps(chain: str | None = None) -> dict[str, Any]:
+    """The gap list: nodes with no confirmed sizeable local firm, with outside candidates."""
+    views = _do(atlas.gap_list, chain_id=chain)
+    return {"data": [v.to_dict() for v in views], "count": len(views)}
+
+
+@router.get("/gaps.xlsx", response_class=Response)
+def gaps_xlsx(chain: str | None = None) -> Response:
+    """The 招商 target list (gap nodes and their candidates) as an Excel download."""
+    views = _do(atlas.gap_list, chain_id=chain)
+    rows = exports.target_list_rows(views)
+    return _download(
+        exports.workbook_bytes("招商目标", exports.TARGET_HEADER, rows), "targets.xlsx"
+    )
+
+
+@router.get("/rejects", response_model=RejectPage)
+def rejects(limit: int = Query(1000, ge=1, le=10_000)) -> dict[str, Any]:
+    """Rows the list loads refused, newest first: file, line, field (the file's header), reason."""
+    rows = _do(registry.refused_rows, limit=limit)
+    return {"data": rows, "count": len(rows)}
+
+
+@router.get("/measures", response_model=MeasurePage)
+def measure_list() -> dict[str, Any]:
+    """The figures the plans read, each with its definition."""
+    rows = []
+    for name, m in measures.MEASURES.items():
+        for chain in m.chains:
+            figure = _do(measures.measure, name, chain=chain)
+            rows.append(
+                MeasureOut(
+                    measure=name,
+                    chain=chain,
+                    value=figure.value,
+                    unit=m.unit,
+                    year=figure.year,
+                    definition_en=m.help_en,
+                    definition_zh=m.help_zh,
+                )
+            )
+    return {"data": rows, "count": len(rows)}
