@@ -142,3 +142,38 @@ def groups(rows: list[Row], time_key: str, dim: str | None) -> dict[tuple[str, s
         else:
             out[(period, r[dim])].append(r)
     return out
+
+
+def month_before(month: str, lag: int) -> str:
+    y, m = int(month[:4]), int(month[5:7])
+    k = y * 12 + m - 1 - lag
+    return f"{k // 12}-{k % 12 + 1:02d}"
+
+
+def current_cut(rows: list[Row]) -> dict[str, tuple[str, str, str]]:
+    """Each merchant's (district, business district, category) in a month: the version it
+    made the most payments under, ties to the lower codes."""
+    counts: dict[str, dict[tuple[str, str, str], int]] = defaultdict(lambda: defaultdict(int))
+    for r in rows:
+        if not r["is_refund"]:
+            counts[r["merchant_id"]][(r["district"], r["business_district"], r["category"])] += 1
+    return {m: min(c, key=lambda k: (-c[k], k)) for m, c in counts.items()}
+
+
+def same_store_sales(
+    facts: list[Row], month: str, lag: int, dims: tuple[str, ...]
+) -> dict[tuple[str, ...], tuple[int, int]]:
+    """(this month, the month ``lag`` before) net sales of the merchants with a payment in
+    both, each in its cut of this month in both periods (NBS 可比口径), by ``dims``."""
+    position = {"district": 0, "business_district": 1, "category": 2}
+    now = [r for r in facts if r["month"] == month]
+    before = [r for r in facts if r["month"] == month_before(month, lag)]
+    cut = current_cut(now)
+    both = set(cut) & set(current_cut(before))
+    out: dict[tuple[str, ...], list[int]] = defaultdict(lambda: [0, 0])
+    for i, rows in enumerate((now, before)):
+        for r in rows:
+            if r["merchant_id"] in both:
+                where = cut[r["merchant_id"]]
+                out[tuple(where[position[d]] for d in dims)][i] += r["amount_fen"]
+    return {k: (v[0], v[1]) for k, v in out.items()}

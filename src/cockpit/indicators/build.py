@@ -119,10 +119,13 @@ def all_months(lake: Path) -> list[str]:
 
 def plan_months(home: Path, lake: Path, full: bool) -> tuple[bool, list[str], list[str]]:
     """(full rebuild?, new ingest ids, months whose cube must be recomputed)."""
-    seen = set(_load_state(home).get("ingests", []))
+    state = _load_state(home)
+    seen = set(state.get("ingests", []))
     ingests = read_ingests(lake)
     new = [i for i, _ in ingests if i not in seen]
-    if full or not seen or not (work_dir(home) / "presence").exists():
+    # work files of another layout (an earlier version of the build) are not reused
+    stale = state.get("layout") != cubes.cube_layout()
+    if full or not seen or stale or not (work_dir(home) / "presence").exists():
         return True, new, all_months(lake)
     if any(_wrote(lake, "merchants", i) for i in new):
         return True, new, all_months(lake)
@@ -307,20 +310,22 @@ def cube_measures(eng: Engine, months: list[str]) -> cubes.Measures:
 
 
 def update_presence(work: Path, present: Any, months: list[str]) -> list[str]:
-    """Store the merchants present (Ibis: mi, merchant_id) in each of ``months``; returns
-    the months whose set changed (the same-store parts of their neighbours change too)."""
+    """Store the merchants present (Ibis: mi, merchant_id and the cut they are in:
+    ``cubes.present``) in each of ``months``; returns the months whose merchants or their
+    cuts changed (the same-store parts of their neighbours change too)."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    schema = pa.schema([("mi", pa.int32()), ("merchant_id", pa.string())])
-    arrow = present.to_pyarrow().select(["mi", "merchant_id"]).cast(schema)
+    attrs = [(a, pa.bool_() if a in ("dp", "dc") else pa.string()) for a in cubes.RESTATED]
+    schema = pa.schema([("mi", pa.int32()), ("merchant_id", pa.string()), *attrs])
+    arrow = present.to_pyarrow().select(schema.names).cast(schema)
     changed = []
     for month in months:
         new = arrow.filter(pc.equal(arrow["mi"], _mi(month))).sort_by("merchant_id")
         path = work / "presence" / f"month={month}" / "part.parquet"
         old = pq.read_table(path) if path.exists() else None
-        if old is None or not old["merchant_id"].equals(new["merchant_id"]):
+        if old is None or not old.equals(new):
             changed.append(month)
             write_month(work / "presence", month, new)
     return changed
@@ -540,6 +545,7 @@ def build(
     report.rows = publish(home, build_id)
     report.tables = [VALUES_TABLE, *publish_calibration(home, build_id)]
     seen = [i for i, _ in read_ingests(lake)]
-    _save_state(home, {"ingests": seen, "engine": eng.name, "build_id": build_id})
+    state = {"ingests": seen, "engine": eng.name, "build_id": build_id}
+    _save_state(home, {**state, "layout": cubes.cube_layout()})
     report.seconds = round(time.perf_counter() - started, 3)
     return report

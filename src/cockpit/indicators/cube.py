@@ -37,6 +37,9 @@ FLAGS = {
     **{f"ss{lag}": f"prev{lag}" for lag in LAGS},
     **{f"b{lag}": f"next{lag}" for lag in LAGS},
 }
+# The merchant's own attributes a cut can be by: a same-store comparison counts a merchant
+# in the one cut it is in now, in both periods (NBS 可比口径: a move is not growth).
+RESTATED = ("district", "business_district", "category", "dp", "dc")
 # Two-dimension cuts built beside the single ones (for indicators that allow both).
 PAIR_CUTS: tuple[tuple[str, ...], ...] = (("district", "category"),)
 CUTS: tuple[tuple[str, ...], ...] = ((), *((d,) for d in CUT_DIMENSIONS), *PAIR_CUTS)
@@ -72,7 +75,7 @@ def cube_layout() -> str:
     fact = unbound_fact()
     m = measures(fact.mutate(mi=fact.mi.cast("int32")), merchant_grain=True)
     formulas = {a: m.exprs[a].get_name() for a in m.exprs}
-    text = json.dumps([MERCHANT_GRAINS, formulas, m.column, sorted(m.merchants)])
+    text = json.dumps([MERCHANT_GRAINS, RESTATED, formulas, m.column, sorted(m.merchants)])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -375,41 +378,50 @@ def day_sql(con: Any, sums: Any, counts: Any, m: Measures, dialect: str) -> str:
 
 
 def present(cube: Any, m: Measures) -> Any:
-    """(mi, merchant_id) of every merchant-month with a payment (refunds aside)."""
+    """(mi, merchant_id, and its ``RESTATED`` attributes) of every merchant-month with a
+    payment (refunds aside). A merchant whose attributes changed within the month is in
+    the cut of the version it made the most payments under (ties: the lower codes)."""
+    import ibis
+
     grain = cube_sets()[0]
-    rows = rows_of(cube, grain, key_columns(cube_sets()))  # any grain covers every row
+    rows = rows_of(cube, grain, key_columns(cube_sets()))
     n = rows[m.column["transactions__n"]]
-    g = rows.group_by(["mi", "merchant_id"]).aggregate(n=n.sum())
-    return g.filter(g.n > 0).select("mi", "merchant_id")
+    g = rows.group_by(["mi", "merchant_id", *RESTATED]).aggregate(n=n.sum())
+    g = g.filter(g.n > 0)
+    rank = ibis.row_number().over(
+        group_by=[g.mi, g.merchant_id], order_by=[ibis.desc(g.n), *(g[a] for a in RESTATED)]
+    )
+    ranked = g.mutate(rank_=rank)
+    return ranked.filter(ranked.rank_ == 0).select("mi", "merchant_id", *RESTATED)
 
 
 def presence_flags(present: Any) -> Any:
-    """Per present (mi, merchant_id): also present 1 and 12 months before and after?
+    """Per present (mi, merchant_id): also present 1 and 12 months before and after, its
+    own cut now (``here_<attr>``) and where it will be 1 and 12 months after
+    (``next1_<attr>``, ``next12_<attr>``: the cut that month's same-store growth counts its
+    sales of this month in).
 
-    ``present`` is an Ibis table of (mi, merchant_id); one union and one group-by.
+    ``present`` is an Ibis table of (mi, merchant_id, *RESTATED); left joins on its shifts.
     """
     import ibis
 
-    names = list(FLAGS.values())
-    zero = {n: ibis.literal(0) for n in names}
-    parts = [present.select("mi", "merchant_id", here=ibis.literal(1), **zero)]
+    here = present.select("mi", "merchant_id", **{f"here_{a}": present[a] for a in RESTATED})
+    out = here
     for lag in LAGS:
-        # present at mi - lag, seen from mi: "prev"; present at mi + lag: "next"
         for name, shift in ((f"prev{lag}", lag), (f"next{lag}", -lag)):
-            marks = {n: ibis.literal(1 if n == name else 0) for n in names}
-            parts.append(
-                present.select(
-                    mi=(present.mi + shift).cast("int32"),
-                    merchant_id=present.merchant_id,
-                    here=ibis.literal(0),
-                    **marks,
-                )
+            other = present.select(
+                mi_=(present.mi + shift).cast("int32"),
+                mid_=present.merchant_id,
+                **{name: ibis.literal(True)},
+                **(
+                    {f"{name}_{a}": present[a] for a in RESTATED} if name.startswith("next") else {}
+                ),
             )
-    u = ibis.union(*parts)
-    g = u.group_by(["mi", "merchant_id"]).aggregate(
-        here=u.here.max(), **{n: u[n].max() for n in names}
-    )
-    return g.filter(g.here == 1).select("mi", "merchant_id", **{n: g[n] == 1 for n in names})
+            out = out.left_join(other, [out.mi == other.mi_, out.merchant_id == other.mid_]).drop(
+                "mi_", "mid_"
+            )
+            out = out.mutate(**{name: out[name].fill_null(False)})
+    return out
 
 
 def levels_sql(
@@ -419,14 +431,20 @@ def levels_sql(
 
     Plain SQL over two named tables, as the roll-ups are the same for every measure (the
     formulas are in the cube). The sums are taken in two steps: first by the grain's cut
-    columns and the four presence flags (a few thousand rows), then by each grouping, the
-    same-store parts summing the rows of their flag; the merchant counts, which do not add
-    up, are counted over the cube rows apart; the two are put together by grouping."""
+    columns (a few thousand rows), then by each grouping; the merchant counts, which do
+    not add up, are counted over the cube rows apart; the two are put together by grouping.
+
+    The same-store parts restate the base (``RESTATED``): ``__ss<lag>`` sums a merchant's
+    month in its own cut of the month (``here_``), ``__b<lag>`` its month in the cut it
+    will be in ``lag`` months later (``next<lag>_``), so both periods of a same-store
+    growth count each merchant in its current cut. Columns of a payment (channel, payer,
+    method) are not restated: a merchant's sales keep their own."""
     import sqlglot
 
     flag_names = list(FLAGS.values())
     sums = [a for a in m.exprs if a not in m.merchants]
     merchants = [a for a in m.exprs if a in m.merchants]
+    attrs = [f"f.{n}_{a}" for n in ("here", *(f"next{lag}" for lag in LAGS)) for a in RESTATED]
     out = []
     for level_grain in LEVEL_GRAINS:
         sets = [s for s in month_sets() if grain_of(s, LEVEL_GRAINS) == level_grain]
@@ -434,35 +452,27 @@ def levels_sql(
         source = cubes_rows(cube.get_name(), level_grain, m)
         q = (
             f"SELECT {_list(f'c.{k}' for k in [*keys, 'merchant_id', *m.exprs])}, "
-            f"{_list(f'COALESCE(f.{n}, FALSE) AS {n}' for n in flag_names)} "
+            f"{_list(f'COALESCE(f.{n}, FALSE) AS {n}' for n in flag_names)}, "
+            f"{_list(f'{c} AS {c[2:]}' for c in attrs)} "
             f"FROM {source} AS c LEFT JOIN {flags.get_name()} AS f "
             f"ON c.mi = f.mi AND c.merchant_id = f.merchant_id"
         )
-        by_flags = (
-            f"SELECT {_list([*keys, *flag_names])}, {_list(f'SUM({a}) AS {a}' for a in sums)} "
-            f"FROM q GROUP BY {_list([*keys, *flag_names])}"
-        )
-        parts = [f"SUM({a}) AS {a}" for a in sums]
-        parts += [
-            f"SUM(CASE WHEN {flag} THEN {a} END) AS {a}__{part}"
-            for a in sums
-            for part, flag in FLAGS.items()
-        ]
-        parts += [f"0 AS {a}" for a in merchants]
-        counts = [f"0 AS {c}" for c in _sum_columns(sums)]
+        columns = _sum_columns(sums)
+        parts = [_part_rows(keys, columns, "", None, sums)]
+        parts += [_part_rows(keys, columns, part, flag, sums) for part, flag in FLAGS.items()]
+        by_cut = " UNION ALL ".join(parts)
+        counts = [f"0 AS {c}" for c in columns]
         counts += [
             f"COUNT(DISTINCT CASE WHEN {a} > 0 THEN merchant_id END) AS {a}" for a in merchants
         ]
         grouping = _grouping_sets(sets)
         flags_of = _list(f"GROUPING({k}) AS g__{k}" for k in keys)
-        outer = [
-            f"CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}"
-            for c in [*_sum_columns(sums), *merchants]
-        ]
+        summed = [f"SUM({c}) AS {c}" for c in columns] + [f"0 AS {a}" for a in merchants]
+        outer = [f"CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}" for c in [*columns, *merchants]]
         g_cols = [f"g__{k}" for k in keys]
         sql = (
-            f"WITH q AS ({q}), s AS ({by_flags}), "
-            f"both_ AS (SELECT {_list(keys)}, {_list(parts)}, {flags_of} FROM s {grouping} "
+            f"WITH q AS ({q}), s AS ({by_cut}), "
+            f"both_ AS (SELECT {_list(keys)}, {_list(summed)}, {flags_of} FROM s {grouping} "
             f"UNION ALL SELECT {_list(keys)}, {_list(counts)}, {flags_of} FROM q {grouping}) "
             f"SELECT {_list([*keys, *g_cols])}, {_list(outer)} FROM both_ "
             f"GROUP BY {_list([*keys, *g_cols])}"
@@ -471,6 +481,27 @@ def levels_sql(
             sql = sqlglot.transpile(sql, read="duckdb", write=dialect)[0]
         out.append((sql, sets, keys))
     return out
+
+
+def _part_rows(
+    keys: list[str], columns: list[str], part: str, flag: str | None, sums: list[str]
+) -> str:
+    """SQL: the rows of ``q`` summed into one part (``""``: the levels), by the cut the
+    part counts a merchant in, the other columns zero."""
+    if flag is None:
+        cut = keys
+        where = ""
+        filled = {a: a for a in sums}
+    else:
+        side = "here" if part.startswith("ss") else flag
+        cut = [f"{side}_{k} AS {k}" if k in RESTATED else k for k in keys]
+        where = f" WHERE {flag}"
+        filled = {f"{a}__{part}": a for a in sums}
+    values = [f"SUM({filled[c]}) AS {c}" if c in filled else f"0 AS {c}" for c in columns]
+    return (
+        f"(SELECT {_list(cut)}, {_list(values)} FROM q{where} "
+        f"GROUP BY {_list(str(i + 1) for i in range(len(keys)))})"
+    )
 
 
 def cubes_rows(cube: str, grain: tuple[str, ...], m: Measures) -> str:
