@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.indicators.synthetic import LakeSpec, write_lake
+from tests.indicators.lakefiles import publish_every_cell
 
 SPEC = LakeSpec(rows=3000, merchants=50, start="2024-01", months=26, districts=5, seed=11)
 
@@ -18,6 +19,7 @@ def built_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     home = tmp_path_factory.mktemp("indicators-home")
     write_lake(home / "lake", SPEC)
+    publish_every_cell(home)
     build(home=home, engine="duckdb")
     return home
 

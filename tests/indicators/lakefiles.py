@@ -88,3 +88,17 @@ def write(
         "months": ";".join(months),
     }
     lake_tables.write_table("ingests", [row], lake_tables.table_dir(lake, "ingests") / part)
+
+
+def publish_every_cell(home: Path) -> None:
+    """A disclosure policy that suppresses and withholds nothing, for the tests of the
+    arithmetic on a handful of merchants (tests/indicators/test_disclosure.py tests the
+    rules themselves)."""
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "disclosure.yaml").write_text(
+        'version: "test"\n'
+        "suppress: {min_merchants: 1, complementary: false}\n"
+        "reliability: {max_cv: 1000.0}\n"
+        "growth: {min_base_merchants: 0, max_cv: 1000.0}\n",
+        "utf-8",
+    )

@@ -45,6 +45,7 @@ TXNS = [
 def march(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     home = tmp_path_factory.mktemp("moves")
     lf.write(home / "lake", "m1", TXNS, MERCHANTS)
+    lf.publish_every_cell(home)
     build(home=home, engine="duckdb")
     v = read_values(home / "lake")
     return v[(v["period"] == "2025-03") & (v["period_type"] == "month")]

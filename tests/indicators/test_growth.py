@@ -39,6 +39,7 @@ TXNS = [
 def values(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     home = tmp_path_factory.mktemp("hand")
     lf.write(home / "lake", "h1", TXNS, MERCHANTS)
+    lf.publish_every_cell(home)
     build(home=home, engine="duckdb")
     v = read_values(home / "lake")
     return v[v["cut"] == ""]
@@ -112,6 +113,7 @@ def test_a_transaction_is_attributed_to_the_merchant_version_of_its_date(tmp_pat
     ]
     txns = [lf.txn("2025-03-14T10:00:00", "A", 70), lf.txn("2025-03-15T10:00:00", "A", 30)]
     lf.write(tmp_path / "lake", "v1", txns, versions)
+    lf.publish_every_cell(tmp_path)
     build(home=tmp_path, engine="duckdb")
     v = read_values(tmp_path / "lake")
     v = v[(v["indicator_id"] == "retail_sales") & (v["period"] == "2025-03")]

@@ -454,7 +454,7 @@ def write_day_values(
     by_month = split_months(daily_values(long), long["mi"])
     root = table_dir(lake, VALUES_TABLE) / "day"
     for month in months:
-        values = by_month[_mi(month)]
+        values = disclosed(by_month[_mi(month)], lake.parent)
         path = root / f"month={month}" / "part.parquet"
         if dates is not None and path.exists():
             old = pq.read_table(path)
@@ -482,9 +482,20 @@ def publish(home: Path, build_id: str) -> int:
     work, lake = work_dir(home), lake_of(home)
     levels = read_months(work / "levels")
     values = published_values(levels) if levels is not None else values_arrow(empty_values())
+    values = disclosed(values, home)
     replace_table(lake, VALUES_TABLE, build_id, values)
     days = lake_files(lake, VALUES_TABLE)
     return int(values.num_rows) + sum(_rows(f) for f in days if f.parent.name.startswith("month="))
+
+
+def disclosed(values: Any, home: Path) -> Any:
+    """indicator_values rows (Arrow) with the small-cell rules of ``home`` applied: the one
+    place they are (``cockpit.indicators.disclosure``)."""
+    from cockpit.indicators.disclosure import apply, load_policy
+
+    if values.num_rows == 0:
+        return values
+    return values_arrow(apply(values.to_pandas(), load_policy(home)))
 
 
 def _rows(path: Path) -> int:

@@ -51,7 +51,7 @@ def feed_sales(values: pd.DataFrame) -> pd.DataFrame:
     v = values[(values["indicator_id"] == "retail_sales") & (values["period_type"] == "month")]
     v = v[v["cut"].isin(["", "category"])]
     single_jan_feb = v["period"].str[5:7].isin(["01", "02"]) & (v["period"].str.len() == 7)
-    v = v[~single_jan_feb]
+    v = v[~single_jan_feb & v["num"].notna()]  # a suppressed cell has no coverage either
     return pd.DataFrame(
         {
             "period": v["period"],

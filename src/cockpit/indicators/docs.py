@@ -35,9 +35,12 @@ All under `COCKPIT_HOME/lake/`, one Parquet file each, rewritten by every `cockp
 | value | float64 | the indicator (fen, count or %, see `unit`) |
 | num, den | int64 | numerator, denominator (null for levels): value = num or scale·num/den |
 | mom, yoy | float64 | month-on-month / year-on-year growth over all merchants |
-| ss_mom, ss_yoy | float64 | the same on the same-store scope (merchants in both periods) |
+| ss_mom, ss_yoy | float64 | the same on the comparable scope: merchants in both periods, each in its current cut in both |
 | unit | string | `fen`, `count` or `%` |
 | growth_unit | string | `%` for levels, `pp` (percentage points) for shares |
+| merchants | int64 | merchants with a payment in the cell (1–N月: its largest month) |
+| status | string | `ok`, `unreliable`, `suppressed` or `complementary` (see "How reliable is a figure") |
+| growth_withheld | string, null | growth rates the rules withheld and why, e.g. `yoy:thin_base` |
 
 The cut dimensions are district, business_district, category, channel, digital_type,
 payer_segment and payment_method (business_district `` = merchant without one).

@@ -26,6 +26,9 @@ from cockpit.indicators.catalogue import CUT_DIMENSIONS, INDICATORS, Indicator
 from cockpit.indicators.cube import LAGS, GroupingSet, Measures
 from cockpit.lake import schema as lake_schema
 
+# Filled by cockpit.indicators.disclosure: the cell's merchants, ok / unreliable /
+# suppressed / complementary, and which growth rates the rules withheld and why.
+DISCLOSURE_COLUMNS = ["merchants", "status", "growth_withheld"]
 PARTS = ("n", "d", *(f"{p}{lag}{x}" for lag in LAGS for p in ("ss", "b") for x in "nd"))
 GROUP = ["indicator_id", "cut", *CUT_DIMENSIONS]
 VALUE_COLUMNS = [
@@ -44,6 +47,7 @@ VALUE_COLUMNS = [
     "ss_yoy",
     "unit",
     "growth_unit",
+    *DISCLOSURE_COLUMNS,
 ]
 
 
@@ -270,6 +274,7 @@ def _table(
     cols["den"] = den.cast(pa.int64())
     cols["unit"] = _strings([i.unit for i in inds], rows)
     cols["growth_unit"] = _strings([i.growth_unit for i in inds], rows)
+    cols.update(_undisclosed(n_g * n_m))
     table = pa.table({c: cols[c] for c in VALUE_COLUMNS}).cast(values_schema())
     return table.replace_schema_metadata(_pandas_metadata())
 
@@ -305,9 +310,20 @@ def daily_values(days: Any) -> Any:
         "ss_yoy": empty,
         "unit": pc.take(unit, which),
         "growth_unit": pc.take(growth_unit, which),
+        **_undisclosed(days.num_rows),
     }
     table = pa.table(cols).cast(values_schema())
     return table.replace_schema_metadata(_pandas_metadata())
+
+
+def _undisclosed(n: int) -> dict[str, Any]:
+    """The disclosure columns, empty until ``disclosure.apply`` fills them."""
+    import pyarrow as pa
+
+    return {
+        "merchants": pa.nulls(n, pa.int64()),
+        **{c: pa.nulls(n, pa.string()) for c in DISCLOSURE_COLUMNS[1:]},
+    }
 
 
 def _pandas_metadata() -> Any:
@@ -327,8 +343,9 @@ def empty_values() -> pd.DataFrame:
     cols: dict[str, Any] = {c: pd.Series(dtype="object") for c in VALUE_COLUMNS}
     for c in ("value", "mom", "yoy", "ss_mom", "ss_yoy"):
         cols[c] = pd.Series(dtype="float64")
-    cols["num"] = pd.Series(dtype="int64")
+    cols["num"] = pd.Series(dtype="Int64")
     cols["den"] = pd.Series(dtype="Int64")
+    cols["merchants"] = pd.Series(dtype="Int64")
     return pd.DataFrame(cols)
 
 
