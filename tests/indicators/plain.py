@@ -177,3 +177,47 @@ def same_store_sales(
                 where = cut[r["merchant_id"]]
                 out[tuple(where[position[d]] for d in dims)][i] += r["amount_fen"]
     return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+def merchant_bootstrap(
+    facts: list[Row],
+    months: list[str],
+    cell: Callable[[Row], str],
+    measure: Callable[[list[float], list[float]], float],
+    amount: Callable[[Row], tuple[float, float]],
+    draws: int = 600,
+    seed: int = 1,
+) -> dict[str, float]:
+    """Standard deviation, over merchant resamples, of a statistic of each cell.
+
+    The merchants with a payment in any of ``months`` are drawn with replacement (as many
+    as there are); ``amount`` gives a row's (numerator, denominator) part, summed by
+    merchant, month and cell; ``measure`` turns a cell's numerator and denominator sums
+    per month (in the order of ``months``) into the statistic."""
+    import numpy as np
+
+    merchants = sorted(
+        {r["merchant_id"] for r in facts if r["month"] in months and not r["is_refund"]}
+    )
+    index = {m: i for i, m in enumerate(merchants)}
+    cells = sorted({cell(r) for r in facts if r["month"] in months})
+    at = {c: j for j, c in enumerate(cells)}
+    num = np.zeros((len(months), len(merchants), len(cells)))
+    den = np.zeros_like(num)
+    for r in facts:
+        if r["month"] in months and r["merchant_id"] in index:
+            k, i, j = months.index(r["month"]), index[r["merchant_id"]], at[cell(r)]
+            n, d = amount(r)
+            num[k, i, j] += n
+            den[k, i, j] += d
+    rng = np.random.default_rng(seed)
+    weights = rng.multinomial(len(merchants), [1 / len(merchants)] * len(merchants), draws)
+    nums = np.einsum("bi,kij->bkj", weights, num)
+    dens = np.einsum("bi,kij->bkj", weights, den)
+    out = {}
+    for j, c in enumerate(cells):
+        stats = [measure(list(nums[b, :, j]), list(dens[b, :, j])) for b in range(draws)]
+        finite = [s for s in stats if s == s and abs(s) != float("inf")]
+        if len(finite) > draws * 0.9:
+            out[c] = float(np.std(finite, ddof=1))
+    return out

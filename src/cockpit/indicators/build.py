@@ -450,11 +450,11 @@ def write_day_values(
         eng.drop(own_pass)
     day_sets = cubes.day_sets()
     long = long_levels([(days, day_sets, cubes.key_columns(day_sets))], m)["day"]
-    # daily_values keeps the row order of the day levels
-    by_month = split_months(daily_values(long), long["mi"])
+    # daily_values (and the rules) keep the row order of the day levels
+    by_month = split_months(disclosed(daily_values(long), lake.parent), long["mi"])
     root = table_dir(lake, VALUES_TABLE) / "day"
     for month in months:
-        values = disclosed(by_month[_mi(month)], lake.parent)
+        values = by_month[_mi(month)]
         path = root / f"month={month}" / "part.parquet"
         if dates is not None and path.exists():
             old = pq.read_table(path)
@@ -495,7 +495,7 @@ def disclosed(values: Any, home: Path) -> Any:
 
     if values.num_rows == 0:
         return values
-    return values_arrow(apply(values.to_pandas(), load_policy(home)))
+    return apply(values, load_policy(home))
 
 
 def _rows(path: Path) -> int:

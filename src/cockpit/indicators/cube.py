@@ -458,20 +458,27 @@ def levels_sql(
             f"ON c.mi = f.mi AND c.merchant_id = f.merchant_id"
         )
         columns = _sum_columns(sums)
-        parts = [_part_rows(keys, columns, "", None, sums)]
-        parts += [_part_rows(keys, columns, part, flag, sums) for part, flag in FLAGS.items()]
+        moments = _moment_columns(sums, ratio_pairs(m))
+        parts = [_part_rows(keys, columns, moments, "", None, sums)]
+        parts += [
+            _part_rows(keys, columns, moments, part, flag, sums) for part, flag in FLAGS.items()
+        ]
         by_cut = " UNION ALL ".join(parts)
-        counts = [f"0 AS {c}" for c in columns]
+        counts = [f"0 AS {c}" for c in [*columns, *moments]]
         counts += [
             f"COUNT(DISTINCT CASE WHEN {a} > 0 THEN merchant_id END) AS {a}" for a in merchants
         ]
         grouping = _grouping_sets(sets)
         flags_of = _list(f"GROUPING({k}) AS g__{k}" for k in keys)
-        summed = [f"SUM({c}) AS {c}" for c in columns] + [f"0 AS {a}" for a in merchants]
+        summed = [f"SUM({c}) AS {c}" for c in [*columns, *moments]]
+        summed += [f"0 AS {a}" for a in merchants]
         outer = [f"CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}" for c in [*columns, *merchants]]
+        outer += [f"CAST(COALESCE(SUM({c}), 0) AS DOUBLE) AS {c}" for c in moments]
         g_cols = [f"g__{k}" for k in keys]
+        # q is read by each part: DuckDB computes it once when told (Spark has no word)
+        materialised = "MATERIALIZED " if dialect == "duckdb" else ""
         sql = (
-            f"WITH q AS ({q}), s AS ({by_cut}), "
+            f"WITH q AS {materialised}({q}), s AS ({by_cut}), "
             f"both_ AS (SELECT {_list(keys)}, {_list(summed)}, {flags_of} FROM s {grouping} "
             f"UNION ALL SELECT {_list(keys)}, {_list(counts)}, {flags_of} FROM q {grouping}) "
             f"SELECT {_list([*keys, *g_cols])}, {_list(outer)} FROM both_ "
@@ -483,21 +490,49 @@ def levels_sql(
     return out
 
 
+def ratio_pairs(m: Measures) -> list[tuple[str, str]]:
+    """(numerator, denominator) cube columns of every ratio indicator, each pair once."""
+    pairs = {
+        (m.column[f"{i.id}__n"], m.column[f"{i.id}__d"]) for i in INDICATORS if i.den is not None
+    }
+    return sorted(pairs)
+
+
+def _moment_columns(sums: list[str], pairs: list[tuple[str, str]]) -> list[str]:
+    """The sums over merchants of squares and of numerator × denominator, the moments the
+    sampling error is computed from (``cockpit.indicators.sampling``): ``<a>__q``, and
+    ``<n>__x__<d>`` for the ratios."""
+    return [f"{a}__q" for a in sums] + [f"{n}__x__{d}" for n, d in pairs]
+
+
 def _part_rows(
-    keys: list[str], columns: list[str], part: str, flag: str | None, sums: list[str]
+    keys: list[str],
+    columns: list[str],
+    moments: list[str],
+    part: str,
+    flag: str | None,
+    sums: list[str],
 ) -> str:
     """SQL: the rows of ``q`` summed into one part (``""``: the levels), by the cut the
-    part counts a merchant in, the other columns zero."""
+    part counts a merchant in, the other columns zero. A row of ``q`` is a merchant's in a
+    cut: its squares are the merchant's (as doubles: a square of fen overflows BIGINT)."""
     if flag is None:
         cut = keys
         where = ""
         filled = {a: a for a in sums}
+        filled |= {f"{a}__q": f"CAST({a} AS DOUBLE) * {a}" for a in sums}
+        for c in moments:
+            if "__x__" in c:
+                n, d = c.split("__x__")
+                filled[c] = f"CAST({n} AS DOUBLE) * {d}"
     else:
         side = "here" if part.startswith("ss") else flag
         cut = [f"{side}_{k} AS {k}" if k in RESTATED else k for k in keys]
         where = f" WHERE {flag}"
         filled = {f"{a}__{part}": a for a in sums}
-    values = [f"SUM({filled[c]}) AS {c}" if c in filled else f"0 AS {c}" for c in columns]
+    values = [
+        f"SUM({filled[c]}) AS {c}" if c in filled else f"0 AS {c}" for c in [*columns, *moments]
+    ]
     return (
         f"(SELECT {_list(cut)}, {_list(values)} FROM q{where} "
         f"GROUP BY {_list(str(i + 1) for i in range(len(keys)))})"

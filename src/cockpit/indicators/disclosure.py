@@ -16,7 +16,9 @@ without a rule of their own:
 - a growth rate is withheld when its base cell is suppressed (else value / (1 + growth)
   gives the base back), rests on fewer than ``min_base_merchants``, or is too uncertain
   (``growth_withheld`` names each, e.g. ``yoy:thin_base``);
-- a figure whose coefficient of variation exceeds ``max_cv`` is flagged ``unreliable``.
+- a figure whose coefficient of variation (``cockpit.indicators.sampling``) exceeds
+  ``max_cv`` is flagged ``unreliable``; a growth rate whose relative standard error does
+  is withheld (``uncertain``).
 The merchant counts are the catalogue's ``active_merchants`` of the same cell.
 """
 
@@ -33,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cockpit.datafiles import load_model, validate_text
 from cockpit.indicators.catalogue import CUT_DIMENSIONS
+from cockpit.indicators.growth import SE_COLUMNS
 
 POLICY_FILE = "disclosure.yaml"
 MERCHANTS = "active_merchants"
@@ -91,36 +94,47 @@ def load_policy(home: Path | None = None) -> Policy:
     return validate_text(default_policy_text(), Policy, POLICY_FILE)
 
 
-def _month_index(period: pd.Series) -> np.ndarray:
-    year = period.str.slice(0, 4).astype(int).to_numpy()
-    month = period.str.slice(5, 7).astype(int).to_numpy()
-    return year * 12 + month - 1
+def _codes(column: Any) -> tuple[np.ndarray, list[Any]]:
+    """Dictionary codes of an Arrow column (nulls: -1) and its distinct values."""
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(column.combine_chunks())
+    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, enc.dictionary.to_pylist()
 
 
-def _times(v: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(kind: month / cumulative / day, time) of each row; 1–2月 is the cumulative row of
-    February, a day its ordinal."""
-    kind = np.full(len(v), _MONTH)
-    time = np.zeros(len(v), np.int64)
-    day = (v["period_type"] == "day").to_numpy()
-    cumulative = (v["period_type"] == "ytd").to_numpy() | (v["period"].str.len() == 10).to_numpy()
-    cumulative &= ~day
-    kind[cumulative] = _YTD
-    kind[day] = _DAY
-    if day.any():
-        dates = v["period"][day].map(lambda s: dt.date.fromisoformat(s).toordinal())
-        time[day] = dates.to_numpy()
-    if (~day).any():
-        time[~day] = _month_index(v["period"][~day])
-        jan_feb = cumulative & (v["period"].str.len() == 10).to_numpy()
-        time[jan_feb] += 1  # YYYY-01-02 read as YYYY-01: February's cumulative row
-    return kind, time
+def _time_of(period: str, period_type: str) -> tuple[int, int]:
+    """(kind, time) of one period: a month index, 1–2月 as February's cumulative row, a
+    day its ordinal."""
+    if period_type == "day":
+        return _DAY, dt.date.fromisoformat(period).toordinal()
+    mi = int(period[:4]) * 12 + int(period[5:7]) - 1
+    if len(period) == 10:  # YYYY-01-02
+        return _YTD, mi + 1
+    return (_YTD if period_type == "ytd" else _MONTH), mi
 
 
-def _cell_codes(v: pd.DataFrame) -> tuple[np.ndarray, int]:
-    cols = ["cut", *CUT_DIMENSIONS]
-    codes, uniques = pd.MultiIndex.from_frame(v[cols].fillna("\0")).factorize()
-    return np.asarray(codes, np.int64), len(uniques)
+def _times(v: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(kind: month / cumulative / day, time) of each row of Arrow ``v``, computed once a
+    distinct period."""
+    periods, period_values = _codes(v["period"])
+    types, type_values = _codes(v["period_type"])
+    width = len(type_values) + 1
+    distinct, inverse = np.unique(periods * width + types, return_inverse=True)
+    found = [_time_of(period_values[x // width], type_values[x % width]) for x in distinct]
+    kinds = np.array([k for k, _ in found], np.int64)
+    times = np.array([t for _, t in found], np.int64)
+    return kinds[inverse.reshape(-1)], times[inverse.reshape(-1)]
+
+
+def _cell_codes(v: Any) -> tuple[np.ndarray, int]:
+    """A code for each row's cell (cut and cut values) of Arrow ``v``, and how many."""
+    key = np.zeros(v.num_rows, np.int64)
+    for c in ["cut", *CUT_DIMENSIONS]:
+        codes, values = _codes(v[c])
+        key = key * (len(values) + 1) + codes + 1
+    _, inverse = np.unique(key, return_inverse=True)
+    return inverse.reshape(-1).astype(np.int64), int(inverse.max()) + 1 if len(key) else 1
 
 
 def _key(kind: Any, time: Any, cell: Any, n_cells: int) -> np.ndarray:
@@ -130,10 +144,9 @@ def _key(kind: Any, time: Any, cell: Any, n_cells: int) -> np.ndarray:
 
 
 def month_cells(v: pd.DataFrame, policy: Policy) -> pd.DataFrame:
-    """The month and day cells (from the merchant-count rows): their merchants, and
-    whether the rules suppress them (``hidden``, ``complementary``)."""
-    cells = v[(v["indicator_id"] == MERCHANTS) & (v["kind"] != _YTD)]
-    cells = cells[["kind", "time", "cell", "cut", "district", "category", "value"]].copy()
+    """The month and day cells (``v``: the merchant-count rows of months and days): their
+    merchants, and whether the rules suppress them (``hidden``, ``complementary``)."""
+    cells = v[["kind", "time", "cell", "cut", "district", "category", "value"]].copy()
     cells["merchants"] = cells.pop("value").fillna(0).astype(np.int64)
     few = policy.suppress.min_merchants
     cells["hidden"] = (cells["merchants"] > 0) & (cells["merchants"] < few)
@@ -188,18 +201,50 @@ def cumulative_cells(cells: pd.DataFrame) -> pd.DataFrame:
     return months
 
 
-def apply(values: pd.DataFrame, policy: Policy) -> pd.DataFrame:
-    """``values`` (indicator_values rows) with the rules applied; see the module text."""
-    v = values.reset_index(drop=True)
-    kind, time = _times(v)
-    cell, n_cells = _cell_codes(v)
-    v = v.assign(kind=kind, time=time, cell=cell)
-    cells = month_cells(v, policy)
+def growth_cv(
+    columns: dict[str, np.ndarray], col: str, in_pct: np.ndarray, value_cv: np.ndarray
+) -> np.ndarray:
+    """The relative standard error a growth rate is judged by: of the ratio of the two
+    levels (SE / (1 + g), both in %) for levels; for a share's change in percentage
+    points, the share's own CV."""
+    g, se = columns[col], columns[f"{col}_se"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        of_ratio = np.abs(se / (100.0 + g))
+    out: np.ndarray = np.nan_to_num(np.where(in_pct, of_ratio, value_cv), nan=0.0)
+    return out
+
+
+def _floats(values: Any, column: str) -> np.ndarray:
+    out: np.ndarray = values[column].to_numpy(zero_copy_only=False).astype("float64")
+    return out
+
+
+def _labels(codes: np.ndarray, labels: list[str | None]) -> Any:
+    """Arrow strings ``labels[codes]`` (taken in Arrow: no Python string per row)."""
+    import pyarrow as pa
+
+    index = pa.array(codes.astype(np.int32))
+    return pa.DictionaryArray.from_arrays(index, pa.array(labels, pa.string())).cast(pa.string())
+
+
+def apply(values: Any, policy: Policy) -> Any:
+    """``values`` (indicator_values rows, Arrow) with the rules applied; see the module
+    text. Row-wise work is NumPy over codes (a build publishes a million rows)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind, time = _times(values)
+    cell, n_cells = _cell_codes(values)
+    counts = pc.equal(values["indicator_id"], MERCHANTS).to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(counts & (kind != _YTD))
+    small = values.take(pa.array(rows)).select(["cut", "district", "category", "value"])
+    frame = small.to_pandas().assign(kind=kind[rows], time=time[rows], cell=cell[rows])
+    cells = month_cells(frame, policy)
     cells = pd.concat([cells, cumulative_cells(cells)], ignore_index=True)
     index = pd.Index(_key(cells["kind"], cells["time"], cells["cell"], n_cells))
 
-    def lookup(column: str, lag: int, fill: Any) -> np.ndarray:
-        at = index.get_indexer(_key(kind, time - lag, cell, n_cells))
+    def lookup(column: str, lags: Any, fill: Any) -> np.ndarray:
+        at = index.get_indexer(_key(kind, time - lags, cell, n_cells))
         out = cells[column].to_numpy()[np.maximum(at, 0)]
         found: np.ndarray = np.where(at >= 0, out, fill)
         return found
@@ -207,25 +252,47 @@ def apply(values: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     merchants = lookup("merchants", 0, 0).astype(np.int64)
     hidden = lookup("hidden", 0, False).astype(bool)
     complementary = lookup("complementary", 0, False).astype(bool)
-    status = np.where(hidden, np.where(complementary, COMPLEMENTARY, SUPPRESSED), OK)
-    withheld = pd.Series("", index=v.index)
+    value_cv = _floats(values, "value_cv")
+    in_pct = pc.equal(values["growth_unit"], "%").to_numpy(zero_copy_only=False)
+    columns = {c: _floats(values, c) for c in ["value", *GROWTH_LAGS, *SE_COLUMNS]}
+    reasons: list[str] = []
+    mask = np.zeros(values.num_rows, np.int64)  # bit k: reasons[k] withheld the growth
     for col, lag in GROWTH_LAGS.items():
-        lag_ = np.where(kind == _YTD, 12, lag)  # a cumulative row's base is last year's
-        had = v[col].notna().to_numpy()
-        at = index.get_indexer(_key(kind, time - lag_, cell, n_cells))
-        found = at >= 0
-        base_hidden = np.where(found, cells["hidden"].to_numpy()[np.maximum(at, 0)], False)
-        base_few = np.where(found, cells["merchants"].to_numpy()[np.maximum(at, 0)], 0)
-        thin = base_few < policy.growth.min_base_merchants
-        for reason, rows in (("base_suppressed", base_hidden), ("thin_base", thin & ~base_hidden)):
-            rows = rows.astype(bool) & had & ~hidden
-            withheld[rows] += f"{col}:{reason};"
-            v.loc[rows, col] = np.nan
-    v["merchants"] = merchants
-    v["status"] = status
-    v["growth_withheld"] = withheld.str.rstrip(";").replace("", None)
-    emptied = ["value", "num", "den", *GROWTH_LAGS]
-    v.loc[hidden, emptied] = np.nan
-    v["num"] = v["num"].astype("Int64")
-    v["den"] = v["den"].astype("Int64")
-    return v.drop(columns=["kind", "time", "cell"])
+        lags = np.where(kind == _YTD, 12, lag)  # a cumulative row's base is last year's
+        had = ~np.isnan(columns[col]) & ~hidden
+        base_hidden = lookup("hidden", lags, False).astype(bool)
+        thin = lookup("merchants", lags, 0) < policy.growth.min_base_merchants
+        thin &= ~base_hidden
+        uncertain = growth_cv(columns, col, in_pct, value_cv) > policy.growth.max_cv
+        uncertain &= ~base_hidden & ~thin
+        for reason, which in (
+            ("base_suppressed", base_hidden),
+            ("thin_base", thin),
+            ("uncertain", uncertain),
+        ):
+            which = which & had
+            mask |= which.astype(np.int64) << len(reasons)
+            reasons.append(f"{col}:{reason}")
+            columns[col][which] = np.nan
+            columns[f"{col}_se"][which] = np.nan
+    unreliable = ~hidden & (np.nan_to_num(value_cv, nan=0.0) > policy.reliability.max_cv)
+    status = np.where(hidden, np.where(complementary, 3, 2), np.where(unreliable, 1, 0))
+    # a thin cell's standard error would give its merchants' sales back as well
+    for c in columns:
+        columns[c][hidden] = np.nan
+    out = values
+    for c, x in columns.items():
+        out = out.set_column(out.schema.get_field_index(c), c, pa.array(x, from_pandas=True))
+    for c in ("num", "den"):
+        emptied = pc.if_else(pa.array(hidden), pa.scalar(None, pa.int64()), out[c])
+        out = out.set_column(out.schema.get_field_index(c), c, emptied)
+    masks, inverse = np.unique(mask, return_inverse=True)
+    notes = [";".join(r for k, r in enumerate(reasons) if m >> k & 1) or None for m in masks]
+    added = {
+        "merchants": pa.array(merchants, pa.int64()),
+        "status": _labels(status, [OK, UNRELIABLE, SUPPRESSED, COMPLEMENTARY]),
+        "growth_withheld": _labels(inverse.reshape(-1), notes),
+    }
+    for c, x in added.items():
+        out = out.set_column(out.schema.get_field_index(c), c, x)
+    return out

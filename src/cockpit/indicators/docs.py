@@ -35,11 +35,13 @@ All under `COCKPIT_HOME/lake/`, one Parquet file each, rewritten by every `cockp
 | value | float64 | the indicator (fen, count or %, see `unit`) |
 | num, den | int64 | numerator, denominator (null for levels): value = num or scale·num/den |
 | mom, yoy | float64 | month-on-month / year-on-year growth over all merchants |
-| ss_mom, ss_yoy | float64 | the same on the comparable scope: merchants in both periods, each in its current cut in both |
+| ss_mom, ss_yoy | float64 | the same on the comparable scope (可比口径, see below) |
+| value_se, value_cv | float64 | the value's standard error and coefficient of variation |
+| mom_se, yoy_se, ss_mom_se, ss_yoy_se | float64 | each growth rate's standard error |
 | unit | string | `fen`, `count` or `%` |
 | growth_unit | string | `%` for levels, `pp` (percentage points) for shares |
 | merchants | int64 | merchants with a payment in the cell (1–N月: its largest month) |
-| status | string | `ok`, `unreliable`, `suppressed` or `complementary` (see "How reliable is a figure") |
+| status | string | `ok`, `unreliable`, `suppressed` or `complementary` (see below) |
 | growth_withheld | string, null | growth rates the rules withheld and why, e.g. `yoy:thin_base` |
 
 The cut dimensions are district, business_district, category, channel, digital_type,

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cockpit.indicators import sampling
 from cockpit.indicators.catalogue import CUT_DIMENSIONS, INDICATORS, Indicator
 from cockpit.indicators.cube import LAGS, GroupingSet, Measures
 from cockpit.lake import schema as lake_schema
@@ -30,6 +31,11 @@ from cockpit.lake import schema as lake_schema
 # suppressed / complementary, and which growth rates the rules withheld and why.
 DISCLOSURE_COLUMNS = ["merchants", "status", "growth_withheld"]
 PARTS = ("n", "d", *(f"{p}{lag}{x}" for lag in LAGS for p in ("ss", "b") for x in "nd"))
+# Sums over merchants of squares and products (cockpit.indicators.sampling): of the
+# numerator, the denominator, and their product.
+MOMENTS = ("nq", "dq", "nd")
+# Standard errors (the value's, and each growth rate's, in its unit) and the value's CV.
+SE_COLUMNS = ["value_se", "value_cv", "mom_se", "yoy_se", "ss_mom_se", "ss_yoy_se"]
 GROUP = ["indicator_id", "cut", *CUT_DIMENSIONS]
 VALUE_COLUMNS = [
     "indicator_id",
@@ -45,6 +51,7 @@ VALUE_COLUMNS = [
     "yoy",
     "ss_mom",
     "ss_yoy",
+    *SE_COLUMNS,
     "unit",
     "growth_unit",
     *DISCLOSURE_COLUMNS,
@@ -52,7 +59,15 @@ VALUE_COLUMNS = [
 
 
 def _part_source(ind: Indicator, m: Measures, part: str) -> str | None:
-    """The query column of a long part (``ss1d`` -> ``a<k>__ss1`` of the denominator)."""
+    """The query column of a long part (``ss1d`` -> ``a<k>__ss1`` of the denominator;
+    ``ss1q`` -> ``a<k>__ss1__q`` of the numerator; ``nd`` -> ``a<i>__x__a<k>``)."""
+    if part in MOMENTS:
+        num, den = m.column.get(f"{ind.id}__n"), m.column.get(f"{ind.id}__d")
+        if part == "nq":
+            return f"{num}__q"
+        if den is None:
+            return None
+        return f"{den}__q" if part == "dq" else f"{num}__x__{den}"
     x = part[-1]
     col = m.column.get(f"{ind.id}__{x}")
     if col is None:
@@ -110,7 +125,7 @@ def _blocks(sub: Any, s: GroupingSet, m: Measures) -> list[Any]:
             continue
         cols: dict[str, Any] = {**time, "cut": cut, **dims}
         cols["indicator_id"] = pa.array([ind.id] * k_rows, pa.string())
-        for part in PARTS:
+        for part in (*PARTS, *MOMENTS):
             src = _part_source(ind, m, part)
             if src is not None and src in sub.column_names:
                 cols[part] = pc.cast(sub[src], pa.float64())
@@ -190,12 +205,20 @@ def published_values(levels: Any) -> Any:
     applies = {"n": np.ones(n_groups, bool), "d": has_den}
     for part in PARTS[2:]:
         applies[part] = same_store & (has_den if part.endswith("d") else True)
+    applies.update(nq=applies["n"], dq=has_den, nd=has_den)
     mat: dict[str, Any] = {}
-    for part in PARTS:
+    for part in (*PARTS, *MOMENTS):
         m = np.full((n_groups, len(months)), np.nan)
         m[codes, col] = levels[part].to_numpy().astype("float64")
         m[applies[part]] = np.nan_to_num(m[applies[part]], nan=0.0)
         mat[part] = m
+    counts = np.array([i.kind == "merchants" for i in inds])
+    mat["nq"][counts] = mat["n"][counts]  # a merchant counts 0 or 1: its square is itself
+    city = np.flatnonzero(
+        (keys["indicator_id"].to_numpy(zero_copy_only=False) == "active_merchants")
+        & (keys["cut"].to_numpy(zero_copy_only=False) == "")
+    )
+    n_city = mat["n"][city[0]] if len(city) else np.full(len(months), np.nan)
     scale = np.array([i.scale if i.den is not None else np.nan for i in inds])[:, None]
     in_pct = np.array([i.growth_unit == "%" for i in inds])[:, None]
     jan_feb = (months % 12 < 2)[None, :]
@@ -217,6 +240,9 @@ def published_values(levels: Any) -> Any:
     month = rows(mat, (1, 12))
     month["yoy"][:, jan_feb[0]] = np.nan
     month["ss_yoy"][:, jan_feb[0]] = np.nan
+    is_ratio = has_den[:, None]
+    variance = sampling.level_variance(mat, is_ratio, scale, n_city)
+    month.update(_errors(month, mat, variance, (scale, in_pct), (1, 12)))
 
     # 1–N月累计: running sums within each calendar year, for additive indicators.
     additive = np.array([i.additive_over_time for i in inds])
@@ -232,6 +258,8 @@ def published_values(levels: Any) -> Any:
     prior_whole = (months - 12 >= m0) & ((np.maximum(years * 12 - 12, m0)) % 12 == 0)
     ytd["yoy"][:, ~prior_whole] = np.nan
     ytd["ss_yoy"][:, ~prior_whole] = np.nan
+    variance = sampling.cumulative_variance(mat, is_ratio, scale, n_city, years)
+    ytd.update(_errors(ytd, cum, variance, (scale, in_pct), (12,)))
 
     info = (keys, inds)
     tables = [_table(info, np.arange(n_groups), months, mat, month, "month", "{y}-{m:02d}")]
@@ -244,6 +272,37 @@ def published_values(levels: Any) -> Any:
         cum_sel = {p: cum[p][np.ix_(g_add, cols)] for p in ("n", "d")}
         tables.append(_table(info, g_add, months[cols], cum_sel, sel, period_type, period))
     return pa.concat_tables(tables)
+
+
+def _errors(
+    out: dict[str, Any],
+    m: dict[str, Any],
+    variance: Any,
+    units: tuple[Any, Any],
+    lags: tuple[int, ...],
+) -> dict[str, Any]:
+    """The standard errors of ``out``'s value and growth rates (``SE_COLUMNS``), from the
+    variance of the values (empty where the figure is). A same-store part's variance is
+    taken as its cell's: its merchants are some of the cell's, so their sum of squares
+    is at most the cell's (an overstatement, never an understatement, of that term)."""
+    scale, in_pct = units
+    v = out["value"]
+    se = np.sqrt(variance)
+    errors = {"value_se": np.where(np.isnan(v), np.nan, se)}
+    errors["value_cv"] = sampling.coefficient_of_variation(errors["value_se"], v)
+    for lag, name in ((1, "mom"), (12, "yoy")):
+        if lag not in lags:
+            errors[f"{name}_se"] = np.full_like(v, np.nan)
+            errors[f"ss_{name}_se"] = np.full_like(v, np.nan)
+            continue
+        shifted = _shift(variance, lag)
+        every = sampling.growth_se(v, _shift(v, lag), variance, shifted, in_pct)
+        now = ratio(m[f"ss{lag}n"], m[f"ss{lag}d"], scale)
+        base = _shift(ratio(m[f"b{lag}n"], m[f"b{lag}d"], scale), lag)
+        same = sampling.growth_se(now, base, variance, shifted, in_pct)
+        errors[f"{name}_se"] = np.where(np.isnan(out[name]), np.nan, every)
+        errors[f"ss_{name}_se"] = np.where(np.isnan(out[f"ss_{name}"]), np.nan, same)
+    return errors
 
 
 def _table(
@@ -308,6 +367,7 @@ def daily_values(days: Any) -> Any:
         "yoy": empty,
         "ss_mom": empty,
         "ss_yoy": empty,
+        **dict.fromkeys(SE_COLUMNS, empty),
         "unit": pc.take(unit, which),
         "growth_unit": pc.take(growth_unit, which),
         **_undisclosed(days.num_rows),
@@ -341,7 +401,7 @@ def _no_nan(col: Any) -> Any:
 def empty_values() -> pd.DataFrame:
     """An indicator_values table with no rows."""
     cols: dict[str, Any] = {c: pd.Series(dtype="object") for c in VALUE_COLUMNS}
-    for c in ("value", "mom", "yoy", "ss_mom", "ss_yoy"):
+    for c in ("value", "mom", "yoy", "ss_mom", "ss_yoy", *SE_COLUMNS):
         cols[c] = pd.Series(dtype="float64")
     cols["num"] = pd.Series(dtype="Int64")
     cols["den"] = pd.Series(dtype="Int64")
