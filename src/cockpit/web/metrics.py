@@ -34,7 +34,12 @@ BUILD_HINT = "cockpit build"
 FORECAST_HINT = "cockpit forecast"
 # A row is a plain month (not the combined 1–2月 row, not a day).
 MONTH_ROW = "period_type = 'month' AND length(period) = 7"
-GROWTH = "coalesce(ss_yoy, yoy)"
+# None where the small-cell rules withheld the cell's year-on-year rate (indicators'
+# disclosure.yaml): never the all-merchant rate in place of a withheld same-store one.
+GROWTH = "CASE WHEN coalesce(growth_withheld, '') NOT LIKE '%yoy:%' THEN coalesce(ss_yoy, yoy) END"
+GROWTH_SE = "CASE WHEN ss_yoy IS NOT NULL THEN ss_yoy_se ELSE yoy_se END"
+# What the reader is told of a figure's reliability: its standard errors and status.
+ERRORS = f"value_se, value_cv, {GROWTH_SE} AS yoy_se, status"
 
 
 DISTRICT_CATEGORY = "district,category"  # the one two-dimension cut the indicators build
@@ -49,6 +54,9 @@ class Point:
     period: str
     value: float | None
     yoy_pct: float | None
+    value_se: float | None = None
+    yoy_se: float | None = None
+    status: str = "ok"  # ok, unreliable, suppressed, complementary (docs/indicators.md)
 
 
 @dataclass(frozen=True)
@@ -133,7 +141,7 @@ class Metrics:
         where, params = cut.where()
         marks = ", ".join("?" for _ in indicators)
         sql = self.lake.sql(
-            f"SELECT indicator_id, period_type, period, value, {GROWTH} AS yoy_pct "
+            f"SELECT indicator_id, period_type, period, value, {GROWTH} AS yoy_pct, {ERRORS} "
             f"FROM {{t}} WHERE indicator_id IN ({marks}) AND (({MONTH_ROW}) "
             f"OR period_type = 'ytd') AND {where} ORDER BY indicator_id, period_type, period",
             t=INDICATORS_TABLE,
@@ -141,7 +149,10 @@ class Metrics:
         found: dict[tuple[str, str], list[Point]] = {}
         for r in self.lake.rows(sql, [*indicators, *params]):
             key = (r["indicator_id"], r["period_type"])
-            found.setdefault(key, []).append(Point(r["period"], r["value"], r["yoy_pct"]))
+            point = Point(
+                r["period"], r["value"], r["yoy_pct"], r["value_se"], r["yoy_se"], r["status"]
+            )
+            found.setdefault(key, []).append(point)
         return found
 
     def _tile_series(self, cut: Cut) -> dict[tuple[str, str], list[Point]]:
@@ -185,7 +196,7 @@ class Metrics:
 
         def compute() -> dict[str, list[dict[str, Any]]]:
             sql = self.lake.sql(
-                f"SELECT period, {by} AS key, value, {GROWTH} AS yoy_pct FROM {{t}} "
+                f"SELECT period, {by} AS key, value, {GROWTH} AS yoy_pct, {ERRORS} FROM {{t}} "
                 f"WHERE indicator_id = ? {fixed}AND {MONTH_ROW} AND cut = ? "
                 f"AND {by} IS NOT NULL AND {by} <> '' ORDER BY period, {by}",
                 t=INDICATORS_TABLE,

@@ -227,6 +227,10 @@ def district_map(metrics: Metrics, q: Query) -> dict[str, Any]:
                 "value": row["yoy_pct"],
                 "level_text": text,
                 "scope": row["scope"],
+                # the small-cell rules judge the sample; an official figure is the scale
+                "yoy_se": row.get("yoy_se") if row["scope"] == "sample" else None,
+                "status": row.get("status") if row["scope"] == "sample" else "official",
+                "reliable": row["scope"] != "sample" or row.get("status") == "ok",
             }
         )
     scope = "official" if official else "sample"
@@ -327,12 +331,14 @@ def by_category(metrics: Metrics, q: Query) -> dict[str, Any]:
         {
             "code": r["key"],
             "label": i18n.name_of(reference.category(r["key"]), q.lang),
-            "value": round((r["value"] or 0) / divisor, 3),
+            "value": None if r["value"] is None else round(r["value"] / divisor, 3),
             "yoy_pct": r["yoy_pct"],
+            "yoy_se": r["yoy_se"],
+            "status": r["status"],
         }
         for r in rows
     ]
-    items.sort(key=lambda item: item["value"], reverse=True)
+    items.sort(key=lambda item: item["value"] or 0, reverse=True)
     return {
         "available": True,
         "unit": unit,
@@ -382,8 +388,10 @@ def business_districts(metrics: Metrics, q: Query) -> dict[str, Any]:
         {
             "code": r["key"],
             "label": i18n.name_of(wanted[r["key"]], q.lang),
-            "value": round((r["value"] or 0) / divisor, 3),
+            "value": None if r["value"] is None else round(r["value"] / divisor, 3),
             "yoy_pct": r["yoy_pct"],
+            "yoy_se": r["yoy_se"],
+            "status": r["status"],
         }
         for r in rows
     ]

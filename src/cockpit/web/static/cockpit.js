@@ -71,15 +71,21 @@
         const geo = await getJSON(data.map_url);
         echarts.registerMap("chongqing", geo);
       }
-      const vals = data.items.map((i) => i.value).filter((v) => v != null);
-      const lim = Math.max(1, ...vals.map((v) => Math.abs(v)));
+      // The colour scale is set by reliable cells only, robustly: the 90th percentile of
+      // their absolute growth (two tiny districts at ±281 % no longer wash the map out);
+      // beyond it a cell takes the end colour, unreliable cells are left uncoloured.
+      const vals = data.items.filter((i) => i.reliable && i.value != null).map((i) => Math.abs(i.value)).sort((a, b) => a - b);
+      const lim = Math.max(1, vals.length ? vals[Math.min(vals.length - 1, Math.floor(0.9 * vals.length))] : 1);
+      const clamp = (v) => Math.max(-lim, Math.min(lim, v));
+      const growth = (d) => d.growth == null ? "—" : fmt(d.growth) + "%" + (d.yoy_se != null ? " ± " + fmt(1.96 * d.yoy_se) : "");
       chartOf(el).setOption(Object.assign(base(), {
-        tooltip: { trigger: "item", formatter: (p) => p.data ? esc(p.data.label) + "<br>" + esc(L.series_yoy) + " " + fmt(p.data.value) + "%<br>" + esc(p.data.level_text) : esc(p.name) },
+        tooltip: { trigger: "item", formatter: (p) => p.data ? esc(p.data.label) + "<br>" + esc(L.series_yoy) + " " + growth(p.data) + (p.data.reliable ? "" : " (" + esc(L["status_" + p.data.status] || p.data.status) + ")") + "<br>" + esc(p.data.level_text) : esc(p.name) },
         visualMap: { min: -lim, max: lim, left: 8, bottom: 8, calculable: true, text: ["+%", "−%"],
           inRange: { color: ["#b42318", "#f3d9a4", "#e9f3e0", "#1a7f37"] }, textStyle: { color: dark ? "#e9f1fb" : "#1b2330" } },
         series: [{ type: "map", map: "chongqing", roam: true, nameMap: C.lang === "en" ? data.name_map : undefined,
           label: { show: false }, emphasis: { label: { show: true } },
-          data: data.items.map((i) => ({ name: C.lang === "en" ? i.label : i.name, value: i.value, label: i.label, level_text: i.level_text })) }],
+          data: data.items.map((i) => ({ name: C.lang === "en" ? i.label : i.name, value: i.reliable && i.value != null ? clamp(i.value) : null,
+            growth: i.value, yoy_se: i.yoy_se, reliable: i.reliable, status: i.status, label: i.label, level_text: i.level_text })) }],
       }));
     },
 
