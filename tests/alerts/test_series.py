@@ -155,3 +155,48 @@ def test_judging_an_earlier_month_ignores_later_data() -> None:
     frame = series({"500106": [10, 9, 8, 7, 12]})
     assert detect_runs(rule, frame) == []
     assert len(detect_runs(rule, frame, as_of="2024-04")) == 1
+
+
+def test_official_growth_is_read_as_published_with_1_2_and_the_release() -> None:
+    """70.8 % published is 70.8 %, not 70.769 % re-derived from the levels; the 1–2月
+    release is read (at February) and named."""
+    import pandas as pd
+
+    from cockpit.alerts.rules import parse_rules
+    from cockpit.alerts.series import detect_threshold
+
+    rows = [
+        ("2024-01-02", 100.0, 5.0, "bulletin 2024-03-15"),
+        ("2024-03", 60.0, 4.0, "bulletin 2024-04-16"),
+        ("2025-01-02", 170.769, 70.8, "bulletin 2025-03-17"),
+    ]
+    series = pd.DataFrame(
+        {
+            "indicator": "retail_sales_official",
+            "period": [r[0] for r in rows],
+            "district_code": "",
+            "category_code": "",
+            "value": [r[1] for r in rows],
+            "published_yoy_pct": [r[2] for r in rows],
+            "release": [r[3] for r in rows],
+        }
+    )
+    rules = parse_rules(
+        "rules:\n"
+        "  - id: official-jump\n"
+        "    kind: threshold\n"
+        "    indicator: retail_sales_official\n"
+        "    measure: yoy_pct\n"
+        "    op: '>'\n"
+        "    value: 50\n"
+        "    severity: warning\n"
+        "    title: {zh: 官方同比跳升, en: Official growth jump}\n"
+    )
+    found = detect_threshold(rules.rules[0], series)  # type: ignore[arg-type]
+    assert len(found) == 1
+    f = found[0]
+    assert f.period == "2025-01-02"
+    assert f.evidence["measured"] == 70.8
+    assert f.evidence["release"] == "bulletin 2025-03-17"
+    assert "release: bulletin 2025-03-17" in f.summary_en
+    assert "mom_pct" not in f.evidence  # 1–2月 is two months: no month-on-month

@@ -28,7 +28,9 @@ from cockpit.alerts.rules import AnomalyRule, RunsRule, SeriesRule, ThresholdRul
 if TYPE_CHECKING:
     import pandas as pd
 
-KEY_COLUMNS = ("indicator", "period", "value")
+# Besides the value, a series may carry the growth rate as published and its release
+# (official statistics: cockpit.alerts.sources): read, never re-derived.
+KEY_COLUMNS = ("indicator", "period", "value", "published_yoy_pct", "release")
 FORECAST_COLUMNS = ("indicator", "period", "lo95", "hi95", "mean", "model")
 OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
@@ -64,10 +66,18 @@ def select_series(rule: SeriesRule, series: pd.DataFrame) -> pd.DataFrame:
             frame = frame[values == wanted]
     for column in dimensions(frame):
         frame[column] = frame[column].fillna("").astype(str)
-    frame["month_ix"] = frame["period"].map(month_index)
+    frame["month_ix"] = frame["period"].map(series_month)
     frame = frame.dropna(subset=["month_ix", "value"])
     frame["month_ix"] = frame["month_ix"].astype(int)
     return frame.sort_values("month_ix")
+
+
+def series_month(period: str) -> int | None:
+    """The month index of a series period; NBS's 1–2月 release (``YYYY-01-02``) stands
+    at February (no single January or February is published beside it)."""
+    if len(period) == 10 and period.endswith("-01-02"):
+        return month_index(period[:4] + "-02")
+    return month_index(period)
 
 
 def latest_month(frame: pd.DataFrame, as_of: str | None) -> int | None:
@@ -83,14 +93,26 @@ def with_changes(frame: pd.DataFrame) -> pd.DataFrame:
     """Add ``yoy_pct`` and ``mom_pct`` (growth in %, against 12 and 1 months before), and
     ``yoy_z``: how unusual this month's YoY growth is against the series' own previous 12."""
     dims = dimensions(frame)
-    base = frame[[*dims, "month_ix", "value"]]
+    cumulative = frame["period"].astype(str).str.endswith("-01-02") & (
+        frame["period"].astype(str).str.len() == 10
+    )
+    base = frame[[*dims, "month_ix", "value"]].assign(_cum=cumulative)
     out = frame
     for name, lag in (("yoy_pct", 12), ("mom_pct", 1)):
-        prior = base.assign(month_ix=base["month_ix"] + lag).rename(columns={"value": "_prior"})
+        prior = base.assign(month_ix=base["month_ix"] + lag).rename(
+            columns={"value": "_prior", "_cum": "_prior_cum"}
+        )
         out = out.merge(prior, on=[*dims, "month_ix"], how="left")
         ratio = out["value"] / out["_prior"].where(out["_prior"] > 0)
         out[name] = (ratio - 1.0) * 100.0
-        out = out.drop(columns="_prior")
+        if name == "mom_pct":  # 1–2月 is two months: no month-on-month on either side
+            out.loc[cumulative.to_numpy() | out["_prior_cum"].eq(True).to_numpy(), name] = None
+        out = out.drop(columns=["_prior", "_prior_cum"])
+    if "published_yoy_pct" in out.columns:
+        # the rate as published where the release prints one (a release without one, or a
+        # total summed from categories, falls back to the rate of the levels)
+        published = out["published_yoy_pct"].astype("float64")
+        out["yoy_pct"] = published.where(published.notna(), out["yoy_pct"])
     return _with_yoy_z(out, dims)
 
 
@@ -163,13 +185,17 @@ def detect_threshold(
             continue
         period = str(row["period"].iloc[0])
         shown = fmt_pct(measured) if rule.measure.endswith("_pct") else f"{measured:,.2f}"
+        read = _release(row).get("release")
+        zh_from, en_from = (f"，发布：{read}", f"; release: {read}") if read else ("", "")
         findings.append(
             _finding(
                 rule,
                 dims,
                 period,
-                f"{period} {rule.indicator} {zh_label} {shown}（阈值 {rule.op} {rule.value:g}）",
-                f"{period} {rule.indicator} {en_label} {shown} (bound {rule.op} {rule.value:g})",
+                f"{period} {rule.indicator} {zh_label} {shown}"
+                f"（阈值 {rule.op} {rule.value:g}{zh_from}）",
+                f"{period} {rule.indicator} {en_label} {shown} "
+                f"(bound {rule.op} {rule.value:g}{en_from})",
                 {
                     "period": period,
                     "measure": rule.measure,
@@ -178,10 +204,19 @@ def detect_threshold(
                     "bound": rule.value,
                     "value": float(row["value"].iloc[0]),
                     **_growth_evidence(row),
+                    **_release(row),
                 },
             )
         )
     return findings
+
+
+def _release(row: pd.DataFrame) -> dict[str, str]:
+    """The release an official figure was read from (for the evidence)."""
+    if "release" not in row.columns:
+        return {}
+    release = row["release"].iloc[0]
+    return {"release": str(release)} if isinstance(release, str) and release else {}
 
 
 def _holds(row: pd.DataFrame, measure: str, op: str, bound: float) -> bool:

@@ -21,15 +21,20 @@ if TYPE_CHECKING:
 FEED_MEASURES = {"retail_sales": "feed_sales_fen", "transactions": "feed_payments"}
 FEED_INDICATORS = ["feed_sales_fen", "feed_payments"]
 
-# Published monthly retail sales, as published (the combined 1–2月 release is not a month and
-# is left out of monthly series). region 500000 is the city, shown as district "".
+# Published monthly retail sales, as published: the combined 1–2月 release (YYYY-01-02)
+# included, the growth rate as the bureau printed it (never re-derived from levels), and
+# the release it came from. region 500000 is the city, shown as district "".
 OFFICIAL_SQL = """
 SELECT 'retail_sales_official' AS indicator, period,
        CASE WHEN region_code = '500000' THEN '' ELSE region_code END AS district_code,
-       coalesce(category_code, '') AS category_code, CAST(value_fen AS DOUBLE) AS value
+       coalesce(category_code, '') AS category_code, CAST(value_fen AS DOUBLE) AS value,
+       yoy_pct AS published_yoy_pct, source AS release
 FROM {t}
 WHERE measure = 'retail_sales' AND value_fen IS NOT NULL {cutoff}
 """
+# Columns a series may carry beside its value (not dimensions): the growth rate as
+# published, and the release read.
+PUBLISHED = ("published_yoy_pct", "release")
 
 
 def feed_series(home: Path, *, until_month: str | None = None) -> pd.DataFrame | None:
@@ -55,6 +60,7 @@ def feed_series(home: Path, *, until_month: str | None = None) -> pd.DataFrame |
 
 def official_series(home: Path, *, until_month: str | None = None) -> pd.DataFrame | None:
     """Published retail sales by month (city and districts, total and categories)."""
+    # 1–2月 (YYYY-01-02) sorts before YYYY-03, so the text comparison keeps it right
     cutoff = f"AND period <= '{until_month}'" if until_month else ""
     frame = query(lake_of(home), "official_stats", OFFICIAL_SQL.replace("{cutoff}", cutoff))
     if frame is None:
@@ -74,6 +80,9 @@ def with_city_total(frame: pd.DataFrame) -> pd.DataFrame:
     keys = ["indicator", "period", "district_code"]
     total = pd.DataFrame(parts.groupby(keys, as_index=False)["value"].sum())
     total["category_code"] = ""
+    # a sum of categories is ours, not a release: it carries no published rate
+    total["published_yoy_pct"] = float("nan")
+    total["release"] = None
     return pd.concat([frame, pd.DataFrame(total[list(frame.columns)])], ignore_index=True)
 
 
@@ -94,7 +103,7 @@ def load_series(home: Path, *, until_month: str | None = None) -> pd.DataFrame |
     if not parts:
         return None
     columns = ["indicator", "period", "district_code", "category_code", "value"]
-    return pd.concat([p[columns] for p in parts], ignore_index=True)
+    return pd.concat([p.reindex(columns=[*columns, *PUBLISHED]) for p in parts], ignore_index=True)
 
 
 def load_forecasts(home: Path) -> pd.DataFrame | None:
