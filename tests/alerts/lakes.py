@@ -45,8 +45,15 @@ def official_rows() -> list[dict[str, object]]:
     return rows
 
 
-def write_small_lake(home: Path) -> None:
-    """Transactions (by month), merchants and the Order + List of a tiny city."""
+def write_small_lake(home: Path, *, small_cells: bool = True) -> None:
+    """Transactions (by month), merchants and the Order + List of a tiny city.
+
+    Its districts have one or two merchants each: ``small_cells`` writes a disclosure
+    policy that publishes them (the default rules suppress them, see test_runner)."""
+    if small_cells:
+        from tests.indicators.lakefiles import publish_every_cell
+
+        publish_every_cell(home)
     by_month: dict[str, list[dict[str, object]]] = {}
     day = START
     while day <= END:

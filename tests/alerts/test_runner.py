@@ -135,3 +135,14 @@ def test_cli_schedule_runs_the_rules_a_given_number_of_times(cockpit_home: Path)
     lines = [line for line in result.output.splitlines() if "finding(s)" in line]
     assert len(lines) == 2
     assert " 0 new" in lines[1]  # the second run only updated what the first opened
+
+
+def test_a_slump_in_a_cell_of_one_or_two_firms_raises_no_alert(
+    db: Engine, cockpit_home: Path
+) -> None:
+    """Under the default small-cell rules, the tiny city's districts are one or two
+    firms' own sales: no alert reports them."""
+    write_small_lake(cockpit_home, small_cells=False)
+    run_from_home(home=cockpit_home, notify=False)
+    fired = {(a.rule_id, a.evidence.get("district_code")) for a in list_alerts(engine=db)}
+    assert ("district-slump", "500106") not in fired

@@ -38,7 +38,9 @@ PUBLISHED = ("published_yoy_pct", "release")
 
 
 def feed_series(home: Path, *, until_month: str | None = None) -> pd.DataFrame | None:
-    """Monthly sales (fen) and payments of the city, each district and each category."""
+    """Monthly sales (fen) and payments of the city, each district and each category;
+    cells the small-cell rules suppress (cockpit.indicators.disclosure: one or two firms'
+    own sales) are left out."""
     from cockpit.indicators.sales import monthly_sales_of
 
     lake = lake_of(home)

@@ -25,9 +25,14 @@ MEASURES = ("retail_sales", "transactions")
 
 
 def monthly_sales(
-    lake: Path, *, cuts: tuple[str, ...] = ("district", "category"), until_month: str = ""
+    lake: Path,
+    *,
+    cuts: tuple[str, ...] = ("district", "category"),
+    until_month: str = "",
+    with_merchants: bool = False,
 ) -> pd.DataFrame:
-    """``month``, one column per cut, ``retail_sales`` (fen) and ``transactions``.
+    """``month``, one column per cut, ``retail_sales`` (fen) and ``transactions``;
+    ``with_merchants``: also ``active_merchants`` (what the small-cell rules count).
 
     One row per month for the total (every cut column ``""``) and one per month and value
     of each cut alone (the other cut columns ``""``), as the indicators cut them.
@@ -39,27 +44,37 @@ def monthly_sales(
         t = fact_table(eng.table("transactions"), eng.table("merchants"))
         if until_month:
             t = t.filter(t.month <= until_month)
-        frames = [_grouped(t, [], cuts)] + [_grouped(t, [cut], cuts) for cut in cuts]
+        measures = (*MEASURES, "active_merchants") if with_merchants else MEASURES
+        frames = [_grouped(t, [], cuts, measures)]
+        frames += [_grouped(t, [cut], cuts, measures) for cut in cuts]
     finally:
         eng.release()
     return pd.concat(frames, ignore_index=True)
 
 
-def _grouped(t: Any, keys: list[str], cuts: tuple[str, ...]) -> pd.DataFrame:
-    aggs = {m: indicator(m).num(t) for m in MEASURES}
+def _grouped(
+    t: Any, keys: list[str], cuts: tuple[str, ...], measures: tuple[str, ...]
+) -> pd.DataFrame:
+    aggs = {m: indicator(m).num(t) for m in measures}
     frame: pd.DataFrame = t.group_by(["month", *keys]).aggregate(**aggs).to_pandas()
     for cut in cuts:
         frame[cut] = frame[cut].fillna("") if cut in keys else ""
-    return frame[["month", *cuts, *MEASURES]]
+    return frame[["month", *cuts, *measures]]
 
 
 def monthly_sales_of(home: Path, *, until_month: str = "") -> pd.DataFrame:
-    """``monthly_sales`` by district and by category: built rows when current, else computed."""
+    """``monthly_sales`` by district and by category: built rows when current (the
+    small-cell rules applied: a suppressed cell has no row), else computed, leaving out
+    the cells of fewer merchants than the rules allow (one or two firms' own sales)."""
     from cockpit.indicators.build import is_current
+    from cockpit.indicators.disclosure import load_policy
 
     if is_current(home):
         return built_monthly_sales(lake_of(home), until_month=until_month)
-    return monthly_sales(lake_of(home), until_month=until_month)
+    sales = monthly_sales(lake_of(home), until_month=until_month, with_merchants=True)
+    few = load_policy(home).suppress.min_merchants
+    kept: pd.DataFrame = sales[sales.pop("active_merchants") >= few]
+    return kept
 
 
 def built_monthly_sales(lake: Path, *, until_month: str = "") -> pd.DataFrame:
