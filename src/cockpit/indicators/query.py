@@ -119,6 +119,9 @@ def values(
     if period is not None:
         v = v[v["period"].str.startswith(period)] if len(period) == 4 else v[v["period"] == period]
     cols = ["period", "period_label", *dims, "value", "mom", "yoy", "ss_mom", "ss_yoy"]
+    # what an exported figure must say about itself (the small-cell rules, the errors)
+    cols += ["value_se", "value_cv", "yoy_se", "ss_yoy_se", "merchants", "status"]
+    cols += ["growth_withheld"]
     return v[cols].sort_values(["period", *dims]).reset_index(drop=True)
 
 
