@@ -288,7 +288,7 @@ def effect_cmd(
             controls=c["control_merchants"],
             start=date.fromisoformat(c["start"]),
             end=date.fromisoformat(c["end"]),
-            subsidy_fen=paid or None,
+            programme_code=code,  # the multiplier divides by this programme's own subsidy
         )
     shown = side_by_side(leverage=leverage, causal=causal)
     if json_out:

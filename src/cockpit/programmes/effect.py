@@ -3,12 +3,20 @@
 * **Gross leverage (拉动比)** — sales in the transactions that used the subsidy, per yuan of
   subsidy. What governments publish (Chongqing 2023 cars: 1.913 billion / 30 million = 63.8×).
   It counts every yuan spent alongside a voucher, including what would have been spent anyway.
-* **Causal multiplier** — *incremental* spending per yuan, by difference-in-differences of
-  treated merchants against untreated look-alikes: each merchant's log change in mean daily
-  sales from a pre-period to the programme period, treated minus control, with a 95 % interval
-  (Welch) and a pre-trend check (the same estimate between the two equally long periods before
-  the programme must be compatible with zero). Published studies of Chinese digital vouchers
-  find about 3–6 yuan per yuan.
+* **Causal multiplier** — *incremental* spending per yuan of the **same programme's**
+  subsidy. The effect is estimated on a merchant × month panel (``panel_effect``): a
+  Poisson regression (PPML, statsmodels) with merchant and month fixed effects and a
+  treated × programme-months term, standard errors clustered by merchant; an event study
+  of leads and lags around the start; a pre-trend **equivalence** test (TOST: the leads'
+  mean within ±10 %, not merely "not significant"); and the minimum detectable effect of the
+  design. The merchants treated are those whose transactions carry the programme's own
+  vouchers (``programme_vouchers``: the ledger's redemptions exported to the lake), and
+  the subsidy divided by is what the programme paid on those vouchers; without them no
+  multiplier is given. Published studies of Chinese digital vouchers find about 3–6 yuan
+  per yuan.
+
+The earlier two-period difference-in-differences (``did_log``) is kept as the simple rule
+a statistician tries first, and reported beside the panel.
 """
 
 from __future__ import annotations
@@ -121,47 +129,258 @@ def causal_effect(
     end: date,
     subsidy_fen: int | None = None,
     outcome: str = "payments",
+    programme_code: str | None = None,
 ) -> dict[str, Any]:
-    """DiD of a campaign over [start, end] against an equally long pre-period, with a pre-trend
-    check, incremental sales, and the causal multiplier when the subsidy paid is known.
+    """The programme's effect over [start, end] on a merchant × month panel
+    (``panel_effect``: two years before the start to the end), incremental sales with
+    their interval, and the causal multiplier when the programme's own vouchers are on
+    the treated merchants' transactions (``programme_code``: the subsidy divided by is
+    what that programme paid on them). A ``subsidy_fen`` of unknown origin gives no
+    multiplier: dividing one programme's sales by another's subsidy means nothing.
 
-    The effect is estimated on ``outcome`` (payments per merchant-day by default: sums of
-    heavy-tailed tickets are far noisier); incremental sales apply it to the treated
-    merchants' sales in the programme period.
-    """
+    Beside it, the simple rule a statistician tries first: two-period DiD of log mean
+    daily ``outcome`` (``did_log``)."""
+    first = date(start.year - 2, start.month, 1)
+    panel = merchant_month_panel(lake, treated + controls, first, end)
+    result = panel_effect(panel, treated, start, end, outcome)
+    in_post = (panel["month"] >= start.isoformat()[:7]) & (panel["month"] <= end.isoformat()[:7])
+    treated_sales = int(panel.loc[in_post & panel["merchant_id"].isin(treated), "sales_fen"].sum())
+    result["treated_sales_fen"] = treated_sales
+    result["window"] = {
+        "first": first.isoformat(),
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+    }
+    subsidy, note = 0, "no programme given: no multiplier"
+    if programme_code is not None:
+        vouchers = programme_vouchers(lake, programme_code)
+        found = vouchers_on_transactions(lake, list(vouchers))
+        subsidy = sum(vouchers[v] for v in found["vouchers"])
+        note = (
+            f"{len(found['vouchers'])} of the programme's {len(vouchers)} redeemed vouchers "
+            f"are on transactions of {len(found['merchants'])} merchants"
+        )
+        result["gross"] = {
+            "voucher_sales_fen": found["sales_fen"],
+            "subsidy_fen": subsidy,
+            "leverage": found["sales_fen"] / subsidy if subsidy else None,
+        }
+    elif subsidy_fen:
+        note = "a subsidy of unknown programme: no multiplier (name the programme)"
+    result.update(multiplier(result["effect"], treated_sales, subsidy))
+    result["multiplier_note"] = note
+    result["simple_rule"] = _two_period_did(lake, treated, controls, start, end, outcome)
+    return result
+
+
+def _two_period_did(
+    lake: Path, treated: list[str], controls: list[str], start: date, end: date, outcome: str
+) -> dict[str, Any]:
     days = (end - start).days + 1
-    pre_start = start - timedelta(days=days)
-    earlier = pre_start - timedelta(days=days)
-    # The pre-trend check compares two whole pre-periods of the same length, so neither
-    # straddles a holiday the other lacks differently from the estimate's own baseline.
     windows = {
-        "pre": (pre_start, start),
+        "pre": (start - timedelta(days=days), start),
         "post": (start, end + timedelta(days=1)),
-        "pre0": (earlier, pre_start),
     }
     means = daily_means(lake, treated + controls, windows, outcome)
-    effect = did_log(means["pre"], means["post"], treated, controls)
-    placebo = did_log(means["pre0"], means["pre"], treated, controls)
-    lo, hi = placebo.ci
-    sales = daily_means(lake, treated, {"post": windows["post"]}, "sales")["post"]
-    treated_sales = sum(sales.values()) * days
-    incremental = treated_sales * effect.uplift / (1 + effect.uplift)
-    out: dict[str, Any] = {
-        "method": f"difference-in-differences of log mean daily {outcome} per merchant, "
-        "treated vs untreated look-alikes (Welch 95 % interval)",
+    try:
+        return {
+            "method": "two-period DiD of log mean daily outcome, Welch",
+            **did_log(means["pre"], means["post"], treated, controls).as_dict(),
+        }
+    except ValueError as exc:
+        return {"method": "two-period DiD", "error": str(exc)}
+
+
+TOST_MARGIN = 0.10  # leads within ±10 % count as no pre-trend
+MDE_Z = 1.959964 + 0.841621  # 5 % two-sided test, 80 % power
+LEADS = 6  # months before the start estimated one by one (the month before is the base)
+
+
+def merchant_month_panel(lake: Path, merchants: list[str], first: date, last: date) -> Any:
+    """Net sales (fen, refunds subtracted) and payments per merchant and month, from the
+    lake's transactions, months with no payment as zeros (a pandas frame)."""
+    import duckdb
+    import pandas as pd
+
+    files = str(lake / "transactions" / "**" / "*.parquet")
+    con = duckdb.connect()
+    try:
+        con.execute("CREATE TEMP TABLE wanted (merchant_id VARCHAR)")
+        con.executemany("INSERT INTO wanted VALUES (?)", [[m] for m in merchants])
+        frame = con.execute(
+            "SELECT merchant_id, strftime(date, '%Y-%m') AS month, "
+            "sum(amount_fen) AS sales_fen, count(*) FILTER (WHERE NOT is_refund) AS payments "
+            f"FROM read_parquet('{files}', hive_partitioning = false, union_by_name = true) "
+            "JOIN wanted USING (merchant_id) WHERE date >= ? AND date <= ? GROUP BY ALL",
+            [first, last],
+        ).df()
+    finally:
+        con.close()
+    months = pd.period_range(first, last, freq="M").strftime("%Y-%m")
+    full = pd.MultiIndex.from_product([sorted(merchants), months], names=["merchant_id", "month"])
+    out = frame.set_index(["merchant_id", "month"]).reindex(full, fill_value=0).reset_index()
+    return out
+
+
+def _month_number(month: str) -> int:
+    return int(month[:4]) * 12 + int(month[5:7]) - 1
+
+
+def panel_effect(
+    panel: Any,
+    treated: list[str],
+    start: date,
+    end: date,
+    outcome: str = "payments",
+) -> dict[str, Any]:
+    """The programme's effect on ``outcome`` in a merchant × month ``panel``
+    (``merchant_month_panel``): PPML with merchant and month fixed effects, clustered by
+    merchant; the event study, the TOST pre-trend test and the minimum detectable effect."""
+    import numpy as np
+    import statsmodels.formula.api as smf
+    from scipy.stats import norm
+
+    data = panel.copy()
+    data["y"] = data[outcome].clip(lower=0).astype(float)
+    # a merchant with nothing in the window tells the fixed effects nothing
+    data = data[data.groupby("merchant_id")["y"].transform("sum") > 0]
+    data["treated"] = data["merchant_id"].isin(set(treated)).astype(int)
+    n_post = _month_number(end.isoformat()[:7]) - _month_number(start.isoformat()[:7]) + 1
+    k = data["month"].map(_month_number) - _month_number(start.isoformat()[:7])
+    data, k = data[k < n_post], k[k < n_post]  # months after the programme: not its effect
+    post = k >= 0
+    data["treat_post"] = (data["treated"] == 1) & post
+    data["treat_post"] = data["treat_post"].astype(int)
+    if data["treated"].nunique() < 2:
+        raise ValueError("need treated and untreated merchants with sales in the window")
+    groups = data["merchant_id"].astype("category").cat.codes.to_numpy()
+    fit = smf.glm("y ~ treat_post + C(merchant_id) + C(month)", data=data, family=_poisson()).fit(
+        cov_type="cluster", cov_kwds={"groups": groups}
+    )
+    b, se = float(fit.params["treat_post"]), float(fit.bse["treat_post"])
+    effect = Estimate(
+        b,
+        se,
+        int(data.loc[data.treated == 1, "merchant_id"].nunique()),
+        int(data.loc[data.treated == 0, "merchant_id"].nunique()),
+    )
+    # event study: treated × each event month, leads up to LEADS before, the month before
+    # the start as the base (earlier months pooled into it)
+    names = []
+    for e in [*range(-LEADS, -1), *range(0, n_post)]:
+        name = f"ev_m{-e}" if e < 0 else f"ev_p{e}"
+        data[name] = ((data["treated"] == 1) & (k == e)).astype(int)
+        names.append((e, name))
+    ev = smf.glm(
+        "y ~ " + " + ".join(n for _, n in names) + " + C(merchant_id) + C(month)",
+        data=data,
+        family=_poisson(),
+    ).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    study = [
+        {
+            "event_month": e,
+            "log_effect": float(ev.params[n]),
+            "se": float(ev.bse[n]),
+            "uplift": float(np.expm1(ev.params[n])),
+        }
+        for e, n in names
+    ]
+    # TOST on the leads' mean (its variance from the clustered covariance): equivalence
+    # is shown when both one-sided tests reject a drift beyond ±margin a month
+    delta = math.log1p(TOST_MARGIN)
+    lead_names = [n for e, n in names if e < 0]
+    weights = np.full(len(lead_names), 1 / len(lead_names))
+    mean = float(weights @ ev.params[lead_names].to_numpy())
+    mean_se = float(np.sqrt(weights @ ev.cov_params().loc[lead_names, lead_names] @ weights))
+    p_tost = max(1 - norm.cdf((mean + delta) / mean_se), float(norm.cdf((mean - delta) / mean_se)))
+    mde = MDE_Z * se
+    return {
+        "method": f"merchant × month Poisson (PPML) on {outcome}, merchant and month fixed "
+        "effects, standard errors clustered by merchant (statsmodels GLM)",
         "outcome": outcome,
-        "treated_sales_fen": int(treated_sales),
-        "window": {
-            "pre": [pre_start.isoformat(), (start - timedelta(days=1)).isoformat()],
-            "post": [start.isoformat(), end.isoformat()],
-        },
+        "merchant_months": len(data),
         "effect": effect.as_dict(),
-        "pre_trend": {**placebo.as_dict(), "passes": lo <= 0.0 <= hi},
-        "incremental_sales_fen": int(incremental),
-        "causal_multiplier": None,
+        "event_study": study,
+        "pre_trend": {
+            "test": f"TOST: the leads' mean effect within ±{TOST_MARGIN:.0%}",
+            "margin": TOST_MARGIN,
+            "leads_mean_uplift": math.expm1(mean),
+            "p_value": float(p_tost),
+            "passes": bool(p_tost < 0.05),
+        },
+        "minimum_detectable_effect": math.expm1(mde),
     }
-    if subsidy_fen:
-        out["causal_multiplier"] = incremental / subsidy_fen
+
+
+def _poisson() -> Any:
+    import statsmodels.api as sm
+
+    return sm.families.Poisson()
+
+
+def programme_vouchers(lake: Path, programme_code: str) -> dict[str, int]:
+    """The programme's redeemed vouchers (voucher id -> subsidy paid, fen), from the
+    ledger's events in the lake (``programme_events``, written by ``cockpit programmes
+    export``); empty when it has none."""
+    import duckdb
+
+    files = list((lake / "programme_events").glob("*.parquet"))
+    if not files:
+        return {}
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            "SELECT voucher_id, sum(amount_fen) FROM read_parquet(?) WHERE kind = 'redemption' "
+            "AND programme_code = ? AND voucher_id IS NOT NULL GROUP BY voucher_id",
+            [[str(f) for f in files], programme_code],
+        ).fetchall()
+    finally:
+        con.close()
+    return {str(v): int(fen) for v, fen in rows}
+
+
+def vouchers_on_transactions(lake: Path, vouchers: list[str]) -> dict[str, Any]:
+    """Merchants whose transactions carry ``vouchers``, and those transactions' sales."""
+    import duckdb
+
+    files = str(lake / "transactions" / "**" / "*.parquet")
+    con = duckdb.connect()
+    try:
+        con.execute("CREATE TEMP TABLE wanted (voucher_id VARCHAR)")
+        con.executemany("INSERT INTO wanted VALUES (?)", [[v] for v in vouchers])
+        rows = con.execute(
+            "SELECT merchant_id, voucher_id, sum(amount_fen) FROM read_parquet("
+            f"'{files}', hive_partitioning = false, union_by_name = true) "
+            "JOIN wanted USING (voucher_id) GROUP BY ALL"
+        ).fetchall()
+    finally:
+        con.close()
+    return {
+        "merchants": sorted({r[0] for r in rows}),
+        "vouchers": sorted({r[1] for r in rows}),
+        "sales_fen": int(sum(r[2] for r in rows)),
+    }
+
+
+def multiplier(effect: dict[str, Any], treated_sales_fen: int, subsidy_fen: int) -> dict[str, Any]:
+    """Incremental sales (treated sales in the programme months × u / (1 + u)) and the
+    causal multiplier (÷ the subsidy), each with the interval of the uplift u."""
+
+    def incremental(u: float) -> float:
+        return treated_sales_fen * u / (1 + u)
+
+    lo, hi = effect["uplift_ci"]
+    inc = incremental(effect["uplift"])
+    out: dict[str, Any] = {
+        "incremental_sales_fen": int(inc),
+        "incremental_sales_ci_fen": [int(incremental(lo)), int(incremental(hi))],
+        "subsidy_fen": subsidy_fen,
+        "causal_multiplier": None,
+        "causal_multiplier_ci": None,
+    }
+    if subsidy_fen > 0:
+        out["causal_multiplier"] = inc / subsidy_fen
+        out["causal_multiplier_ci"] = [incremental(lo) / subsidy_fen, incremental(hi) / subsidy_fen]
     return out
 
 
@@ -188,11 +407,17 @@ def side_by_side(*, leverage: float | None, causal: dict[str, Any] | None) -> li
             "note_zh": "含本来就会发生的消费",
         },
         {
-            "label_en": "Causal multiplier (incremental spending per yuan, DiD)",
-            "label_zh": "因果乘数（增量消费 / 补贴额，双重差分）",
+            "label_en": "Causal multiplier (incremental spending per yuan of the same "
+            "programme's subsidy; merchant × month panel)",
+            "label_zh": "因果乘数（增量消费 / 同一项目补贴额，商户×月面板）",
             "value": causal.get("causal_multiplier") if causal else None,
+            "interval": causal.get("causal_multiplier_ci") if causal else None,
+            "note_en": causal.get("multiplier_note") if causal else None,
             "uplift": causal["effect"]["uplift"] if causal else None,
             "uplift_ci": causal["effect"]["uplift_ci"] if causal else None,
             "pre_trend_passes": causal["pre_trend"]["passes"] if causal else None,
+            "minimum_detectable_effect": causal.get("minimum_detectable_effect")
+            if causal
+            else None,
         },
     ]
