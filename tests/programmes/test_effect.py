@@ -130,7 +130,7 @@ def test_the_multiplier_divides_by_the_same_programmes_subsidy(tmp_path: Path) -
     lf.write(lake, "t1", txns, [lf.merchant(m, "500103", "RS01", "2020-01-01") for m in "ABC"])
     events = pa.table(
         {
-            "kind": ["redemption"] * 4,
+            "kind": ["redeem"] * 4,
             "programme_code": ["p1", "p1", "p1", "p2"],
             "voucher_id": ["V1", "V2", "V3", "W9"],
             "amount_fen": [1_000, 2_000, 5_000, 3_000],

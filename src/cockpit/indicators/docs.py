@@ -106,9 +106,61 @@ The same Ibis expressions run on DuckDB (default, embedded) or Apache Spark:
 - 1–2月: January and February are also published together (`YYYY-01-02`); single January
   and February rows carry no year-on-year rate, as NBS publishes none.
 - 1–N月累计 (`ytd`) rows start at February and need the year from January.
-- Same-store growth compares the merchants present (a payment) in both periods; for 1–2月
-  and 1–N月累计 it sums each month's same-store pair. Merchant counts have no same-store
-  growth and no cumulative rows.
+- Same-store growth (可比口径) compares the merchants present (a payment) in both periods,
+  each counted in its *current* district, business district, category and digital
+  product/content type in both (the base is restated): a merchant that moved district or
+  changed category is no growth anywhere. Its current cut in a month is the version it
+  made the most payments under (ties: the lower codes). Channel, payer segment and payment
+  method belong to the payment and are not restated. For 1–2月 and 1–N月累计 it sums each
+  month's same-store pair. Merchant counts have no same-store growth and no cumulative rows.
+
+## How reliable is a figure
+The feeds are a sample of the city's merchants; every feed figure says how far it can be
+trusted, and the rules below decide what is published at all. They are applied once, by
+the build, to every row of `indicator_values` (`cockpit/indicators/disclosure.py`), so the
+API, the cockpit, exports, alerts and the bulletin all see the same thing.
+
+**Standard error.** Merchants are the sampling unit (one merchant's payments are not
+independent). `value_se` is the standard error of the value under a bootstrap that
+resamples the month's merchants, computed exactly by its analytic form in the build: for
+a total Y = Σ y_i over the N merchants of the month, Var = N/(N−1)·(Σy_i² − Y²/N); for a
+share or average, the same on the linearised ratio. `value_cv` = value_se / |value|.
+`mom_se`, `yoy_se`, `ss_mom_se`, `ss_yoy_se` are the growth rates' standard errors (in %
+for levels, in pp for shares), treating the two periods as independent samples (an
+approximation: 0.81 of the joint bootstrap's on the test lake). 1–N月 and 1–2月 publish
+the sum of their months' standard errors, an upper bound. The formulas are checked
+against a merchant bootstrap in `tests/indicators/test_sampling.py`. Daily rows carry no
+standard error.
+
+**The rules** (`cockpit/indicators/disclosure.yaml`; an edited copy at
+`COCKPIT_HOME/disclosure.yaml` replaces it, and a mistake is reported with its line):
+- *Suppressed*: a cell (a period and a cut value) with fewer than **3** merchants is one
+  or two firms' own sales (统计法 第九条、第二十五条; the threshold rule of the SDC
+  handbooks). Its value, numerator, denominator, standard errors and growth rates are
+  empty for every indicator, and `status` = `suppressed`.
+- *Complementary*: where a line of cells that adds up to a published total (a single cut
+  to the city; a district × category row to its district, a column to its category) has
+  exactly one suppressed cell, it would be the total minus the others: the line's next
+  smallest cell is suppressed too (`status` = `complementary`), until no line has one.
+  `tests/indicators/test_disclosure.py` tries to recover every hidden cell by linear
+  algebra on the published totals, and shows the attack succeeds without this step.
+- A 1–N月 or 1–2月 row is suppressed when any of its months is (else the month is one
+  cumulative row minus the one before).
+- *Unreliable*: a published figure with a CV above **30 %** (`status` = `unreliable`).
+  The cockpit's maps colour reliable cells only, on a robust scale (the 90th percentile
+  of their absolute growth), and say why a cell is left uncoloured.
+- *Growth withheld*: a growth rate is empty when its base cell is suppressed (value /
+  (1 + growth) would give the base back), rests on fewer than **5** merchants, or its
+  relative standard error (of the ratio of the two levels; for a share, the share's CV)
+  exceeds 30 %. `growth_withheld` says which and why, e.g. `yoy:thin_base;ss_yoy:uncertain`;
+  the cockpit then shows no year-on-year rate for the cell (never the all-merchant one in
+  place of a withheld same-store one).
+
+*Example.* In a district, the category 文化办公用品 has two merchants in June: the cell is
+suppressed. The district's other categories would give it back as the district total
+minus their sum, so the smallest of them (say, four merchants of 通讯器材) is suppressed
+too; the category's column is treated the same way across districts. The district's own
+total, with its standard error, is published.
 
 ## The fact table
 Formulas below read `fact`: transactions joined to their merchant version, with the

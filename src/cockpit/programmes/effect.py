@@ -330,7 +330,7 @@ def programme_vouchers(lake: Path, programme_code: str) -> dict[str, int]:
     con = duckdb.connect()
     try:
         rows = con.execute(
-            "SELECT voucher_id, sum(amount_fen) FROM read_parquet(?) WHERE kind = 'redemption' "
+            "SELECT voucher_id, sum(amount_fen) FROM read_parquet(?) WHERE kind = 'redeem' "
             "AND programme_code = ? AND voucher_id IS NOT NULL GROUP BY voucher_id",
             [[str(f) for f in files], programme_code],
         ).fetchall()
