@@ -542,14 +542,14 @@ def _part_rows(
 def cubes_rows(cube: str, grain: tuple[str, ...], m: Measures) -> str:
     """SQL: the rows of ``cube`` (a table name) by month × merchant × ``grain``: the rows of
     that merchant grain, or rolled up from the first merchant grain that holds it (every
-    measure of the cube adds up, merchant counts being counts of rows)."""
+    measure of the cube adds up, merchant counts being counts of rows), one row each."""
     cube_keys = key_columns(cube_sets())
     held = grain_of(GroupingSet("month", grain, grain))
     where = " AND ".join(
         f"g__{k} = {0 if k in ('mi', 'merchant_id', *held) else 1}" for k in cube_keys
     )
-    if held == grain:
-        return f"(SELECT * FROM {cube} WHERE {where})"
+    # summed even where the grain is held as it is: a month's cube may be two parts (one
+    # merchant twice), and the sampling error squares each merchant's sum, not its parts
     keys = ["mi", "merchant_id", *grain]
     sums = _list(f"SUM({a}) AS {a}" for a in m.exprs)
     return f"(SELECT {_list(keys)}, {sums} FROM {cube} WHERE {where} GROUP BY {_list(keys)})"

@@ -146,7 +146,7 @@ def _key(kind: Any, time: Any, cell: Any, n_cells: int) -> np.ndarray:
 def month_cells(v: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     """The month and day cells (``v``: the merchant-count rows of months and days): their
     merchants, and whether the rules suppress them (``hidden``, ``complementary``)."""
-    cells = v[["kind", "time", "cell", "cut", "district", "category", "value"]].copy()
+    cells = v[["kind", "time", "cell", "cut", *CUT_DIMENSIONS, "value"]].copy()
     cells["merchants"] = cells.pop("value").fillna(0).astype(np.int64)
     few = policy.suppress.min_merchants
     cells["hidden"] = (cells["merchants"] > 0) & (cells["merchants"] < few)
@@ -169,7 +169,8 @@ def _lines(cells: pd.DataFrame) -> list[tuple[np.ndarray, list[str]]]:
 
 def suppress_complementary(cells: pd.DataFrame) -> None:
     """Mark complementary cells until no line has exactly one suppressed cell: the line's
-    smallest other cell with merchants (fewest merchants, then the lowest cell code)."""
+    smallest other cell with merchants (fewest merchants, then the lowest codes: the same
+    choice whatever else the table holds, so a build in parts equals a whole one)."""
     lines = _lines(cells)
     while True:
         changed = False
@@ -180,7 +181,9 @@ def suppress_complementary(cells: pd.DataFrame) -> None:
             choice = sub[alone & ~hidden & (sub["merchants"] > 0)]
             if choice.empty:
                 continue
-            choice = choice.sort_values(["merchants", "cell"])
+            codes = [choice[d].fillna("") for d in CUT_DIMENSIONS]
+            order = np.lexsort([*reversed(codes), choice["merchants"].to_numpy()])
+            choice = choice.iloc[order]
             picked = choice.groupby([choice[c] for c in by]).head(1).index
             cells.loc[picked, ["hidden", "complementary"]] = True
             changed = True
@@ -237,7 +240,7 @@ def apply(values: Any, policy: Policy) -> Any:
     cell, n_cells = _cell_codes(values)
     counts = pc.equal(values["indicator_id"], MERCHANTS).to_numpy(zero_copy_only=False)
     rows = np.flatnonzero(counts & (kind != _YTD))
-    small = values.take(pa.array(rows)).select(["cut", "district", "category", "value"])
+    small = values.take(pa.array(rows)).select(["cut", *CUT_DIMENSIONS, "value"])
     frame = small.to_pandas().assign(kind=kind[rows], time=time[rows], cell=cell[rows])
     cells = month_cells(frame, policy)
     cells = pd.concat([cells, cumulative_cells(cells)], ignore_index=True)
