@@ -202,7 +202,6 @@ def merchant_month_panel(lake: Path, merchants: list[str], first: date, last: da
     import duckdb
     import pandas as pd
 
-    files = str(lake / "transactions" / "**" / "*.parquet")
     con = duckdb.connect()
     try:
         con.execute("CREATE TEMP TABLE wanted (merchant_id VARCHAR)")
@@ -210,7 +209,7 @@ def merchant_month_panel(lake: Path, merchants: list[str], first: date, last: da
         frame = con.execute(
             "SELECT merchant_id, strftime(date, '%Y-%m') AS month, "
             "sum(amount_fen) AS sales_fen, count(*) FILTER (WHERE NOT is_refund) AS payments "
-            f"FROM read_parquet('{files}', hive_partitioning = false, union_by_name = true) "
+            f"FROM {scan(lake, 'transactions')} "
             "JOIN wanted USING (merchant_id) WHERE date >= ? AND date <= ? GROUP BY ALL",
             [first, last],
         ).df()
@@ -324,15 +323,13 @@ def programme_vouchers(lake: Path, programme_code: str) -> dict[str, int]:
     export``); empty when it has none."""
     import duckdb
 
-    files = list((lake / "programme_events").glob("*.parquet"))
-    if not files:
-        return {}
     con = duckdb.connect()
     try:
         rows = con.execute(
-            "SELECT voucher_id, sum(amount_fen) FROM read_parquet(?) WHERE kind = 'redeem' "
-            "AND programme_code = ? AND voucher_id IS NOT NULL GROUP BY voucher_id",
-            [[str(f) for f in files], programme_code],
+            f"SELECT voucher_id, sum(amount_fen) FROM {scan(lake, 'programme_events')} "
+            "WHERE kind = 'redeem' AND programme_code = ? AND voucher_id IS NOT NULL "
+            "GROUP BY voucher_id",
+            [programme_code],
         ).fetchall()
     finally:
         con.close()
@@ -343,15 +340,13 @@ def vouchers_on_transactions(lake: Path, vouchers: list[str]) -> dict[str, Any]:
     """Merchants whose transactions carry ``vouchers``, and those transactions' sales."""
     import duckdb
 
-    files = str(lake / "transactions" / "**" / "*.parquet")
     con = duckdb.connect()
     try:
         con.execute("CREATE TEMP TABLE wanted (voucher_id VARCHAR)")
         con.executemany("INSERT INTO wanted VALUES (?)", [[v] for v in vouchers])
         rows = con.execute(
-            "SELECT merchant_id, voucher_id, sum(amount_fen) FROM read_parquet("
-            f"'{files}', hive_partitioning = false, union_by_name = true) "
-            "JOIN wanted USING (voucher_id) GROUP BY ALL"
+            "SELECT merchant_id, voucher_id, sum(amount_fen) FROM "
+            f"{scan(lake, 'transactions')} JOIN wanted USING (voucher_id) GROUP BY ALL"
         ).fetchall()
     finally:
         con.close()
