@@ -1,0 +1,185 @@
+"""Where the bulletin's figures come from: one small function per source.
+
+Each function returns a plain frame in one fixed shape, so another implementation of a
+source (the ``official`` nowcast, the ``stats`` engineer's standard errors and suppression
+flags) can be pointed at by changing one function here and nothing else.
+
+- ``official_figures``: the statistics bureau's figures as published (``official_stats``).
+- ``official_nowcast``: the official-scale estimate of months not yet published.
+- ``sample_values``: the catalogue's built values (the feeds' sample), with the reliability
+  and suppression columns the catalogue carries where it carries them.
+- ``programme_month``: money paid out by each programme in a month, and the sales with it.
+- ``open_warnings``: open alerts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+OFFICIAL_COLUMNS = ["period", "region_code", "category_code", "measure", "value_fen", "yoy_pct"]
+NOWCAST_COLUMNS = ["period", "estimate_fen", "low_fen", "high_fen", "status"]
+#: Columns of ``indicator_values`` the bulletin reads; ``se`` and ``suppressed`` are optional.
+VALUE_COLUMNS = ["indicator_id", "period", "cut", "district", "category", "digital_type"]
+RELIABILITY_COLUMNS = ("se", "cv", "suppressed", "reliability")
+
+
+def _parquet_files(lake: Path, table: str) -> list[Path]:
+    root = lake / table
+    return sorted(root.rglob("*.parquet")) if root.is_dir() else []
+
+
+def _read(files: list[Path], filters: list[Any] | None = None) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    tables = [pq.read_table(f, filters=filters) for f in files]
+    frames = [t.to_pandas() for t in tables]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def official_figures(lake: Path) -> pd.DataFrame:
+    """Published levels and growth rates, every region and category (``''`` = total).
+
+    ``measure``: ``retail_sales`` (the release's month) or ``retail_sales_ytd`` (1–N月).
+    """
+    frame = _read(_parquet_files(lake, "official_stats"))
+    if frame.empty:
+        return pd.DataFrame(columns=OFFICIAL_COLUMNS)
+    frame["category_code"] = frame["category_code"].fillna("")
+    frame = frame.dropna(subset=["value_fen"])
+    return frame[OFFICIAL_COLUMNS].drop_duplicates(
+        subset=["period", "region_code", "category_code", "measure"], keep="last"
+    )
+
+
+def official_nowcast(lake: Path) -> pd.DataFrame:
+    """The city's official-scale estimate by period, with its band (``indicator_calibrated``)."""
+    frame = _read(_parquet_files(lake, "indicator_calibrated"))
+    if frame.empty:
+        return pd.DataFrame(columns=NOWCAST_COLUMNS)
+    return frame[NOWCAST_COLUMNS]
+
+
+def sample_values(lake: Path, indicator_ids: tuple[str, ...]) -> pd.DataFrame:
+    """Built monthly values of ``indicator_ids``: value, num, den, yoy, and any reliability
+    columns (``se``, ``cv``, ``suppressed``, ``reliability``) the catalogue publishes."""
+    files = _parquet_files(lake, "indicator_values")
+    keep = [("indicator_id", "in", list(indicator_ids)), ("period_type", "==", "month")]
+    # Day rows live in month folders; the monthly rows are the top-level parts.
+    top = [f for f in files if f.parent == lake / "indicator_values"]
+    frame = _read(top, keep)
+    if frame.empty:
+        return frame
+    extra = [c for c in RELIABILITY_COLUMNS if c in frame.columns]
+    cols = [*VALUE_COLUMNS, "value", "num", "den", "yoy", *extra]
+    return frame[cols]
+
+
+def data_version(lake: Path) -> str:
+    """A fingerprint of the lake tables a bulletin reads: their part files' names and sizes.
+
+    Tables are replaced by new parts on every build or ingest, so a revision of any figure
+    changes the fingerprint.
+    """
+    digest = hashlib.sha256()
+    for table in ("official_stats", "indicator_calibrated", "indicator_values"):
+        for f in _parquet_files(lake, table):
+            if f.parent == lake / table:
+                digest.update(f"{table}/{f.name}:{f.stat().st_size}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class ProgrammeMonth:
+    """One programme's month: what it paid, the sales in the payments it paid into."""
+
+    code: str
+    kind: str
+    name_zh: str
+    name_en: str
+    paid_fen: int
+    sales_fen: int
+    payments: int
+
+
+def programme_month(month_prefixes: tuple[str, ...]) -> list[ProgrammeMonth]:
+    """Each installed programme's redemptions and disbursements whose date starts with one
+    of ``month_prefixes`` (``2026-10``); empty where the database has no programme."""
+    from sqlalchemy import func, or_, select
+
+    from cockpit.db import ensure_schema, get_engine
+    from cockpit.programmes.models import ApplicationRow, ProgrammeRow, RedemptionRow
+
+    ensure_schema()
+    out: list[ProgrammeMonth] = []
+    with get_engine().connect() as conn:
+        programmes = conn.execute(select(ProgrammeRow).order_by(ProgrammeRow.id)).all()
+        for p in programmes:
+            in_month = or_(*[RedemptionRow.at.startswith(m) for m in month_prefixes])
+            paid, sales, n = conn.execute(
+                select(
+                    func.coalesce(
+                        func.sum(RedemptionRow.voucher_fen - RedemptionRow.refunded_voucher_fen), 0
+                    ),
+                    func.coalesce(
+                        func.sum(
+                            RedemptionRow.bill_fen
+                            - RedemptionRow.refunded_own_fen
+                            - RedemptionRow.refunded_voucher_fen
+                        ),
+                        0,
+                    ),
+                    func.count(),
+                ).where(RedemptionRow.programme_id == p.id, in_month)
+            ).one()
+            disbursed = or_(*[ApplicationRow.disbursed_at.startswith(m) for m in month_prefixes])
+            subsidy = conn.execute(
+                select(func.coalesce(func.sum(ApplicationRow.amount_fen), 0)).where(
+                    ApplicationRow.programme_id == p.id, disbursed
+                )
+            ).scalar_one()
+            out.append(
+                ProgrammeMonth(
+                    p.code, p.kind, p.name_zh, p.name_en, int(paid) + int(subsidy), int(sales), n
+                )
+            )
+    return out
+
+
+@dataclass(frozen=True)
+class Warning:
+    """An open alert as the bulletin lists it."""
+
+    id: int
+    severity: str
+    subject: str
+    period: str
+    title_zh: str
+    title_en: str
+    summary_zh: str
+    summary_en: str
+
+
+def open_warnings(limit: int = 20) -> list[Warning]:
+    """Open alerts, most severe and newest first."""
+    from cockpit.alerts.lifecycle import list_alerts
+    from cockpit.db import ensure_schema
+
+    ensure_schema()
+    return [
+        Warning(
+            a.id,
+            a.severity,
+            a.subject,
+            a.period,
+            a.title_zh,
+            a.title_en,
+            a.summary_zh,
+            a.summary_en,
+        )
+        for a in list_alerts(status="open", limit=limit)
+    ]
