@@ -221,4 +221,23 @@ class Bulletin:
             for r in t.rows:
                 for i, c in enumerate(r.cells):
                     out[f"{t.key}.{r.key}.{i}"] = c.text
+        for i, w in enumerate(self.warnings):
+            out[f"warnings.{i}"] = f"{w.severity}: {w.title_zh}"
+        return out
+
+    def figure_labels(self, lang: Lang = "zh-CN") -> dict[str, str]:
+        """A readable name of every key of ``figures``: table, row, column."""
+        zh = lang == "zh-CN"
+        out = {
+            "headline.ytd": "标题段：累计" if zh else "headline: year to date",
+            "headline.ytd_yoy": "标题段：累计增速" if zh else "headline: year-to-date growth",
+            "headline.month": "标题段：当月" if zh else "headline: month",
+            "headline.month_yoy": "标题段：当月增速" if zh else "headline: month's growth",
+        }
+        for t in self.tables:
+            for r in t.rows:
+                for i, col in enumerate(t.columns[: len(r.cells)]):
+                    out[f"{t.key}.{r.key}.{i}"] = (
+                        f"{t.title(lang)} / {r.label(lang)} / {col.label(lang)}"
+                    )
         return out
