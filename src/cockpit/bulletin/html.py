@@ -59,9 +59,20 @@ def _environment() -> Environment:
     return env
 
 
+def _own_ids(svg: str, prefix: str) -> str:
+    """Prefix the SVG's ids and references: matplotlib numbers them alike in every chart,
+    and one page holds several charts."""
+    svg = re.sub(r'\bid="', f'id="{prefix}-', svg)
+    svg = re.sub(r'href="#', f'href="#{prefix}-', svg)
+    return re.sub(r"url\(#", f"url(#{prefix}-", svg)
+
+
 def chart_svgs(b: Bulletin, lang: Lang) -> list[str]:
-    """Each chart as inline SVG (the XML prologue stripped)."""
-    return [_XML_HEAD.sub("", charts.render(c, lang).decode()) for c in b.charts]
+    """Each chart as inline SVG (the XML prologue stripped, ids its own)."""
+    return [
+        _own_ids(_XML_HEAD.sub("", charts.render(c, lang).decode()), f"chart-{c.key}")
+        for c in b.charts
+    ]
 
 
 def render_html(b: Bulletin, lang: Lang, *, version: int | None = None) -> str:
