@@ -54,7 +54,7 @@ class Cell:
             return MISSING
         if self.unit in ("count", "rank"):
             return f"{round(shown):d}"
-        return f"{shown:.1f}"
+        return f"{round(shown, 1) + 0.0:.1f}"  # + 0.0: a value that rounds to zero is "0.0"
 
     @property
     def rounded(self) -> float | None:
@@ -62,7 +62,7 @@ class Cell:
         shown = self.shown
         if shown is None:
             return None
-        return float(round(shown)) if self.unit in ("count", "rank") else round(shown, 1)
+        return float(round(shown)) if self.unit in ("count", "rank") else round(shown, 1) + 0.0
 
 
 def none_cell(unit: Unit, basis: Basis = "official") -> Cell:
