@@ -160,3 +160,11 @@ def verify(issued: Issued) -> list[str]:
         if not path.is_file() or sha256_of(path) != digest:
             bad.append(name)
     return bad
+
+
+def find_issued(home: Path, region: str, period: str, lang: Lang, version: int) -> Issued | None:
+    """One archived version, or None."""
+    for issued in versions(home, region, period, lang):
+        if issued.version == version:
+            return issued
+    return None
