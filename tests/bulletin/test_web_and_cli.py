@@ -64,3 +64,18 @@ def test_bad_input_is_a_clear_error(home: Path, args: list[str], message: str) -
     out = CliRunner().invoke(app, ["bulletin", *args])
     assert out.exit_code == 2
     assert message in out.output
+
+
+def test_the_demo_issues_the_latest_month_and_says_where(home: Path) -> None:
+    from rich.console import Console
+
+    from cockpit.bulletin.commands import demo_step
+    from cockpit.cli import ROOMS
+    from cockpit.demo import DemoContext
+
+    assert ROOMS.index("bulletin") > ROOMS.index("alerts")  # after the warnings it lists
+    ctx = DemoContext(home=home, sample_dir=home, scale="tiny", seed=7, console=Console())
+    line = demo_step(ctx)
+    pdf = Path(line.split(": ", 1)[1].split(" (", 1)[0])
+    assert "2026-10" in line and pdf.is_file() and pdf.read_bytes()[:4] == b"%PDF"
+    assert "/bulletins" in line
