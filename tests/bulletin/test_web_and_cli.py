@@ -25,6 +25,8 @@ def test_the_bulletins_page_lists_the_archive_and_serves_each_file(home: Path) -
         page = client.get("/bulletins?lang=zh-CN")
         assert page.status_code == 200
         assert 'data-period="2026-09"' in page.text and "重庆市" in page.text
+        listed = client.get("/api/bulletins").json()
+        assert listed["count"] == 1 and listed["data"][0]["version"] == 1
         base = "/bulletins/500000/2026-09/zh-CN/v1"
         html = client.get(base)
         assert html.status_code == 200 and "1—9月，全市社会消费品零售总额" in html.text
@@ -70,10 +72,11 @@ def test_the_demo_issues_the_latest_month_and_says_where(home: Path) -> None:
     from rich.console import Console
 
     from cockpit.bulletin.commands import demo_step
-    from cockpit.cli import ROOMS
     from cockpit.demo import DemoContext
+    from cockpit.rooms import ROOMS
 
-    assert ROOMS.index("bulletin") > ROOMS.index("alerts")  # after the warnings it lists
+    names = [r.name for r in ROOMS]
+    assert names.index("bulletin") > names.index("alerts")  # after the warnings it lists
     ctx = DemoContext(home=home, sample_dir=home, scale="tiny", seed=7, console=Console())
     line = demo_step(ctx)
     pdf = Path(line.split(": ", 1)[1].split(" (", 1)[0])

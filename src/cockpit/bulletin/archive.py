@@ -19,11 +19,10 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from cockpit.bulletin.model import Bulletin, Lang
+from cockpit.format import SHANGHAI
 
-TZ = ZoneInfo("Asia/Shanghai")
 MANIFEST = "manifest.json"
 VERSION_DIR = re.compile(r"^v(\d+)$")
 
@@ -137,7 +136,7 @@ def archive(
         "lang": lang,
         "version": number,
         "title": b.title(lang),
-        "issued_at": dt.datetime.now(TZ).isoformat(timespec="seconds"),
+        "issued_at": dt.datetime.now(SHANGHAI).isoformat(timespec="seconds"),
         "data_version": b.data_version,
         "names": names,
         "sha256": hashes,

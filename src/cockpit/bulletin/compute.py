@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from cockpit import reference
 from cockpit.bulletin import sources
@@ -24,9 +23,9 @@ from cockpit.bulletin.model import (
 )
 from cockpit.bulletin.notes import NOTES
 from cockpit.bulletin.periods import Release, recent_releases, release_of
+from cockpit.format import SHANGHAI
 from cockpit.reference import CITY_CODE, CITY_NAME_EN, CITY_NAME_ZH, DIGITAL_TYPES
 
-TZ = ZoneInfo("Asia/Shanghai")
 TREND_RELEASES = 13
 
 
@@ -81,7 +80,7 @@ def compute_bulletin(
         warnings=warnings(region),
         notes=tuple(Note(zh, en) for zh, en in NOTES),
         data_version=inputs.data_version,
-        computed_at=dt.datetime.now(TZ).isoformat(timespec="seconds"),
+        computed_at=dt.datetime.now(SHANGHAI).isoformat(timespec="seconds"),
     )
 
 

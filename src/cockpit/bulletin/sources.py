@@ -28,9 +28,11 @@ VALUE_COLUMNS = ["indicator_id", "period", "cut", "district", "category", "digit
 RELIABILITY_COLUMNS = ("se", "cv", "suppressed", "reliability")
 
 
-def _parquet_files(lake: Path, table: str) -> list[Path]:
-    root = lake / table
-    return sorted(root.rglob("*.parquet")) if root.is_dir() else []
+def _parquet_files(lake: Path, table: str, *, top: bool = False) -> list[Path]:
+    """The table's files through the lake registry (``top``: without indicator day rows)."""
+    from cockpit import lake as registry
+
+    return registry.files(lake, table, top=top)
 
 
 def _read(files: list[Path], filters: list[Any] | None = None) -> pd.DataFrame:
@@ -67,11 +69,9 @@ def official_nowcast(lake: Path) -> pd.DataFrame:
 def sample_values(lake: Path, indicator_ids: tuple[str, ...]) -> pd.DataFrame:
     """Built monthly values of ``indicator_ids``: value, num, den, yoy, and any reliability
     columns (``se``, ``cv``, ``suppressed``, ``reliability``) the catalogue publishes."""
-    files = _parquet_files(lake, "indicator_values")
     keep = [("indicator_id", "in", list(indicator_ids)), ("period_type", "==", "month")]
     # Day rows live in month folders; the monthly rows are the top-level parts.
-    top = [f for f in files if f.parent == lake / "indicator_values"]
-    frame = _read(top, keep)
+    frame = _read(_parquet_files(lake, "indicator_values", top=True), keep)
     if frame.empty:
         return frame
     extra = [c for c in RELIABILITY_COLUMNS if c in frame.columns]
@@ -87,9 +87,8 @@ def data_version(lake: Path) -> str:
     """
     digest = hashlib.sha256()
     for table in ("official_stats", "indicator_calibrated", "indicator_values"):
-        for f in _parquet_files(lake, table):
-            if f.parent == lake / table:
-                digest.update(f"{table}/{f.name}:{f.stat().st_size}\n".encode())
+        for f in _parquet_files(lake, table, top=table == "indicator_values"):
+            digest.update(f"{table}/{f.name}:{f.stat().st_size}\n".encode())
     return digest.hexdigest()[:16]
 
 

@@ -6,13 +6,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
+from pydantic import BaseModel
 
 from cockpit.bulletin.archive import Issued, all_issued, find_issued
 from cockpit.config import get_settings
 from cockpit.web.deps import QueryDep
 from cockpit.web.routes.pages import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter()
 Region = Annotated[str, Path(pattern=r"^\d{6}$")]
 Period = Annotated[str, Path(pattern=r"^\d{4}-\d{2}(-02)?$")]
 LangPath = Annotated[Literal["zh-CN", "en"], Path()]
@@ -41,7 +42,35 @@ def _row(i: Issued) -> dict[str, object]:
     }
 
 
-@router.get("/bulletins", response_class=HTMLResponse)
+class BulletinOut(BaseModel):
+    """One archived version, as the API lists it."""
+
+    region_zh: str
+    region_en: str
+    period: str
+    lang: str
+    version: int
+    issued_at: str
+    data_version: str
+    changes: int
+    title: str
+    html: str
+    pdf: str
+    xlsx: str
+
+
+class BulletinList(BaseModel):
+    data: list[BulletinOut]
+    count: int
+
+
+@router.get("/api/bulletins", response_model=BulletinList, summary="The bulletin archive")
+def bulletin_list() -> BulletinList:
+    rows = [BulletinOut.model_validate(_row(i)) for i in all_issued(get_settings().home)]
+    return BulletinList(data=rows, count=len(rows))
+
+
+@router.get("/bulletins", response_class=HTMLResponse, include_in_schema=False)
 def bulletins(request: Request, q: QueryDep) -> Response:
     rows = [_row(i) for i in all_issued(get_settings().home)]
     return render(request, "bulletins.html", q, "bulletins", bulletins=rows)
@@ -54,12 +83,16 @@ def _issued(region: str, period: str, lang: Literal["zh-CN", "en"], version: int
     return found
 
 
-@router.get("/bulletins/{region}/{period}/{lang}/v{version}", response_class=HTMLResponse)
+@router.get(
+    "/bulletins/{region}/{period}/{lang}/v{version}",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+)
 def bulletin_html(region: Region, period: Period, lang: LangPath, version: int) -> Response:
     return FileResponse(_issued(region, period, lang, version).file("html"), media_type="text/html")
 
 
-@router.get("/bulletins/{region}/{period}/{lang}/v{version}/{kind}")
+@router.get("/bulletins/{region}/{period}/{lang}/v{version}/{kind}", include_in_schema=False)
 def bulletin_file(
     region: Region, period: Period, lang: LangPath, version: int, kind: Literal["pdf", "xlsx"]
 ) -> Response:
