@@ -120,8 +120,9 @@ def test_sample_shares_are_the_catalogues(issued: dict[str, IssueResult], built_
 def test_unpublished_month_is_the_nowcast_and_says_so(
     issued: dict[str, IssueResult], built_lake: Path
 ) -> None:
-    (estimate,) = duckdb.sql(
-        f"SELECT estimate_fen FROM read_parquet('{built_lake}/indicator_calibrated/*.parquet') "
+    estimate, low, high = duckdb.sql(
+        "SELECT estimate_fen, low_fen, high_fen "
+        f"FROM read_parquet('{built_lake}/indicator_calibrated/*.parquet') "
         "WHERE period = '2026-10'"
     ).fetchall()[0]
     b = issued["oct"].bulletin
@@ -129,6 +130,8 @@ def test_unpublished_month_is_the_nowcast_and_says_so(
     assert total.basis == "estimated" and total.text == f"{estimate / 1e10:.1f}"
     text = re.sub(r"\s+", "", pdf_text(issued["oct"].issued.file("pdf")))
     assert f"10月份社会消费品零售总额{estimate / 1e10:.1f}亿元（估算）" in text
+    # How reliable: the nowcast's 95 % band is stated under the table.
+    assert f"95%区间{low / 1e10:.1f}—{high / 1e10:.1f}亿元" in text
 
 
 def test_january_and_february_are_one_release(

@@ -166,13 +166,32 @@ def main_table(inputs: Inputs, region: str, rel: Release) -> Table:
             1,
         )
     )
+    note_zh, note_en = _nowcast_note(inputs, region, rel)
     return Table(
         "main",
         "社会消费品零售总额主要数据",
         "Main data: retail sales of consumer goods",
         _columns(rel),
         tuple(rows),
+        note_zh,
+        note_en,
     )
+
+
+def _nowcast_note(inputs: Inputs, region: str, rel: Release) -> tuple[str, str]:
+    """How reliable the month's estimate is, when the total is the nowcast."""
+    band = inputs.nowcast_band.get(rel.period)
+    if region != CITY_CODE or inputs.published(region, "retail_sales", rel.period) or not band:
+        return "", ""
+    lo, hi = (Cell(v, "fen", "estimated").text for v in band)
+    zh = f"{rel.short('zh-CN')}总量尚未发布，为临近预测估算数，95%区间{lo}—{hi}亿元"
+    en = f"{rel.short('en')} is not yet published: nowcast, 95% band {lo}–{hi} (100m yuan)"
+    backtest = inputs.nowcast_backtest
+    if backtest is not None:
+        n, rmse = backtest
+        zh += f"（已发布{n}期回测，均方根误差{rmse:.1f}%）"
+        en += f" (backtest over {n} published periods: RMSE {rmse:.1f}%)"
+    return zh + "。", en + "."
 
 
 def _kind(inputs: Inputs, region: str, rel: Release, key: str, ytd: bool) -> tuple[Cell, Cell]:

@@ -92,6 +92,23 @@ class Inputs:
         return out
 
     @cached_property
+    def nowcast_band(self) -> dict[str, tuple[float, float]]:
+        """Period → the nowcast's 95 % band (fen), where the source gives one."""
+        frame = sources.official_nowcast(self.lake).dropna(subset=["low_fen", "high_fen"])
+        return {
+            str(p): (float(lo), float(hi))
+            for p, lo, hi in zip(frame["period"], frame["low_fen"], frame["high_fen"], strict=True)
+        }
+
+    @cached_property
+    def nowcast_backtest(self) -> tuple[int, float] | None:
+        """(published periods, RMSE %) of the nowcast's backtest; None without one."""
+        errors = sources.official_nowcast(self.lake)["backtest_error_pct"].dropna()
+        if errors.empty:
+            return None
+        return len(errors), float(math.sqrt(float((errors.astype(float) ** 2).mean())))
+
+    @cached_property
     def data_version(self) -> str:
         return sources.data_version(self.lake)
 

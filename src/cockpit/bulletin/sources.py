@@ -22,7 +22,14 @@ from typing import Any
 import pandas as pd
 
 OFFICIAL_COLUMNS = ["period", "region_code", "category_code", "measure", "value_fen", "yoy_pct"]
-NOWCAST_COLUMNS = ["period", "estimate_fen", "low_fen", "high_fen", "status"]
+NOWCAST_COLUMNS = [
+    "period",
+    "estimate_fen",
+    "low_fen",
+    "high_fen",
+    "status",
+    "backtest_error_pct",  # the estimate's error on each published period (its reliability)
+]
 #: Columns of ``indicator_values`` the bulletin reads; ``se`` and ``suppressed`` are optional.
 VALUE_COLUMNS = ["indicator_id", "period", "cut", "district", "category", "digital_type"]
 RELIABILITY_COLUMNS = ("se", "cv", "suppressed", "reliability")
@@ -63,7 +70,7 @@ def official_nowcast(lake: Path) -> pd.DataFrame:
     frame = _read(_parquet_files(lake, "indicator_calibrated"))
     if frame.empty:
         return pd.DataFrame(columns=NOWCAST_COLUMNS)
-    return frame[NOWCAST_COLUMNS]
+    return frame.reindex(columns=NOWCAST_COLUMNS)
 
 
 def sample_values(lake: Path, indicator_ids: tuple[str, ...]) -> pd.DataFrame:
