@@ -389,13 +389,14 @@ def headline(main: Table, rel: Release) -> Headline:
 def charts(
     inputs: Inputs, region: str, rel: Release, tables: tuple[Table, ...]
 ) -> tuple[Chart, ...]:
+    """Four charts: the monthly growth trend, categories, districts, the digital types."""
     trend = recent_releases(rel, TREND_RELEASES)
     growth = tuple(inputs.total(region, r)[1].rounded for r in trend)
     by_key = {t.key: t for t in tables}
     cats = by_key["categories"].rows
     dists = by_key["districts"].rows
     digital = [r for r in by_key["digital"].rows if r.key != "digital_total"]
-    return (
+    drawn = (
         Chart(
             "trend",
             "line",
@@ -441,6 +442,8 @@ def charts(
             "%",
         ),
     )
+    # A chart with nothing to draw (a district has no digital types) is left out.
+    return tuple(c for c in drawn if any(v is not None for s in c.series for v in s.values))
 
 
 def warnings(region: str) -> tuple[WarningItem, ...]:

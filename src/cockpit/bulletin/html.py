@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import base64
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -41,7 +41,6 @@ SEVERITY = {
     "zh-CN": {"info": "提示", "warning": "警告", "critical": "严重"},
     "en": {"info": "info", "warning": "warning", "critical": "critical"},
 }
-_XML_HEAD = re.compile(r"^<\?xml[^>]*>\s*(<!DOCTYPE[^>]*>\s*)?", re.S)
 
 
 def _cn_number(n: int, lang: str) -> str:
@@ -59,20 +58,14 @@ def _environment() -> Environment:
     return env
 
 
-def _own_ids(svg: str, prefix: str) -> str:
-    """Prefix the SVG's ids and references: matplotlib numbers them alike in every chart,
-    and one page holds several charts."""
-    svg = re.sub(r'\bid="', f'id="{prefix}-', svg)
-    svg = re.sub(r'href="#', f'href="#{prefix}-', svg)
-    return re.sub(r"url\(#", f"url(#{prefix}-", svg)
-
-
-def chart_svgs(b: Bulletin, lang: Lang) -> list[str]:
-    """Each chart as inline SVG (the XML prologue stripped, ids its own)."""
-    return [
-        _own_ids(_XML_HEAD.sub("", charts.render(c, lang).decode()), f"chart-{c.key}")
-        for c in b.charts
-    ]
+def chart_images(b: Bulletin, lang: Lang) -> list[tuple[str, str]]:
+    """Each chart as (title, ``data:`` URI of its SVG): images inside the one HTML file, so
+    the page needs no other file and each SVG keeps its own ids and styles."""
+    out = []
+    for chart in b.charts:
+        svg = base64.b64encode(charts.render(chart, lang)).decode()
+        out.append((chart.title(lang), f"data:image/svg+xml;base64,{svg}"))
+    return out
 
 
 def render_html(b: Bulletin, lang: Lang, *, version: int | None = None) -> str:
@@ -86,7 +79,7 @@ def render_html(b: Bulletin, lang: Lang, *, version: int | None = None) -> str:
         severity=SEVERITY[lang],
         marks=BASIS_MARK,
         headline=headline_text(b, lang),
-        charts=chart_svgs(b, lang),
+        charts=chart_images(b, lang),
         font=family,
         version=version,
     )
