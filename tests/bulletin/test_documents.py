@@ -192,3 +192,23 @@ def test_fonts_are_embedded_and_no_glyph_is_missing(issued: dict[str, IssueResul
     visible = re.sub(r"<style.*?</style>|<svg.*?</svg>|<[^>]+>", "", html, flags=re.S)
     missing = {ch for ch in visible if not ch.isspace() and ord(ch) not in cmap}
     assert not missing, f"characters without a glyph in {path.name}: {sorted(missing)}"
+
+
+def test_a_districts_digital_types_are_the_catalogues(home: Path, built_lake: Path) -> None:
+    from cockpit.bulletin.compute import compute_bulletin
+    from cockpit.indicators.query import compute
+
+    b = compute_bulletin(month="2026-09", region="500103")
+    row = next(r for r in b.table("digital").rows if r.key == "digital_channels")
+    live = compute(
+        "digital_consumption", by=["month", "district", "digital_type"], period="2026", home=home
+    )
+    mine = live[(live["district"] == "500103") & (live["digital_type"] == "digital_channels")]
+    part = mine[mine["month"] <= "2026-09"]["num"].sum()
+    (whole,) = duckdb.sql(
+        f"SELECT sum(num) FROM read_parquet('{built_lake}/indicator_values/*.parquet') "
+        "WHERE indicator_id = 'retail_sales' AND period_type = 'month' AND cut = 'district' "
+        "AND district = '500103' AND period BETWEEN '2026-01' AND '2026-09' "
+        "AND length(period) = 7"
+    ).fetchall()[0]
+    assert row.cells[3].text == f"{100 * part / whole:.1f}"  # 1—9月 share of retail sales

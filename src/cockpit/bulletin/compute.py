@@ -255,6 +255,9 @@ def _category(inputs: Inputs, region: str, rel: Release, code: str, ytd: bool) -
 
 def digital_table(inputs: Inputs, region: str, rel: Release) -> Table:
     """The four types of the Guiding Opinions and the de-duplicated total."""
+    if region != CITY_CODE:
+        # The catalogue builds district × digital type nowhere: computed live, once a batch.
+        inputs.add_district_types((rel.year - 1, rel.year))
     taxonomy = {t.code: t for t in reference.digital_taxonomy().types}
     entries = [("digital_total", "数字消费（去重合计）", "Digital consumption (de-duplicated)", "")]
     entries += [
@@ -269,12 +272,8 @@ def digital_table(inputs: Inputs, region: str, rel: Release) -> Table:
             months = rel.ytd_months if ytd else rel.months
             total = (inputs.total_ytd if ytd else inputs.total)(region, rel)[0]
             by_type = {"digital_type": dtype} if dtype else {}
-            if dtype and region != CITY_CODE:
-                # The catalogue builds district × digital type nowhere: not estimated here.
-                share, growth = none_cell("%", "sample"), none_cell("%", "sample")
-            else:
-                share = inputs.sample_share("digital_consumption", months, region, **by_type)
-                growth = inputs.sample_growth("digital_consumption", rel, ytd, region, **by_type)
+            share = inputs.sample_share("digital_consumption", months, region, **by_type)
+            growth = inputs.sample_growth("digital_consumption", rel, ytd, region, **by_type)
             cells += [share, inputs.share_of(total, share), growth]
         rows.append(Row(key, zh, en, tuple(cells), 0 if not dtype else 1))
     cols: tuple[Column, ...] = ()
@@ -294,9 +293,8 @@ def digital_table(inputs: Inputs, region: str, rel: Release) -> Table:
         "Digital consumption by the four types of the Guiding Opinions",
         cols,
         tuple(rows),
-        "一笔交易可同时属于多类，各类之和大于去重合计；区县分类型数据暂不编制。",
-        "A payment can be of several types, so the types add to more than the "
-        "de-duplicated total; districts are not cut by type.",
+        "一笔交易可同时属于多类，各类之和大于去重合计。",
+        "A payment can be of several types, so the types add to more than the de-duplicated total.",
     )
 
 

@@ -108,6 +108,26 @@ class Inputs:
             return None
         return len(errors), float(math.sqrt(float((errors.astype(float) ** 2).mean())))
 
+    def add_district_types(self, years: tuple[int, ...]) -> None:
+        """Add district × digital type sums (not built by the catalogue) for ``years``,
+        computed live once per batch; payments too, for the small-cell rule."""
+        for year in years:
+            if year in self._live_years:
+                continue
+            self._live_years.add(year)
+            for ind in ("digital_consumption", "transactions"):
+                try:
+                    frame = sources.sample_live(self.lake, ind, ["district", "digital_type"], year)
+                except FileNotFoundError:
+                    continue  # a lake of built tables only: the cells stay "—"
+                for month, district, dtype, num in frame.itertuples(index=False):
+                    key = (ind, "district,digital_type", str(district), "", str(dtype))
+                    self.sample.setdefault(key, {})[str(month)] = (float(num), False, None)
+
+    @cached_property
+    def _live_years(self) -> set[int]:
+        return set()
+
     @cached_property
     def data_version(self) -> str:
         return sources.data_version(self.lake)

@@ -7,7 +7,8 @@ flags) can be pointed at by changing one function here and nothing else.
 - ``official_figures``: the statistics bureau's figures as published (``official_stats``).
 - ``official_nowcast``: the official-scale estimate of months not yet published.
 - ``sample_values``: the catalogue's built values (the feeds' sample), with the reliability
-  and suppression columns the catalogue carries where it carries them.
+  and suppression columns the catalogue carries where it carries them; ``sample_live``: a
+  cut the catalogue does not build, computed by its engine.
 - ``programme_month``: money paid out by each programme in a month, and the sales with it.
 - ``open_warnings``: open alerts.
 """
@@ -84,6 +85,15 @@ def sample_values(lake: Path, indicator_ids: tuple[str, ...]) -> pd.DataFrame:
     extra = [c for c in RELIABILITY_COLUMNS if c in frame.columns]
     cols = [*VALUE_COLUMNS, "value", "num", "den", "yoy", *extra]
     return frame[cols]
+
+
+def sample_live(lake: Path, indicator_id: str, by: list[str], year: int) -> pd.DataFrame:
+    """Monthly values of a cut the catalogue does not build (district × digital type),
+    computed from the lake by the catalogue's own engine: month, the ``by`` columns, num."""
+    from cockpit.indicators.query import compute
+
+    frame = compute(indicator_id, by=["month", *by], period=str(year), home=lake.parent)
+    return frame[["month", *by, "num"]]
 
 
 def data_version(lake: Path) -> str:
