@@ -1,6 +1,6 @@
 """The demo city's bulletin: every figure of the PDF and the workbook is the catalogue's.
 
-The oracle reads the lake's tables directly (official_stats, indicator_calibrated,
+The oracle reads the lake's tables directly (official_stats, official_estimates,
 indicator_values) with DuckDB, sharing no code with the bulletin's sources.
 """
 
@@ -121,9 +121,10 @@ def test_unpublished_month_is_the_nowcast_and_says_so(
     issued: dict[str, IssueResult], built_lake: Path
 ) -> None:
     estimate, low, high = duckdb.sql(
-        "SELECT estimate_fen, low_fen, high_fen "
-        f"FROM read_parquet('{built_lake}/indicator_calibrated/*.parquet') "
-        "WHERE period = '2026-10'"
+        "SELECT value_fen, lo95, hi95 "
+        f"FROM read_parquet('{built_lake}/official_estimates/*.parquet') "
+        "WHERE period = '2026-10' AND measure = 'retail_sales' AND region_code = '500000' "
+        "AND coalesce(category_code, '') = '' ORDER BY run_id DESC LIMIT 1"
     ).fetchall()[0]
     b = issued["oct"].bulletin
     total = b.table("main").rows[0].cells[0]

@@ -179,19 +179,24 @@ def main_table(inputs: Inputs, region: str, rel: Release) -> Table:
 
 
 def _nowcast_note(inputs: Inputs, region: str, rel: Release) -> tuple[str, str]:
-    """How reliable the month's estimate is, when the total is the nowcast."""
-    band = inputs.nowcast_band.get(rel.period)
-    if region != CITY_CODE or inputs.published(region, "retail_sales", rel.period) or not band:
+    """How reliable the release's estimate is, when the total is not yet published."""
+    estimate = inputs.nowcast.get((rel.period, region, ""))
+    if inputs.published(region, "retail_sales", rel.period) or estimate is None:
         return "", ""
-    lo, hi = (Cell(v, "fen", "estimated").text for v in band)
-    zh = f"{rel.short('zh-CN')}总量尚未发布，为临近预测估算数，95%区间{lo}—{hi}亿元"
-    en = f"{rel.short('en')} is not yet published: nowcast, 95% band {lo}–{hi} (100m yuan)"
-    backtest = inputs.nowcast_backtest
-    if backtest is not None:
-        n, rmse = backtest
-        zh += f"（已发布{n}期回测，均方根误差{rmse:.1f}%）"
-        en += f" (backtest over {n} published periods: RMSE {rmse:.1f}%)"
-    return zh + "。", en + "."
+    lo, hi = (Cell(v, "fen", "estimated").text for v in estimate[2:])
+    zh = f"{rel.short('zh-CN')}总量尚未发布，为官方口径临近预测估算数，95%区间{lo}—{hi}亿元"
+    en = f"{rel.short('en')} is not yet published: official-scale nowcast, 95% band {lo}–{hi}"
+    accuracy = inputs.nowcast_accuracy.get((region, ""))
+    if accuracy is not None:
+        n, mape, cov = accuracy
+        zh += f"（回测{n}期平均绝对百分比误差{mape:.1f}%"
+        en += f" (backtest over {n} periods: MAPE {mape:.1f}%"
+        if cov is not None:
+            zh += f"，95%区间实际覆盖{100 * cov:.0f}%"
+            en += f", the 95% band held {100 * cov:.0f}%"
+        zh += "）"
+        en += ")"
+    return zh + "。", en + " (100m yuan)."
 
 
 def _kind(inputs: Inputs, region: str, rel: Release, key: str, ytd: bool) -> tuple[Cell, Cell]:

@@ -61,10 +61,22 @@ class Inputs:
         return out
 
     @cached_property
-    def nowcast(self) -> dict[str, int]:
+    def nowcast(self) -> dict[tuple[str, str, str], tuple[float, float | None, float, float]]:
+        """(period, region, category) → (estimate, its growth, 95 % low, 95 % high), fen."""
         frame = sources.official_nowcast(self.lake)
-        ok = frame.dropna(subset=["estimate_fen"])
-        return {str(p): int(v) for p, v in zip(ok["period"], ok["estimate_fen"], strict=True)}
+        out: dict[tuple[str, str, str], tuple[float, float | None, float, float]] = {}
+        for period, region, cat, fen, lo, hi, yoy in frame.itertuples(index=False):
+            out[(str(period), str(region), str(cat))] = (float(fen), _float(yoy), lo, hi)
+        return out
+
+    @cached_property
+    def nowcast_accuracy(self) -> dict[tuple[str, str], tuple[int, float, float | None]]:
+        """(region, category) → (backtest periods, MAPE %, coverage of the 95 % band)."""
+        frame = sources.nowcast_accuracy(self.lake)
+        return {
+            (str(r), str(c)): (int(n), float(mape), _float(cov))
+            for r, c, _, n, mape, cov in frame.itertuples(index=False)
+        }
 
     @cached_property
     def sample(self) -> dict[tuple[str, ...], dict[str, tuple[float, bool, float | None]]]:
@@ -90,23 +102,6 @@ class Inputs:
             err = None if s is None or pd.isna(s) else float(s)
             out.setdefault(tuple(key), {})[period] = (float(num), bool(sup), err)
         return out
-
-    @cached_property
-    def nowcast_band(self) -> dict[str, tuple[float, float]]:
-        """Period → the nowcast's 95 % band (fen), where the source gives one."""
-        frame = sources.official_nowcast(self.lake).dropna(subset=["low_fen", "high_fen"])
-        return {
-            str(p): (float(lo), float(hi))
-            for p, lo, hi in zip(frame["period"], frame["low_fen"], frame["high_fen"], strict=True)
-        }
-
-    @cached_property
-    def nowcast_backtest(self) -> tuple[int, float] | None:
-        """(published periods, RMSE %) of the nowcast's backtest; None without one."""
-        errors = sources.official_nowcast(self.lake)["backtest_error_pct"].dropna()
-        if errors.empty:
-            return None
-        return len(errors), float(math.sqrt(float((errors.astype(float) ** 2).mean())))
 
     def add_district_types(self, years: tuple[int, ...]) -> None:
         """Add district × digital type sums (not built by the catalogue) for ``years``,
@@ -199,10 +194,15 @@ class Inputs:
         return self.level_ytd(region, rel, "")
 
     def level(self, region: str, rel: Release, category: str) -> tuple[Cell, Cell]:
-        """Retail sales of ``region`` (and ``category``, '' = all) in the release, with growth."""
+        """Retail sales of ``region`` (and ``category``, '' = all) in the release, with growth:
+        published; else the official-scale estimate with its own growth; else last year's
+        published figure grown at the sample's rate."""
         got = self.official.get((rel.period, region, category, "retail_sales"))
         if got is not None:
             return Cell(got[0], "fen", "official"), Cell(got[1], "%", "official")
+        estimate = self.nowcast.get((rel.period, region, category))
+        if estimate is not None:
+            return Cell(estimate[0], "fen", "estimated"), Cell(estimate[1], "%", "estimated")
         est = self._estimate(region, rel, category)
         before = self.official.get((rel.year_before().period, region, category, "retail_sales"))
         return est, self._growth(est, before[0] if before else None)
@@ -236,9 +236,7 @@ class Inputs:
         return Cell(total.value * share.value / 100, "fen", "estimated", hidden, share.cv)
 
     def _estimate(self, region: str, rel: Release, category: str) -> Cell:
-        """Not published: the city's nowcast, else a year ago grown at the sample's rate."""
-        if region == CITY_CODE and not category and rel.period in self.nowcast:
-            return Cell(self.nowcast[rel.period], "fen", "estimated")
+        """No official-scale estimate: a year ago grown at the sample's rate."""
         before = self.official.get((rel.year_before().period, region, category, "retail_sales"))
         key = {"category": category} if category else {}
         growth = self.sample_growth("retail_sales", rel, False, region, **key)

@@ -11,14 +11,13 @@ NOTES: tuple[tuple[str, str], ...] = (
         "are released together.",
     ),
     (
-        "标注“E”的为估算数：尚未发布月份的全市总量为官方口径临近预测（按样本覆盖率校准，附回测误差），"
-        "区县为上年同期发布数乘以样本同比增速；网上零售额、数字消费规模等统计部门不发布的总量，"
+        "标注“E”的为估算数：尚未发布月份的全市、区县和分类别数据为官方口径临近预测"
+        "（同一模型，附95%区间与回测误差）；网上零售额、数字消费规模等统计部门不发布的总量，"
         "为样本占比乘以官方口径总量。",
-        "Figures marked E are estimates: the city total of a month not yet published is the "
-        "official-scale nowcast (calibrated on the sample's coverage, with its backtest error); a "
-        "district's is last year's published figure grown at the sample's rate; levels the bureau "
-        "does not publish (online retail, digital consumption) are the sample's share applied to "
-        "the official-scale total.",
+        "Figures marked E are estimates: the city's, a district's or a category's figure for a "
+        "month not yet published is the official-scale nowcast (one model, with its 95% band "
+        "and backtest error); levels the bureau does not publish (online retail, digital "
+        "consumption) are the sample's share applied to the official-scale total.",
     ),
     (
         "标注“S”的为样本数：来自接入的交易数据（支付、平台等），是全社会消费的样本而非全量，"

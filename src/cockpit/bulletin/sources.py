@@ -5,7 +5,8 @@ source (the ``official`` nowcast, the ``stats`` engineer's standard errors and s
 flags) can be pointed at by changing one function here and nothing else.
 
 - ``official_figures``: the statistics bureau's figures as published (``official_stats``).
-- ``official_nowcast``: the official-scale estimate of months not yet published.
+- ``official_nowcast``: the official-scale estimate of releases not yet published, and
+  ``nowcast_accuracy``: how that estimator did in its backtest (the forecast room's tables).
 - ``sample_values``: the catalogue's built values (the feeds' sample), with the reliability
   and suppression columns the catalogue carries where it carries them; ``sample_live``: a
   cut the catalogue does not build, computed by its engine.
@@ -25,12 +26,14 @@ import pandas as pd
 OFFICIAL_COLUMNS = ["period", "region_code", "category_code", "measure", "value_fen", "yoy_pct"]
 NOWCAST_COLUMNS = [
     "period",
-    "estimate_fen",
-    "low_fen",
-    "high_fen",
-    "status",
-    "backtest_error_pct",  # the estimate's error on each published period (its reliability)
+    "region_code",
+    "category_code",
+    "value_fen",
+    "lo95",
+    "hi95",
+    "yoy_pct",
 ]
+ACCURACY_COLUMNS = ["region_code", "category_code", "label", "n", "mape", "cov95"]
 #: Columns of ``indicator_values`` the bulletin reads; ``se`` and ``suppressed`` are optional.
 VALUE_COLUMNS = ["indicator_id", "period", "cut", "district", "category", "digital_type"]
 RELIABILITY_COLUMNS = ("se", "cv", "suppressed", "reliability")
@@ -67,11 +70,34 @@ def official_figures(lake: Path) -> pd.DataFrame:
 
 
 def official_nowcast(lake: Path) -> pd.DataFrame:
-    """The city's official-scale estimate by period, with its band (``indicator_calibrated``)."""
-    frame = _read(_parquet_files(lake, "indicator_calibrated"))
+    """Official-scale estimates of retail-sales releases not yet published, every region and
+    category, with their 95 % bounds and growth: the forecast room's newest
+    ``official_estimates`` run (nowcast and forecast rows)."""
+    from cockpit.forecast.officialrun import latest_estimates
+
+    frame = latest_estimates(lake.parent)
     if frame.empty:
         return pd.DataFrame(columns=NOWCAST_COLUMNS)
-    return frame.reindex(columns=NOWCAST_COLUMNS)
+    frame = frame[(frame["measure"] == "retail_sales") & (frame["status"] != "published")]
+    frame = frame.assign(category_code=frame["category_code"].fillna(""))
+    return frame[NOWCAST_COLUMNS]
+
+
+def nowcast_accuracy(lake: Path) -> pd.DataFrame:
+    """How the published nowcast method did in the newest backtest (``official_accuracy``),
+    per retail-sales series."""
+    frame = _read(_parquet_files(lake, "official_accuracy"))
+    if frame.empty:
+        return pd.DataFrame(columns=ACCURACY_COLUMNS)
+    frame = frame[frame["run_id"] == frame["run_id"].max()]
+    frame = frame[(frame["measure"] == "retail_sales") & frame["published"].astype(bool)]
+    # The nowcast with the whole month's feed where the series has one (day31), else one
+    # release ahead (h1): what a bulletin's unpublished month is estimated with.
+    frame = frame[frame["label"].str.startswith("day") | (frame["label"] == "h1")]
+    rank = frame["label"].map(lambda label: int(label[3:]) if label.startswith("day") else 0)
+    frame = frame.assign(rank=rank, category_code=frame["category_code"].fillna(""))
+    last: pd.DataFrame = frame.sort_values("rank").groupby(["region_code", "category_code"]).tail(1)
+    return last[ACCURACY_COLUMNS]
 
 
 def sample_values(lake: Path, indicator_ids: tuple[str, ...]) -> pd.DataFrame:
@@ -103,7 +129,7 @@ def data_version(lake: Path) -> str:
     changes the fingerprint.
     """
     digest = hashlib.sha256()
-    for table in ("official_stats", "indicator_calibrated", "indicator_values"):
+    for table in ("official_stats", "official_estimates", "indicator_values"):
         for f in _parquet_files(lake, table, top=table == "indicator_values"):
             digest.update(f"{table}/{f.name}:{f.stat().st_size}\n".encode())
     return digest.hexdigest()[:16]
