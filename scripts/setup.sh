@@ -12,10 +12,15 @@ as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 apt_missing=()
 need() { command -v "$1" >/dev/null 2>&1 || apt_missing+=("$2"); }
 need npm npm
+# The bulletin's PDF: WeasyPrint lays text out with Pango, in a CJK font from Debian (no font
+# is ever downloaded at run time); its charts use the same font through matplotlib.
+dpkg -s libpango-1.0-0 >/dev/null 2>&1 || apt_missing+=(libpango-1.0-0)
+dpkg -s libpangoft2-1.0-0 >/dev/null 2>&1 || apt_missing+=(libpangoft2-1.0-0)
+dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || apt_missing+=(fonts-wqy-microhei)
 if $want_test; then
+  # pdftotext and pdffonts: the bulletin tests read the PDF's text and embedded fonts.
+  need pdftotext poppler-utils
   [[ -x /usr/bin/chromium ]] || apt_missing+=(chromium)
-  # A CJK font, so the browser tests' screenshots show Chinese rather than boxes.
-  dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || apt_missing+=(fonts-wqy-microhei)
   need java default-jre-headless
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || apt_missing+=(postgresql)
 fi

@@ -91,6 +91,7 @@ ROOMS: tuple[Room, ...] = (
     ),
     Room("plans", "action plans as data, progress and projections", True, True, True),
     Room("alerts", "rules, detectors, lifecycle, notifications", True, True, True),
+    Room("bulletin", "the monthly bulletin: PDF, Excel, HTML; schedules", routes=True, demo=True),
     Room("web", "the cockpit's pages and JSON API", migrations=True, demo=True),
 )
 #: Web routers that belong to no room: the cockpit's own pages and charts.

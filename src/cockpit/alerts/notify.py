@@ -126,6 +126,12 @@ def _send_webhook(channel: WebhookChannel, alerts: list[AlertPublic], secret: st
 def robot_request(channel: RobotChannel, alerts: list[AlertPublic]) -> tuple[str, dict[str, Any]]:
     """The URL and JSON body for a group robot, signed where the robot has a secret."""
     title, text = render_text(alerts, channel.lang)
+    return robot_message(channel, title, text)
+
+
+def robot_message(channel: RobotChannel, title: str, text: str) -> tuple[str, dict[str, Any]]:
+    """The URL and JSON body of a markdown message (title, text) for a group robot, signed
+    where the robot has a secret; the bulletin room sends its headlines through this too."""
     secret = channel.secret()
     if channel.kind == "wecom":
         return channel.url, {"msgtype": "markdown", "markdown": {"content": text}}
@@ -143,17 +149,33 @@ def robot_request(channel: RobotChannel, alerts: list[AlertPublic]) -> tuple[str
     return channel.url, body
 
 
-def _send_robot(channel: RobotChannel, alerts: list[AlertPublic]) -> None:
-    url, body = robot_request(channel, alerts)
+def send_robot_message(channel: RobotChannel, title: str, text: str) -> None:
+    """Post one message to a group robot; raises when it refuses."""
+    url, body = robot_message(channel, title, text)
     _check_robot_reply(httpx.post(url, json=body, timeout=channel.timeout_s))
+
+
+def _send_robot(channel: RobotChannel, alerts: list[AlertPublic]) -> None:
+    title, text = render_text(alerts, channel.lang)
+    send_robot_message(channel, title, text)
+
+
+def send_email_message(channel: EmailChannel, message: EmailMessage) -> None:
+    """Send a prepared message through the channel's SMTP server (STARTTLS, login)."""
+    message["From"] = channel.sender
+    message["To"] = ", ".join(channel.to)
+    with smtplib.SMTP(channel.host, channel.port, timeout=channel.timeout_s) as smtp:
+        if channel.starttls:
+            smtp.starttls()
+        if channel.username_env and channel.password_env:
+            smtp.login(os.environ[channel.username_env], os.environ[channel.password_env])
+        smtp.send_message(message)
 
 
 def _send_email(channel: EmailChannel, alerts: list[AlertPublic]) -> None:
     title, text = render_text(alerts, channel.lang)
     message = EmailMessage()
     message["Subject"] = title
-    message["From"] = channel.sender
-    message["To"] = ", ".join(channel.to)
     message.set_content(text)
     message.add_attachment(
         json.dumps(alert_payload(alerts), ensure_ascii=False, indent=2).encode(),
@@ -161,12 +183,7 @@ def _send_email(channel: EmailChannel, alerts: list[AlertPublic]) -> None:
         subtype="json",
         filename="alerts.json",
     )
-    with smtplib.SMTP(channel.host, channel.port, timeout=channel.timeout_s) as smtp:
-        if channel.starttls:
-            smtp.starttls()
-        if channel.username_env and channel.password_env:
-            smtp.login(os.environ[channel.username_env], os.environ[channel.password_env])
-        smtp.send_message(message)
+    send_email_message(channel, message)
 
 
 def send_once(channel: Channel, alerts: list[AlertPublic], *, signing_secret: str) -> None:

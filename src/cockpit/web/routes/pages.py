@@ -34,6 +34,7 @@ NAV = (
     ("scenarios", "/scenarios", False),
     ("industry", "/industry", False),
     ("data", "/data", False),
+    ("bulletins", "/bulletins", False),
     ("bigscreen", "/bigscreen", True),
 )
 COOKIE_AGE = 365 * 24 * 3600

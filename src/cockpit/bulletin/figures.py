@@ -1,0 +1,275 @@
+"""Figures of one region and release, from the sources, each as a ``Cell`` saying what it is.
+
+Official figures are taken as published, growth included. A release not yet published is
+*estimated*: for the city from the official-scale nowcast, for a district from last year's
+published figure grown at the sample's rate; levels the bureau does not publish (online
+retail, digital consumption, a district's categories) are the sample's share applied to the
+official-scale total. Sample growth compares the same months' sample sums a year apart.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cockpit.bulletin import sources
+from cockpit.bulletin.model import Cell, none_cell
+from cockpit.bulletin.periods import Release
+from cockpit.reference import CITY_CODE
+
+SAMPLE_INDICATORS = (
+    "retail_sales",
+    "catering_sales",
+    "goods_sales",
+    "online_sales",
+    "online_goods_share",
+    "digital_consumption",
+    "transactions",
+)
+CATERING = "CT01"
+#: Stand-in small-cell rule until the catalogue flags cells itself (``suppressed``): a sample
+#: figure whose cut has fewer payments than this over the period is not published.
+MIN_PAYMENTS = 50
+
+
+@dataclass(frozen=True)
+class Sum:
+    """A sample sum over months, with what the catalogue says of its reliability."""
+
+    fen: float
+    suppressed: bool
+    se: float | None
+
+
+class Inputs:
+    """The sources read once; shared by every bulletin of a batch (city and districts)."""
+
+    def __init__(self, lake: Path) -> None:
+        self.lake = lake
+
+    @cached_property
+    def official(self) -> dict[tuple[str, str, str, str], tuple[int, float | None]]:
+        frame = sources.official_figures(self.lake)
+        out: dict[tuple[str, str, str, str], tuple[int, float | None]] = {}
+        for period, region, cat, measure, fen, yoy in frame.itertuples(index=False):
+            out[(period, region, cat, measure)] = (int(fen), _float(yoy))
+        return out
+
+    @cached_property
+    def nowcast(self) -> dict[tuple[str, str, str], tuple[float, float | None, float, float]]:
+        """(period, region, category) → (estimate, its growth, 95 % low, 95 % high), fen."""
+        frame = sources.official_nowcast(self.lake)
+        out: dict[tuple[str, str, str], tuple[float, float | None, float, float]] = {}
+        for period, region, cat, fen, lo, hi, yoy in frame.itertuples(index=False):
+            out[(str(period), str(region), str(cat))] = (float(fen), _float(yoy), lo, hi)
+        return out
+
+    @cached_property
+    def nowcast_accuracy(self) -> dict[tuple[str, str], tuple[int, float, float | None]]:
+        """(region, category) → (backtest periods, MAPE %, coverage of the 95 % band)."""
+        frame = sources.nowcast_accuracy(self.lake)
+        return {
+            (str(r), str(c)): (int(n), float(mape), _float(cov))
+            for r, c, _, n, mape, cov in frame.itertuples(index=False)
+        }
+
+    @cached_property
+    def sample(self) -> dict[tuple[str, ...], dict[str, tuple[float, bool, float | None]]]:
+        """(indicator, cut, district, category, digital type) → month → (Σ, suppressed, se)."""
+        frame = sources.sample_values(self.lake, SAMPLE_INDICATORS)
+        out: dict[tuple[str, ...], dict[str, tuple[float, bool, float | None]]] = {}
+        if frame.empty:
+            return out
+        frame = frame[frame["period"].str.len() == 7]  # months, not the combined 1–2月 rows
+        cols = [
+            frame[c].fillna("").astype(str)
+            for c in ("indicator_id", "cut", "district", "category", "digital_type")
+        ]
+        suppressed = (
+            frame["suppressed"].fillna(False).astype(bool)
+            if "suppressed" in frame
+            else pd.Series(False, index=frame.index)
+        )
+        se = frame["se"] if "se" in frame else pd.Series(float("nan"), index=frame.index)
+        for *key, period, num, sup, s in zip(
+            *cols, frame["period"], frame["num"], suppressed, se, strict=True
+        ):
+            err = None if s is None or pd.isna(s) else float(s)
+            out.setdefault(tuple(key), {})[period] = (float(num), bool(sup), err)
+        return out
+
+    def add_district_types(self, years: tuple[int, ...]) -> None:
+        """Add district × digital type sums (not built by the catalogue) for ``years``,
+        computed live once per batch; payments too, for the small-cell rule."""
+        for year in years:
+            if year in self._live_years:
+                continue
+            self._live_years.add(year)
+            for ind in ("digital_consumption", "transactions"):
+                try:
+                    frame = sources.sample_live(self.lake, ind, ["district", "digital_type"], year)
+                except FileNotFoundError:
+                    continue  # a lake of built tables only: the cells stay "—"
+                for month, district, dtype, num in frame.itertuples(index=False):
+                    key = (ind, "district,digital_type", str(district), "", str(dtype))
+                    self.sample.setdefault(key, {})[str(month)] = (float(num), False, None)
+
+    @cached_property
+    def _live_years(self) -> set[int]:
+        return set()
+
+    @cached_property
+    def data_version(self) -> str:
+        return sources.data_version(self.lake)
+
+    @cached_property
+    def latest_month(self) -> str | None:
+        months = [m for by_month in self.sample.values() for m in by_month]
+        return max(months) if months else None
+
+    def published(self, region: str, measure: str, period: str, category: str = "") -> bool:
+        return (period, region, category, measure) in self.official
+
+    # -- sample sums ---------------------------------------------------------------------
+
+    def sample_sum(self, indicator: str, months: tuple[str, ...], **key: str) -> Sum | None:
+        """Σ num of ``indicator`` over ``months`` in the cut named by ``key``; None if absent."""
+        cut = ",".join(k for k in ("district", "category", "digital_type") if key.get(k))
+        idx = (
+            indicator,
+            cut,
+            key.get("district", ""),
+            key.get("category", ""),
+            key.get("digital_type", ""),
+        )
+        by_month = self.sample.get(idx)
+        if by_month is None or any(m not in by_month for m in months):
+            return None
+        rows = [by_month[m] for m in months]
+        errors = [r[2] for r in rows]
+        se = None if any(e is None for e in errors) else math.sqrt(sum(e * e for e in errors if e))
+        payments = self.sample.get(("transactions", *idx[1:]), {})
+        thin = sum(payments.get(m, (0.0, False, None))[0] for m in months) < MIN_PAYMENTS
+        return Sum(sum(r[0] for r in rows), thin or any(r[1] for r in rows), se)
+
+    def sample_share(
+        self, indicator: str, months: tuple[str, ...], region: str, **key: str
+    ) -> Cell:
+        """``indicator``'s Σ over the region's retail sales Σ, in %."""
+        where = {} if region == CITY_CODE else {"district": region}
+        part = self.sample_sum(indicator, months, **where, **key)
+        whole = self.sample_sum("retail_sales", months, **where)
+        if part is None or whole is None or whole.fen == 0:
+            return none_cell("%", "sample")
+        cv = 100 * part.se / part.fen if part.se is not None and part.fen else None
+        return Cell(100 * part.fen / whole.fen, "%", "sample", part.suppressed, cv)
+
+    def sample_growth(
+        self, indicator: str, rel: Release, ytd: bool, region: str, **key: str
+    ) -> Cell:
+        """Growth of the sample's Σ over the release (or year to date) on a year before."""
+        where = {} if region == CITY_CODE else {"district": region}
+        months = rel.ytd_months if ytd else rel.months
+        before = rel.year_before()
+        old_months = before.ytd_months if ytd else before.months
+        now = self.sample_sum(indicator, months, **where, **key)
+        old = self.sample_sum(indicator, old_months, **where, **key)
+        if now is None or old is None or old.fen <= 0:
+            return none_cell("%", "sample")
+        return Cell(100 * (now.fen / old.fen - 1), "%", "sample", now.suppressed or old.suppressed)
+
+    # -- official-scale levels ----------------------------------------------------------
+
+    def total(self, region: str, rel: Release) -> tuple[Cell, Cell]:
+        """The release's retail sales and growth: published, else estimated."""
+        return self.level(region, rel, "")
+
+    def total_ytd(self, region: str, rel: Release) -> tuple[Cell, Cell]:
+        """The year to date and its growth: published 1–N月累计, else the releases summed."""
+        return self.level_ytd(region, rel, "")
+
+    def level(self, region: str, rel: Release, category: str) -> tuple[Cell, Cell]:
+        """Retail sales of ``region`` (and ``category``, '' = all) in the release, with growth:
+        published; else the official-scale estimate with its own growth; else last year's
+        published figure grown at the sample's rate."""
+        got = self.official.get((rel.period, region, category, "retail_sales"))
+        if got is not None:
+            return Cell(got[0], "fen", "official"), Cell(got[1], "%", "official")
+        estimate = self.nowcast.get((rel.period, region, category))
+        if estimate is not None:
+            return Cell(estimate[0], "fen", "estimated"), Cell(estimate[1], "%", "estimated")
+        est = self._estimate(region, rel, category)
+        before = self.official.get((rel.year_before().period, region, category, "retail_sales"))
+        return est, self._growth(est, before[0] if before else None)
+
+    def level_ytd(self, region: str, rel: Release, category: str) -> tuple[Cell, Cell]:
+        """The year to date: published 1–N月累计, else the year's releases summed."""
+        got = self.official.get((rel.period, region, category, "retail_sales_ytd"))
+        if got is not None:
+            return Cell(got[0], "fen", "official"), Cell(got[1], "%", "official")
+        parts = [self.level(region, r, category)[0] for r in rel.year_releases]
+        if any(p.value is None for p in parts):
+            return none_cell("fen", "estimated"), none_cell("%", "estimated")
+        est = Cell(
+            sum(p.value or 0.0 for p in parts),
+            "fen",
+            "estimated",
+            any(p.suppressed for p in parts),
+        )
+        before = self.official.get((rel.year_before().period, region, category, "retail_sales_ytd"))
+        return est, self._growth(est, before[0] if before else None)
+
+    def published_category(self, region: str, rel: Release, category: str) -> bool:
+        """Whether the bureau publishes ``category`` for ``region`` (a year ago at least)."""
+        return (rel.year_before().period, region, category, "retail_sales") in self.official
+
+    def share_of(self, total: Cell, share: Cell) -> Cell:
+        """An official-scale level estimated as the sample's share of ``total``."""
+        if total.value is None or share.value is None:
+            return none_cell("fen", "estimated")
+        hidden = share.suppressed or total.suppressed
+        return Cell(total.value * share.value / 100, "fen", "estimated", hidden, share.cv)
+
+    def _estimate(self, region: str, rel: Release, category: str) -> Cell:
+        """No official-scale estimate: a year ago grown at the sample's rate."""
+        before = self.official.get((rel.year_before().period, region, category, "retail_sales"))
+        key = {"category": category} if category else {}
+        growth = self.sample_growth("retail_sales", rel, False, region, **key)
+        if before is None or growth.value is None:
+            return none_cell("fen", "estimated")
+        return Cell(before[0] * (1 + growth.value / 100), "fen", "estimated", growth.suppressed)
+
+    @staticmethod
+    def _growth(level: Cell, before: float | None) -> Cell:
+        if level.value is None or not before:
+            return none_cell("%", "estimated")
+        return Cell(100 * (level.value / before - 1), "%", "estimated", level.suppressed)
+
+
+def _float(x: Any) -> float | None:
+    if x is None:
+        return None
+    f = float(x)
+    return None if math.isnan(f) else f
+
+
+def derived_growth(now: Cell, before: Cell) -> Cell:
+    """Growth of a level the bureau does not publish, from two levels computed alike."""
+    if now.value is None or before.value is None or before.value <= 0:
+        return none_cell("%", "derived")
+    hidden = now.suppressed or before.suppressed
+    return Cell(100 * (now.value / before.value - 1), "%", "derived", hidden)
+
+
+def difference(total: Cell, part: Cell) -> Cell:
+    """``total`` minus ``part`` (goods = total − catering); derived from published figures."""
+    if total.value is None or part.value is None:
+        return none_cell("fen", "derived")
+    hidden = total.suppressed or part.suppressed
+    basis = "derived" if total.basis == part.basis == "official" else "estimated"
+    return Cell(total.value - part.value, "fen", basis, hidden)  # type: ignore[arg-type]
