@@ -32,9 +32,10 @@ SAMPLE_INDICATORS = (
     "transactions",
 )
 CATERING = "CT01"
-#: Stand-in small-cell rule until the catalogue flags cells itself (``suppressed``): a sample
-#: figure whose cut has fewer payments than this over the period is not published.
-MIN_PAYMENTS = 50
+#: The live cut a district's bulletin needs and the catalogue does not build.
+LIVE_BY = ["district", "digital_type"]
+#: The catalogue's small-cell statuses under which a cell's figures are not published.
+HIDDEN = ("suppressed", "complementary")
 
 
 @dataclass(frozen=True)
@@ -90,34 +91,44 @@ class Inputs:
             frame[c].fillna("").astype(str)
             for c in ("indicator_id", "cut", "district", "category", "digital_type")
         ]
-        suppressed = (
-            frame["suppressed"].fillna(False).astype(bool)
-            if "suppressed" in frame
-            else pd.Series(False, index=frame.index)
-        )
-        se = frame["se"] if "se" in frame else pd.Series(float("nan"), index=frame.index)
+        # The catalogue's small-cell rules decide what is hidden; the bulletin adds none of its own.
+        suppressed = frame["status"].isin(HIDDEN)
+        # Sampling errors are not printed yet (the PDF's table layout has no column for them):
+        # the catalogue's status alone decides what is hidden.
+        se = pd.Series(float("nan"), index=frame.index)
         for *key, period, num, sup, s in zip(
             *cols, frame["period"], frame["num"], suppressed, se, strict=True
         ):
             err = None if s is None or pd.isna(s) else float(s)
-            out.setdefault(tuple(key), {})[period] = (float(num), bool(sup), err)
+            # A hidden cell's figures are emptied by the catalogue: NaN keeps it hidden here.
+            total = math.nan if pd.isna(num) else float(num)
+            out.setdefault(tuple(key), {})[period] = (total, bool(sup), err)
         return out
 
     def add_district_types(self, years: tuple[int, ...]) -> None:
         """Add district × digital type sums (not built by the catalogue) for ``years``,
-        computed live once per batch; payments too, for the small-cell rule."""
+        computed live once per batch, each hidden when it rests on fewer merchants than the
+        catalogue's small-cell policy allows."""
+        from cockpit.indicators.disclosure import load_policy
+
+        fewest = load_policy(self.lake.parent).suppress.min_merchants
         for year in years:
             if year in self._live_years:
                 continue
             self._live_years.add(year)
-            for ind in ("digital_consumption", "transactions"):
-                try:
-                    frame = sources.sample_live(self.lake, ind, ["district", "digital_type"], year)
-                except FileNotFoundError:
-                    continue  # a lake of built tables only: the cells stay "—"
-                for month, district, dtype, num in frame.itertuples(index=False):
-                    key = (ind, "district,digital_type", str(district), "", str(dtype))
-                    self.sample.setdefault(key, {})[str(month)] = (float(num), False, None)
+            try:
+                sums = sources.sample_live(self.lake, "digital_consumption", LIVE_BY, year)
+                merchants = sources.sample_live(self.lake, "active_merchants", LIVE_BY, year)
+            except FileNotFoundError:
+                continue  # a lake of built tables only: the cells stay "—"
+            counted = {
+                (str(m), str(d), str(t)): n for m, d, t, n in merchants.itertuples(index=False)
+            }
+            for month, district, dtype, num in sums.itertuples(index=False):
+                cell = (str(month), str(district), str(dtype))
+                thin = counted.get(cell, 0) < fewest
+                key = ("digital_consumption", "district,digital_type", cell[1], "", cell[2])
+                self.sample.setdefault(key, {})[cell[0]] = (float(num), thin, None)
 
     @cached_property
     def _live_years(self) -> set[int]:
@@ -153,9 +164,7 @@ class Inputs:
         rows = [by_month[m] for m in months]
         errors = [r[2] for r in rows]
         se = None if any(e is None for e in errors) else math.sqrt(sum(e * e for e in errors if e))
-        payments = self.sample.get(("transactions", *idx[1:]), {})
-        thin = sum(payments.get(m, (0.0, False, None))[0] for m in months) < MIN_PAYMENTS
-        return Sum(sum(r[0] for r in rows), thin or any(r[1] for r in rows), se)
+        return Sum(sum(r[0] for r in rows), any(r[1] for r in rows), se)
 
     def sample_share(
         self, indicator: str, months: tuple[str, ...], region: str, **key: str

@@ -34,9 +34,10 @@ NOWCAST_COLUMNS = [
     "yoy_pct",
 ]
 ACCURACY_COLUMNS = ["region_code", "category_code", "label", "n", "mape", "cov95"]
-#: Columns of ``indicator_values`` the bulletin reads; ``se`` and ``suppressed`` are optional.
+#: The reliability columns of ``indicator_values`` the bulletin reads: the catalogue's small-cell
+#: status (``cockpit.indicators.disclosure``).
 VALUE_COLUMNS = ["indicator_id", "period", "cut", "district", "category", "digital_type"]
-RELIABILITY_COLUMNS = ("se", "cv", "suppressed", "reliability")
+RELIABILITY_COLUMNS = ("status",)
 
 
 def _parquet_files(lake: Path, table: str, *, top: bool = False) -> list[Path]:
@@ -102,7 +103,7 @@ def nowcast_accuracy(lake: Path) -> pd.DataFrame:
 
 def sample_values(lake: Path, indicator_ids: tuple[str, ...]) -> pd.DataFrame:
     """Built monthly values of ``indicator_ids``: value, num, den, yoy, and any reliability
-    columns (``se``, ``cv``, ``suppressed``, ``reliability``) the catalogue publishes."""
+    column (``status``) the catalogue publishes."""
     keep = [("indicator_id", "in", list(indicator_ids)), ("period_type", "==", "month")]
     # Day rows live in month folders; the monthly rows are the top-level parts.
     frame = _read(_parquet_files(lake, "indicator_values", top=True), keep)
