@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from cockpit import codes
 from cockpit.datafiles import validate_text
 
 # Re-exported for the pages: the formatters live in the lowest room that needs them.
@@ -70,3 +71,20 @@ def labels(lang: Lang) -> dict[str, str]:
 def name_of(item: object, lang: Lang) -> str:
     """The localised name of a reference item (anything with name_zh and name_en)."""
     return str(getattr(item, "name_en" if lang == "en" else "name_zh"))
+
+
+def code(kind: str, value: str, lang: Lang) -> str:
+    """The words for a stored code (``plan_status``/``off_track``, ``capability``/...)."""
+    if kind == "capability":
+        return code_texts(lang)["capability"].get(value, value)
+    return codes.text(kind, value, lang)
+
+
+@cache
+def code_texts(lang: Lang) -> dict[str, dict[str, str]]:
+    """Every code's words in ``lang`` (the catalogue and the scenarios' capability tags)."""
+    from cockpit.scenarios.vocab import capabilities
+
+    found = codes.texts(lang)
+    found["capability"] = {c.code: c.name_en if lang == "en" else c.name_zh for c in capabilities()}
+    return found

@@ -39,14 +39,14 @@ def _alert_item(a: Any, lang: Lang) -> dict[str, Any]:
     return {
         "id": a.id,
         "severity": a.severity,
-        "severity_label": i18n.label(f"sev_{a.severity}", lang),
+        "severity_label": i18n.code("severity", a.severity, lang),
         "title": a.title_en if en else a.title_zh,
         "summary": a.summary_en if en else a.summary_zh,
         "subject": a.subject,
         "period": a.period,
         "when": a.last_fired_at.strftime("%Y-%m-%d %H:%M"),
         "status": a.status,
-        "status_label": i18n.label(f"status_{a.status}", lang),
+        "status_label": i18n.code("alert_status", a.status, lang),
         "ack_url": f"/api/alerts/{a.id}/ack",
         "resolve_url": f"/api/alerts/{a.id}/resolve",
     }
@@ -104,7 +104,7 @@ def _target_item(t: Any, lang: Lang) -> dict[str, Any]:
         "plan_id": t.plan_id,
         "label": t.name_en if en else t.name_zh,
         "status": t.status,
-        "status_label": i18n.label(f"plan_{t.status}", lang),
+        "status_label": i18n.code("plan_status", t.status, lang),
         "why_no_data": t.no_data_reason,
         "progress_pct": progress,
         "progress_text": i18n.pct(progress),
@@ -221,6 +221,7 @@ def programmes(*, lang: Lang, with_flags: bool = True) -> dict[str, Any]:
                 "code": p["code"],
                 "name": p["name_en"] if lang == "en" else p["name_zh"],
                 "kind": p["kind"],
+                "kind_label": i18n.code("programme_kind", p["kind"], lang),
                 "budget_fen": st["budget_fen"],
                 "left_fen": st["budget_left_fen"],
                 "issued_fen": issued,
@@ -230,12 +231,19 @@ def programmes(*, lang: Lang, with_flags: bool = True) -> dict[str, Any]:
                 "packs": sum(r["packs_claimed"] for r in st["rounds"]),
                 "packs_total": sum(r["packs_total"] or 0 for r in st["rounds"]),
                 "applications": st["applications"],
+                "applications_text": _applications_text(st["applications"], lang),
                 "flags": len(flags(programme_code=p["code"])) if with_flags else None,
             }
         )
     if not rows:
         return missing("cockpit programmes install")
     return {"available": True, "items": rows}
+
+
+def _applications_text(counts: dict[str, int], lang: Lang) -> str:
+    """Applications by status as words ('待审核 3 · 已批准 1'); '—' when there are none."""
+    parts = [f"{i18n.code('application_status', k, lang)} {v:,}" for k, v in counts.items() if v]
+    return " · ".join(parts) or "—"
 
 
 def programme_chart(*, lang: Lang) -> dict[str, Any]:

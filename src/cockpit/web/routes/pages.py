@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from cockpit import reference
 from cockpit.web import assets, dataviews, i18n, rooms, scenarioviews
-from cockpit.web.deps import MetricsDep, QueryDep
+from cockpit.web.deps import LangDep, MetricsDep, QueryDep
 from cockpit.web.tablecache import current_lake
 from cockpit.web.views import Query
 
@@ -52,6 +52,7 @@ def render(request: Request, template: str, q: Query, page: str, **extra: Any) -
         "lang": lang,
         "t": lambda key: i18n.label(key, lang),
         "labels": i18n.labels(lang),
+        "codes": i18n.code_texts(lang),
         "page": page,
         "nav": NAV,
         "q": q,
@@ -60,6 +61,7 @@ def render(request: Request, template: str, q: Query, page: str, **extra: Any) -
         "categories": [(c.code, i18n.name_of(c, lang)) for c in reference.categories()],
         "map_credit": assets.MAP_CREDIT,
         "money": lambda fen: i18n.money(fen, lang),
+        "code": lambda kind, value: i18n.code(kind, value, lang),
         **extra,
     }
     response = templates.TemplateResponse(request, template, context)
@@ -183,17 +185,26 @@ def vendor_file(name: str) -> Response:
 
 
 @router.get("/docs")
-def swagger_ui() -> Response:
-    """The OpenAPI explorer, with Swagger UI served by the app (no CDN)."""
+def swagger_ui(lang: LangDep) -> Response:
+    """The OpenAPI explorer, with Swagger UI served by the app (no CDN), under the
+    cockpit's own bar: the way back to the pages and the language switch."""
     from fastapi.openapi.docs import get_swagger_ui_html
 
-    return get_swagger_ui_html(
+    page = get_swagger_ui_html(
         openapi_url="/openapi.json",
-        title="Commerce Cockpit API",
+        title=f"{i18n.label('nav_api', lang)} · {i18n.label('app_name', lang)}",
         swagger_js_url="/static/vendor/swagger-ui-bundle.js",
         swagger_css_url="/static/vendor/swagger-ui.css",
         swagger_favicon_url="/static/favicon.svg",
     )
+    bar = templates.get_template("_docsbar.html").render(
+        t=lambda key: i18n.label(key, lang), lang=lang
+    )
+    html = bytes(page.body).decode("utf-8")
+    html = html.replace("<html>", f'<html lang="{lang}">', 1).replace("<body>", "<body>" + bar, 1)
+    response = HTMLResponse(html)
+    response.set_cookie(i18n.LANG_COOKIE, lang, max_age=COOKIE_AGE, samesite="lax")
+    return response
 
 
 @router.get("/static/{name}")
