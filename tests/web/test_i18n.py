@@ -30,7 +30,8 @@ def test_every_label_the_pages_use_is_in_the_catalogue() -> None:
     used: set[str] = set()
     for path in (WEB / "templates").glob("*.html"):
         used |= set(re.findall(r"t\('([a-z0-9_]+)'\)", path.read_text("utf-8")))
-    used |= set(re.findall(r"\bL\.([a-z0-9_]+)", (WEB / "static" / "cockpit.js").read_text()))
+    for script in ("cockpit.js", "tools.js"):
+        used |= set(re.findall(r"\bL\.([a-z0-9_]+)", (WEB / "static" / script).read_text()))
     missing = used - set(i18n.catalogue())
     assert used and not missing, missing
 
@@ -78,7 +79,7 @@ def test_labels_built_from_other_rooms_codes_exist() -> None:
     keys += [f"kpi_scope_{s}" for s in ("sample", "city_total")]
     assert not [k for k in keys if k not in i18n.catalogue()]
     # Statuses are codes: they come from the one code catalogue (tests/test_codes.py).
-    assert [i18n.code("plan_status", s, "en") for s in get_args(Status)][0] == "On track"
+    assert all(i18n.code("plan_status", s, "en") != s for s in get_args(Status))
 
 
 def test_api_docs_have_the_way_back_in_the_chosen_language() -> None:

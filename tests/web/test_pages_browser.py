@@ -268,7 +268,7 @@ def test_programme_burn_down_draws_and_follows_the_chosen_programme(
     names = page.evaluate(SERIES_NAMES, "#burndown")
     assert names[:3] == ["Budget left", "Committed", "Spent"]
     assert page.input_value("#f-programme") == "yuzhong-vouchers-2025"
-    assert "Approved: 1 Disbursed: 1" in page.inner_text("#programmes")
+    assert "Approved 1 · Disbursed 1" in page.inner_text("#programmes")
     page.select_option("#f-programme", "chongqing-car-2023")
     with page.expect_navigation():
         page.click("#filters button[type=submit]")

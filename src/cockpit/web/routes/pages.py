@@ -7,6 +7,7 @@ out tiles and tables. ``?lang=`` switches language and is remembered in a cookie
 from __future__ import annotations
 
 import mimetypes
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from cockpit import reference
+from cockpit.format import SHANGHAI
 from cockpit.web import assets, dataviews, i18n, rooms, scenarioviews
 from cockpit.web.deps import LangDep, MetricsDep, QueryDep
 from cockpit.web.tablecache import current_lake
@@ -45,6 +47,27 @@ def _filters(q: Query) -> dict[str, str]:
     return {"period": q.period, "district": q.district, "category": q.category}
 
 
+FILTERED_PAGES = frozenset({"overview", "districts", "categories", "bigscreen"})
+
+
+def scope_text(q: Query, page: str) -> str:
+    """What a page's charts show, in words: the place, the category and the month."""
+    if page not in FILTERED_PAGES:
+        return ""
+    lang = q.lang
+    place = (
+        i18n.name_of(reference.district(q.district), lang)
+        if q.district
+        else i18n.label("filter_all_districts", lang)
+    )
+    parts = [place]
+    if q.category:
+        parts.append(i18n.name_of(reference.category(q.category), lang))
+    if q.period:
+        parts.append(q.period)
+    return " · ".join(parts)
+
+
 def render(request: Request, template: str, q: Query, page: str, **extra: Any) -> Response:
     """A page in ``q.lang``; a ``?lang=`` in the URL is remembered in the cookie."""
     lang = q.lang
@@ -57,6 +80,8 @@ def render(request: Request, template: str, q: Query, page: str, **extra: Any) -
         "nav": NAV,
         "q": q,
         "filters": _filters(q),
+        "scope": scope_text(q, page),
+        "made_at": datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
         "districts": [(d.code, i18n.name_of(d, lang)) for d in reference.districts()],
         "categories": [(c.code, i18n.name_of(c, lang)) for c in reference.categories()],
         "map_credit": assets.MAP_CREDIT,

@@ -8,6 +8,7 @@
   const palette = ["#0b5cad", "#d9730d", "#1a7f37", "#8e44ad", "#b42318", "#117a8b", "#6b7280"];
   const fetched = new Map();
   const charts = new Map();
+  const ownTables = new Map(); // chart element → {columns, rows} when the chart says better than its option
 
   function getJSON(url) {
     if (!fetched.has(url)) {
@@ -108,6 +109,11 @@
         mean[n - 1] = data.actual[n - 1][1]; // join the forecast to the last actual month
         series.push({ name: L.series_forecast, type: "line", data: mean, showSymbol: false, itemStyle: { color: "#d9730d" }, lineStyle: { type: "dashed", width: 2 } });
       }
+      ownTables.set(el, {
+        columns: [L.col_time, L.series_actual + " (" + data.unit + ")"].concat(fc.length ? [L.series_forecast, "80% −", "80% +", "95% −", "95% +"] : []),
+        rows: data.actual.map((p) => [p[0], p[1]].concat(fc.length ? [null, null, null, null, null] : []))
+          .concat(fc.map((r) => [r[0], null, r[1], r[2], r[3], r[4], r[5]])),
+      });
       chartOf(el).setOption(Object.assign(base(), {
         grid: { left: 64, right: 16, top: 36, bottom: 40 },
         legend: { top: 0, data: fc.length ? [L.series_actual, L.series_forecast, L.series_band80, L.series_band95] : [L.series_actual], textStyle: { color: dark ? "#e9f1fb" : "#1b2330" } },
@@ -231,7 +237,12 @@
         noData(el, data);
         return;
       }
-      if (el.dataset.chart) await draw[kind](el, data); else lists[kind](el, data);
+      if (el.dataset.chart) {
+        await draw[kind](el, data);
+        window.CockpitTools.chartDrawn(el, charts.get(el), ownTables.get(el));
+      } else {
+        lists[kind](el, data);
+      }
       el.dataset.state = "drawn";
     } catch (err) {
       el.dataset.state = "error";
@@ -244,6 +255,7 @@
     fetched.clear();
     const els = Array.from(document.querySelectorAll("[data-chart], [data-list]"));
     await Promise.all(els.map(fill));
+    window.CockpitTools.enhanceTables();
     // Charts render synchronously (animation off); wait one frame so they are painted.
     await new Promise((resolve) => requestAnimationFrame(() => resolve()));
     document.body.dataset.readyAt = String(Math.round(performance.now()));

@@ -1,0 +1,101 @@
+"""Downloads, view-as-table, table search/sort/pages and print, as a person uses them."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from openpyxl import load_workbook
+
+from tests.web.test_pages_browser import open_page
+
+pytestmark = pytest.mark.browser
+
+
+def _download(page: Any, selector: str) -> tuple[str, bytes]:
+    with page.expect_download() as info:
+        page.click(selector)
+    download = info.value
+    return download.suggested_filename, Path(download.path()).read_bytes()
+
+
+def test_a_chart_downloads_as_png_csv_and_excel_that_open(context: Any, live_url: str) -> None:
+    watched = open_page(context, live_url, "/categories?lang=en")
+    page = watched.page
+    tools = ".card:has([data-chart=bars]) .tools"
+    name, png = _download(page, f"{tools} button[data-act=png]")
+    assert name.endswith(".png") and png[:8] == b"\x89PNG\r\n\x1a\n"
+    name, text = _download(page, f"{tools} button[data-act=csv]")
+    rows = list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
+    assert name.endswith(".csv") and len(rows) > 3
+    name, xlsx = _download(page, f"{tools} button[data-act=xlsx]")
+    ws = load_workbook(io.BytesIO(xlsx)).active
+    assert ws is not None
+    assert "Retail sales by category" in str(ws["A1"].value)
+    assert "Whole city" in str(ws["A2"].value), "the workbook states the filters"
+    assert ws.max_row >= len(rows) + 2
+    watched.assert_clean()
+
+
+def test_view_as_table_shows_the_charts_numbers_and_charts_are_labelled(
+    context: Any, live_url: str
+) -> None:
+    watched = open_page(context, live_url, "/?lang=zh-CN")
+    page = watched.page
+    for el in page.query_selector_all("[data-chart][data-state=drawn]"):
+        assert el.get_attribute("role") == "img"
+        assert len(el.get_attribute("aria-label") or "") > 4
+    trend = ".card:has([data-chart=trend])"
+    page.click(f"{trend} .tools button[data-act=table]")
+    assert page.locator(f"{trend} .table-alt table tbody tr").count() > 12
+    watched.assert_clean()
+
+
+def test_a_table_searches_sorts_pages_and_downloads_all_rows(context: Any, live_url: str) -> None:
+    watched = open_page(context, live_url, "/plans?lang=en")
+    page = watched.page
+    total = page.locator("#targets tbody tr").count()
+    assert page.locator("#targets tbody tr:visible").count() == min(total, 25)
+    page.click("#targets th >> nth=1")
+    names = page.locator("#targets tbody tr:visible td:nth-child(2)").all_inner_texts()
+    assert names == sorted(names, key=str.casefold) or names == sorted(names)
+    bar = ".table-tools:has(+ #targets)"
+    _, text = _download(page, f"{bar} button[data-act=csv]")
+    rows = list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
+    assert len(rows) == total + 1, "every row, not only the page shown"
+    page.fill(f"{bar} input[type=search]", "zzz-no-such-target")
+    assert page.locator("#targets tbody tr:visible").count() == 0
+    watched.assert_clean()
+
+
+def test_print_leaves_out_navigation_and_filters_and_states_them(
+    context: Any, live_url: str
+) -> None:
+    watched = open_page(context, live_url, "/?district=500103&lang=en")
+    page = watched.page
+    page.emulate_media(media="print")
+    assert not page.is_visible("header.top")
+    assert not page.is_visible("#filters")
+    assert "Yuzhong" in page.inner_text(".print-head")
+    assert "Printed" in page.inner_text("footer")
+    pdf = page.pdf(format="A4")
+    assert pdf[:4] == b"%PDF"
+    watched.assert_clean()
+
+
+def test_export_refuses_a_malformed_table_and_keeps_formulas_as_text(live_url: str) -> None:
+    bad = httpx.post(f"{live_url}/api/cockpit/export.csv", json={"title": "x", "columns": []})
+    assert bad.status_code == 422
+    table = {"title": "t", "columns": ["a", "b"], "rows": [["=1+1", 2], ["@SUM(A1)", None]]}
+    got = httpx.post(f"{live_url}/api/cockpit/export.xlsx", json=table)
+    ws = load_workbook(io.BytesIO(got.content)).active
+    assert ws is not None
+    # A string cell holds the text as typed and is never evaluated (no formula cell).
+    assert ws["A4"].data_type == "s" and ws["A4"].value == "=1+1"
+    assert ws["B4"].value == 2
+    text = httpx.post(f"{live_url}/api/cockpit/export.csv", json=table).content.decode("utf-8-sig")
+    assert text.splitlines()[1] == "'=1+1,2"
