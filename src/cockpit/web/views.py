@@ -225,6 +225,7 @@ def district_map(metrics: Metrics, q: Query) -> dict[str, Any]:
                 "name": d.name_zh,
                 "label": i18n.name_of(d, q.lang),
                 "value": row["yoy_pct"],
+                "level": row["value"],
                 "level_text": text,
                 "scope": row["scope"],
                 # the small-cell rules judge the sample; an official figure is the scale
@@ -374,10 +375,15 @@ def digital_structure(metrics: Metrics, q: Query) -> dict[str, Any]:
 
 
 def business_districts(metrics: Metrics, q: Query) -> dict[str, Any]:
-    """Retail sales of the business districts (商圈) of the chosen district in the month."""
+    """Retail sales of the business districts (商圈) of the chosen district in the month
+    (of the whole city when no district is chosen, as the big screen's ranking board)."""
     if not metrics.built or not q.period:
         return missing(BUILD_HINT)
-    wanted = {b.code: b for b in reference.business_districts() if b.district_code == q.district}
+    wanted = {
+        b.code: b
+        for b in reference.business_districts()
+        if not q.district or b.district_code == q.district
+    }
     rows = [
         r for r in metrics.across(RETAIL, q.period, by="business_district") if r["key"] in wanted
     ]
@@ -395,6 +401,7 @@ def business_districts(metrics: Metrics, q: Query) -> dict[str, Any]:
         }
         for r in rows
     ]
+    items.sort(key=lambda item: item["value"], reverse=True)
     return {"available": True, "unit": unit, "period": q.period, "items": items}
 
 

@@ -5,6 +5,7 @@
   const C = window.COCKPIT;
   const L = C.labels;
   const dark = document.body.classList.contains("bigscreen");
+  const BOARD_ROWS = 8;
   const palette = ["#0b5cad", "#d9730d", "#1a7f37", "#8e44ad", "#b42318", "#117a8b", "#6b7280"];
   const fetched = new Map();
   const charts = new Map();
@@ -32,10 +33,40 @@
       : '<p class="nodata">' + esc(L.no_data) + " — " + esc(L.no_data_run) + " <code>" + esc(data.hint) + "</code></p>";
   }
 
+  // The big screen is one 1920×1080 stage scaled to the viewport, aspect kept, centred.
+  const STAGE_W = 1920, STAGE_H = 1080;
+  const stage = document.getElementById("stage");
+  let stageScale = 1;
+  function fitStage() {
+    if (!stage) return;
+    stageScale = Math.min(window.innerWidth / STAGE_W, window.innerHeight / STAGE_H);
+    const x = (window.innerWidth - STAGE_W * stageScale) / 2, y = (window.innerHeight - STAGE_H * stageScale) / 2;
+    stage.style.transform = "translate(" + x + "px, " + y + "px) scale(" + stageScale + ")";
+    document.body.dataset.stageScale = stageScale.toFixed(4);
+  }
+  fitStage();
+
+  // On the wall every chart text is at least 16 px on the stage (ECharts' own default is 12).
+  function legible(chart) {
+    if (!dark) return;
+    const o = chart.getOption();
+    const each = (arr, v) => (arr ? arr.map(() => v) : undefined);
+    const text = { fontSize: 16 };
+    chart.setOption({
+      xAxis: each(o.xAxis, { axisLabel: text, nameTextStyle: text }),
+      yAxis: each(o.yAxis, { axisLabel: text, nameTextStyle: text }),
+      legend: each(o.legend, { textStyle: text }),
+      visualMap: each(o.visualMap, { textStyle: text }),
+      series: (o.series || []).map((s) => (s.type === "gauge" ? { title: text, detail: { fontSize: 24 } } : s.type === "map" ? { label: text } : {})),
+    });
+  }
+
   function chartOf(el) {
     let chart = charts.get(el);
     if (!chart) {
-      chart = echarts.init(el, dark ? "dark" : null, { renderer: "canvas" });
+      // Drawn at the stage's size, so a 4K wall gets a sharp picture, not a stretched one.
+      const ratio = (window.devicePixelRatio || 1) * Math.max(1, stage ? stageScale : 1);
+      chart = echarts.init(el, dark ? "dark" : null, { renderer: "canvas", devicePixelRatio: ratio });
       charts.set(el, chart);
     }
     return chart;
@@ -115,8 +146,8 @@
           .concat(fc.map((r) => [r[0], null, r[1], r[2], r[3], r[4], r[5]])),
       });
       chartOf(el).setOption(Object.assign(base(), {
-        grid: { left: 64, right: 16, top: 36, bottom: 40 },
-        legend: { top: 0, data: fc.length ? [L.series_actual, L.series_forecast, L.series_band80, L.series_band95] : [L.series_actual], textStyle: { color: dark ? "#e9f1fb" : "#1b2330" } },
+        grid: { left: 64, right: 16, top: 64, bottom: 40 },
+        legend: { top: 0, type: "scroll", data: fc.length ? [L.series_actual, L.series_forecast, L.series_band80, L.series_band95] : [L.series_actual], textStyle: { color: dark ? "#e9f1fb" : "#1b2330" } },
         tooltip: { trigger: "axis", valueFormatter: (v) => fmt(v, 2) + " " + data.unit },
         xAxis: { type: "category", data: x, boundaryGap: false },
         yAxis: { type: "value", name: data.unit + (data.note ? " · " + data.note : ""), scale: true, nameTextStyle: { align: "left" } },
@@ -143,8 +174,8 @@
 
     digital(el, data) {
       chartOf(el).setOption(Object.assign(base(), {
-        grid: { left: 64, right: 16, top: 36, bottom: 40 },
-        legend: { top: 0, textStyle: { color: dark ? "#e9f1fb" : "#1b2330" } },
+        grid: { left: 64, right: 16, top: 64, bottom: 40 },
+        legend: { top: 0, type: "scroll", textStyle: { color: dark ? "#e9f1fb" : "#1b2330" } },
         tooltip: { trigger: "axis", valueFormatter: (v) => fmt(v, 2) + " " + data.unit },
         xAxis: { type: "category", data: data.periods, boundaryGap: false },
         yAxis: { type: "value", name: data.unit },
@@ -188,8 +219,8 @@
 
     line(el, data) {
       chartOf(el).setOption(Object.assign(base(), {
-        grid: { left: 64, right: 16, top: 36, bottom: 40 },
-        legend: { top: 0, textStyle: { color: dark ? "#e9f1fb" : "#1b2330" } },
+        grid: { left: 64, right: 16, top: 64, bottom: 40 },
+        legend: { top: 0, type: "scroll", textStyle: { color: dark ? "#e9f1fb" : "#1b2330" } },
         tooltip: { trigger: "axis" },
         xAxis: { type: "category", data: data.x },
         yAxis: { type: "value", name: data.unit || "" },
@@ -219,6 +250,25 @@
       el.innerHTML = '<table class="data"><thead><tr>' + data.columns.map((c) => "<th>" + esc(c) + "</th>").join("") +
         "</tr></thead><tbody>" + data.rows.map((r) => "<tr>" + r.map((v) => "<td>" + esc(v) + "</td>").join("") + "</tr>").join("") + "</tbody></table>";
     },
+    // A ranking board of the big screen: the top places by sales, a bar for each one's share.
+    board(el, data) {
+      const rows = el.dataset.key === "districts"
+        ? data.items.filter((i) => i.level != null).sort((a, b) => b.level - a.level)
+          .map((i) => ({ label: i.label, v: i.level, text: i.level_text, yoy: i.value }))
+        : data.items.map((i) => ({ label: i.label, v: i.value, text: fmt(i.value, 1) + (C.lang === "en" ? " " : "") + data.unit, yoy: i.yoy_pct }));
+      const top = rows.slice(0, BOARD_ROWS);
+      const max = Math.max(...top.map((r) => r.v || 0), 1);
+      el.innerHTML = '<ol class="board">' + top.map((r, i) => '<li><span class="bar" style="width:' + (100 * (r.v || 0) / max).toFixed(1) + '%"></span>' +
+        '<span class="rank">' + (i + 1) + "</span><span>" + esc(r.label) + '</span><span class="num">' + esc(r.text) + '</span><span class="num ' +
+        (r.yoy < 0 ? "down" : "up") + '">' + (r.yoy == null ? "—" : (r.yoy > 0 ? "+" : "") + fmt(r.yoy) + "%") + "</span></li>").join("") + "</ol>";
+    },
+    // The big screen's ticker: each open alert with what it is about (title and summary).
+    ticker(el, data) {
+      if (!data.items.length) { el.innerHTML = "<span>" + esc(L.no_open_alerts) + "</span>"; return; }
+      el.innerHTML = '<ul class="ticker-items">' + data.items.map((a) => '<li data-alert-id="' + esc(a.id) + '"><span class="sev ' + esc(a.severity) + '">' +
+        esc(a.severity_label) + "</span> " + esc(a.title) + (a.summary ? " — " + esc(a.summary) : "") + "</li>").join("") + "</ul>";
+      el.style.setProperty("--ticker-s", Math.max(40, data.items.length * 14) + "s");
+    },
     alerts(el, data) {
       if (!data.items.length) { el.innerHTML = '<p class="nodata">' + esc(L.no_open_alerts) + "</p>"; return; }
       el.innerHTML = '<ul class="alerts">' + data.items.map((a) =>
@@ -239,6 +289,7 @@
       }
       if (el.dataset.chart) {
         await draw[kind](el, data);
+        legible(charts.get(el));
         window.CockpitTools.chartDrawn(el, charts.get(el), ownTables.get(el));
       } else {
         lists[kind](el, data);
@@ -262,7 +313,7 @@
     document.body.dataset.ready = String(Number(document.body.dataset.ready || 0) + 1);
   }
 
-  window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
+  window.addEventListener("resize", () => { fitStage(); if (!stage) charts.forEach((c) => c.resize()); });
   window.cockpitRefresh = fillAll;
   fillAll();
   const every = Number(document.body.dataset.refresh || 0);
