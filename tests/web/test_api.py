@@ -314,3 +314,22 @@ def test_order_list_puts_the_collapsing_exporter_first(client: TestClient) -> No
     assert first["id"] == "E003" and first["yoy_pct"] < -50
     assert [s["label"] for s in body["series"]] == ["Orders in hand", "New orders", "Exports"]
     assert len(body["x"]) == 24 and body["unit"] == "billion yuan"
+
+
+def test_trend_keeps_to_the_chosen_months_and_adds_last_year(client: TestClient) -> None:
+    whole = client.get("/api/cockpit/trend").json()
+    months = [p[0] for p in whole["actual"]]
+    start, end = months[13], months[-3]
+    got = client.get("/api/cockpit/trend", params={"from": start, "to": end, "compare": 1}).json()
+    assert [p[0] for p in got["actual"]] == [m for m in months if start <= m <= end]
+    assert got["forecast"] == [], "a range that stops before the last month has no forecast"
+    values = dict(whole["actual"])
+    before = f"{int(start[:4]) - 1}{start[4:]}"
+    assert got["last_year"][0] == [start, values[before]]
+
+
+@pytest.mark.parametrize(
+    "params", [{"from": "2025-13"}, {"to": "2025"}, {"from": "2025-06", "to": "2025-01"}]
+)
+def test_a_bad_month_range_is_a_clear_422(client: TestClient, params: dict[str, str]) -> None:
+    assert client.get("/api/cockpit/trend", params=params).status_code == 422

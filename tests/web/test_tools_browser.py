@@ -99,3 +99,19 @@ def test_export_refuses_a_malformed_table_and_keeps_formulas_as_text(live_url: s
     assert ws["B4"].value == 2
     text = httpx.post(f"{live_url}/api/cockpit/export.csv", json=table).content.decode("utf-8-sig")
     assert text.splitlines()[1] == "'=1+1,2"
+
+
+def test_titles_state_the_filters_and_the_trend_its_months(context: Any, live_url: str) -> None:
+    path = "/?district=500103&from=2024-01&to=2025-06&compare=1&lang=zh-CN"
+    watched = open_page(context, live_url, path)
+    page = watched.page
+    trend = page.inner_text(".card:has([data-chart=trend]) h2")
+    assert "渝中区" in trend and "2024-01 – 2025-06" in trend and "上年同期" in trend
+    assert "全市" in page.inner_text(".card:has([data-chart=map]) h2"), "the map shows them all"
+    assert page.input_value("#f-from") == "2024-01" and page.is_checked("#f-compare")
+    names = page.evaluate(
+        "echarts.getInstanceByDom(document.querySelector('[data-chart=trend]'))"
+        ".getOption().series.map((s) => s.name)"
+    )
+    assert "上年同期" in names
+    watched.assert_clean()

@@ -37,6 +37,9 @@ class Query:
     period: str = ""
     district: str = ""
     category: str = ""
+    start: str = ""  # trend months from (YYYY-MM, '' = the first)
+    end: str = ""  # trend months to (YYYY-MM, '' = the last, forecast included)
+    compare: bool = False  # trends: the same months of the year before beside them
 
     @property
     def cut(self) -> Cut:
@@ -293,7 +296,14 @@ def sample_trend(metrics: Metrics, q: Query) -> dict[str, Any]:
         return not_built()
     if not points:
         return missing(BUILD_HINT)
-    fc = metrics.forecast(RETAIL, q.cut)
+    everything = {p.period: p.value for p in points}
+    points = [
+        p for p in points if (not q.start or p.period >= q.start) and p.period <= (q.end or "~")
+    ]
+    if not points:
+        return missing(BUILD_HINT)
+    # The forecast follows the last month shown, so only a range that runs to the end has it.
+    fc = metrics.forecast(RETAIL, q.cut) if not q.end or q.end >= max(everything) else []
     top = max([p.value or 0 for p in points] + [r["hi95"] or 0 for r in fc])
     divisor, unit = i18n.money_unit(top, q.lang)
 
@@ -313,7 +323,18 @@ def sample_trend(metrics: Metrics, q: Query) -> dict[str, Any]:
         "forecast_hint": None if fc or q.cut.name == DISTRICT_CATEGORY else FORECAST_HINT,
         "note": i18n.label("kpi_scope_sample", q.lang),
         "model": fc[0]["model"] if fc else None,
+        "range": [points[0].period, points[-1].period],
+        "last_year": (
+            [[p.period, scaled(everything.get(_year_before(p.period)))] for p in points]
+            if q.compare
+            else None
+        ),
     }
+
+
+def _year_before(period: str) -> str:
+    """'2025-03' → '2024-03'."""
+    return f"{int(period[:4]) - 1}{period[4:]}"
 
 
 def by_category(metrics: Metrics, q: Query) -> dict[str, Any]:
@@ -423,7 +444,7 @@ def order_list(
         for key, values in totals.items()
     ]
     last = raw["periods"][-1]
-    year_before = f"{int(last[:4]) - 1}{last[4:]}"
+    year_before = _year_before(last)
     rows = []
     for e in raw["enterprises"]:
         orders = e["new_orders"]

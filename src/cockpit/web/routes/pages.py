@@ -10,6 +10,7 @@ import mimetypes
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
@@ -44,28 +45,59 @@ CACHE_VENDOR = {"Cache-Control": "max-age=86400"}
 
 
 def _filters(q: Query) -> dict[str, str]:
-    return {"period": q.period, "district": q.district, "category": q.category}
+    return {
+        "period": q.period,
+        "district": q.district,
+        "category": q.category,
+        "from": q.start,
+        "to": q.end,
+        "compare": "1" if q.compare else "",
+    }
+
+
+def chart_query(q: Query) -> str:
+    """The query string every chart of a page fetches with: the page's filters and language."""
+    return urlencode({k: v for k, v in {**_filters(q), "lang": q.lang}.items() if v})
 
 
 FILTERED_PAGES = frozenset({"overview", "districts", "categories", "bigscreen"})
 
 
-def scope_text(q: Query, page: str) -> str:
-    """What a page's charts show, in words: the place, the category and the month."""
+def scope_text(q: Query, page: str, *, city: bool = False, months: str = "") -> str:
+    """What a chart shows, in words: the place (the city for a map of every district), the
+    category, and the month (or ``months`` for a trend)."""
     if page not in FILTERED_PAGES:
         return ""
     lang = q.lang
     place = (
         i18n.name_of(reference.district(q.district), lang)
-        if q.district
+        if q.district and not city
         else i18n.label("filter_all_districts", lang)
     )
     parts = [place]
     if q.category:
         parts.append(i18n.name_of(reference.category(q.category), lang))
-    if q.period:
-        parts.append(q.period)
-    return " · ".join(parts)
+    parts.append(months or q.period)
+    return " · ".join(p for p in parts if p)
+
+
+def scopes(q: Query, page: str) -> dict[str, str]:
+    """The subtitle of each kind of chart: a month's picture, a map, a trend."""
+    return {
+        "month": scope_text(q, page),
+        "map": scope_text(q, page, city=True),
+        "trend": scope_text(q, page, months=range_text(q) or i18n.label("all_months", q.lang)),
+    }
+
+
+def range_text(q: Query) -> str:
+    """The months a trend shows when a range is chosen, and whether last year is beside it."""
+    if not (q.start or q.end or q.compare):
+        return ""
+    text = f"{q.start or '…'} – {q.end or '…'}" if q.start or q.end else ""
+    if q.compare:
+        text = " · ".join(filter(None, [text, i18n.label("series_last_year", q.lang)]))
+    return text
 
 
 def render(request: Request, template: str, q: Query, page: str, **extra: Any) -> Response:
@@ -81,6 +113,9 @@ def render(request: Request, template: str, q: Query, page: str, **extra: Any) -
         "q": q,
         "filters": _filters(q),
         "scope": scope_text(q, page),
+        "scopes": scopes(q, page),
+        "qs": chart_query(q),
+        "range_text": range_text(q),
         "made_at": datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
         "districts": [(d.code, i18n.name_of(d, lang)) for d in reference.districts()],
         "categories": [(c.code, i18n.name_of(c, lang)) for c in reference.categories()],

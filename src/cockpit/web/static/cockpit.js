@@ -134,6 +134,10 @@
           itemStyle: { color: "#5b8fd1" }, areaStyle: { color: "#5b8fd1", opacity: op } },
       ];
       const series = [{ name: L.series_actual, type: "line", data: data.actual.map((p) => p[1]), showSymbol: false, itemStyle: { color: "#0b5cad" }, lineStyle: { width: 2 } }];
+      if (data.last_year) {
+        series.push({ name: L.series_last_year, type: "line", data: pad([], 0).concat(data.last_year.map((p) => p[1])), showSymbol: false,
+          itemStyle: { color: "#6b7280" }, lineStyle: { type: "dotted", width: 2 } });
+      }
       if (fc.length) {
         series.push(...band(L.series_band95, 4, 5, 4, 0.12, "b95"), ...band(L.series_band80, 2, 3, 2, 0.22, "b80"));
         const mean = col(1);
@@ -141,13 +145,16 @@
         series.push({ name: L.series_forecast, type: "line", data: mean, showSymbol: false, itemStyle: { color: "#d9730d" }, lineStyle: { type: "dashed", width: 2 } });
       }
       ownTables.set(el, {
-        columns: [L.col_time, L.series_actual + " (" + data.unit + ")"].concat(fc.length ? [L.series_forecast, "80% −", "80% +", "95% −", "95% +"] : []),
-        rows: data.actual.map((p) => [p[0], p[1]].concat(fc.length ? [null, null, null, null, null] : []))
+        columns: [L.col_time, L.series_actual + " (" + data.unit + ")"].concat(fc.length ? [L.series_forecast, "80% −", "80% +", "95% −", "95% +"] : [])
+          .concat(data.last_year ? [L.series_last_year] : []),
+        rows: data.actual.map((p, i) => [p[0], p[1]].concat(fc.length ? [null, null, null, null, null] : [])
+          .concat(data.last_year ? [data.last_year[i][1]] : []))
           .concat(fc.map((r) => [r[0], null, r[1], r[2], r[3], r[4], r[5]])),
       });
       chartOf(el).setOption(Object.assign(base(), {
         grid: { left: 64, right: 16, top: 64, bottom: 40 },
-        legend: { top: 0, type: "scroll", data: fc.length ? [L.series_actual, L.series_forecast, L.series_band80, L.series_band95] : [L.series_actual], textStyle: { color: dark ? "#e9f1fb" : "#1b2330" } },
+        legend: { top: 0, type: "scroll", data: (fc.length ? [L.series_actual, L.series_forecast, L.series_band80, L.series_band95] : [L.series_actual])
+          .concat(data.last_year ? [L.series_last_year] : []), textStyle: { color: dark ? "#e9f1fb" : "#1b2330" } },
         tooltip: { trigger: "axis", valueFormatter: (v) => fmt(v, 2) + " " + data.unit },
         xAxis: { type: "category", data: x, boundaryGap: false },
         yAxis: { type: "value", name: data.unit + (data.note ? " · " + data.note : ""), scale: true, nameTextStyle: { align: "left" } },

@@ -91,7 +91,10 @@
   function titleOf(el) {
     const card = el.closest(".card, .tile");
     const h = card && card.querySelector("h2, h3");
-    return h ? (h.dataset.title || h.textContent).trim() : document.title;
+    if (!h) return document.title;
+    const copy = h.cloneNode(true);
+    copy.querySelectorAll(".scope").forEach((n) => n.remove());
+    return copy.textContent.trim();
   }
 
   function subtitleOf(el) {
