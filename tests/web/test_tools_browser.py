@@ -115,3 +115,51 @@ def test_titles_state_the_filters_and_the_trend_its_months(context: Any, live_ur
     )
     assert "上年同期" in names
     watched.assert_clean()
+
+
+CENTRE_OF = """([sel, name]) => {
+  const chart = echarts.getInstanceByDom(document.querySelector(sel));
+  const f = echarts.getMap('chongqing').geoJSON.features.find((x) => x.properties.name === name);
+  return chart.convertToPixel({ seriesIndex: 0 }, f.properties.cp);
+}"""
+BAR_AT = """([sel, index]) => {
+  const chart = echarts.getInstanceByDom(document.querySelector(sel));
+  const value = chart.getOption().series[0].data[index].value;
+  return chart.convertToPixel({ seriesIndex: 0 }, [value / 2, index]);
+}"""
+
+
+def _click_at(page: Any, selector: str, xy: list[float]) -> None:
+    box = page.locator(selector).bounding_box()
+    with page.expect_navigation():
+        page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
+    page.wait_for_function("document.body.dataset.ready >= 1")
+
+
+def test_map_scale_is_robust_and_a_click_opens_the_district(context: Any, live_url: str) -> None:
+    watched = open_page(context, live_url, "/?district=500103&lang=zh-CN")
+    page = watched.page
+    body = httpx.get(f"{live_url}/api/cockpit/district-growth?district=500103").json()
+    # The scale runs over the cells the small-cell rules pass (the indicators' flags).
+    reliable = [i["value"] for i in body["items"] if i["reliable"] and i["value"] is not None]
+    assert body["breaks"][0] == min(reliable) and body["breaks"][-1] == max(reliable)
+    selected = page.evaluate(
+        "echarts.getInstanceByDom(document.querySelector('[data-chart=map]'))"
+        ".getOption().series[0].data.filter((d) => d.selected).map((d) => d.code)"
+    )
+    assert selected == ["500103"]
+    _click_at(page, "[data-chart=map]", page.evaluate(CENTRE_OF, ["[data-chart=map]", "万州区"]))
+    assert "/districts?" in page.url and "district=500101" in page.url
+    watched.assert_clean()
+
+
+def test_clicking_a_category_bar_filters_the_other_charts(context: Any, live_url: str) -> None:
+    watched = open_page(context, live_url, "/categories?lang=en")
+    page = watched.page
+    bars = "[data-chart=bars]"
+    top = httpx.get(f"{live_url}/api/cockpit/categories?lang=en").json()["items"][0]
+    count = len(httpx.get(f"{live_url}/api/cockpit/categories").json()["items"])
+    _click_at(page, bars, page.evaluate(BAR_AT, [bars, count - 1]))
+    assert f"category={top['code']}" in page.url
+    assert top["label"] in page.inner_text(".card:has([data-chart=trend]) h2")
+    watched.assert_clean()

@@ -27,6 +27,20 @@ from cockpit.web.metrics import (
 )
 
 SPARK_MONTHS = 24
+MAP_CLASSES = 5  # quantile classes of the map's colour scale
+
+
+def quantile_breaks(values: list[float], classes: int = MAP_CLASSES) -> list[float]:
+    """Class limits that put about as many districts in each colour (robust to outliers).
+
+    >>> quantile_breaks([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 281], 5)
+    [1.0, 3.0, 5.0, 7.0, 9.0, 281.0]
+    """
+    ordered = sorted(values)
+    if not ordered:
+        return []
+    n = len(ordered) - 1
+    return [float(ordered[round(n * k / classes)]) for k in range(classes + 1)]
 
 
 @dataclass(frozen=True)
@@ -239,12 +253,15 @@ def district_map(metrics: Metrics, q: Query) -> dict[str, Any]:
         )
     scope = "official" if official else "sample"
     name_map = {d.name_zh: i18n.name_of(d, q.lang) for d in reference.districts()}
+    scale = [i["value"] for i in items if i["reliable"] and i["value"] is not None]
     return {
         "available": bool(items),
         "hint": BUILD_HINT,
         "scope": scope,
         "note": i18n.label("trend_official" if scope == "official" else "kpi_scope_sample", q.lang),
         "period": q.period,
+        "chosen": q.district,
+        "breaks": quantile_breaks(scale),
         "items": items,
         "name_map": name_map,
         "map_url": "/static/vendor/chongqing.geojson",

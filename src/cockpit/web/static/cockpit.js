@@ -6,6 +6,17 @@
   const L = C.labels;
   const dark = document.body.classList.contains("bigscreen");
   const BOARD_ROWS = 8;
+  // ColorBrewer YlGnBu, five classes: ordered in lightness, safe for colour-blind readers.
+  const MAP_COLOURS = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"];
+
+  // A page URL keeping the filters in force, with some of them changed (drill-down and
+  // cross-filter both go through the URL, so every state can be shared and reloaded).
+  function drillUrl(path, changes) {
+    const params = new URLSearchParams(location.search);
+    Object.entries(C.filters).forEach(([k, v]) => { if (v && !params.has(k)) params.set(k, v); });
+    Object.entries(changes).forEach(([k, v]) => (v ? params.set(k, v) : params.delete(k)));
+    return path + "?" + params.toString();
+  }
   const palette = ["#0b5cad", "#d9730d", "#1a7f37", "#8e44ad", "#b42318", "#117a8b", "#6b7280"];
   const fetched = new Map();
   const charts = new Map();
@@ -98,27 +109,41 @@
       }));
     },
 
+    // Growth by district on a quantile scale over the districts with enough merchants, in a
+    // colour-blind-safe sequential palette; thin districts grey; the chosen one outlined;
+    // a click opens the district.
     async map(el, data) {
       if (!echarts.getMap("chongqing")) {
         const geo = await getJSON(data.map_url);
         echarts.registerMap("chongqing", geo);
       }
-      // The colour scale is set by reliable cells only, robustly: the 90th percentile of
-      // their absolute growth (two tiny districts at ±281 % no longer wash the map out);
-      // beyond it a cell takes the end colour, unreliable cells are left uncoloured.
-      const vals = data.items.filter((i) => i.reliable && i.value != null).map((i) => Math.abs(i.value)).sort((a, b) => a - b);
-      const lim = Math.max(1, vals.length ? vals[Math.min(vals.length - 1, Math.floor(0.9 * vals.length))] : 1);
-      const clamp = (v) => Math.max(-lim, Math.min(lim, v));
-      const growth = (d) => d.growth == null ? "—" : fmt(d.growth) + "%" + (d.yoy_se != null ? " ± " + fmt(1.96 * d.yoy_se) : "");
-      chartOf(el).setOption(Object.assign(base(), {
-        tooltip: { trigger: "item", formatter: (p) => p.data ? esc(p.data.label) + "<br>" + esc(L.series_yoy) + " " + growth(p.data) + (p.data.reliable ? "" : " (" + esc(L["status_" + p.data.status] || p.data.status) + ")") + "<br>" + esc(p.data.level_text) : esc(p.name) },
-        visualMap: { min: -lim, max: lim, left: 8, bottom: 8, calculable: true, text: ["+%", "−%"],
-          inRange: { color: ["#b42318", "#f3d9a4", "#e9f3e0", "#1a7f37"] }, textStyle: { color: dark ? "#e9f1fb" : "#1b2330" } },
-        series: [{ type: "map", map: "chongqing", roam: true, nameMap: C.lang === "en" ? data.name_map : undefined,
-          label: { show: false }, emphasis: { label: { show: true } },
-          data: data.items.map((i) => ({ name: C.lang === "en" ? i.label : i.name, value: i.reliable && i.value != null ? clamp(i.value) : null,
-            growth: i.value, yoy_se: i.yoy_se, reliable: i.reliable, status: i.status, label: i.label, level_text: i.level_text })) }],
+      const b = data.breaks;
+      const pieces = b.length > 1 ? b.slice(0, -1).map((lo, i) => ({ gte: lo, lte: b[i + 1], color: MAP_COLOURS[i],
+        label: fmt(lo) + "% – " + fmt(b[i + 1]) + "%" })).filter((p, i, all) => i === 0 || p.gte !== all[i - 1].gte) : [];
+      const en = C.lang === "en";
+      const growth = (d) => d.yoy == null ? "—" : fmt(d.yoy) + "%" + (d.yoy_se != null ? " ± " + fmt(1.96 * d.yoy_se) : "");
+      const text = dark ? "#e9f1fb" : "#1b2330";
+      const chart = chartOf(el);
+      chart.setOption(Object.assign(base(), {
+        // Growth with its 95 % margin where the indicators give a standard error; a cell the
+        // small-cell rules do not pass says why, and stays out of the colour scale.
+        tooltip: { trigger: "item", formatter: (p) => p.data ? esc(p.data.label) + "<br>" + esc(L.series_yoy) + " " + growth(p.data) +
+          (p.data.reliable ? "" : " (" + esc(L["status_" + p.data.status] || L.map_unreliable) + ")") + "<br>" + esc(p.data.level_text) : esc(p.name) },
+        visualMap: { type: "piecewise", pieces: pieces, left: 4, bottom: 4, itemWidth: 14, itemHeight: 10, textStyle: { color: text },
+          seriesIndex: 0, outOfRange: { color: "#b8bec8" } },
+        series: [{ type: "map", map: "chongqing", roam: true, nameMap: en ? data.name_map : undefined, selectedMode: "single",
+          label: { show: true, fontSize: 10, color: "#1b2330", textBorderColor: "#ffffff", textBorderWidth: 2 }, labelLayout: { hideOverlap: true },
+          itemStyle: { borderColor: "#ffffff", borderWidth: 0.6 },
+          select: { itemStyle: { borderColor: "#d9730d", borderWidth: 3, areaColor: null }, label: { show: true, fontWeight: "bold" } },
+          emphasis: { itemStyle: { areaColor: "#f6c28b" }, label: { show: true } },
+          data: data.items.map((i) => ({ name: en ? i.label : i.name, code: i.code, label: i.label, yoy: i.value, level_text: i.level_text,
+            yoy_se: i.yoy_se, status: i.status, reliable: i.reliable, selected: i.code === data.chosen,
+            value: i.reliable ? i.value : null, itemStyle: i.reliable ? undefined : { areaColor: "#d5d8de", decal: { symbol: "rect", dashArrayX: [1, 0], dashArrayY: [2, 3], rotation: 0.8 } } })) }],
       }));
+      ownTables.set(el, { columns: [L.col_district, L.series_yoy + " %", "± (95%)", L.col_value],
+        rows: data.items.map((i) => [i.label, i.value, i.yoy_se == null ? null : 1.96 * i.yoy_se, i.level_text]) });
+      chart.off("click");
+      chart.on("click", (p) => { if (p.data && p.data.code) location.href = drillUrl("/districts", { district: p.data.code }); });
     },
 
     trend(el, data) {
@@ -168,14 +193,28 @@
       }
     },
 
+    // Bars of categories or business districts; a click on a category filters the page's
+    // other charts to it (a second click on the chosen one clears it).
     bars(el, data) {
       const items = data.items.slice().reverse();
-      chartOf(el).setOption(Object.assign(base(), {
+      const chosen = el.dataset.drill === "category" ? C.filters.category : "";
+      const chart = chartOf(el);
+      chart.off("click");
+      if (el.dataset.drill) {
+        chart.on("click", (p) => {
+          const item = items[p.dataIndex];
+          if (!item) return;
+          const code = item.code === chosen ? "" : item.code;
+          location.href = drillUrl(location.pathname, { [el.dataset.drill]: code });
+        });
+      }
+      chart.setOption(Object.assign(base(), {
         grid: { left: 150, right: 60, top: 24, bottom: 24 },
         tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: (v) => fmt(v, 2) + " " + data.unit },
         xAxis: { type: "value", name: data.unit },
-        yAxis: { type: "category", data: items.map((i) => i.label) },
-        series: [{ type: "bar", data: items.map((i) => i.value), label: { show: true, position: "right", formatter: (p) => { const y = items[p.dataIndex].yoy_pct; return y == null ? "" : (y > 0 ? "+" : "") + fmt(y) + "%"; } } }],
+        yAxis: { type: "category", data: items.map((i) => i.label), axisLabel: { width: 140, overflow: "truncate", fontSize: 12 } },
+        series: [{ type: "bar", cursor: el.dataset.drill ? "pointer" : "default",
+          data: items.map((i) => ({ value: i.value, itemStyle: chosen && i.code === chosen ? { color: "#d9730d" } : undefined })), label: { show: true, position: "right", formatter: (p) => { const y = items[p.dataIndex].yoy_pct; return y == null ? "" : (y > 0 ? "+" : "") + fmt(y) + "%"; } } }],
       }));
     },
 
