@@ -333,3 +333,16 @@ def test_trend_keeps_to_the_chosen_months_and_adds_last_year(client: TestClient)
 )
 def test_a_bad_month_range_is_a_clear_422(client: TestClient, params: dict[str, str]) -> None:
     assert client.get("/api/cockpit/trend", params=params).status_code == 422
+
+
+def test_headline_gauges_leave_ended_plans_out_unless_chosen(client: TestClient) -> None:
+    body = client.get("/api/cockpit/plans/gauges", params={"lang": "en"}).json()
+    assert body["available"]
+    assert not any(i["plan_ended"] for i in body["items"])
+    for item in body["all"]:
+        if item["progress_pct"] is None:
+            assert item["progress_text"] == "No data", "no figure is no data, never 0 %"
+    ended = [p for p in body["plans"] if p["ended"]]
+    if ended:  # plans ship as data: which have ended depends on today's year
+        chosen = client.get("/api/cockpit/plans/gauges", params={"plan": ended[0]["id"]}).json()
+        assert chosen["items"] and all(i["plan_ended"] for i in chosen["items"])

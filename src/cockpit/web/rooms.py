@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import importlib
 import time
+from datetime import datetime
 from typing import Any
 
 from cockpit import rooms
+from cockpit.format import SHANGHAI
 from cockpit.web import i18n
 from cockpit.web.i18n import Lang
 
@@ -107,7 +109,10 @@ def _target_item(t: Any, lang: Lang) -> dict[str, Any]:
         "status_label": i18n.code("plan_status", t.status, lang),
         "why_no_data": t.no_data_reason,
         "progress_pct": progress,
-        "progress_text": i18n.pct(progress),
+        # A target with no figure yet is "no data", never 0 %.
+        "progress_text": i18n.code("plan_status", "no_data", lang)
+        if progress is None
+        else i18n.pct(progress),
         "actual_text": _figure(t.actual, t.unit, lang),
         "actual_year": t.actual_year,
         "target_text": _figure(t.target_value, t.unit, lang),
@@ -141,22 +146,41 @@ def _progress() -> list[Any] | None:
     return plans
 
 
-def plan_gauges(*, lang: Lang) -> dict[str, Any]:
-    """Headline targets of the plans with their progress (gauges), and every target."""
+def plan_gauges(*, lang: Lang, plan: str = "") -> dict[str, Any]:
+    """Headline targets with their progress (gauges), and every target.
+
+    The headline is the chosen plan's, else that of the plans still running: a plan whose
+    end year has passed is marked ended and kept off it unless it is the one chosen."""
     plans = _progress()
     if plans is None:
         return missing("cockpit plans status")
+    this_year = datetime.now(SHANGHAI).year
     heads = []
     every = []
+    choices = []
     for p in plans:
         headline = {t.id for t in p.plan.targets if t.headline}
         name = p.plan.name_en if lang == "en" else p.plan.name_zh
+        ended = p.plan.end_year < this_year
+        choices.append({"id": p.plan.id, "name": name, "ended": ended, "end_year": p.plan.end_year})
         for t in p.targets:
-            item = {**_target_item(t, lang), "plan": name}
+            item = {
+                **_target_item(t, lang),
+                "plan": name,
+                "plan_ended": ended,
+                "plan_end_year": p.plan.end_year,
+            }
             every.append(item)
-            if t.target_id in headline:
+            if t.target_id in headline and (p.plan.id == plan if plan else not ended):
                 heads.append(item)
-    return {"available": bool(every), "hint": "cockpit plans status", "items": heads, "all": every}
+    return {
+        "available": bool(every),
+        "hint": "cockpit plans status",
+        "items": heads,
+        "all": every,
+        "plans": choices,
+        "plan": plan,
+    }
 
 
 def plan_trajectory(*, lang: Lang, key: str) -> dict[str, Any]:

@@ -125,9 +125,10 @@ def open_alerts(
 
 
 @router.get("/plans/gauges")
-def plan_gauges(lang: LangDep) -> Json:
-    """Progress of the plans' headline targets, for the gauges."""
-    return rooms.plan_gauges(lang=lang)
+def plan_gauges(lang: LangDep, plan: str = "") -> Json:
+    """Progress of the headline targets of the plans still running (or of ``plan``, its id,
+    ended or not), for the gauges; every target in ``all``."""
+    return rooms.plan_gauges(lang=lang, plan=plan)
 
 
 @router.get("/plans/trajectory")

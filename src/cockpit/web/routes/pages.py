@@ -149,10 +149,9 @@ def categories(request: Request, q: QueryDep, metrics: MetricsDep) -> Response:
 
 
 @router.get("/plans", response_class=HTMLResponse)
-def plans(request: Request, q: QueryDep, target: str = "") -> Response:
-    return render(
-        request, "plans.html", q, "plans", gauges=rooms.plan_gauges(lang=q.lang), target=target
-    )
+def plans(request: Request, q: QueryDep, target: str = "", plan: str = "") -> Response:
+    gauges = rooms.plan_gauges(lang=q.lang, plan=plan)
+    return render(request, "plans.html", q, "plans", gauges=gauges, target=target, plan=plan)
 
 
 @router.get("/alerts", response_class=HTMLResponse)

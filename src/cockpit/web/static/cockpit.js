@@ -6,6 +6,8 @@
   const L = C.labels;
   const dark = document.body.classList.contains("bigscreen");
   const BOARD_ROWS = 8;
+  // The plans room's judgement of a target, as colours (the same as the table's badges).
+  const STATUS_COLOURS = { on_track: "#1a7f37", achieved: "#1a7f37", at_risk: "#b26a00", off_track: "#b42318", no_data: "#8a94a6" };
   // ColorBrewer YlGnBu, five classes: ordered in lightness, safe for colour-blind readers.
   const MAP_COLOURS = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"];
 
@@ -229,19 +231,30 @@
       }));
     },
 
+    // Headline targets: coloured by the plan's judgement (status), not by position; a target
+    // with no figure yet says so instead of drawing 0 %.
     gauges(el, data) {
       const g = data.items.slice(0, 4);
+      if (!g.length) { el.innerHTML = '<p class="nodata">' + esc(C.codes.plan_status.no_data) + "</p>"; return; }
       const w = 100 / g.length;
+      const ink = dark ? "#e9f1fb" : "#1b2330";
       chartOf(el).setOption(Object.assign(base(), {
-        series: g.map((item, i) => ({
-          type: "gauge", center: [w * i + w / 2 + "%", "50%"], radius: Math.min(45, w * 1.7) + "%", min: 0, max: 100,
-          progress: { show: true, width: 10 }, axisLine: { lineStyle: { width: 10 } }, splitLine: { show: false },
-          axisTick: { show: false }, axisLabel: { show: false }, pointer: { show: false },
-          title: { show: true, offsetCenter: [0, "115%"], fontSize: 12, color: dark ? "#e9f1fb" : "#1b2330", overflow: "break", width: 140 },
-          detail: { valueAnimation: false, offsetCenter: [0, "0%"], fontSize: 18, formatter: "{value}%", color: dark ? "#e9f1fb" : "#1b2330" },
-          data: [{ value: Math.round(item.progress_pct == null ? 0 : item.progress_pct), name: item.label }],
-        })),
+        series: g.map((item, i) => {
+          const none = item.progress_pct == null;
+          const colour = STATUS_COLOURS[item.status] || STATUS_COLOURS.no_data;
+          return {
+            type: "gauge", center: [w * i + w / 2 + "%", "50%"], radius: Math.min(45, w * 1.7) + "%", min: 0, max: 100,
+            progress: { show: !none, width: 10, itemStyle: { color: colour } }, axisLine: { lineStyle: { width: 10 } }, splitLine: { show: false },
+            axisTick: { show: false }, axisLabel: { show: false }, pointer: { show: false },
+            title: { show: true, offsetCenter: [0, "115%"], fontSize: 12, color: ink, overflow: "break", width: 140 },
+            detail: { valueAnimation: false, offsetCenter: [0, "0%"], fontSize: none ? 13 : 18, color: none ? (dark ? "#a9bdd6" : "#4a5566") : colour,
+              formatter: () => (none ? C.codes.plan_status.no_data : fmt(item.progress_pct, 0) + "%\n" + item.status_label) },
+            data: [{ value: none ? 0 : Math.min(100, Math.round(item.progress_pct)), name: item.label }],
+          };
+        }),
       }));
+      ownTables.set(el, { columns: [L.col_name, L.col_progress + " %", L.col_status, L.col_plan],
+        rows: g.map((i) => [i.label, i.progress_pct, i.status_label, i.plan]) });
     },
 
     burndown(el, data) {
@@ -264,6 +277,12 @@
     },
 
     line(el, data) {
+      const h = data.title && el.closest(".card") && el.closest(".card").querySelector("h2");
+      if (h) {
+        // The chart says which of several things it shows (a plan's target, ...).
+        const s = h.querySelector(".scope") || h.appendChild(Object.assign(document.createElement("span"), { className: "scope" }));
+        s.textContent = data.title;
+      }
       chartOf(el).setOption(Object.assign(base(), {
         grid: { left: 64, right: 16, top: 64, bottom: 40 },
         legend: { top: 0, type: "scroll", textStyle: { color: dark ? "#e9f1fb" : "#1b2330" } },
