@@ -163,3 +163,24 @@ def test_clicking_a_category_bar_filters_the_other_charts(context: Any, live_url
     assert f"category={top['code']}" in page.url
     assert top["label"] in page.inner_text(".card:has([data-chart=trend]) h2")
     watched.assert_clean()
+
+
+def test_programme_workspace_lists_rounds_and_draws_dates_and_shares(
+    context: Any, live_url: str
+) -> None:
+    watched = open_page(context, live_url, "/programmes?lang=zh-CN")
+    page = watched.page
+    assert page.locator("#rounds tbody tr").count() >= 1
+    status = page.inner_text("#rounds tbody tr >> nth=0 >> td >> nth=1")
+    assert status in ("发放中", "已关闭")
+    body = httpx.get(f"{live_url}/api/cockpit/programmes/burndown?lang=en").json()
+    first = body["rounds"][0]
+    axis = page.evaluate(
+        "echarts.getInstanceByDom(document.querySelector('#burndown')).getOption().xAxis[0]"
+    )
+    opens = page.evaluate(f"Date.parse('{first['opens_at'].replace(' ', 'T')}+08:00')")
+    assert axis["type"] == "time" and axis["min"] <= opens
+    shares = httpx.get(f"{live_url}/api/cockpit/programmes/budgets?lang=en").json()
+    assert shares["unit"] == "share of budget (%)"
+    assert all(0 <= v <= 100 for s in shares["series"] for v in s["values"] if v is not None)
+    watched.assert_clean()

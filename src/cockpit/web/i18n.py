@@ -9,6 +9,7 @@ room); they are re-exported here for the pages.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
 from importlib import resources
 from typing import Literal
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from cockpit import codes
 from cockpit.datafiles import validate_text
+from cockpit.format import SHANGHAI
 
 # Re-exported for the pages: the formatters live in the lowest room that needs them.
 from cockpit.format import money as money
@@ -66,6 +68,17 @@ def label(key: str, lang: Lang) -> str:
 def labels(lang: Lang) -> dict[str, str]:
     """All labels in ``lang``, for the pages' scripts."""
     return {key: (v.en if lang == "en" else v.zh) for key, v in catalogue().items()}
+
+
+def when(moment: object) -> str:
+    """A stored moment (datetime or ISO text; with an offset, or naive Shanghai time) as
+    Shanghai wall-clock time to the minute ('—' for none)."""
+    if moment is None:
+        return "—"
+    found = moment if isinstance(moment, datetime) else datetime.fromisoformat(str(moment))
+    if found.tzinfo is not None:
+        found = found.astimezone(SHANGHAI)
+    return found.strftime("%Y-%m-%d %H:%M")
 
 
 def name_of(item: object, lang: Lang) -> str:

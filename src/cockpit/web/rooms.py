@@ -271,26 +271,72 @@ def _applications_text(counts: dict[str, int], lang: Lang) -> str:
 
 
 def programme_chart(*, lang: Lang) -> dict[str, Any]:
-    """Budget, issued, redeemed and left of every programme, as grouped bars."""
+    """Claimed, redeemed and left of every programme as shares of its own budget, so a
+    small share stays visible beside a large budget (the money itself in ``texts``)."""
     got = programmes(lang=lang, with_flags=False)
     if not got["available"]:
         return got
     items = got["items"]
-    divisor, unit = i18n.money_unit(max(i["budget_fen"] for i in items), lang)
-    keys = ("budget_fen", "issued_fen", "paid_fen", "left_fen")
+    keys = ("issued_fen", "paid_fen", "left_fen")
+
+    def share(item: dict[str, Any], key: str) -> float | None:
+        return round(item[key] / item["budget_fen"] * 100, 2) if item["budget_fen"] else None
+
     return {
         "available": True,
-        "unit": unit,
+        "unit": i18n.label("unit_share_of_budget", lang),
         "x": [i["name"] for i in items],
         "series": [
             {
                 "label": i18n.label(f"prog_{k}", lang),
                 "type": "bar",
-                "values": [round(i[k] / divisor, 3) for i in items],
+                "values": [share(i, k) for i in items],
+                "texts": [i18n.money(i[k], lang) for i in items],
             }
             for k in keys
         ],
+        "budgets": [i18n.money(i["budget_fen"], lang) for i in items],
+        "max": 100,
     }
+
+
+def programme_workspace(*, lang: Lang, programme: str) -> dict[str, Any]:
+    """The chosen programme's rounds (status, dates, packs) and its anti-fraud flags."""
+    api = [_api("programmes", n) for n in ("list_programmes", "programme_status", "flags")]
+    list_programmes, programme_status, flags = api
+    ensure_database()
+    installed = list_programmes()
+    if not installed:
+        return missing("cockpit programmes install")
+    code = next((p["code"] for p in installed if p["code"] == programme), installed[0]["code"])
+    st = programme_status(code)
+    rounds = [
+        {
+            "no": r["no"],
+            "status": r["status"],
+            "status_label": i18n.code("round_status", r["status"], lang),
+            "opens_at": i18n.when(r["opens_at"]),
+            "closes_at": i18n.when(r["closes_at"]),
+            "packs": f"{r['packs_claimed']:,}"
+            + (f" / {r['packs_total']:,}" if r["packs_total"] else ""),
+        }
+        for r in st["rounds"]
+    ]
+    found = [
+        {
+            "kind": f["kind"],
+            "kind_label": i18n.code("flag_kind", f["kind"], lang),
+            "subject": f["subject"],
+            "records": _evidence_size(f["evidence"]),
+        }
+        for f in flags(programme_code=code)
+    ]
+    return {"available": True, "programme": code, "rounds": rounds, "flags": found}
+
+
+def _evidence_size(evidence: dict[str, Any]) -> int:
+    """How many records a flag rests on (the longest list in its evidence)."""
+    return max((len(v) for v in evidence.values() if isinstance(v, list)), default=0)
 
 
 def programme_burndown(*, lang: Lang, programme: str = "") -> dict[str, Any]:

@@ -162,8 +162,15 @@ def alerts(request: Request, q: QueryDep) -> Response:
 @router.get("/programmes", response_class=HTMLResponse)
 def programmes(request: Request, q: QueryDep, programme: str = "") -> Response:
     listing = rooms.programmes(lang=q.lang)
+    workspace = rooms.programme_workspace(lang=q.lang, programme=programme)
     return render(
-        request, "programmes.html", q, "programmes", programmes=listing, programme=programme
+        request,
+        "programmes.html",
+        q,
+        "programmes",
+        programmes=listing,
+        programme=programme,
+        workspace=workspace,
     )
 
 

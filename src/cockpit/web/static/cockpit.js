@@ -261,17 +261,25 @@
       // Stacked areas on a time axis: budget left at the bottom, committed, spent (and
       // returned) above it; their sum is the budget funded.
       const colours = { remaining: "#0b5cad", committed: "#d9730d", spent: "#1a7f37", returned: "#6b7280" };
+      // The date axis spans the rounds' own dates as well as the movements.
+      const rounds = (data.rounds || []).filter((r) => r.opens_at && r.closes_at);
+      const stamps = data.x.concat(rounds.flatMap((r) => [r.opens_at, r.closes_at])).map((t) => Date.parse(t.replace(" ", "T") + "+08:00"));
+      const lo = Math.min(...stamps), hi = Math.max(...stamps);
+      const days = (hi - lo) / 86400000;
+      const when = (t) => Date.parse(t.replace(" ", "T") + "+08:00");
+      const area = rounds.map((r) => [{ name: r.label, xAxis: when(r.opens_at) }, { xAxis: when(r.closes_at) }]);
       chartOf(el).setOption(Object.assign(base(), {
         grid: { left: 64, right: 16, top: 56, bottom: 40 },
-        legend: { top: 0, right: 0, textStyle: { color: dark ? "#e9f1fb" : "#1b2330" } },
+        legend: { top: 0, right: 0, type: "scroll", textStyle: { color: dark ? "#e9f1fb" : "#1b2330" } },
         tooltip: { trigger: "axis", valueFormatter: (v) => fmt(v, 2) + " " + data.unit },
-        xAxis: { type: "time" },
-        yAxis: { type: "value", min: 0, name: data.unit + " · " + data.step_label, nameTextStyle: { align: "left" } },
-        series: data.series.map((s) => ({
+        xAxis: { type: "time", min: lo, max: hi, axisLabel: { hideOverlap: true, formatter: days >= 2 ? "{MM}-{dd}" : "{MM}-{dd} {HH}:{mm}" } },
+        yAxis: { type: "value", min: 0, name: data.unit, nameTextStyle: { align: "left" } },
+        series: data.series.map((s, j) => ({
+          markArea: j === 0 && area.length ? { silent: true, itemStyle: { color: "rgba(11, 92, 173, 0.06)" }, label: { color: "#4a5566", fontSize: 12, position: "insideBottomLeft" }, data: area } : undefined,
           name: s.label, type: "line", stack: "budget", step: "end", showSymbol: data.x.length < 3,
           itemStyle: { color: colours[s.key] }, lineStyle: { width: s.key === "remaining" ? 2 : 1 },
           areaStyle: { opacity: s.key === "remaining" ? 0.35 : 0.2 },
-          data: data.x.map((t, i) => [t, s.values[i]]),
+          data: data.x.map((t, i) => [when(t), s.values[i]]),
         })),
       }));
     },
@@ -286,10 +294,15 @@
       chartOf(el).setOption(Object.assign(base(), {
         grid: { left: 64, right: 16, top: 64, bottom: 40 },
         legend: { top: 0, type: "scroll", textStyle: { color: dark ? "#e9f1fb" : "#1b2330" } },
-        tooltip: { trigger: "axis" },
-        xAxis: { type: "category", data: data.x },
-        yAxis: { type: "value", name: data.unit || "" },
-        series: data.series.map((s) => ({ name: s.label, type: s.type || "line", data: s.values, showSymbol: false, step: s.step })),
+        // Shares carry their money (programme budgets): "12.5% · 62.5万元".
+        tooltip: { trigger: "axis", formatter: data.series.some((s) => s.texts) ? (ps) => esc(ps[0].axisValue) + ps.map((p) => "<br>" + p.marker +
+          esc(p.seriesName) + " " + fmt(p.value, 2) + "% · " + esc(data.series[p.seriesIndex].texts[p.dataIndex])).join("") : undefined },
+        xAxis: { type: "category", data: data.x, axisLabel: { width: 160, overflow: "truncate" } },
+        yAxis: { type: "value", name: data.unit || "", max: data.max },
+        series: data.series.map((s) => ({ name: s.label, type: s.type || "line", showSymbol: false, step: s.step,
+          // A share of 0.4 % still shows as a sliver, and its label gives the exact figure.
+          data: s.values, barMinHeight: s.texts ? 3 : undefined,
+          label: s.texts ? { show: true, position: "top", fontSize: 11, formatter: (p) => fmt(p.value, 2) + "%" } : undefined })),
       }));
     },
   };
