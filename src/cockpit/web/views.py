@@ -6,6 +6,7 @@ behind it has not been built yet, so pages say so instead of drawing made-up num
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -283,21 +284,28 @@ def trend(metrics: Metrics, q: Query) -> dict[str, Any]:
     def scaled(v: float | None) -> float | None:
         return None if v is None else round(v / divisor, 3)
 
-    published = [r for r in official if r["status"] == "published"]
-    ahead = [r for r in official if r["status"] != "published"]
+    everything = [r for r in official if r["status"] == "published"]
+    published = [r for r in everything if _within(r["period"], q)]
+    # The forecast follows the last month shown, so only a range that runs to the end has it.
+    cut_short = bool(q.end and everything and q.end < everything[-1]["period"])
+    ahead = [] if cut_short else [r for r in official if r["status"] != "published"]
+    if not published and not ahead:
+        return missing(OFFICIAL_HINT)
     nowcast = [r["period"] for r in ahead if r["status"] == "nowcast"]
     methods = sorted({r["method"] for r in ahead})
+    values = {r["period"]: r["value"] for r in everything}
     return {
         "available": True,
         "scope": "official",
         "unit": unit,
+        **_range_fields([r["period"] for r in published], values, q, scaled),
         "actual": [[r["period"], scaled(r["value"])] for r in published],
         "forecast": [
             [r["period"], *(scaled(r[k]) for k in ("value", "lo80", "hi80", "lo95", "hi95"))]
             for r in ahead
         ],
         "nowcast": nowcast,
-        "forecast_hint": None if ahead else OFFICIAL_HINT,
+        "forecast_hint": None if ahead or cut_short else OFFICIAL_HINT,
         "note": i18n.label("trend_official", q.lang),
         "model": ", ".join(methods) or None,
         "method_note": ahead[0]["note"] if ahead else None,
@@ -314,9 +322,7 @@ def sample_trend(metrics: Metrics, q: Query) -> dict[str, Any]:
     if not points:
         return missing(BUILD_HINT)
     everything = {p.period: p.value for p in points}
-    points = [
-        p for p in points if (not q.start or p.period >= q.start) and p.period <= (q.end or "~")
-    ]
+    points = [p for p in points if _within(p.period, q)]
     if not points:
         return missing(BUILD_HINT)
     # The forecast follows the last month shown, so only a range that runs to the end has it.
@@ -340,12 +346,27 @@ def sample_trend(metrics: Metrics, q: Query) -> dict[str, Any]:
         "forecast_hint": None if fc or q.cut.name == DISTRICT_CATEGORY else FORECAST_HINT,
         "note": i18n.label("kpi_scope_sample", q.lang),
         "model": fc[0]["model"] if fc else None,
-        "range": [points[0].period, points[-1].period],
-        "last_year": (
-            [[p.period, scaled(everything.get(_year_before(p.period)))] for p in points]
-            if q.compare
-            else None
-        ),
+        **_range_fields([p.period for p in points], everything, q, scaled),
+    }
+
+
+def _within(period: str, q: Query) -> bool:
+    """Whether a month lies in the trend's chosen range (either end may be open)."""
+    return (not q.start or period >= q.start) and period <= (q.end or "~")
+
+
+def _range_fields(
+    periods: list[str],
+    values: dict[str, float | None],
+    q: Query,
+    scaled: Callable[[float | None], float | None],
+) -> dict[str, Any]:
+    """The months shown, and (asked with compare) the same months a year before."""
+    return {
+        "range": [periods[0], periods[-1]] if periods else None,
+        "last_year": [[p, scaled(values.get(_year_before(p)))] for p in periods]
+        if q.compare
+        else None,
     }
 
 

@@ -216,7 +216,7 @@
         xAxis: { type: "value", name: data.unit },
         yAxis: { type: "category", data: items.map((i) => i.label), axisLabel: { width: 140, overflow: "truncate", fontSize: 12 } },
         series: [{ type: "bar", cursor: el.dataset.drill ? "pointer" : "default",
-          data: items.map((i) => ({ value: i.value, itemStyle: chosen && i.code === chosen ? { color: "#d9730d" } : undefined })), label: { show: true, position: "right", formatter: (p) => { const y = items[p.dataIndex].yoy_pct; return y == null ? "" : (y > 0 ? "+" : "") + fmt(y) + "%"; } } }],
+          data: items.map((i) => (chosen && i.code === chosen ? { value: i.value, itemStyle: { color: "#d9730d" } } : i.value)), label: { show: true, position: "right", formatter: (p) => { const y = items[p.dataIndex].yoy_pct; return y == null ? "" : (y > 0 ? "+" : "") + fmt(y) + "%"; } } }],
       }));
     },
 
