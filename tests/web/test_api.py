@@ -272,9 +272,12 @@ def test_chart_without_built_tables_names_the_command(empty_client: TestClient, 
 
 def test_data_endpoints_count_quarantine_and_page_its_rows(client: TestClient) -> None:
     counts = client.get("/api/cockpit/data/quarantine").json()["rows"]
-    assert {(r["source"], r["reason"]): r["n"] for r in counts}[("unionpay", "bad_district")] == 4
+    assert {(r["source"], r["reason"]): r["n"] for r in counts}[
+        ("unionpay", "unknown_district")
+    ] == 4
     rows = client.get(
-        "/api/cockpit/data/quarantine/rows", params={"source": "unionpay", "reason": "bad_district"}
+        "/api/cockpit/data/quarantine/rows",
+        params={"source": "unionpay", "reason": "unknown_district"},
     ).json()["rows"]
     assert [r["line"] for r in rows] == [10, 11, 12, 13]
     fresh = client.get("/api/cockpit/data/freshness").json()["rows"]

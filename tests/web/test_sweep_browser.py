@@ -40,6 +40,17 @@ def _raw_keys() -> re.Pattern[str]:
 
 
 RAW = _raw_keys()
+# Any snake_case word is a code that escaped its words (catalogued or not).
+SNAKE = re.compile(r"(?<![\w/.=:-])([a-z]+(?:_[a-z]+)+)(?![\w/.=:-])")
+# The visible text, less the cells that quote stored data as it is (file paths, raw rows,
+# source ids, flag subjects), which are marked class="raw".
+VISIBLE_TEXT = """() => {
+  const copy = document.body.cloneNode(true);
+  const quoted = '.raw, script, style, [hidden], .print-head, .print-only';
+  copy.querySelectorAll(quoted).forEach((n) => n.remove());
+  document.body.appendChild(copy); copy.style.position = 'absolute';
+  const text = copy.innerText; copy.remove(); return text;
+}"""
 
 
 @pytest.mark.parametrize(("width", "height"), VIEWPORTS, ids=[f"{w}x{h}" for w, h in VIEWPORTS])
@@ -58,7 +69,8 @@ def test_every_page_reads_cleanly(
                 problems.append(f"{name}: {over}px wider than the screen")
             if hits := page.evaluate(OVERLAPS):
                 problems.append(f"{name}: text over text {hits}")
-            if found := sorted(set(RAW.findall(page.inner_text("body")))):
+            text = page.evaluate(VISIBLE_TEXT)
+            if found := sorted(set(RAW.findall(text)) | set(SNAKE.findall(text))):
                 problems.append(f"{name}: raw codes {found}")
             problems += [f"{name}: {e}" for e in watched.errors + watched.blocked + watched.failed]
             page.close()
