@@ -124,7 +124,8 @@ CENTRE_OF = """([sel, name]) => {
 }"""
 BAR_AT = """([sel, index]) => {
   const chart = echarts.getInstanceByDom(document.querySelector(sel));
-  const value = chart.getOption().series[0].data[index].value;
+  const d = chart.getOption().series[0].data[index];
+  const value = typeof d === 'object' ? d.value : d;
   return chart.convertToPixel({ seriesIndex: 0 }, [value / 2, index]);
 }"""
 
