@@ -185,3 +185,30 @@ def test_programme_workspace_lists_rounds_and_draws_dates_and_shares(
     assert shares["unit"] == "share of budget (%)"
     assert all(0 <= v <= 100 for s in shares["series"] for v in s["values"] if v is not None)
     watched.assert_clean()
+
+
+def test_releasing_a_round_from_the_page_takes_two_officers(
+    context: Any, live_url: str, web_home: Path
+) -> None:
+    from cockpit.db import make_engine
+    from cockpit.web.auth import create_api_key
+
+    engine = make_engine(f"sqlite:///{web_home / 'cockpit.sqlite'}")
+    first = create_api_key(role="operator", name="officer one", engine=engine).token
+    second = create_api_key(role="operator", name="officer two", engine=engine).token
+    engine.dispose()
+    watched = open_page(context, live_url, "/programmes?programme=yuzhong-vouchers-2025&lang=en")
+    page = watched.page
+    before = page.locator("#rounds tbody tr").count()
+    page.fill("#apikey", first)
+    page.dispatch_event("#apikey", "change")
+    page.click("#release-round")
+    page.wait_for_function("!document.getElementById('round-error').hidden")
+    assert "another officer must check it" in page.inner_text("#round-error")
+    page.fill("#apikey", second)
+    page.dispatch_event("#apikey", "change")
+    with page.expect_navigation():
+        page.click("#release-round")
+    page.wait_for_function("document.body.dataset.ready >= 1")
+    assert page.locator("#rounds tbody tr").count() == before + 1
+    watched.assert_clean()
