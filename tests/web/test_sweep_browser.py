@@ -21,6 +21,8 @@ from tests.web.test_pages_browser import PAGES, open_page
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 VIEWPORTS = [(1366, 768), (1920, 1080), (3840, 2160)]
+# Every page of the navigation, the chain page included (its tests live with the industry room).
+SWEPT = [*PAGES, ("industry", "/industry")]
 
 OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
 
@@ -61,7 +63,7 @@ def test_every_page_reads_cleanly(
     ctx = browser.new_context(viewport={"width": width, "height": height})
     problems: list[str] = []
     try:
-        for name, path in PAGES:
+        for name, path in SWEPT:
             sep = "&" if "?" in path else "?"
             watched = open_page(ctx, live_url, f"{path}{sep}lang={lang}")
             page = watched.page
