@@ -99,7 +99,9 @@ def test_the_plans_rooms_own_judgement_fires_without_a_projection() -> None:
     (found,) = detect_targets_at_risk(rule, frame)
     assert found.evidence["target_id"] == "yuzhong/scenarios"
     assert found.evidence["reasons"] == ["status"]
-    assert "off_track" in found.summary_en
+    assert "plan assessment: off track" in found.summary_en
+    assert "规划评估：进度滞后" in found.summary_zh and "off_track" not in found.summary_zh
+    assert found.title_en.endswith(": Scenarios"), "the alert names its target"
 
 
 def test_targets_from_the_plans_room_are_read_when_it_is_there(db: object) -> None:

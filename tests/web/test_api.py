@@ -272,9 +272,12 @@ def test_chart_without_built_tables_names_the_command(empty_client: TestClient, 
 
 def test_data_endpoints_count_quarantine_and_page_its_rows(client: TestClient) -> None:
     counts = client.get("/api/cockpit/data/quarantine").json()["rows"]
-    assert {(r["source"], r["reason"]): r["n"] for r in counts}[("unionpay", "bad_district")] == 4
+    assert {(r["source"], r["reason"]): r["n"] for r in counts}[
+        ("unionpay", "unknown_district")
+    ] == 4
     rows = client.get(
-        "/api/cockpit/data/quarantine/rows", params={"source": "unionpay", "reason": "bad_district"}
+        "/api/cockpit/data/quarantine/rows",
+        params={"source": "unionpay", "reason": "unknown_district"},
     ).json()["rows"]
     assert [r["line"] for r in rows] == [10, 11, 12, 13]
     fresh = client.get("/api/cockpit/data/freshness").json()["rows"]
@@ -314,3 +317,35 @@ def test_order_list_puts_the_collapsing_exporter_first(client: TestClient) -> No
     assert first["id"] == "E003" and first["yoy_pct"] < -50
     assert [s["label"] for s in body["series"]] == ["Orders in hand", "New orders", "Exports"]
     assert len(body["x"]) == 24 and body["unit"] == "billion yuan"
+
+
+def test_trend_keeps_to_the_chosen_months_and_adds_last_year(client: TestClient) -> None:
+    whole = client.get("/api/cockpit/trend").json()
+    months = [p[0] for p in whole["actual"]]
+    start, end = months[13], months[-3]
+    got = client.get("/api/cockpit/trend", params={"from": start, "to": end, "compare": 1}).json()
+    assert [p[0] for p in got["actual"]] == [m for m in months if start <= m <= end]
+    assert got["forecast"] == [], "a range that stops before the last month has no forecast"
+    values = dict(whole["actual"])
+    before = f"{int(start[:4]) - 1}{start[4:]}"
+    assert got["last_year"][0] == [start, values[before]]
+
+
+@pytest.mark.parametrize(
+    "params", [{"from": "2025-13"}, {"to": "2025"}, {"from": "2025-06", "to": "2025-01"}]
+)
+def test_a_bad_month_range_is_a_clear_422(client: TestClient, params: dict[str, str]) -> None:
+    assert client.get("/api/cockpit/trend", params=params).status_code == 422
+
+
+def test_headline_gauges_leave_ended_plans_out_unless_chosen(client: TestClient) -> None:
+    body = client.get("/api/cockpit/plans/gauges", params={"lang": "en"}).json()
+    assert body["available"]
+    assert not any(i["plan_ended"] for i in body["items"])
+    for item in body["all"]:
+        if item["progress_pct"] is None:
+            assert item["progress_text"] == "No data", "no figure is no data, never 0 %"
+    ended = [p for p in body["plans"] if p["ended"]]
+    if ended:  # plans ship as data: which have ended depends on today's year
+        chosen = client.get("/api/cockpit/plans/gauges", params={"plan": ended[0]["id"]}).json()
+        assert chosen["items"] and all(i["plan_ended"] for i in chosen["items"])

@@ -30,7 +30,8 @@ def test_every_label_the_pages_use_is_in_the_catalogue() -> None:
     used: set[str] = set()
     for path in (WEB / "templates").glob("*.html"):
         used |= set(re.findall(r"t\('([a-z0-9_]+)'\)", path.read_text("utf-8")))
-    used |= set(re.findall(r"\bL\.([a-z0-9_]+)", (WEB / "static" / "cockpit.js").read_text()))
+    for script in ("cockpit.js", "tools.js"):
+        used |= set(re.findall(r"\bL\.([a-z0-9_]+)", (WEB / "static" / script).read_text()))
     missing = used - set(i18n.catalogue())
     assert used and not missing, missing
 
@@ -73,10 +74,21 @@ def test_labels_built_from_other_rooms_codes_exist() -> None:
 
     from cockpit.plans.progress import Status
 
-    keys = [f"plan_{s}" for s in get_args(Status)]
-    keys += [f"sev_{s}" for s in ("info", "warning", "critical")]
-    keys += [f"status_{s}" for s in ("open", "acknowledged", "resolved")]
-    keys += [f"prog_{k}" for k in ("budget_fen", "issued_fen", "paid_fen", "left_fen")]
+    keys = [f"prog_{k}" for k in ("budget_fen", "issued_fen", "paid_fen", "left_fen")]
     keys += ["digital_products", "digital_services", "digital_content", "digital_channels"]
     keys += [f"kpi_scope_{s}" for s in ("sample", "city_total")]
     assert not [k for k in keys if k not in i18n.catalogue()]
+    # Statuses are codes: they come from the one code catalogue (tests/test_codes.py).
+    assert all(i18n.code("plan_status", s, "en") != s for s in get_args(Status))
+
+
+def test_api_docs_have_the_way_back_in_the_chosen_language() -> None:
+    from fastapi.testclient import TestClient
+
+    from cockpit.web.app import create_app
+
+    with TestClient(create_app()) as client:
+        zh = client.get("/docs?lang=zh-CN").text
+        en = client.get("/docs?lang=en").text
+    assert 'href="/"' in zh and "返回驾驶舱" in zh and '<html lang="zh-CN">' in zh
+    assert "Back to the cockpit" in en and 'href="/docs?lang=zh-CN"' in en

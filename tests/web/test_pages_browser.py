@@ -20,7 +20,7 @@ PAGES = [
     ("programmes", "/programmes"),
     ("scenarios", "/scenarios?scenario=S11"),
     ("data", "/data"),
-    ("quarantine", "/data/quarantine?source=unionpay&reason=bad_district"),
+    ("quarantine", "/data/quarantine?source=unionpay&reason=unknown_district"),
     ("bigscreen", "/bigscreen"),
 ]
 # Charts these pages draw from the built tables of tests/web/lakedata.py.
@@ -205,7 +205,7 @@ def test_quarantine_count_links_to_its_rows(context: Any, live_url: str) -> None
     page = watched.page
     with page.expect_navigation():
         page.click("#quarantine a >> nth=0")
-    assert "/data/quarantine?source=unionpay&reason=bad_district" in page.url
+    assert "/data/quarantine?source=unionpay&reason=unknown_district" in page.url
     assert len(page.query_selector_all("#quarantine-rows tbody tr")) == 4
     watched.assert_clean()
 
@@ -268,7 +268,7 @@ def test_programme_burn_down_draws_and_follows_the_chosen_programme(
     names = page.evaluate(SERIES_NAMES, "#burndown")
     assert names[:3] == ["Budget left", "Committed", "Spent"]
     assert page.input_value("#f-programme") == "yuzhong-vouchers-2025"
-    assert "Approved: 1 Disbursed: 1" in page.inner_text("#programmes")
+    assert "Approved 1 · Disbursed 1" in page.inner_text("#programmes")
     page.select_option("#f-programme", "chongqing-car-2023")
     with page.expect_navigation():
         page.click("#filters button[type=submit]")

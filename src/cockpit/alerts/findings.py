@@ -85,6 +85,6 @@ def fmt_pct(value: float) -> str:
     return f"{value:+.1f}%"
 
 
-def fmt_yuan(fen: float) -> str:
-    """Fen shown as 10k-yuan (万元), the unit order reports use."""
-    return money(fen, "zh", unit="万元")
+def fmt_yuan(fen: float, lang: str = "zh") -> str:
+    """Fen as order reports read it: 万元 in Chinese, the English unit that suits it."""
+    return money(fen, "zh", unit="万元") if lang == "zh" else money(fen, "en")

@@ -85,7 +85,7 @@ def _drop_text(rule: OrdersDropRule, drops: list[dict[str, Any]]) -> tuple[str, 
     )
     en = ", ".join(
         f"{fmt_pct(d['change_pct'])} {'year on year' if d['basis'] == 'yoy' else 'month on month'}"
-        f" (from {fmt_yuan(d['base_fen'])} in {d['base_period']})"
+        f" (from {fmt_yuan(d['base_fen'], 'en')} in {d['base_period']})"
         for d in drops
     )
     return zh, en
@@ -149,7 +149,7 @@ def _enterprise_finding(
         summary_zh=f"{info['name']}（{enterprise}）{period} {MEASURE_ZH[rule.measure]} "
         f"{fmt_yuan(now)}，{zh}",
         summary_en=f"{info['name']} ({enterprise}) {MEASURE_EN[rule.measure]} in {period}: "
-        f"{fmt_yuan(now)}, {en}",
+        f"{fmt_yuan(now, 'en')}, {en}",
         evidence={
             "enterprise_id": enterprise,
             "name": info["name"],
@@ -236,7 +236,7 @@ def _total_finding(
         summary_zh=f"{scope_zh} {period} {MEASURE_ZH[rule.measure]}合计 "
         f"{fmt_yuan(float(drops[0]['value_fen']))}，{zh}",
         summary_en=f"{scope_en}: total {MEASURE_EN[rule.measure]} in {period} "
-        f"{fmt_yuan(float(drops[0]['value_fen']))}, {en}",
+        f"{fmt_yuan(float(drops[0]['value_fen']), 'en')}, {en}",
         evidence={
             "district_code": district,
             "period": period,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from cockpit import codes
 from cockpit.alerts.findings import Finding, fmt_pct, subject_key
 from cockpit.alerts.rules import TargetAtRiskRule
 from cockpit.format import money
@@ -96,16 +97,16 @@ def _finding(
         zh.append(f"达成概率 {probability:.0%}")
         en.append(f"chance of meeting it {probability:.0%}")
     if status:
-        zh.append(f"规划评估：{status}")
-        en.append(f"plan assessment: {status}")
+        zh.append(f"规划评估：{codes.text('plan_status', status, 'zh')}")
+        en.append(f"plan assessment: {codes.text('plan_status', status, 'en').lower()}")
     return Finding(
         rule_id=rule.id,
         kind=rule.kind,
         severity=rule.severity,
         subject=subject_key({"target_id": str(row["target_id"])}),
         period=str(row.get("period") or ""),
-        title_zh=rule.title.zh,
-        title_en=rule.title.en,
+        title_zh=f"{rule.title.zh}：{label_zh}",
+        title_en=f"{rule.title.en}: {label_en}",
         summary_zh=f"{label_zh}：" + "，".join(zh),
         summary_en=f"{label_en}: " + ", ".join(en),
         evidence={

@@ -156,7 +156,7 @@ def _points(moves: list[tuple[datetime, str, str, int]]) -> tuple[str, list[dict
 
 def burndown(*, engine: Engine, lang: Lang, programme: str = "") -> dict[str, Any]:
     """The chosen programme's (else the first one's) budget left, committed and spent."""
-    from cockpit.programmes.status import list_programmes
+    from cockpit.programmes.status import list_programmes, programme_status
 
     installed = list_programmes(engine=engine)
     if not installed:
@@ -181,6 +181,16 @@ def burndown(*, engine: Engine, lang: Lang, programme: str = "") -> dict[str, An
         "step_label": i18n.label(f"burndown_step_{step}", lang),
         "unit": unit,
         "x": [p["at"].strftime("%Y-%m-%d %H:%M:%S") for p in points],
+        # The rounds' own dates, so the axis spans the round, not only its movements.
+        "rounds": [
+            {
+                "no": r["no"],
+                "label": i18n.label("col_round", lang) + f" {r['no']}",
+                "opens_at": _stamp(r["opens_at"]),
+                "closes_at": _stamp(r["closes_at"]),
+            }
+            for r in programme_status(chosen["code"], engine=engine)["rounds"]
+        ],
         "series": [
             {
                 "key": key,
@@ -191,6 +201,11 @@ def burndown(*, engine: Engine, lang: Lang, programme: str = "") -> dict[str, An
             if key != "returned" or end["returned"]
         ],
     }
+
+
+def _stamp(moment: Any) -> str | None:
+    """A round's stored moment as Shanghai time 'YYYY-MM-DD HH:MM:00' (the movements' form)."""
+    return None if moment is None else i18n.when(moment) + ":00"
 
 
 def _programme_id(engine: Engine, code: str) -> int:

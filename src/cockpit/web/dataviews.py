@@ -18,6 +18,18 @@ def _iso(value: Any) -> Any:
     return value.isoformat(sep=" ", timespec="seconds") if isinstance(value, datetime) else value
 
 
+def month_span(months: str | None) -> str:
+    """An ingest's months ('2024-01;2024-02;…') as first – last and how many, not a list.
+
+    >>> month_span("2024-03;2024-01;2024-02")
+    '2024-01 – 2024-03 (3)'
+    """
+    found = sorted({m for m in (months or "").split(";") if m})
+    if len(found) <= 2:
+        return " · ".join(found) or "—"
+    return f"{found[0]} – {found[-1]} ({len(found)})"
+
+
 def last_ingests(lake: Lake, *, limit: int = 20) -> dict[str, Any]:
     """The most recent ingests, newest first."""
     if not lake.has("ingests"):
@@ -28,6 +40,8 @@ def last_ingests(lake: Lake, *, limit: int = 20) -> dict[str, Any]:
         t="ingests",
     )
     rows = [{k: _iso(v) for k, v in r.items()} for r in lake.rows(sql, [limit])]
+    for row in rows:
+        row["month_span"] = month_span(row["months"])
     return {"available": True, "rows": rows}
 
 

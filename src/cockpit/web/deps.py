@@ -14,6 +14,8 @@ from cockpit.web.tablecache import current_lake
 from cockpit.web.views import Query as ViewQuery
 from cockpit.web.views import resolve_period
 
+MONTH = r"^$|^\d{4}-(0[1-9]|1[0-2])$"
+
 
 def request_lang(request: Request, lang: str | None = None) -> i18n.Lang:
     """?lang= first, then the language cookie, then COCKPIT_LANG."""
@@ -49,13 +51,27 @@ def view_query(
     period: Annotated[str, Query(description="Month YYYY-MM; default the latest built")] = "",
     district: Annotated[str, Query(description="GB/T 2260 district code; '' = city")] = "",
     category: Annotated[str, Query(description="Retail category code; '' = all")] = "",
+    start: Annotated[
+        str, Query(alias="from", pattern=MONTH, description="Trend from month YYYY-MM")
+    ] = "",
+    end: Annotated[
+        str, Query(alias="to", pattern=MONTH, description="Trend to month YYYY-MM")
+    ] = "",
+    compare: Annotated[
+        bool, Query(description="Trends: add the same months of the year before")
+    ] = False,
 ) -> ViewQuery:
     """The filters of a page or chart, with the period resolved to a built month."""
+    if start and end and start > end:
+        raise HTTPException(status_code=422, detail=f"from {start} is after to {end}")
     return ViewQuery(
         lang=request_lang(request, lang),
         period=resolve_period(metrics, period),
         district=_district(district),
         category=_category(category),
+        start=start,
+        end=end,
+        compare=compare,
     )
 
 

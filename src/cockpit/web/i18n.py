@@ -9,13 +9,16 @@ room); they are re-exported here for the pages.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
 from importlib import resources
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from cockpit import codes
 from cockpit.datafiles import validate_text
+from cockpit.format import SHANGHAI
 
 # Re-exported for the pages: the formatters live in the lowest room that needs them.
 from cockpit.format import money as money
@@ -67,6 +70,34 @@ def labels(lang: Lang) -> dict[str, str]:
     return {key: (v.en if lang == "en" else v.zh) for key, v in catalogue().items()}
 
 
+def when(moment: object) -> str:
+    """A stored moment (datetime or ISO text; with an offset, or naive Shanghai time) as
+    Shanghai wall-clock time to the minute ('—' for none)."""
+    if moment is None:
+        return "—"
+    found = moment if isinstance(moment, datetime) else datetime.fromisoformat(str(moment))
+    if found.tzinfo is not None:
+        found = found.astimezone(SHANGHAI)
+    return found.strftime("%Y-%m-%d %H:%M")
+
+
 def name_of(item: object, lang: Lang) -> str:
     """The localised name of a reference item (anything with name_zh and name_en)."""
     return str(getattr(item, "name_en" if lang == "en" else "name_zh"))
+
+
+def code(kind: str, value: str, lang: Lang) -> str:
+    """The words for a stored code (``plan_status``/``off_track``, ``capability``/...)."""
+    if kind == "capability":
+        return code_texts(lang)["capability"].get(value, value)
+    return codes.text(kind, value, lang)
+
+
+@cache
+def code_texts(lang: Lang) -> dict[str, dict[str, str]]:
+    """Every code's words in ``lang`` (the catalogue and the scenarios' capability tags)."""
+    from cockpit.scenarios.vocab import capabilities
+
+    found = codes.texts(lang)
+    found["capability"] = {c.code: c.name_en if lang == "en" else c.name_zh for c in capabilities()}
+    return found

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import importlib
 import time
+from datetime import datetime
 from typing import Any
 
 from cockpit import rooms
+from cockpit.format import SHANGHAI
 from cockpit.web import i18n
 from cockpit.web.i18n import Lang
 
@@ -39,14 +41,14 @@ def _alert_item(a: Any, lang: Lang) -> dict[str, Any]:
     return {
         "id": a.id,
         "severity": a.severity,
-        "severity_label": i18n.label(f"sev_{a.severity}", lang),
+        "severity_label": i18n.code("severity", a.severity, lang),
         "title": a.title_en if en else a.title_zh,
         "summary": a.summary_en if en else a.summary_zh,
         "subject": a.subject,
         "period": a.period,
         "when": a.last_fired_at.strftime("%Y-%m-%d %H:%M"),
         "status": a.status,
-        "status_label": i18n.label(f"status_{a.status}", lang),
+        "status_label": i18n.code("alert_status", a.status, lang),
         "ack_url": f"/api/alerts/{a.id}/ack",
         "resolve_url": f"/api/alerts/{a.id}/resolve",
     }
@@ -104,10 +106,13 @@ def _target_item(t: Any, lang: Lang) -> dict[str, Any]:
         "plan_id": t.plan_id,
         "label": t.name_en if en else t.name_zh,
         "status": t.status,
-        "status_label": i18n.label(f"plan_{t.status}", lang),
+        "status_label": i18n.code("plan_status", t.status, lang),
         "why_no_data": t.no_data_reason,
         "progress_pct": progress,
-        "progress_text": i18n.pct(progress),
+        # A target with no figure yet is "no data", never 0 %.
+        "progress_text": i18n.code("plan_status", "no_data", lang)
+        if progress is None
+        else i18n.pct(progress),
         "actual_text": _figure(t.actual, t.unit, lang),
         "actual_year": t.actual_year,
         "target_text": _figure(t.target_value, t.unit, lang),
@@ -141,22 +146,41 @@ def _progress() -> list[Any] | None:
     return plans
 
 
-def plan_gauges(*, lang: Lang) -> dict[str, Any]:
-    """Headline targets of the plans with their progress (gauges), and every target."""
+def plan_gauges(*, lang: Lang, plan: str = "") -> dict[str, Any]:
+    """Headline targets with their progress (gauges), and every target.
+
+    The headline is the chosen plan's, else that of the plans still running: a plan whose
+    end year has passed is marked ended and kept off it unless it is the one chosen."""
     plans = _progress()
     if plans is None:
         return missing("cockpit plans status")
+    this_year = datetime.now(SHANGHAI).year
     heads = []
     every = []
+    choices = []
     for p in plans:
         headline = {t.id for t in p.plan.targets if t.headline}
         name = p.plan.name_en if lang == "en" else p.plan.name_zh
+        ended = p.plan.end_year < this_year
+        choices.append({"id": p.plan.id, "name": name, "ended": ended, "end_year": p.plan.end_year})
         for t in p.targets:
-            item = {**_target_item(t, lang), "plan": name}
+            item = {
+                **_target_item(t, lang),
+                "plan": name,
+                "plan_ended": ended,
+                "plan_end_year": p.plan.end_year,
+            }
             every.append(item)
-            if t.target_id in headline:
+            if t.target_id in headline and (p.plan.id == plan if plan else not ended):
                 heads.append(item)
-    return {"available": bool(every), "hint": "cockpit plans status", "items": heads, "all": every}
+    return {
+        "available": bool(every),
+        "hint": "cockpit plans status",
+        "items": heads,
+        "all": every,
+        "plans": choices,
+        "plan": plan,
+    }
 
 
 def plan_trajectory(*, lang: Lang, key: str) -> dict[str, Any]:
@@ -221,6 +245,7 @@ def programmes(*, lang: Lang, with_flags: bool = True) -> dict[str, Any]:
                 "code": p["code"],
                 "name": p["name_en"] if lang == "en" else p["name_zh"],
                 "kind": p["kind"],
+                "kind_label": i18n.code("programme_kind", p["kind"], lang),
                 "budget_fen": st["budget_fen"],
                 "left_fen": st["budget_left_fen"],
                 "issued_fen": issued,
@@ -230,6 +255,7 @@ def programmes(*, lang: Lang, with_flags: bool = True) -> dict[str, Any]:
                 "packs": sum(r["packs_claimed"] for r in st["rounds"]),
                 "packs_total": sum(r["packs_total"] or 0 for r in st["rounds"]),
                 "applications": st["applications"],
+                "applications_text": _applications_text(st["applications"], lang),
                 "flags": len(flags(programme_code=p["code"])) if with_flags else None,
             }
         )
@@ -238,27 +264,79 @@ def programmes(*, lang: Lang, with_flags: bool = True) -> dict[str, Any]:
     return {"available": True, "items": rows}
 
 
+def _applications_text(counts: dict[str, int], lang: Lang) -> str:
+    """Applications by status as words ('待审核 3 · 已批准 1'); '—' when there are none."""
+    parts = [f"{i18n.code('application_status', k, lang)} {v:,}" for k, v in counts.items() if v]
+    return " · ".join(parts) or "—"
+
+
 def programme_chart(*, lang: Lang) -> dict[str, Any]:
-    """Budget, issued, redeemed and left of every programme, as grouped bars."""
+    """Claimed, redeemed and left of every programme as shares of its own budget, so a
+    small share stays visible beside a large budget (the money itself in ``texts``)."""
     got = programmes(lang=lang, with_flags=False)
     if not got["available"]:
         return got
     items = got["items"]
-    divisor, unit = i18n.money_unit(max(i["budget_fen"] for i in items), lang)
-    keys = ("budget_fen", "issued_fen", "paid_fen", "left_fen")
+    keys = ("issued_fen", "paid_fen", "left_fen")
+
+    def share(item: dict[str, Any], key: str) -> float | None:
+        return round(item[key] / item["budget_fen"] * 100, 2) if item["budget_fen"] else None
+
     return {
         "available": True,
-        "unit": unit,
+        "unit": i18n.label("unit_share_of_budget", lang),
         "x": [i["name"] for i in items],
         "series": [
             {
                 "label": i18n.label(f"prog_{k}", lang),
                 "type": "bar",
-                "values": [round(i[k] / divisor, 3) for i in items],
+                "values": [share(i, k) for i in items],
+                "texts": [i18n.money(i[k], lang) for i in items],
             }
             for k in keys
         ],
+        "budgets": [i18n.money(i["budget_fen"], lang) for i in items],
+        "max": 100,
     }
+
+
+def programme_workspace(*, lang: Lang, programme: str) -> dict[str, Any]:
+    """The chosen programme's rounds (status, dates, packs) and its anti-fraud flags."""
+    api = [_api("programmes", n) for n in ("list_programmes", "programme_status", "flags")]
+    list_programmes, programme_status, flags = api
+    ensure_database()
+    installed = list_programmes()
+    if not installed:
+        return missing("cockpit programmes install")
+    code = next((p["code"] for p in installed if p["code"] == programme), installed[0]["code"])
+    st = programme_status(code)
+    rounds = [
+        {
+            "no": r["no"],
+            "status": r["status"],
+            "status_label": i18n.code("round_status", r["status"], lang),
+            "opens_at": i18n.when(r["opens_at"]),
+            "closes_at": i18n.when(r["closes_at"]),
+            "packs": f"{r['packs_claimed']:,}"
+            + (f" / {r['packs_total']:,}" if r["packs_total"] else ""),
+        }
+        for r in st["rounds"]
+    ]
+    found = [
+        {
+            "kind": f["kind"],
+            "kind_label": i18n.code("flag_kind", f["kind"], lang),
+            "subject": f["subject"],
+            "records": _evidence_size(f["evidence"]),
+        }
+        for f in flags(programme_code=code)
+    ]
+    return {"available": True, "programme": code, "rounds": rounds, "flags": found}
+
+
+def _evidence_size(evidence: dict[str, Any]) -> int:
+    """How many records a flag rests on (the longest list in its evidence)."""
+    return max((len(v) for v in evidence.values() if isinstance(v, list)), default=0)
 
 
 def programme_burndown(*, lang: Lang, programme: str = "") -> dict[str, Any]:

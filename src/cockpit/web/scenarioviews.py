@@ -39,8 +39,10 @@ def scenario_list(*, lang: Lang, sector: str = "", district: str = "") -> dict[s
     sectors = _sector_names(lang)
     en = lang == "en"
 
-    def money(fen: int) -> str:
-        return i18n.money(fen, lang)
+    def budget(low: int, high: int) -> str:
+        # Both ends in the unit of the higher one, so a range reads as one kind of number.
+        unit = i18n.money_unit(high, lang)[1]
+        return f"{i18n.money(low, lang, unit=unit)} – {i18n.money(high, lang, unit=unit)}"
 
     items = [
         {
@@ -48,9 +50,9 @@ def scenario_list(*, lang: Lang, sector: str = "", district: str = "") -> dict[s
             "title": (s.title_en or s.title_zh) if en else s.title_zh,
             "sector": sectors.get(s.sector, s.sector),
             "district": _district_name(s.district_code, lang),
-            "budget": f"{money(s.budget_min_fen)} – {money(s.budget_max_fen)}",
+            "budget": budget(s.budget_min_fen, s.budget_max_fen),
             "deadline": s.deadline.isoformat(),
-            "status": s.status,
+            "status": i18n.code("scenario_status", s.status, lang),
         }
         for s in list_scenarios(sector=sector or None, district=district or None)
     ]
@@ -81,15 +83,22 @@ def _detail(
         events = [
             {
                 "at": e.at.strftime("%Y-%m-%d %H:%M"),
-                "action": e.action,
-                "from": e.from_state or "",
-                "to": e.to_state or "",
-                "actor": f"{e.actor} ({e.role})",
+                "action": i18n.code("event", e.action, lang),
+                "from": i18n.code("scenario_status", e.from_state, lang) if e.from_state else "",
+                "to": i18n.code("scenario_status", e.to_state, lang) if e.to_state else "",
+                "actor": f"{e.actor} ({i18n.code('role', str(e.role), lang)})",
             }
             for e in timeline(c.id)
         ]
         title = (c.title_en or c.title_zh) if en else c.title_zh
-        calls.append({"id": c.id, "title": title, "state": c.state, "events": events})
+        calls.append(
+            {
+                "id": c.id,
+                "title": title,
+                "state": i18n.code("scenario_status", str(c.state), lang),
+                "events": events,
+            }
+        )
     matches = [
         {
             "id": m.id,
@@ -97,7 +106,9 @@ def _detail(
             "title": m.title_zh,
             "score": round(m.score, 3),
             "firm": m.firm_id or "",
-            "capabilities": ", ".join(m.shared_capabilities),
+            "capabilities": ", ".join(
+                i18n.code("capability", c, lang) for c in m.shared_capabilities
+            ),
         }
         for m in match_solutions(scenario_id=scenario_id, limit=10)
     ]

@@ -6,6 +6,7 @@ behind it has not been built yet, so pages say so instead of drawing made-up num
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,20 @@ from cockpit.web.metrics import (
 )
 
 SPARK_MONTHS = 24
+MAP_CLASSES = 5  # quantile classes of the map's colour scale
+
+
+def quantile_breaks(values: list[float], classes: int = MAP_CLASSES) -> list[float]:
+    """Class limits that put about as many districts in each colour (robust to outliers).
+
+    >>> quantile_breaks([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 281], 5)
+    [1.0, 3.0, 5.0, 7.0, 9.0, 281.0]
+    """
+    ordered = sorted(values)
+    if not ordered:
+        return []
+    n = len(ordered) - 1
+    return [float(ordered[round(n * k / classes)]) for k in range(classes + 1)]
 
 
 @dataclass(frozen=True)
@@ -37,6 +52,9 @@ class Query:
     period: str = ""
     district: str = ""
     category: str = ""
+    start: str = ""  # trend months from (YYYY-MM, '' = the first)
+    end: str = ""  # trend months to (YYYY-MM, '' = the last, forecast included)
+    compare: bool = False  # trends: the same months of the year before beside them
 
     @property
     def cut(self) -> Cut:
@@ -225,6 +243,7 @@ def district_map(metrics: Metrics, q: Query) -> dict[str, Any]:
                 "name": d.name_zh,
                 "label": i18n.name_of(d, q.lang),
                 "value": row["yoy_pct"],
+                "level": row["value"],
                 "level_text": text,
                 "scope": row["scope"],
                 # the small-cell rules judge the sample; an official figure is the scale
@@ -235,12 +254,15 @@ def district_map(metrics: Metrics, q: Query) -> dict[str, Any]:
         )
     scope = "official" if official else "sample"
     name_map = {d.name_zh: i18n.name_of(d, q.lang) for d in reference.districts()}
+    scale = [i["value"] for i in items if i["reliable"] and i["value"] is not None]
     return {
         "available": bool(items),
         "hint": BUILD_HINT,
         "scope": scope,
         "note": i18n.label("trend_official" if scope == "official" else "kpi_scope_sample", q.lang),
         "period": q.period,
+        "chosen": q.district,
+        "breaks": quantile_breaks(scale),
         "items": items,
         "name_map": name_map,
         "map_url": "/static/vendor/chongqing.geojson",
@@ -262,21 +284,28 @@ def trend(metrics: Metrics, q: Query) -> dict[str, Any]:
     def scaled(v: float | None) -> float | None:
         return None if v is None else round(v / divisor, 3)
 
-    published = [r for r in official if r["status"] == "published"]
-    ahead = [r for r in official if r["status"] != "published"]
+    everything = [r for r in official if r["status"] == "published"]
+    published = [r for r in everything if _within(r["period"], q)]
+    # The forecast follows the last month shown, so only a range that runs to the end has it.
+    cut_short = bool(q.end and everything and q.end < everything[-1]["period"])
+    ahead = [] if cut_short else [r for r in official if r["status"] != "published"]
+    if not published and not ahead:
+        return missing(OFFICIAL_HINT)
     nowcast = [r["period"] for r in ahead if r["status"] == "nowcast"]
     methods = sorted({r["method"] for r in ahead})
+    values = {r["period"]: r["value"] for r in everything}
     return {
         "available": True,
         "scope": "official",
         "unit": unit,
+        **_range_fields([r["period"] for r in published], values, q, scaled),
         "actual": [[r["period"], scaled(r["value"])] for r in published],
         "forecast": [
             [r["period"], *(scaled(r[k]) for k in ("value", "lo80", "hi80", "lo95", "hi95"))]
             for r in ahead
         ],
         "nowcast": nowcast,
-        "forecast_hint": None if ahead else OFFICIAL_HINT,
+        "forecast_hint": None if ahead or cut_short else OFFICIAL_HINT,
         "note": i18n.label("trend_official", q.lang),
         "model": ", ".join(methods) or None,
         "method_note": ahead[0]["note"] if ahead else None,
@@ -292,7 +321,12 @@ def sample_trend(metrics: Metrics, q: Query) -> dict[str, Any]:
         return not_built()
     if not points:
         return missing(BUILD_HINT)
-    fc = metrics.forecast(RETAIL, q.cut)
+    everything = {p.period: p.value for p in points}
+    points = [p for p in points if _within(p.period, q)]
+    if not points:
+        return missing(BUILD_HINT)
+    # The forecast follows the last month shown, so only a range that runs to the end has it.
+    fc = metrics.forecast(RETAIL, q.cut) if not q.end or q.end >= max(everything) else []
     top = max([p.value or 0 for p in points] + [r["hi95"] or 0 for r in fc])
     divisor, unit = i18n.money_unit(top, q.lang)
 
@@ -312,7 +346,33 @@ def sample_trend(metrics: Metrics, q: Query) -> dict[str, Any]:
         "forecast_hint": None if fc or q.cut.name == DISTRICT_CATEGORY else FORECAST_HINT,
         "note": i18n.label("kpi_scope_sample", q.lang),
         "model": fc[0]["model"] if fc else None,
+        **_range_fields([p.period for p in points], everything, q, scaled),
     }
+
+
+def _within(period: str, q: Query) -> bool:
+    """Whether a month lies in the trend's chosen range (either end may be open)."""
+    return (not q.start or period >= q.start) and period <= (q.end or "~")
+
+
+def _range_fields(
+    periods: list[str],
+    values: dict[str, float | None],
+    q: Query,
+    scaled: Callable[[float | None], float | None],
+) -> dict[str, Any]:
+    """The months shown, and (asked with compare) the same months a year before."""
+    return {
+        "range": [periods[0], periods[-1]] if periods else None,
+        "last_year": [[p, scaled(values.get(_year_before(p)))] for p in periods]
+        if q.compare
+        else None,
+    }
+
+
+def _year_before(period: str) -> str:
+    """'2025-03' → '2024-03'."""
+    return f"{int(period[:4]) - 1}{period[4:]}"
 
 
 def by_category(metrics: Metrics, q: Query) -> dict[str, Any]:
@@ -374,10 +434,15 @@ def digital_structure(metrics: Metrics, q: Query) -> dict[str, Any]:
 
 
 def business_districts(metrics: Metrics, q: Query) -> dict[str, Any]:
-    """Retail sales of the business districts (商圈) of the chosen district in the month."""
+    """Retail sales of the business districts (商圈) of the chosen district in the month
+    (of the whole city when no district is chosen, as the big screen's ranking board)."""
     if not metrics.built or not q.period:
         return missing(BUILD_HINT)
-    wanted = {b.code: b for b in reference.business_districts() if b.district_code == q.district}
+    wanted = {
+        b.code: b
+        for b in reference.business_districts()
+        if not q.district or b.district_code == q.district
+    }
     rows = [
         r for r in metrics.across(RETAIL, q.period, by="business_district") if r["key"] in wanted
     ]
@@ -395,6 +460,7 @@ def business_districts(metrics: Metrics, q: Query) -> dict[str, Any]:
         }
         for r in rows
     ]
+    items.sort(key=lambda item: item["value"], reverse=True)
     return {"available": True, "unit": unit, "period": q.period, "items": items}
 
 
@@ -416,7 +482,7 @@ def order_list(
         for key, values in totals.items()
     ]
     last = raw["periods"][-1]
-    year_before = f"{int(last[:4]) - 1}{last[4:]}"
+    year_before = _year_before(last)
     rows = []
     for e in raw["enterprises"]:
         orders = e["new_orders"]

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
 
-from cockpit.web import dataviews, rooms, scenarioviews, views
+from cockpit import sheets
+from cockpit.web import dataviews, i18n, rooms, scenarioviews, views
 from cockpit.web.deps import LangDep, MetricsDep, QueryDep
 from cockpit.web.metrics import Metrics
 from cockpit.web.tablecache import current_lake
@@ -121,9 +125,10 @@ def open_alerts(
 
 
 @router.get("/plans/gauges")
-def plan_gauges(lang: LangDep) -> Json:
-    """Progress of the plans' headline targets, for the gauges."""
-    return rooms.plan_gauges(lang=lang)
+def plan_gauges(lang: LangDep, plan: str = "") -> Json:
+    """Progress of the headline targets of the plans still running (or of ``plan``, its id,
+    ended or not), for the gauges; every target in ``all``."""
+    return rooms.plan_gauges(lang=lang, plan=plan)
 
 
 @router.get("/plans/trajectory")
@@ -174,3 +179,49 @@ def scenario_list(lang: LangDep, sector: str = "", district: str = "") -> Json:
 def scenario_detail(lang: LangDep, scenario_id: str) -> Json:
     """One scenario's calls with their timelines, and its best-matching solutions."""
     return scenarioviews.scenario_detail(lang=lang, scenario_id=scenario_id)
+
+
+EXPORT_TYPES = {
+    "csv": ("text/csv; charset=utf-8", sheets.to_csv),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", sheets.to_xlsx),
+}
+MAX_EXPORT_ROWS = 100_000
+MAX_EXPORT_COLUMNS = 200
+
+
+class ExportTable(BaseModel):
+    """A chart's data or a page's table, as the page holds it, to be saved as a file."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=200)
+    subtitle: str = Field(default="", max_length=500)
+    columns: list[Annotated[str, Field(max_length=200)]] = Field(
+        min_length=1, max_length=MAX_EXPORT_COLUMNS
+    )
+    rows: list[list[str | int | float | None]] = Field(max_length=MAX_EXPORT_ROWS)
+
+
+@router.post("/export.{kind}")
+def export_table(kind: Literal["csv", "xlsx"], table: ExportTable, lang: LangDep) -> Response:
+    """Any table or chart data of the pages as CSV or Excel (formula-safe cells, the title,
+    filters, source and date in the workbook). One endpoint for every download button."""
+    if any(len(row) > len(table.columns) for row in table.rows):
+        raise HTTPException(status_code=422, detail="a row has more cells than there are columns")
+    media, write = EXPORT_TYPES[kind]
+    sheet = sheets.Sheet(
+        title=table.title,
+        subtitle=table.subtitle,
+        columns=table.columns,
+        rows=table.rows,
+        source=i18n.label("source_data", lang),
+    )
+    name = f"{table.title} {table.subtitle}".strip()
+    return Response(write(sheet), media_type=media, headers=_attachment(name, kind))
+
+
+def _attachment(name: str, ext: str) -> dict[str, str]:
+    """A download's file name: ASCII fallback plus the real (Chinese) name, RFC 6266."""
+    ascii_name = "".join(c if c.isascii() and c.isalnum() else "-" for c in name).strip("-")
+    fallback = (ascii_name or "cockpit")[:80] + "." + ext
+    real = quote(f"{name[:120]}.{ext}")
+    return {"Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{real}"}

@@ -7,16 +7,19 @@ out tiles and tables. ``?lang=`` switches language and is remembered in a cookie
 from __future__ import annotations
 
 import mimetypes
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from cockpit import reference
+from cockpit.format import SHANGHAI
 from cockpit.web import assets, dataviews, i18n, rooms, scenarioviews
-from cockpit.web.deps import MetricsDep, QueryDep
+from cockpit.web.deps import LangDep, MetricsDep, QueryDep
 from cockpit.web.tablecache import current_lake
 from cockpit.web.views import Query
 
@@ -42,7 +45,59 @@ CACHE_VENDOR = {"Cache-Control": "max-age=86400"}
 
 
 def _filters(q: Query) -> dict[str, str]:
-    return {"period": q.period, "district": q.district, "category": q.category}
+    return {
+        "period": q.period,
+        "district": q.district,
+        "category": q.category,
+        "from": q.start,
+        "to": q.end,
+        "compare": "1" if q.compare else "",
+    }
+
+
+def chart_query(q: Query) -> str:
+    """The query string every chart of a page fetches with: the page's filters and language."""
+    return urlencode({k: v for k, v in {**_filters(q), "lang": q.lang}.items() if v})
+
+
+FILTERED_PAGES = frozenset({"overview", "districts", "categories", "bigscreen"})
+
+
+def scope_text(q: Query, page: str, *, city: bool = False, months: str = "") -> str:
+    """What a chart shows, in words: the place (the city for a map of every district), the
+    category, and the month (or ``months`` for a trend)."""
+    if page not in FILTERED_PAGES:
+        return ""
+    lang = q.lang
+    place = (
+        i18n.name_of(reference.district(q.district), lang)
+        if q.district and not city
+        else i18n.label("filter_all_districts", lang)
+    )
+    parts = [place]
+    if q.category:
+        parts.append(i18n.name_of(reference.category(q.category), lang))
+    parts.append(months or q.period)
+    return " · ".join(p for p in parts if p)
+
+
+def scopes(q: Query, page: str) -> dict[str, str]:
+    """The subtitle of each kind of chart: a month's picture, a map, a trend."""
+    return {
+        "month": scope_text(q, page),
+        "map": scope_text(q, page, city=True),
+        "trend": scope_text(q, page, months=range_text(q) or i18n.label("all_months", q.lang)),
+    }
+
+
+def range_text(q: Query) -> str:
+    """The months a trend shows when a range is chosen, and whether last year is beside it."""
+    if not (q.start or q.end or q.compare):
+        return ""
+    text = f"{q.start or '…'} – {q.end or '…'}" if q.start or q.end else ""
+    if q.compare:
+        text = " · ".join(filter(None, [text, i18n.label("series_last_year", q.lang)]))
+    return text
 
 
 def render(request: Request, template: str, q: Query, page: str, **extra: Any) -> Response:
@@ -52,14 +107,21 @@ def render(request: Request, template: str, q: Query, page: str, **extra: Any) -
         "lang": lang,
         "t": lambda key: i18n.label(key, lang),
         "labels": i18n.labels(lang),
+        "codes": i18n.code_texts(lang),
         "page": page,
         "nav": NAV,
         "q": q,
         "filters": _filters(q),
+        "scope": scope_text(q, page),
+        "scopes": scopes(q, page),
+        "qs": chart_query(q),
+        "range_text": range_text(q),
+        "made_at": datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
         "districts": [(d.code, i18n.name_of(d, lang)) for d in reference.districts()],
         "categories": [(c.code, i18n.name_of(c, lang)) for c in reference.categories()],
         "map_credit": assets.MAP_CREDIT,
         "money": lambda fen: i18n.money(fen, lang),
+        "code": lambda kind, value: i18n.code(kind, value, lang),
         **extra,
     }
     response = templates.TemplateResponse(request, template, context)
@@ -87,10 +149,9 @@ def categories(request: Request, q: QueryDep, metrics: MetricsDep) -> Response:
 
 
 @router.get("/plans", response_class=HTMLResponse)
-def plans(request: Request, q: QueryDep, target: str = "") -> Response:
-    return render(
-        request, "plans.html", q, "plans", gauges=rooms.plan_gauges(lang=q.lang), target=target
-    )
+def plans(request: Request, q: QueryDep, target: str = "", plan: str = "") -> Response:
+    gauges = rooms.plan_gauges(lang=q.lang, plan=plan)
+    return render(request, "plans.html", q, "plans", gauges=gauges, target=target, plan=plan)
 
 
 @router.get("/alerts", response_class=HTMLResponse)
@@ -101,8 +162,15 @@ def alerts(request: Request, q: QueryDep) -> Response:
 @router.get("/programmes", response_class=HTMLResponse)
 def programmes(request: Request, q: QueryDep, programme: str = "") -> Response:
     listing = rooms.programmes(lang=q.lang)
+    workspace = rooms.programme_workspace(lang=q.lang, programme=programme)
     return render(
-        request, "programmes.html", q, "programmes", programmes=listing, programme=programme
+        request,
+        "programmes.html",
+        q,
+        "programmes",
+        programmes=listing,
+        programme=programme,
+        workspace=workspace,
     )
 
 
@@ -183,17 +251,26 @@ def vendor_file(name: str) -> Response:
 
 
 @router.get("/docs")
-def swagger_ui() -> Response:
-    """The OpenAPI explorer, with Swagger UI served by the app (no CDN)."""
+def swagger_ui(lang: LangDep) -> Response:
+    """The OpenAPI explorer, with Swagger UI served by the app (no CDN), under the
+    cockpit's own bar: the way back to the pages and the language switch."""
     from fastapi.openapi.docs import get_swagger_ui_html
 
-    return get_swagger_ui_html(
+    page = get_swagger_ui_html(
         openapi_url="/openapi.json",
-        title="Commerce Cockpit API",
+        title=f"{i18n.label('nav_api', lang)} · {i18n.label('app_name', lang)}",
         swagger_js_url="/static/vendor/swagger-ui-bundle.js",
         swagger_css_url="/static/vendor/swagger-ui.css",
         swagger_favicon_url="/static/favicon.svg",
     )
+    bar = templates.get_template("_docsbar.html").render(
+        t=lambda key: i18n.label(key, lang), lang=lang
+    )
+    html = bytes(page.body).decode("utf-8")
+    html = html.replace("<html>", f'<html lang="{lang}">', 1).replace("<body>", "<body>" + bar, 1)
+    response = HTMLResponse(html)
+    response.set_cookie(i18n.LANG_COOKIE, lang, max_age=COOKIE_AGE, samesite="lax")
+    return response
 
 
 @router.get("/static/{name}")

@@ -562,3 +562,29 @@ def verify_ledger(who: Operator) -> dict[str, Any]:
 
 # The appeals' routes, beside this module (which is long enough), under this router's prefix.
 router.include_router(appeals_router)
+
+
+class RoundReleaseOut(BaseModel):
+    """Where a round's release stands after this officer's step."""
+
+    programme: str
+    no: int
+    status: Literal["proposed", "released"]
+    round_id: int | None = None
+
+
+@router.post(
+    "/{code}/rounds/{no}/release",
+    response_model=RoundReleaseOut,
+    summary="Propose / check the release of a voucher round (four eyes)",
+)
+def release(code: Code, no: RoundNo, who: Operator) -> RoundReleaseOut:
+    """The first officer proposes the release (nothing moves); a different officer's call
+    releases it. The cockpit's programmes page calls this."""
+    _ready()
+    try:
+        rid = vouchers.release_round(programme_code=code, no=no, officer=caller_of(who).party)
+    except ProgrammeError as exc:
+        raise _refuse(exc) from exc
+    state: Literal["proposed", "released"] = "proposed" if rid is None else "released"
+    return RoundReleaseOut(programme=code, no=no, status=state, round_id=rid)
