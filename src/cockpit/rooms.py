@@ -84,6 +84,13 @@ ROOMS: tuple[Room, ...] = (
     ),
     Room("plans", "action plans as data, progress and projections", True, True, True),
     Room("alerts", "rules, detectors, lifecycle, notifications", True, True, True),
+    Room(
+        "access",
+        "accounts, roles, district scope, API keys, the audit trail",
+        migrations=True,
+        routes=True,
+        demo=True,
+    ),
     Room("web", "the cockpit's pages and JSON API", migrations=True, demo=True),
 )
 #: Web routers that belong to no room: the cockpit's own pages and charts.

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from cockpit.db import get_engine, upgrade
 from cockpit.programmes import spending, vouchers
 from cockpit.programmes.rules import shipped
+from cockpit.web.app import install_error_handlers
 from cockpit.web.auth import create_api_key
 from cockpit.web.routes import programmes as routes
 from tests.live import live_server
@@ -57,6 +58,7 @@ def api(cockpit_home: Path) -> Iterator[Api]:
     keys["checker"] = create_api_key(role="reviewer", name="Officer Wang").token
     keys["operator2"] = create_api_key(role="operator", name="ops-2").token
     app = FastAPI()
+    install_error_handlers(app)
     app.include_router(routes.router)
     with live_server(app) as base, httpx.Client(base_url=base) as http:
         yield Api(http, keys)

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cockpit import reference
+from tests.access.helpers import sign_in_as
 from tests.web.lakedata import indicator_rows, official_and_estimates, write_lake
 
 CHART_ENDPOINTS = [
@@ -26,6 +27,7 @@ def client(cockpit_home: Path) -> Iterator[TestClient]:
 
     write_lake(cockpit_home)
     with TestClient(create_app()) as c:
+        sign_in_as(c, "analyst")
         yield c
 
 
@@ -34,6 +36,7 @@ def empty_client(cockpit_home: Path) -> Iterator[TestClient]:
     from cockpit.web.app import create_app
 
     with TestClient(create_app()) as c:
+        sign_in_as(c, "analyst")
         yield c
 
 
@@ -242,6 +245,7 @@ def test_a_build_without_the_crossed_cut_says_so(cockpit_home: Path) -> None:
 
     write_lake(cockpit_home, district_category=False)
     with TestClient(create_app()) as c:
+        sign_in_as(c, "analyst")
         q = {"district": "500103", "category": "RS01"}
         for path in ("/api/cockpit/categories", "/api/cockpit/kpis", "/api/cockpit/trend"):
             params = q if path != "/api/cockpit/categories" else {"district": "500103"}

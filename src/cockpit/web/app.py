@@ -10,10 +10,13 @@ import gc
 import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import quote
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from cockpit import __version__
+from cockpit.access import DomainError, NotSignedIn
 from cockpit.rooms import router_modules
 
 
@@ -52,4 +55,23 @@ def create_app() -> FastAPI:
     for name in route_modules():
         module = importlib.import_module(f"cockpit.web.routes.{name}")
         app.include_router(module.router)
+    install_error_handlers(app)
     return app
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer every refusal in one shape (also for apps that mount a single router)."""
+    app.add_exception_handler(DomainError, _refusal)  # type: ignore[arg-type]
+
+
+def _wants_page(request: Request) -> bool:
+    return request.method == "GET" and not request.url.path.startswith("/api/")
+
+
+async def _refusal(request: Request, exc: DomainError) -> Response:
+    """Every refusal as ``{code, message, field}``; a page without a session goes to /login."""
+    if isinstance(exc, NotSignedIn) and _wants_page(request):
+        target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return JSONResponse(exc.body(), status_code=exc.status, headers=headers)

@@ -1,62 +1,57 @@
-"""API keys for the HTTP API: stored hashed, scoped to one role, checked by ``require_role``.
+"""Who is calling: API keys (hashed, one role each) and session cookies, checked by ``Permit``.
 
-A key is a random token shown once, when it is made; the database keeps only its SHA-256.
-Each key has one role:
+Every route declares the permission it needs (``cockpit/access/policy.yaml`` says which roles
+hold it)::
 
-========== ===================================================
-role        who holds it
-========== ===================================================
-claimant_app  the app through which residents claim vouchers
-merchant      a merchant's till or acquirer (redemptions, refunds)
-reviewer      a programme officer reviewing subsidy applications
-operator      programme operators (budgets, disbursement, status)
-unit          a government unit publishing scenario calls
-firm          a firm answering scenario calls
-========== ===================================================
+    from cockpit.web.auth import Principal, permit
 
-Use in a router (stable API, shared by every room)::
-
-    from cockpit.web.auth import Principal, require_role
+    Claimant = Annotated[Principal, Depends(permit("programmes.claim"))]
 
     @router.post("/claims")
-    def claim(body: ClaimIn,
-              who: Annotated[Principal, Depends(require_role("claimant_app"))]) -> ClaimOut:
-        ...
+    def claim(body: ClaimIn, who: Claimant) -> ClaimOut: ...
 
-Clients send the token as ``Authorization: Bearer <token>`` or ``X-API-Key: <token>``. A missing
-or unknown key gets 401, a key of another role 403. Make keys with
-``cockpit apikeys create --role merchant --name "Shop 42" [--json]`` or ``create_api_key(...)``.
+or, when the handler does not need the principal, ``dependencies=[allow("cockpit.read")]``.
 
-Lookups are cached in the process for ``CACHE_SECONDS`` so a burst of claims does not read the
-key table on every request; a revoked key stops working within that time.
+API clients send a key as ``Authorization: Bearer <token>`` or ``X-API-Key: <token>``; people
+sign in at ``/login`` and get a session cookie. No principal: 401; a role without the
+permission: 403. Key roles are the policy's roles of kind ``key`` (merchant, firm,
+claimant_app, reviewer, operator, unit). Make keys with
+``cockpit apikeys create --role merchant --name M000042 [--json]``.
+
+Key lookups are cached in the process for ``CACHE_SECONDS`` so a burst of claims does not read
+the key table on every request; revoking in this process clears the cache.
 """
 
 # No ``from __future__ import annotations``: FastAPI must see the real objects in the
-# annotations of the dependency that ``require_role`` builds inside itself.
+# annotations of ``Permit.__call__``.
 
 import hashlib
 import secrets
 import threading
 import time
 import weakref
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from fastapi import Request
+from fastapi.security import APIKeyHeader
 from sqlalchemy import DateTime, Engine, Integer, String, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from cockpit.access import Forbidden, NotSignedIn, policy
+from cockpit.access import Principal as Principal  # re-exported: routes import it from here
+from cockpit.access.policy import PUBLIC
 from cockpit.db import Base, get_engine, session_scope
 
-ROLES: dict[str, str] = {
-    "claimant_app": "app through which residents claim vouchers / 申领应用",
-    "merchant": "merchant till or acquirer / 商户",
-    "reviewer": "reviewer of subsidy applications / 审核员",
-    "operator": "programme operator / 运营方",
-    "unit": "government unit publishing scenario calls / 发榜单位",
-    "firm": "firm answering scenario calls / 揭榜企业",
-}
+
+def _key_roles() -> dict[str, str]:
+    return {
+        r.name: f"{r.label_en} / {r.label_zh}" for r in policy().roles.values() if "key" in r.kinds
+    }
+
+
+ROLES: dict[str, str] = _key_roles()
 TOKEN_PREFIX = "ck_"
 CACHE_SECONDS = 30.0
 
@@ -74,15 +69,6 @@ class ApiKey(Base):
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: the key's id, role and name."""
-
-    key_id: int
-    role: str
-    name: str
 
 
 @dataclass(frozen=True)
@@ -123,7 +109,7 @@ def create_api_key(*, role: str, name: str, engine: Engine | None = None) -> New
     with session_scope(engine) as session:
         session.add(row)
         session.flush()
-        principal = Principal(key_id=row.id, role=role, name=name)
+        principal = Principal(kind="key", id=row.id, role=role, name=name)
     return NewKey(token=token, principal=principal)
 
 
@@ -161,7 +147,7 @@ _cache: dict[tuple[str, str], tuple[float, Principal | None]] = {}
 _cache_lock = threading.Lock()
 
 
-_MISS = Principal(key_id=-1, role="", name="")
+_MISS = Principal(kind="key", id=-1, role="", name="")
 
 
 _db_names: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
@@ -199,59 +185,128 @@ def authenticate(token: str, *, engine: Engine | None = None) -> Principal | Non
         row = session.scalars(
             select(ApiKey).where(ApiKey.token_sha256 == digest, ApiKey.revoked_at.is_(None))
         ).first()
-        found = Principal(key_id=row.id, role=row.role, name=row.name) if row else None
+        found = Principal(kind="key", id=row.id, role=row.role, name=row.name) if row else None
     with _cache_lock:
         _cache[cache_key] = (now, found)
     return found
 
 
-def require_role(*roles: str) -> Callable[..., Awaitable[Principal]]:
-    """A FastAPI dependency admitting keys of any of ``roles``; it returns the ``Principal``.
+SESSION_COOKIE = "cockpit_session"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+ANONYMOUS = Principal(kind="anonymous", id=0, role="", name="")
 
-    401 when no key or an unknown/revoked key is sent, 403 when the key's role is not allowed.
-    The dependency is itself the OpenAPI security scheme (``X-API-Key``; a bearer token is
-    accepted too), so each request resolves one dependency, not three: it is on every call of
-    the claim burst.
-    """
-    from fastapi import HTTPException, Request
+
+def _bearer(headers: Any) -> str:
+    scheme, _, credentials = headers.get("authorization", "").partition(" ")
+    bearer = credentials.strip() if scheme.lower() == "bearer" else ""
+    return bearer or headers.get("x-api-key") or ""
+
+
+async def _key_principal(token: str) -> Principal:
+    # A cached key answers on the event loop; only a miss reads the database, in a thread.
     from fastapi.concurrency import run_in_threadpool
-    from fastapi.security import APIKeyHeader
 
-    allowed = tuple(check_role(r) for r in roles)
-    if not allowed:
-        raise ValueError("require_role needs at least one role")
+    principal = cached_principal(token)
+    if principal is _MISS:
+        principal = await run_in_threadpool(authenticate, token)
+    if principal is None:
+        raise NotSignedIn("unknown or revoked API key", field="X-API-Key", code="bad_key")
+    return principal
 
-    class KeyOfRole(APIKeyHeader):
-        async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
-            headers = request.headers
-            scheme, _, credentials = headers.get("authorization", "").partition(" ")
-            bearer = credentials.strip() if scheme.lower() == "bearer" else ""
-            token = bearer or headers.get("x-api-key")
-            if not token:
-                raise HTTPException(
-                    401,
-                    "API key required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                    headers={"WWW-Authenticate": "Bearer"},
-                )
-            # A cached key answers on the event loop; only a miss reads the database, in a
-            # thread.
-            principal = cached_principal(token)
-            if principal is _MISS:
-                principal = await run_in_threadpool(authenticate, token)
-            if principal is None:
-                raise HTTPException(401, "unknown or revoked API key")
-            if principal.role not in allowed:
-                raise HTTPException(
-                    403, f"a {principal.role} key may not do this; allowed: {', '.join(allowed)}"
-                )
-            return principal
 
-    return KeyOfRole(
-        name="X-API-Key",
-        scheme_name="APIKeyHeader",
-        auto_error=False,
-        description="API key: 'X-API-Key: <key>' or 'Authorization: Bearer <key>'",
+async def _check_csrf(request: Any, expected: str) -> None:
+    """A state-changing call from the browser must echo the session's CSRF token."""
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not sent and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()  # kept by Starlette: the route reads the same form
+        sent = str(form.get(CSRF_FIELD, ""))
+    if not secrets.compare_digest(sent.encode(), expected.encode()):
+        raise Forbidden(
+            "missing or wrong CSRF token; reload the page", code="csrf", field=CSRF_FIELD
+        )
+
+
+async def _session_principal(request: Any, token: str) -> Principal:
+    from fastapi.concurrency import run_in_threadpool
+
+    from cockpit.access import session_principal
+
+    info = await run_in_threadpool(session_principal, token)
+    if info is None:
+        raise NotSignedIn("the session has ended; sign in again", code="session_ended")
+    request.state.csrf_token = info.csrf_token
+    if request.method not in SAFE_METHODS:
+        await _check_csrf(request, info.csrf_token)
+    return info.principal
+
+
+async def caller(request: Any) -> Principal:
+    """The principal of a request: its API key, else its session cookie; ``NotSignedIn``."""
+    token = _bearer(request.headers)
+    if token:
+        return await _key_principal(token)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        return await _session_principal(request, cookie)
+    raise NotSignedIn(
+        "sign in, or send an API key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
     )
+
+
+class Permit(APIKeyHeader):
+    """The dependency every route declares: the permission it needs (``policy.yaml``).
+
+    It answers the ``Principal``: from an API key (cached, as the claim burst needs) or from
+    a session cookie (read on every request, so signing out or disabling works at once; a
+    state-changing call must carry the session's CSRF token). No principal: 401 (pages
+    redirect to the sign-in page); a role without the permission: 403. ``public`` admits
+    everyone. The dependency is also the OpenAPI security scheme (``X-API-Key``).
+    """
+
+    def __init__(self, permission: str) -> None:
+        if permission not in policy().permissions:
+            raise ValueError(f"unknown permission {permission!r}; see access/policy.yaml")
+        super().__init__(
+            name="X-API-Key",
+            scheme_name="APIKeyHeader",
+            auto_error=False,
+            description="API key: 'X-API-Key: <key>' or 'Authorization: Bearer <key>'; "
+            "or a session cookie from /login",
+        )
+        self.permission = permission
+
+    async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
+        if self.permission == PUBLIC:
+            return ANONYMOUS
+        who = await caller(request)
+        if not who.can(self.permission):
+            raise Forbidden(
+                f"a {who.role} may not do this (needs {self.permission})", code="forbidden"
+            )
+        request.state.principal = who
+        return who
+
+
+_permits: dict[str, Permit] = {}
+
+
+def permit(permission: str) -> Permit:
+    """The ``Permit`` of ``permission`` (one object per permission, so routes share it)."""
+    found = _permits.get(permission)
+    if found is None:
+        found = _permits[permission] = Permit(permission)
+    return found
+
+
+def allow(permission: str) -> Any:
+    """``Depends(permit(permission))``, for a route's ``dependencies=[...]``."""
+    from fastapi import Depends
+
+    return Depends(permit(permission))
 
 
 def register_cli(app: Any) -> None:

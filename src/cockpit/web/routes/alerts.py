@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from cockpit.alerts import lifecycle
 from cockpit.db import ensure_schema
-from cockpit.web.auth import Principal, require_role
+from cockpit.web.auth import Principal, allow, permit
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"])
 
@@ -19,7 +19,8 @@ def _ready() -> None:
     ensure_schema()
 
 
-Operator = Annotated[Principal, Depends(require_role("operator"))]
+Operator = Annotated[Principal, Depends(permit("alerts.write"))]
+Reader = Annotated[Principal, Depends(permit("records.read"))]
 
 
 class StepIn(BaseModel):
@@ -33,7 +34,12 @@ class AlertList(BaseModel):
     count: int
 
 
-@router.get("", summary="Alerts, most severe and newest first", response_model=AlertList)
+@router.get(
+    "",
+    summary="Alerts, most severe and newest first",
+    response_model=AlertList,
+    dependencies=[allow("cockpit.read")],
+)
 def list_alerts(
     status: Annotated[Literal["open", "acknowledged", "resolved"] | None, Query()] = None,
     severity: Annotated[Literal["info", "warning", "critical"] | None, Query()] = None,
@@ -46,7 +52,7 @@ def list_alerts(
 
 
 @router.get("/orderlist", summary="The Order + List: every key exporter with its trend")
-def orderlist(months: Annotated[int, Query(ge=1, le=36)] = 12) -> dict[str, Any]:
+def orderlist(who: Reader, months: Annotated[int, Query(ge=1, le=36)] = 12) -> dict[str, Any]:
     from cockpit.alerts.views import orderlist_rows
     from cockpit.config import get_settings
 
@@ -55,7 +61,10 @@ def orderlist(months: Annotated[int, Query(ge=1, le=36)] = 12) -> dict[str, Any]
 
 
 @router.get(
-    "/{alert_id}", summary="One alert with its history", response_model=lifecycle.AlertPublic
+    "/{alert_id}",
+    summary="One alert with its history",
+    response_model=lifecycle.AlertPublic,
+    dependencies=[allow("cockpit.read")],
 )
 def get_alert(alert_id: int) -> lifecycle.AlertPublic:
     _ready()

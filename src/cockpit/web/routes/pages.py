@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from cockpit import reference
 from cockpit.web import assets, dataviews, i18n, rooms, scenarioviews
+from cockpit.web.auth import allow
 from cockpit.web.deps import MetricsDep, QueryDep
 from cockpit.web.tablecache import current_lake
 from cockpit.web.views import Query
@@ -43,17 +44,24 @@ def _filters(q: Query) -> dict[str, str]:
     return {"period": q.period, "district": q.district, "category": q.category}
 
 
-def render(request: Request, template: str, q: Query, page: str, **extra: Any) -> Response:
-    """A page in ``q.lang``; a ``?lang=`` in the URL is remembered in the cookie."""
-    lang = q.lang
+EMPTY_FILTERS = {"period": "", "district": "", "category": ""}
+
+
+def render_page(
+    request: Request, template: str, lang: i18n.Lang, page: str, **extra: Any
+) -> Response:
+    """A page in ``lang`` with the signed-in principal and the session's CSRF token."""
+    who = getattr(request.state, "principal", None)
     context = {
         "lang": lang,
         "t": lambda key: i18n.label(key, lang),
         "labels": i18n.labels(lang),
         "page": page,
         "nav": NAV,
-        "q": q,
-        "filters": _filters(q),
+        "q": None,
+        "filters": EMPTY_FILTERS,
+        "who": who,
+        "csrf_token": getattr(request.state, "csrf_token", ""),
         "districts": [(d.code, i18n.name_of(d, lang)) for d in reference.districts()],
         "categories": [(c.code, i18n.name_of(c, lang)) for c in reference.categories()],
         "map_credit": assets.MAP_CREDIT,
@@ -66,12 +74,17 @@ def render(request: Request, template: str, q: Query, page: str, **extra: Any) -
     return response
 
 
-@router.get("/", response_class=HTMLResponse)
+def render(request: Request, template: str, q: Query, page: str, **extra: Any) -> Response:
+    """A page of the cockpit in ``q.lang`` with its filters."""
+    return render_page(request, template, q.lang, page, q=q, filters=_filters(q), **extra)
+
+
+@router.get("/", response_class=HTMLResponse, dependencies=[allow("cockpit.read")])
 def overview(request: Request, q: QueryDep, metrics: MetricsDep) -> Response:
     return render(request, "overview.html", q, "overview", periods=metrics.periods())
 
 
-@router.get("/districts", response_class=HTMLResponse)
+@router.get("/districts", response_class=HTMLResponse, dependencies=[allow("cockpit.read")])
 def districts(request: Request, q: QueryDep, metrics: MetricsDep) -> Response:
     district = reference.district(q.district) if q.district else None
     return render(
@@ -79,24 +92,24 @@ def districts(request: Request, q: QueryDep, metrics: MetricsDep) -> Response:
     )
 
 
-@router.get("/categories", response_class=HTMLResponse)
+@router.get("/categories", response_class=HTMLResponse, dependencies=[allow("cockpit.read")])
 def categories(request: Request, q: QueryDep, metrics: MetricsDep) -> Response:
     return render(request, "categories.html", q, "categories", periods=metrics.periods())
 
 
-@router.get("/plans", response_class=HTMLResponse)
+@router.get("/plans", response_class=HTMLResponse, dependencies=[allow("cockpit.read")])
 def plans(request: Request, q: QueryDep, target: str = "") -> Response:
     return render(
         request, "plans.html", q, "plans", gauges=rooms.plan_gauges(lang=q.lang), target=target
     )
 
 
-@router.get("/alerts", response_class=HTMLResponse)
+@router.get("/alerts", response_class=HTMLResponse, dependencies=[allow("cockpit.read")])
 def alerts(request: Request, q: QueryDep) -> Response:
     return render(request, "alerts.html", q, "alerts", alerts=rooms.alerts(lang=q.lang, limit=200))
 
 
-@router.get("/programmes", response_class=HTMLResponse)
+@router.get("/programmes", response_class=HTMLResponse, dependencies=[allow("programmes.read")])
 def programmes(request: Request, q: QueryDep, programme: str = "") -> Response:
     listing = rooms.programmes(lang=q.lang)
     return render(
@@ -104,7 +117,7 @@ def programmes(request: Request, q: QueryDep, programme: str = "") -> Response:
     )
 
 
-@router.get("/scenarios", response_class=HTMLResponse)
+@router.get("/scenarios", response_class=HTMLResponse, dependencies=[allow("cockpit.read")])
 def scenarios(request: Request, q: QueryDep, sector: str = "", scenario: str = "") -> Response:
     listing = scenarioviews.scenario_list(lang=q.lang, sector=sector, district=q.district)
     detail = scenarioviews.scenario_detail(lang=q.lang, scenario_id=scenario)
@@ -120,7 +133,7 @@ def scenarios(request: Request, q: QueryDep, sector: str = "", scenario: str = "
     )
 
 
-@router.get("/data", response_class=HTMLResponse)
+@router.get("/data", response_class=HTMLResponse, dependencies=[allow("data.read")])
 def data(request: Request, q: QueryDep) -> Response:
     lake = current_lake()
     return render(
@@ -134,7 +147,7 @@ def data(request: Request, q: QueryDep) -> Response:
     )
 
 
-@router.get("/data/quarantine", response_class=HTMLResponse)
+@router.get("/data/quarantine", response_class=HTMLResponse, dependencies=[allow("records.read")])
 def quarantine(
     request: Request, q: QueryDep, source: str = "", reason: str = "", offset: int = 0
 ) -> Response:
@@ -144,12 +157,12 @@ def quarantine(
     return render(request, "quarantine.html", q, "data", rows=rows, source=source, reason=reason)
 
 
-@router.get("/bigscreen", response_class=HTMLResponse)
+@router.get("/bigscreen", response_class=HTMLResponse, dependencies=[allow("cockpit.read")])
 def bigscreen(request: Request, q: QueryDep) -> Response:
     return render(request, "bigscreen.html", q, "bigscreen")
 
 
-@router.get("/static/vendor/chongqing.geojson")
+@router.get("/static/vendor/chongqing.geojson", dependencies=[allow("public")])
 def chongqing_map() -> Response:
     try:
         return Response(assets.map_bytes(), media_type="application/geo+json", headers=CACHE_VENDOR)
@@ -157,7 +170,7 @@ def chongqing_map() -> Response:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
 
 
-@router.get("/static/vendor/{name}")
+@router.get("/static/vendor/{name}", dependencies=[allow("public")])
 def vendor_file(name: str) -> Response:
     """ECharts and Swagger UI, from static/vendor or node_modules."""
     try:
@@ -168,7 +181,7 @@ def vendor_file(name: str) -> Response:
     return FileResponse(path, media_type=media, headers=CACHE_VENDOR)
 
 
-@router.get("/docs")
+@router.get("/docs", dependencies=[allow("public")])
 def swagger_ui() -> Response:
     """The OpenAPI explorer, with Swagger UI served by the app (no CDN)."""
     from fastapi.openapi.docs import get_swagger_ui_html
@@ -182,7 +195,7 @@ def swagger_ui() -> Response:
     )
 
 
-@router.get("/static/{name}")
+@router.get("/static/{name}", dependencies=[allow("public")])
 def static_file(name: str) -> Response:
     """The cockpit's own CSS and scripts (flat folder: no path traversal possible)."""
     path = assets.STATIC_DIR / name

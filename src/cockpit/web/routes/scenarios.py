@@ -40,19 +40,20 @@ from cockpit.scenarios.vocab import (
     Role,
     ScenarioError,
 )
-from cockpit.web.auth import Principal, require_role
+from cockpit.web.auth import Principal, allow, permit
 
 router = APIRouter(prefix="/api/scenarios", tags=["scenarios"])
 T = TypeVar("T")
 
-Unit = Annotated[Principal, Depends(require_role("unit", "operator"))]
-Firm = Annotated[Principal, Depends(require_role("firm"))]
-FirmOrOperator = Annotated[Principal, Depends(require_role("firm", "operator"))]
-ReviewerOrOperator = Annotated[Principal, Depends(require_role("reviewer", "operator"))]
-ReviewerKey = Annotated[Principal, Depends(require_role("reviewer"))]
-Operator = Annotated[Principal, Depends(require_role("operator"))]
-Signer = Annotated[Principal, Depends(require_role("unit", "firm", "reviewer", "operator"))]
-Insider = Annotated[Principal, Depends(require_role("unit", "reviewer", "operator"))]
+Unit = Annotated[Principal, Depends(permit("scenarios.publish"))]
+Firm = Annotated[Principal, Depends(permit("scenarios.answer"))]
+FirmOrOperator = Annotated[Principal, Depends(permit("scenarios.register"))]
+ReviewerOrOperator = Annotated[Principal, Depends(permit("scenarios.conflict"))]
+ReviewerKey = Annotated[Principal, Depends(permit("scenarios.score"))]
+Operator = Annotated[Principal, Depends(permit("scenarios.operate"))]
+Signer = Annotated[Principal, Depends(permit("scenarios.sign"))]
+Insider = Annotated[Principal, Depends(permit("scenarios.inside"))]
+READ = [allow("cockpit.read")]
 STATUS = {NotFound: 404, NotAllowed: 403, IllegalTransition: 409, ConflictOfInterest: 409}
 
 
@@ -71,7 +72,7 @@ def _do(fn: Callable[..., T], **kwargs: Any) -> T:
 
 
 def _actor(who: Principal) -> Actor:
-    return Actor(Role(who.role), who.name)
+    return Actor(Role(who.acts_as), who.name)
 
 
 def _page(items: list[Any]) -> dict[str, Any]:
@@ -79,7 +80,7 @@ def _page(items: list[Any]) -> dict[str, Any]:
     return {"data": data, "count": len(data)}
 
 
-@router.get("")
+@router.get("", dependencies=READ)
 def list_scenarios(
     sector: Annotated[str | None, Query(description="industry, culture_tourism, ...")] = None,
     district: Annotated[str | None, Query(description="GB/T 2260 district code")] = None,
@@ -96,7 +97,7 @@ def add_scenario(body: ScenarioIn, who: Unit) -> ScenarioOut:
     return _do(registry.add_scenario, need=body, actor=_actor(who))
 
 
-@router.get("/firms")
+@router.get("/firms", dependencies=READ)
 def list_firms() -> dict[str, Any]:
     """Registered firms."""
     return _page(_do(registry.list_firms))
@@ -110,7 +111,7 @@ def add_firm(body: FirmIn, who: FirmOrOperator) -> FirmOut:
     return _do(registry.add_firm, firm=body, actor=_actor(who))
 
 
-@router.get("/firms/{firm_id}/matches")
+@router.get("/firms/{firm_id}/matches", dependencies=READ)
 def firm_matches(firm_id: str, limit: int = 10) -> dict[str, Any]:
     """Open scenario needs ranked for a firm."""
     found = _do(
@@ -119,7 +120,7 @@ def firm_matches(firm_id: str, limit: int = 10) -> dict[str, Any]:
     return _page([asdict(m) for m in found])
 
 
-@router.get("/solutions")
+@router.get("/solutions", dependencies=READ)
 def list_solutions(firm_id: str | None = None, sector: str | None = None) -> dict[str, Any]:
     """Solutions and products."""
     return _page(_do(registry.list_solutions, firm_id=firm_id, sector=sector))
@@ -133,7 +134,7 @@ def add_solution(body: SolutionIn, who: FirmOrOperator) -> SolutionOut:
     return _do(registry.add_solution, solution=body, actor=_actor(who))
 
 
-@router.get("/calls")
+@router.get("/calls", dependencies=READ)
 def list_calls(state: str | None = None, scenario_id: str | None = None) -> dict[str, Any]:
     """Calls, optionally in one state or for one scenario."""
     return _page(_do(calls.list_calls, state=state, scenario_id=scenario_id))
@@ -157,13 +158,13 @@ def create_call(body: CallIn, who: Unit) -> CallOut:
     )
 
 
-@router.get("/calls/{call_id}")
+@router.get("/calls/{call_id}", dependencies=READ)
 def get_call(call_id: str) -> CallOut:
     """One call, with its award and the explanation of it."""
     return _do(calls.get_call, call_id=call_id)
 
 
-@router.get("/calls/{call_id}/timeline")
+@router.get("/calls/{call_id}/timeline", dependencies=READ)
 def call_timeline(call_id: str) -> dict[str, Any]:
     """The call's history, oldest first: each step dated and signed."""
     return _page(_do(calls.timeline, call_id=call_id))
@@ -207,7 +208,7 @@ def apply(call_id: str, body: ApplicationIn, who: Firm) -> ApplicationOut:
     )
 
 
-@router.get("/calls/{call_id}/applications")
+@router.get("/calls/{call_id}/applications", dependencies=READ)
 def list_applications(call_id: str, who: Insider) -> dict[str, Any]:
     """The proposals (unit, reviewers and operator only)."""
     return _page(_do(panel.list_applications, call_id=call_id))
@@ -286,7 +287,7 @@ def promote_case(call_id: str, body: CaseIn, who: Operator) -> catalogues.CaseOu
     return _do(catalogues.promote_case, call_id=call_id, actor=_actor(who), **body.model_dump())
 
 
-@router.get("/cases")
+@router.get("/cases", dependencies=READ)
 def list_cases(sector: str | None = None, district: str | None = None) -> dict[str, Any]:
     """The case library (典型案例)."""
     return _page(_do(catalogues.list_cases, sector=sector, district=district))
@@ -299,7 +300,7 @@ class CatalogueIn(BaseModel):
     reason_en: str | None = None
 
 
-@router.get("/catalogue")
+@router.get("/catalogue", dependencies=READ)
 def list_catalogue(year: int | None = None) -> dict[str, Any]:
     """The excellent-product catalogue (优秀产品目录)."""
     return _page(_do(catalogues.list_catalogue, year=year))
@@ -311,7 +312,7 @@ def add_to_catalogue(body: CatalogueIn, who: Operator) -> catalogues.CatalogueOu
     return _do(catalogues.add_to_catalogue, actor=_actor(who), **body.model_dump())
 
 
-@router.get("/counts")
+@router.get("/counts", dependencies=READ)
 def counts(
     sector: str | None = None, district: str | None = None, tag: str | None = None
 ) -> dict[str, Any]:
@@ -325,13 +326,13 @@ def counts(
     }
 
 
-@router.get("/ocds", response_class=JSONResponse)
+@router.get("/ocds", response_class=JSONResponse, dependencies=READ)
 def ocds_package() -> dict[str, Any]:
     """Every published call as an OCDS 1.1 release package."""
     return _do(ocds.release_package)
 
 
-@router.get("/export.csv", response_class=PlainTextResponse)
+@router.get("/export.csv", response_class=PlainTextResponse, dependencies=READ)
 def export_csv() -> PlainTextResponse:
     """Calls and awards as CSV (UTF-8)."""
     import csv
@@ -345,7 +346,7 @@ def export_csv() -> PlainTextResponse:
     return PlainTextResponse(buffer.getvalue(), media_type="text/csv; charset=utf-8")
 
 
-@router.get("/vocab")
+@router.get("/vocab", dependencies=READ)
 def vocabulary() -> dict[str, Any]:
     """Labels (zh, en) of sectors, capability tags, plan tags, call states and steps."""
     from cockpit.scenarios import vocab
@@ -372,13 +373,13 @@ def vocabulary() -> dict[str, Any]:
     }
 
 
-@router.get("/{scenario_id}")
+@router.get("/{scenario_id}", dependencies=READ)
 def get_scenario(scenario_id: str) -> ScenarioOut:
     """One scenario need."""
     return _do(registry.get_scenario, scenario_id=scenario_id)
 
 
-@router.get("/{scenario_id}/matches")
+@router.get("/{scenario_id}/matches", dependencies=READ)
 def scenario_matches(
     scenario_id: str,
     kind: Annotated[Literal["solutions", "firms"], Query()] = "solutions",
