@@ -71,6 +71,7 @@ class _LineLoader(yaml.SafeLoader):
 def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     mapping = dict(loader.construct_mapping(node, deep=True))
     mapping["__line__"] = node.start_mark.line + 1
+    mapping["__lines__"] = {k.value: k.start_mark.line + 1 for k, _ in node.value}
     return mapping
 
 
@@ -88,19 +89,24 @@ def _as_list(value: object) -> list[str]:
 def _role(path: Path, name: str, raw: object, permissions: dict[str, str]) -> Role:
     if not isinstance(raw, dict):
         raise _fail(path, "?", f"role {name!r} must be a mapping")
-    line = raw.get("__line__", "?")
+    lines = raw.get("__lines__", {})
+
+    def line(key: str) -> object:
+        return lines.get(key, raw.get("__line__", "?"))
+
     label = raw.get("label") or {}
     if not isinstance(label, dict) or not label.get("en") or not label.get("zh"):
-        raise _fail(path, line, f"role {name!r}: label needs en and zh")
+        raise _fail(path, line("label"), f"role {name!r}: label needs en and zh")
     kinds = _as_list(raw.get("kind", "user"))
     if bad := [k for k in kinds if k not in KINDS]:
-        raise _fail(path, line, f"role {name!r}: kind {bad[0]!r} is not one of {KINDS}")
+        raise _fail(path, line("kind"), f"role {name!r}: kind {bad[0]!r} is not one of {KINDS}")
     scope = raw.get("scope")
     if scope not in SCOPES:
-        raise _fail(path, line, f"role {name!r}: scope {scope!r} is not one of {SCOPES}")
+        raise _fail(path, line("scope"), f"role {name!r}: scope {scope!r} is not one of {SCOPES}")
     perms = _as_list(raw.get("permissions") or [])
     if unknown := [p for p in perms if p not in permissions]:
-        raise _fail(path, line, f"role {name!r}: unknown permission {unknown[0]!r}")
+        message = f"role {name!r}: unknown permission {unknown[0]!r}"
+        raise _fail(path, line("permissions"), message)
     return Role(
         name=name,
         label_en=str(label["en"]),
@@ -120,13 +126,13 @@ def load_policy(path: Path = POLICY_PATH) -> Policy:
         raise PolicyError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict) or "permissions" not in raw or "roles" not in raw:
         raise PolicyError(f"{path}: needs 'permissions' and 'roles' mappings")
-    permissions = {k: str(v) for k, v in raw["permissions"].items() if k != "__line__"}
+    permissions = {k: str(v) for k, v in raw["permissions"].items() if not k.startswith("__")}
     if PUBLIC not in permissions:
         raise _fail(path, raw["permissions"].get("__line__"), f"permission {PUBLIC!r} is missing")
     roles = {
         name: _role(path, name, spec, permissions)
         for name, spec in raw["roles"].items()
-        if name != "__line__"
+        if not name.startswith("__")
     }
     return Policy(permissions=permissions, roles=roles)
 

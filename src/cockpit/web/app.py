@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 
 from cockpit import __version__
 from cockpit.access import DomainError, NotSignedIn
@@ -23,6 +24,15 @@ from cockpit.rooms import router_modules
 def route_modules() -> list[str]:
     """Names of the router modules, in the order they are included (``cockpit.rooms``)."""
     return router_modules()
+
+
+def declared_routes() -> list[APIRoute]:
+    """Every route of every router module (what ``create_app`` serves)."""
+    found: list[APIRoute] = []
+    for name in route_modules():
+        module = importlib.import_module(f"cockpit.web.routes.{name}")
+        found.extend(r for r in module.router.routes if isinstance(r, APIRoute))
+    return found
 
 
 @asynccontextmanager
@@ -50,6 +60,9 @@ def create_app() -> FastAPI:
         # FastAPI's own pages would load it from a CDN, which isolated networks cannot reach.
         docs_url=None,
         redoc_url=None,
+        # /openapi.json is served by cockpit.web.routes.pages too, so that it declares its
+        # permission like every other route.
+        openapi_url=None,
         lifespan=_lifespan,
     )
     for name in route_modules():

@@ -309,6 +309,16 @@ def allow(permission: str) -> Any:
     return Depends(permit(permission))
 
 
+def route_permissions(dependant: Any) -> list[str]:
+    """The permissions a route's dependencies declare (``Permit``s), searched depth-first."""
+    found: list[str] = []
+    for dep in dependant.dependencies:
+        if isinstance(dep.call, Permit):
+            found.append(dep.call.permission)
+        found.extend(route_permissions(dep))
+    return found
+
+
 def register_cli(app: Any) -> None:
     """Add ``cockpit apikeys create|list|revoke`` to the Typer ``app``."""
     import json

@@ -195,6 +195,14 @@ def swagger_ui() -> Response:
     )
 
 
+@router.get("/openapi.json", dependencies=[allow("public")])
+def openapi_document(request: Request) -> Response:
+    """The OpenAPI description of the JSON API (what /docs shows)."""
+    from fastapi.responses import JSONResponse
+
+    return JSONResponse(request.app.openapi())
+
+
 @router.get("/static/{name}", dependencies=[allow("public")])
 def static_file(name: str) -> Response:
     """The cockpit's own CSS and scripts (flat folder: no path traversal possible)."""
