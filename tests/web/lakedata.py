@@ -265,6 +265,26 @@ def ingest_rows() -> dict[str, list[object]]:
     }
 
 
+# The district each quarantined row names (None: it names none; 999999: not a district).
+QUARANTINE_DISTRICTS = [
+    "999999",
+    "500103",
+    "500105",
+    None,
+    "500103",
+    "500105",
+    "500112",
+    None,
+    None,
+]
+
+
+def quarantined_raw(n: int, district: str | None) -> str:
+    """A raw record as ingest keeps it: JSON text of the rejected row's fields."""
+    found = f', "district_code": "{district}"' if district else ""
+    return f'{{"txn_id": "t{n}", "merchant_id": "M{n:06d}"{found}}}'
+
+
 def quarantine_rows() -> dict[str, list[object]]:
     reasons = ["bad_district"] * 4 + ["negative_amount"] * 3 + ["bad_date"] * 2
     sources = ["unionpay"] * 7 + ["platform_a"] * 2
@@ -276,7 +296,9 @@ def quarantine_rows() -> dict[str, list[object]]:
         "field": ["district_code"] * 4 + ["amount_fen"] * 3 + ["ts"] * 2,
         "reason": reasons,
         "message": [f"{r} on line {n}" for r, n in zip(reasons, range(10, 19), strict=True)],
-        "raw": [f'{{"txn_id": "t{n}"}}' for n in range(10, 19)],
+        "raw": [
+            quarantined_raw(n, d) for n, d in zip(range(10, 19), QUARANTINE_DISTRICTS, strict=True)
+        ],
     }
 
 

@@ -22,8 +22,11 @@ from cockpit.access.accounts import (
 from cockpit.access.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, NotSignedIn
 from cockpit.access.policy import Policy, PolicyError, Role, load_policy, policy
 from cockpit.access.principal import Principal
+from cockpit.access.scope import CITY, NOTHING, Scope, scope_of
 
 __all__ = [
+    "CITY",
+    "NOTHING",
     "AccountError",
     "Conflict",
     "DomainError",
@@ -35,6 +38,7 @@ __all__ = [
     "PolicyError",
     "Principal",
     "Role",
+    "Scope",
     "SessionInfo",
     "SignInRefused",
     "SignedIn",
@@ -46,6 +50,7 @@ __all__ = [
     "load_policy",
     "policy",
     "reset_password",
+    "scope_of",
     "session_principal",
     "sign_in",
 ]

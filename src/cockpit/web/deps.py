@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Query, Request
 
 from cockpit import reference
+from cockpit.access import NOTHING, Scope, scope_of
 from cockpit.config import get_settings
 from cockpit.web import i18n
 from cockpit.web.metrics import Metrics
@@ -42,6 +43,19 @@ def _category(code: str) -> str:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
 
 
+def caller_scope(request: Request) -> Scope:
+    """The districts whose rows the caller reads (``Permit`` ran first; none: no rows)."""
+    who = getattr(request.state, "principal", None)
+    return scope_of(who) if who is not None else NOTHING
+
+
+def _opening_district(request: Request, district: str) -> str:
+    # A district official's pages open at their own district; an explicit ?district= wins.
+    if "district" in request.query_params:
+        return district
+    return caller_scope(request).home_district()
+
+
 def view_query(
     request: Request,
     metrics: Annotated[Metrics, Depends(get_metrics)],
@@ -54,7 +68,7 @@ def view_query(
     return ViewQuery(
         lang=request_lang(request, lang),
         period=resolve_period(metrics, period),
-        district=_district(district),
+        district=_district(_opening_district(request, district)),
         category=_category(category),
     )
 
@@ -62,3 +76,4 @@ def view_query(
 LangDep = Annotated[i18n.Lang, Depends(request_lang)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 QueryDep = Annotated[ViewQuery, Depends(view_query)]
+ScopeDep = Annotated[Scope, Depends(caller_scope)]

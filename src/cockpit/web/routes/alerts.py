@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
+from cockpit.access import scope_of
 from cockpit.alerts import lifecycle
 from cockpit.db import ensure_schema
 from cockpit.web.auth import Principal, allow, permit
@@ -56,7 +57,8 @@ def orderlist(who: Reader, months: Annotated[int, Query(ge=1, le=36)] = 12) -> d
     from cockpit.alerts.views import orderlist_rows
     from cockpit.config import get_settings
 
-    data = orderlist_rows(home=get_settings().ensure_home(), months=months)
+    rows = orderlist_rows(home=get_settings().ensure_home(), months=months)
+    data = scope_of(who).keep(rows, "district_code")
     return {"data": data, "count": len(data)}
 
 

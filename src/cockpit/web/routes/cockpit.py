@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query
 
 from cockpit.web import dataviews, rooms, scenarioviews, views
 from cockpit.web.auth import allow
-from cockpit.web.deps import LangDep, MetricsDep, QueryDep
+from cockpit.web.deps import LangDep, MetricsDep, QueryDep, ScopeDep
 from cockpit.web.metrics import Metrics
 from cockpit.web.tablecache import current_lake
 
@@ -99,18 +99,21 @@ def freshness() -> Json:
 
 
 @router.get("/data/quarantine", dependencies=[allow("data.read")])
-def quarantine() -> Json:
-    """Quarantined rows counted by source and reason."""
+def quarantine(scope: ScopeDep) -> Json:
+    """Quarantined rows counted by source and reason (of the caller's districts)."""
     lake = current_lake()
-    return lake.memo("quarantine", "counts", lambda: dataviews.quarantine_counts(lake))
+    counts = lambda: dataviews.quarantine_counts(lake, scope=scope)  # noqa: E731
+    return lake.memo(("quarantine", "merchants"), f"counts:{scope.key}", counts)
 
 
 @router.get("/data/quarantine/rows", dependencies=[allow("records.read")])
 def quarantine_rows(
-    source: str = "", reason: str = "", offset: Annotated[int, Query(ge=0)] = 0
+    scope: ScopeDep, source: str = "", reason: str = "", offset: Annotated[int, Query(ge=0)] = 0
 ) -> Json:
-    """The quarantined rows themselves (a page of them)."""
-    return dataviews.quarantine_rows(current_lake(), source=source, reason=reason, offset=offset)
+    """The quarantined rows themselves (a page of them, of the caller's districts)."""
+    return dataviews.quarantine_rows(
+        current_lake(), source=source, reason=reason, offset=offset, scope=scope
+    )
 
 
 @router.get("/alerts/open", dependencies=[allow("cockpit.read")])
@@ -134,10 +137,13 @@ def plan_trajectory(lang: LangDep, target: str = "") -> Json:
 
 
 @router.get("/alerts/order-list", dependencies=[allow("records.read")])
-def order_list(lang: LangDep) -> Json:
-    """Order + List: the key trade enterprises' orders in hand and new orders, by month."""
+def order_list(lang: LangDep, scope: ScopeDep) -> Json:
+    """Order + List: the key trade enterprises' orders in hand and new orders, by month
+    (named enterprises of the caller's districts)."""
     lake = current_lake()
-    raw = lake.memo(TRADE, "order-list", lambda: dataviews.order_list(lake))
+    raw = lake.memo(
+        TRADE, f"order-list:{scope.key}", lambda: dataviews.order_list(lake, scope=scope)
+    )
     if not raw["available"]:
         return raw
     warnings = lake.memo(

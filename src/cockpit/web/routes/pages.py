@@ -17,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 from cockpit import reference
 from cockpit.web import assets, dataviews, i18n, rooms, scenarioviews
 from cockpit.web.auth import allow
-from cockpit.web.deps import MetricsDep, QueryDep
+from cockpit.web.deps import MetricsDep, QueryDep, ScopeDep
 from cockpit.web.tablecache import current_lake
 from cockpit.web.views import Query
 
@@ -134,7 +134,7 @@ def scenarios(request: Request, q: QueryDep, sector: str = "", scenario: str = "
 
 
 @router.get("/data", response_class=HTMLResponse, dependencies=[allow("data.read")])
-def data(request: Request, q: QueryDep) -> Response:
+def data(request: Request, q: QueryDep, scope: ScopeDep) -> Response:
     lake = current_lake()
     return render(
         request,
@@ -143,16 +143,21 @@ def data(request: Request, q: QueryDep) -> Response:
         "data",
         ingests=dataviews.last_ingests(lake),
         freshness=dataviews.freshness(lake),
-        quarantine=dataviews.quarantine_counts(lake),
+        quarantine=dataviews.quarantine_counts(lake, scope=scope),
     )
 
 
 @router.get("/data/quarantine", response_class=HTMLResponse, dependencies=[allow("records.read")])
 def quarantine(
-    request: Request, q: QueryDep, source: str = "", reason: str = "", offset: int = 0
+    request: Request,
+    q: QueryDep,
+    scope: ScopeDep,
+    source: str = "",
+    reason: str = "",
+    offset: int = 0,
 ) -> Response:
     rows = dataviews.quarantine_rows(
-        current_lake(), source=source, reason=reason, offset=max(offset, 0)
+        current_lake(), source=source, reason=reason, offset=max(offset, 0), scope=scope
     )
     return render(request, "quarantine.html", q, "data", rows=rows, source=source, reason=reason)
 
