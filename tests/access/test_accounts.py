@@ -104,7 +104,12 @@ def test_pages_redirect_to_sign_in_and_the_api_answers_401(client: TestClient) -
     assert page.headers["location"] == "/login?next=/districts%3Fdistrict%3D500103"
     api = client.get("/api/cockpit/kpis")
     assert api.status_code == 401
-    assert api.json()["code"] == "not_signed_in" and set(api.json()) == {"code", "message", "field"}
+    assert api.json()["code"] == "not_signed_in" and set(api.json()) == {
+        "code",
+        "message",
+        "message_zh",
+        "field",
+    }
 
 
 def test_session_cookie_is_httponly_strict_and_secure_over_tls(cockpit_home: Path) -> None:

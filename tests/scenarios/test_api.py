@@ -47,7 +47,7 @@ def test_list_filters_and_matches_are_open_to_read(client: httpx.Client) -> None
     assert matches["data"][0]["id"] == "P39" and "parts" in matches["data"][0]
     firms = client.get("/api/scenarios/S29/matches", params={"kind": "firms"}).json()
     assert firms["data"][0]["id"] == "F25"
-    assert client.get("/api/scenarios/S99").json()["detail"]["code"] == "NotFound"
+    assert client.get("/api/scenarios/S99").json()["code"] == "not_found"
     vocab = client.get("/api/scenarios/vocab").json()
     assert {"code": "culture_tourism", "zh": "文旅元宇宙", "en": "Culture and tourism"} in vocab[
         "sectors"
@@ -122,12 +122,12 @@ def test_wrong_role_or_wrong_state_is_refused_clearly(client: httpx.Client) -> N
     ]
     late = client.post(f"/api/scenarios/calls/{call_id}/steps/award", json={}, headers=unit)
     assert late.status_code == 409
-    assert "cannot award" in late.json()["detail"]["message"]
+    assert "cannot award" in late.json()["message"]
     wrong = client.post(f"/api/scenarios/calls/{call_id}/steps/publish", json={}, headers=firm)
-    assert wrong.status_code == 403 and wrong.json()["detail"]["code"] == "NotAllowed"
+    assert wrong.status_code == 403 and wrong.json()["code"] == "not_allowed"
     bad = client.post(
         "/api/scenarios/calls",
         headers=unit,
         json={"scenario_id": "S29", "criteria": [{"code": "a", "name_zh": "甲", "weight": 50}]},
     )
-    assert bad.status_code == 422 and "add up to 100" in bad.json()["detail"]["message"]
+    assert bad.status_code == 422 and "add up to 100" in bad.json()["message"]

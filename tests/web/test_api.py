@@ -104,9 +104,13 @@ def test_january_and_february_show_the_combined_release(client: TestClient) -> N
         assert "January–February" in body["note"]
 
 
-def test_unknown_period_falls_back_to_the_latest_built_month(client: TestClient) -> None:
-    body = client.get("/api/cockpit/kpis", params={"period": "1999-01"}).json()
-    assert body["period"] == "2025-12"
+def test_a_month_not_built_or_malformed_is_refused_never_replaced(client: TestClient) -> None:
+    unbuilt = client.get("/api/cockpit/kpis", params={"period": "1999-01"})
+    assert unbuilt.status_code == 404 and unbuilt.json()["code"] == "period_not_built"
+    malformed = client.get("/api/cockpit/trend", params={"period": "2025-13"})
+    assert malformed.status_code == 422
+    assert malformed.json()["field"] == "query.period" and "2025-13" in malformed.json()["message"]
+    assert client.get("/api/cockpit/kpis").json()["period"] == "2025-12"
 
 
 def test_retired_district_code_is_accepted_and_unknown_one_refused(client: TestClient) -> None:

@@ -13,12 +13,15 @@ from contextlib import asynccontextmanager
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cockpit import __version__
 from cockpit.access import DomainError, NotSignedIn
 from cockpit.rooms import router_modules
+from cockpit.web import errors
 
 
 def route_modules() -> list[str]:
@@ -75,6 +78,12 @@ def create_app() -> FastAPI:
 def install_error_handlers(app: FastAPI) -> None:
     """Answer every refusal in one shape (also for apps that mount a single router)."""
     app.add_exception_handler(DomainError, _refusal)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    # Text no database can store (a lone surrogate such as "\ud800") and numbers past 64 bits
+    # reach the drivers as these; they are the caller's mistake, never the server's.
+    app.add_exception_handler(UnicodeError, _unstorable)  # type: ignore[arg-type]
+    app.add_exception_handler(OverflowError, _unstorable)  # type: ignore[arg-type]
 
 
 def _wants_page(request: Request) -> bool:
@@ -87,4 +96,18 @@ async def _refusal(request: Request, exc: DomainError) -> Response:
         target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         return RedirectResponse(f"/login?next={target}", status_code=303)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
+    return JSONResponse(errors.shape(exc.body()), status_code=exc.status, headers=headers)
+
+
+async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+    return JSONResponse(errors.from_validation(exc.errors()), status_code=422)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    body = errors.from_http(exc.status_code, exc.detail)
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _unstorable(request: Request, exc: Exception) -> Response:
+    body = errors.shape({"code": "invalid", "message": f"a value cannot be stored: {exc}"})
+    return JSONResponse(body, status_code=422)

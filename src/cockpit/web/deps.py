@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Query, Request
+from fastapi import Depends, Query, Request
 
 from cockpit import reference
-from cockpit.access import NOTHING, Scope, scope_of
+from cockpit.access import NOTHING, Invalid, Scope, scope_of
 from cockpit.config import get_settings
 from cockpit.web import i18n
 from cockpit.web.metrics import Metrics
@@ -31,7 +31,7 @@ def _district(code: str) -> str:
     try:
         return reference.current_district_code(code)
     except reference.ReferenceError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from exc
+        raise Invalid(str(exc), field="query.district") from exc
 
 
 def _category(code: str) -> str:
@@ -40,7 +40,7 @@ def _category(code: str) -> str:
     try:
         return reference.category(code).code
     except reference.ReferenceError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from exc
+        raise Invalid(str(exc), field="query.category") from exc
 
 
 def caller_scope(request: Request) -> Scope:

@@ -4,7 +4,7 @@ Reading is open: the lists, a call's timeline, matching results, cases and the O
 package are public information. Changing anything needs an API key of the right role
 (unit, firm, reviewer, operator); the key's name signs the event, so a firm's key is named
 with its firm id and a reviewer's with their reviewer id. Refusals are 4xx with
-``{"detail": {"code": ..., "message": ...}}`` and change nothing.
+``{code, message, message_zh, field}`` (cockpit.web.errors) and change nothing.
 """
 
 # No ``from __future__ import annotations``: FastAPI reads these annotations at run time.
