@@ -80,10 +80,10 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _refusal)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
-    # Text no database can store (a lone surrogate such as "\ud800") and numbers past 64 bits
+    # Text no database can store (a lone surrogate such as "\\ud800") and numbers past 64 bits
     # reach the drivers as these; they are the caller's mistake, never the server's.
-    app.add_exception_handler(UnicodeError, _unstorable)  # type: ignore[arg-type]
-    app.add_exception_handler(OverflowError, _unstorable)  # type: ignore[arg-type]
+    app.add_exception_handler(UnicodeError, _unstorable)
+    app.add_exception_handler(OverflowError, _unstorable)
 
 
 def _wants_page(request: Request) -> bool:
