@@ -17,6 +17,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_PSEUDONYM_KEY = "dev-only-pseudonym-key-change-me"
 DEV_SIGNING_SECRET = "dev-only-signing-secret-change-me"
 DEV_LEDGER_KEY = "dev-only-ledger-key-change-me"
+DEV_KEY_SECRET = "dev-only-api-key-secret-change-me"
+DEV_AUDIT_SECRET = "dev-only-audit-trail-secret-change-me"
 
 
 def _default_home() -> Path:
@@ -37,6 +39,9 @@ class Settings(BaseSettings):
     pseudonym_key: SecretStr = SecretStr(DEV_PSEUDONYM_KEY)
     signing_secret: SecretStr = SecretStr(DEV_SIGNING_SECRET)
     ledger_key: SecretStr = SecretStr(DEV_LEDGER_KEY)
+    key_secret: SecretStr = SecretStr(DEV_KEY_SECRET)
+    audit_secret: SecretStr = SecretStr(DEV_AUDIT_SECRET)
+    rate_limit: int = 6000
     host: str = "127.0.0.1"
     port: int = 8000
     lang: Literal["zh-CN", "en"] = "zh-CN"
@@ -91,6 +96,13 @@ SETTINGS_HELP: dict[str, str] = {
     "COCKPIT_SIGNING_SECRET": "Secret used to sign outgoing webhooks. Required in production.",
     "COCKPIT_LEDGER_KEY": "HMAC key authenticating every programmes ledger entry and checkpoint; "
     "held outside the database (docs/programmes.md). Required in production.",
+    "COCKPIT_KEY_SECRET": "HMAC key under which API keys are stored (the database never holds "
+    "a token or its plain hash). Required in production; rotating it invalidates every key.",
+    "COCKPIT_AUDIT_SECRET": "HMAC key of the audit trail's hash chain: without it an insider "
+    "who edits the database cannot forge a consistent trail. Required in production.",
+    "COCKPIT_RATE_LIMIT": "Requests per minute one API key, session or address may make before "
+    "answers are 429 (default 6000; 0 turns the limit off). Failed keys and sign-ins lock an "
+    "address out sooner.",
     "COCKPIT_HOST": "Address the web cockpit binds to. Default: 127.0.0.1.",
     "COCKPIT_PORT": "Port of the web cockpit. Default: 8000.",
     "COCKPIT_LANG": "Default language of the cockpit: zh-CN (default) or en.",

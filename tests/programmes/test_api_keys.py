@@ -40,8 +40,8 @@ def client(cockpit_home: Path) -> Iterator[httpx.Client]:
         yield http
 
 
-def test_key_is_stored_only_as_its_sha256(client: httpx.Client) -> None:
-    new = create_api_key(role="merchant", name="Shop 42")
+def test_key_is_stored_only_as_its_hmac(client: httpx.Client) -> None:
+    new = create_api_key(role="merchant", name="Shop-42")
     with get_engine().connect() as conn:
         stored = conn.execute(text("SELECT token_sha256 FROM web_api_keys")).scalar_one()
         dump = json.dumps(
@@ -52,10 +52,10 @@ def test_key_is_stored_only_as_its_sha256(client: httpx.Client) -> None:
 
 
 def test_allowed_role_passes_with_bearer_or_header(client: httpx.Client) -> None:
-    token = create_api_key(role="merchant", name="Shop 42").token
+    token = create_api_key(role="merchant", name="Shop-42").token
     by_bearer = client.get("/api/who", headers={"Authorization": f"Bearer {token}"})
     by_header = client.get("/api/who", headers={"X-API-Key": token})
-    assert by_bearer.json() == {"role": "merchant", "name": "Shop 42"}
+    assert by_bearer.json() == {"role": "merchant", "name": "Shop-42"}
     assert by_header.status_code == 200
 
 

@@ -33,6 +33,7 @@ from cockpit.programmes.tx import (
     pseudonymise,
 )
 from cockpit.programmes.vouchers import ClaimResult, Identity
+from cockpit.web.app import install_error_handlers
 from cockpit.web.auth import create_api_key
 from cockpit.web.routes import programmes as routes
 from tests.live import live_server
@@ -268,6 +269,7 @@ def pg_api(
     get_engine.cache_clear()
     key = create_api_key(role="claimant_app", name="app", engine=get_engine()).token
     app = FastAPI()
+    install_error_handlers(app)
     app.include_router(routes.router)
     with live_server(app) as base:
         yield base, key

@@ -21,7 +21,7 @@ from cockpit.access.accounts import (
 )
 from cockpit.access.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, NotSignedIn
 from cockpit.access.policy import Policy, PolicyError, Role, load_policy, policy
-from cockpit.access.principal import Principal
+from cockpit.access.principal import Principal, caller_idempotency_key
 from cockpit.access.scope import CITY, NOTHING, Scope, scope_of
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "SessionInfo",
     "SignInRefused",
     "SignedIn",
+    "caller_idempotency_key",
     "check_password",
     "create_user",
     "disable_user",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from cockpit.access.policy import policy
@@ -21,6 +22,8 @@ class Principal:
     role: str
     name: str
     districts: frozenset[str] = field(default_factory=frozenset)
+    # A key's scopes: the permissions it was limited to (None: all of its role's).
+    scopes: frozenset[str] | None = None
 
     @property
     def key_id(self) -> int:
@@ -38,5 +41,24 @@ class Principal:
         return policy().role(self.role).scope
 
     def can(self, permission: str) -> bool:
-        """True when the policy gives this principal's role ``permission``."""
+        """True when the policy gives this principal's role ``permission`` (and, for a key
+        limited to some scopes, when it is one of them)."""
+        if self.scopes is not None and permission not in self.scopes and permission != "public":
+            return False
         return policy().allows(self.role, permission)
+
+
+def caller_idempotency_key(principal: Principal, key: str, *, limit: int = 80) -> str:
+    """``key`` scoped to the caller, so one caller's key never replays another's answer.
+
+    >>> who = Principal(kind="key", id=7, role="merchant", name="M1")
+    >>> caller_idempotency_key(who, "order-1")
+    'k7:order-1'
+    >>> len(caller_idempotency_key(who, "x" * 80)) <= 80
+    True
+    """
+    prefix = f"{principal.kind[:1]}{principal.id}:"
+    if len(prefix) + len(key) <= limit:
+        return prefix + key
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    return prefix + digest[: limit - len(prefix)]

@@ -20,8 +20,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cockpit import __version__
 from cockpit.access import DomainError, NotSignedIn
+from cockpit.config import get_settings
 from cockpit.rooms import router_modules
 from cockpit.web import errors
+from cockpit.web.guard import Guard, Limiter
 
 
 def route_modules() -> list[str]:
@@ -72,6 +74,9 @@ def create_app() -> FastAPI:
         module = importlib.import_module(f"cockpit.web.routes.{name}")
         app.include_router(module.router)
     install_error_handlers(app)
+    limiter = Limiter(get_settings().rate_limit)
+    app.state.limiter = limiter
+    app.add_middleware(Guard, limiter=limiter)
     return app
 
 

@@ -50,7 +50,10 @@ def from_http(status: int, detail: Any) -> dict[str, str]:
     """A Starlette/FastAPI ``HTTPException``'s detail (text or ``{code, message}``)."""
     if isinstance(detail, Mapping):
         return shape({**detail, "code": _snake(str(detail.get("code", "")))})
-    default = {401: "not_signed_in", 403: "forbidden", 404: "not_found", 409: "conflict"}
+    default = {
+        401: "not_signed_in", 403: "forbidden", 404: "not_found", 409: "conflict",
+        413: "too_large", 429: "rate_limited",
+    }  # fmt: skip
     code = default.get(status, "invalid" if status == 422 else "bad_request")
     text = str(detail) if detail else HTTPStatus(status).phrase
     return shape({"code": code, "message": text})

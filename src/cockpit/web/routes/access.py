@@ -73,6 +73,9 @@ async def login(
     try:
         done = await run_in_threadpool(access.sign_in, username=username, password=password)
     except access.SignInRefused:
+        limiter = getattr(request.app.state, "limiter", None)
+        if limiter is not None and request.client is not None:
+            limiter.fail(request.client.host)
         return RedirectResponse(f"/login?error=1&next={safe_next(next)}", status_code=303)
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(
