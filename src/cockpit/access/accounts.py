@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +20,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from cockpit import reference
+from cockpit.access import audit
 from cockpit.access.errors import DomainError
 from cockpit.access.models import SessionRow, UserRow
 from cockpit.access.policy import policy
@@ -113,8 +115,11 @@ def create_user(
     display_name: str = "",
     districts: list[str] | None = None,
     engine: Engine | None = None,
+    by: Principal | None = None,
+    address: str = "",
 ) -> Principal:
-    """Add an account; refuses unknown roles, key-only roles, weak passwords, taken names."""
+    """Add an account; refuses unknown roles, key-only roles, weak passwords, taken names.
+    The audit trail records who made it (``by``) and from where."""
     name = check_username(username)
     if role not in policy().roles_of_kind("user"):
         roles = ", ".join(policy().roles_of_kind("user"))
@@ -137,7 +142,22 @@ def create_user(
         )
         session.add(row)
         session.flush()
-        return _principal(row)
+        made = _principal(row)
+    after = {"role": role, "districts": codes, "display_name": display_name or name}
+    _audit(by, "user_created", name, address, {"after": after}, engine)
+    return made
+
+
+def _audit(
+    by: Principal | None,
+    action: str,
+    target: str,
+    address: str,
+    detail: Mapping[str, object],
+    engine: Engine | None,
+) -> None:
+    entry = audit.entry_for(by, action, target, address=address, detail=dict(detail))
+    audit.record(entry, engine=engine)
 
 
 def _principal(row: UserRow) -> Principal:
@@ -152,19 +172,31 @@ def _user(session: Session, username: str) -> UserRow:
     return row
 
 
-def disable_user(*, username: str, engine: Engine | None = None) -> None:
+def disable_user(
+    *, username: str, engine: Engine | None = None, by: Principal | None = None, address: str = ""
+) -> None:
     """Disable an account and end its sessions at once."""
     with session_scope(engine) as session:
         row = _user(session, username)
+        before = {"disabled": row.disabled_at is not None}
         row.disabled_at = row.disabled_at or _now()
         session.execute(
             update(SessionRow)
             .where(SessionRow.user_id == row.id, SessionRow.ended_at.is_(None))
             .values(ended_at=_now())
         )
+    detail = {"before": before, "after": {"disabled": True}}
+    _audit(by, "user_disabled", username, address, detail, engine)
 
 
-def reset_password(*, username: str, password: str, engine: Engine | None = None) -> None:
+def reset_password(
+    *,
+    username: str,
+    password: str,
+    engine: Engine | None = None,
+    by: Principal | None = None,
+    address: str = "",
+) -> None:
     """Set a new password, lift a lockout, end the account's sessions."""
     with session_scope(engine) as session:
         row = _user(session, username)
@@ -177,6 +209,7 @@ def reset_password(*, username: str, password: str, engine: Engine | None = None
             .where(SessionRow.user_id == row.id, SessionRow.ended_at.is_(None))
             .values(ended_at=_now())
         )
+    _audit(by, "password_reset", username, address, {}, engine)
 
 
 def list_users(*, engine: Engine | None = None) -> list[dict[str, object]]:
@@ -212,14 +245,24 @@ def _verify(row: UserRow | None, password: str) -> bool:
         return False
 
 
-def sign_in(*, username: str, password: str, engine: Engine | None = None) -> SignedIn:
-    """Check the password and open a session; lock the account after repeated failures."""
+def sign_in(
+    *, username: str, password: str, engine: Engine | None = None, address: str = ""
+) -> SignedIn:
+    """Check the password and open a session; lock the account after repeated failures.
+    Both outcomes go to the audit trail, with the address they came from."""
+    name = username.strip().lower()[:64]
     with session_scope(engine) as session:
         # The refusal is raised after the block: its failure count must be committed.
-        refusal, signed = _try_sign_in(session, username.strip().lower(), password)
+        refusal, signed = _try_sign_in(session, name, password)
     if refusal is not None:
+        failed = audit.Entry(
+            "signin_failed", name, actor=f"user:{name}", address=address,
+            detail={"reason": refusal.code},
+        )  # fmt: skip
+        audit.record(failed, engine=engine)
         raise refusal
     assert signed is not None
+    _audit(signed.principal, "signin", name, address, {}, engine)
     return signed
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import secrets
+from datetime import datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import typer
 
 if TYPE_CHECKING:
     from cockpit.demo import DemoContext
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 # The district the demo's district official looks after (渝中区).
 DEMO_DISTRICT = "500103"
 
@@ -52,8 +55,74 @@ def demo_step(ctx: DemoContext) -> str:
     return "sign in at /login as (role, user name, password):\n" + "\n".join(lines)
 
 
+def _when(text: str | None, option: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise typer.BadParameter(f"not a date or time: {text!r}", param_hint=option) from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+
+
+def register_audit(app: typer.Typer) -> None:
+    """Add ``cockpit audit verify|search``."""
+    group = typer.Typer(help="The audit trail: verify its hash chain, search it.")
+    app.add_typer(group, name="audit")
+
+    @group.command("verify")
+    def verify_cmd(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+        """Recompute the chain with the audit key; exit 1 at the first broken entry."""
+        from cockpit.access import audit
+        from cockpit.db import upgrade
+
+        upgrade()
+        verdict = audit.verify()
+        if json_out:
+            typer.echo(json.dumps(verdict.as_dict()))
+        elif verdict.ok:
+            typer.echo(f"audit trail intact: {verdict.checked} entries")
+        else:
+            typer.echo(
+                f"audit trail BROKEN at entry {verdict.broken_at}: {verdict.reason} "
+                f"({verdict.checked} checked)"
+            )
+        if not verdict.ok:
+            raise typer.Exit(1)
+
+    @group.command("search")
+    def search_cmd(
+        actor: str = typer.Option("", help="Part of the actor, e.g. user:li.si or key:M0001."),
+        action: str = typer.Option("", help="signin, signin_failed, write, export, read_rows, ..."),
+        target: str = typer.Option("", help="Part of the target (a path, a user, key:ID)."),
+        since: str = typer.Option(None, help="From this date/time (ISO; Asia/Shanghai)."),
+        until: str = typer.Option(None, help="Before this date/time (ISO; Asia/Shanghai)."),
+        limit: int = typer.Option(100, min=1, max=100_000, help="At most this many entries."),
+        json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+    ) -> None:
+        """Entries matching every filter, newest first."""
+        from cockpit.access import audit
+        from cockpit.db import upgrade
+
+        if action and action not in audit.ACTIONS:
+            raise typer.BadParameter(f"one of {', '.join(audit.ACTIONS)}", param_hint="--action")
+        upgrade()
+        rows = audit.search(
+            actor=actor, action=action, target=target, since=_when(since, "--since"),
+            until=_when(until, "--until"), limit=limit,
+        )  # fmt: skip
+        if json_out:
+            typer.echo(json.dumps({"data": rows, "count": len(rows)}, ensure_ascii=False))
+            return
+        for r in rows:
+            typer.echo(
+                f"{r['id']:>7} {r['at'][:19]} {r['actor']:<24} {r['action']:<14} {r['target']}"
+            )
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``cockpit users``."""
+    """Add ``cockpit users`` and ``cockpit audit``."""
+    register_audit(app)
     group = typer.Typer(help="Accounts of people who sign in to the cockpit.")
     app.add_typer(group, name="users")
 

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import DateTime, Engine, Integer, String, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from cockpit.access import audit
 from cockpit.access.errors import DomainError, NotFound
 from cockpit.access.policy import policy
 from cockpit.access.principal import Principal
@@ -154,8 +155,9 @@ def create_api_key(
     days: int | None = DEFAULT_DAYS,
     engine: Engine | None = None,
     rotated_from: int | None = None,
+    by: Principal | None = None,
 ) -> NewKey:
-    """Make a key; return its token (shown once), principal and expiry."""
+    """Make a key; return its token (shown once), principal and expiry (audited)."""
     check_role(role)
     text = check_name(role, name)
     scope_text = check_scopes(role, scopes or [])
@@ -178,10 +180,17 @@ def create_api_key(
     with session_scope(engine) as session:
         session.add(row)
         session.flush()
-        return NewKey(token=token, principal=_principal(row), expires_at=row.expires_at)
+        new = NewKey(token=token, principal=_principal(row), expires_at=row.expires_at)
+    after = {"id": new.principal.id, "role": role, "name": text, "scopes": scope_text,
+             "hint": row.token_hint, "rotated_from": rotated_from}  # fmt: skip
+    audit.record(audit.entry_for(by, "key_created", f"key:{new.principal.id}",
+                                 detail={"after": after}), engine=engine)  # fmt: skip
+    return new
 
 
-def revoke_api_key(*, key_id: int, engine: Engine | None = None) -> bool:
+def revoke_api_key(
+    *, key_id: int, engine: Engine | None = None, by: Principal | None = None
+) -> bool:
     """Revoke a key; True if it existed and was live. Takes effect on the next request."""
     with session_scope(engine) as session:
         result = session.execute(
@@ -189,7 +198,11 @@ def revoke_api_key(*, key_id: int, engine: Engine | None = None) -> bool:
             .where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None))
             .values(revoked_at=_now())
         )
-        return bool(getattr(result, "rowcount", 0))
+        changed = bool(getattr(result, "rowcount", 0))
+    if changed:
+        entry = audit.entry_for(by, "key_revoked", f"key:{key_id}", detail={"after": "revoked"})
+        audit.record(entry, engine=engine)
+    return changed
 
 
 def rotate_api_key(

@@ -13,13 +13,14 @@ from contextlib import asynccontextmanager
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cockpit import __version__
-from cockpit.access import DomainError, NotSignedIn
+from cockpit.access import DomainError, NotSignedIn, audit
 from cockpit.config import get_settings
 from cockpit.rooms import router_modules
 from cockpit.web import errors
@@ -50,6 +51,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await run_in_threadpool(audit.writer.flush)  # queued audit entries reach the trail
         gc.unfreeze()  # collectable again at shutdown, so extension objects are freed
 
 

@@ -173,6 +173,7 @@ class Permit(APIKeyHeader):
                 f"a {who.role} may not do this (needs {self.permission})", code="forbidden"
             )
         request.state.principal = who
+        request.state.permission = self.permission
         return who
 
 

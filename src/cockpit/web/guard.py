@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cockpit.access import audit
 from cockpit.access.keys import authenticate
 from cockpit.web import errors
 
@@ -118,7 +119,18 @@ class Guard:
         if refusal is not None:
             await refusal(scope, receive, send)
             return
-        await self.app(scope, receive, send)
+        status = 0
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, sending)
+        entry = audit_entry(scope, status)
+        if entry is not None:
+            audit.writer.put(entry)
 
     async def _check(self, scope: Scope, receive: Receive) -> tuple[Any, Receive]:
         headers = Headers(scope=scope)
@@ -147,6 +159,34 @@ class Guard:
             message = "too many requests this minute"
             return _refuse(429, "rate_limited", message, **{"Retry-After": "60"}), receive
         return None, _capped(receive, cap)
+
+
+# Permissions whose reads are merchant-, firm- or person-level rows: each read is audited.
+ROW_READS = frozenset({"records.read", "programmes.inspect", "scenarios.inside", "audit.read"})
+EXPORTS = (".csv", ".xlsx", "/ocds")
+SELF_AUDITED = ("/login", "/logout")  # the accounts service records these itself
+
+
+def audit_entry(scope: Scope, status: int) -> audit.Entry | None:
+    """The audit entry a finished request calls for: a write, an export, a read of rows."""
+    path, method = scope["path"], scope["method"]
+    if status >= 400 or status == 0 or path in SELF_AUDITED:
+        return None
+    state = scope.get("state", {})
+    permission = state.get("permission", "")
+    if method in BODY_METHODS:
+        action = "write"
+    elif path.endswith(EXPORTS):
+        action = "export"
+    elif permission in ROW_READS:
+        action = "read_rows"
+    else:
+        return None
+    query = scope.get("query_string", b"").decode("latin-1")
+    target = f"{method} {path}" + (f"?{query}" if query else "")
+    address = (scope.get("client") or ("", 0))[0]
+    detail = {"status": status, "permission": permission}
+    return audit.entry_for(state.get("principal"), action, target, address=address, detail=detail)
 
 
 def _capped(receive: Receive, cap: int) -> Receive:

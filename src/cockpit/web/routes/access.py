@@ -8,6 +8,7 @@ carries the session's own CSRF token (checked by ``Permit``).
 # No ``from __future__ import annotations``: FastAPI reads these annotations at run time.
 
 import secrets
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -71,7 +72,10 @@ async def login(
     if not expected or not secrets.compare_digest(expected.encode(), csrf_token.encode()):
         raise access.Forbidden("the sign-in form expired; reload it", code="csrf", field=CSRF_FIELD)
     try:
-        done = await run_in_threadpool(access.sign_in, username=username, password=password)
+        address = request.client.host if request.client else ""
+        done = await run_in_threadpool(
+            partial(access.sign_in, username=username, password=password, address=address)
+        )
     except access.SignInRefused:
         limiter = getattr(request.app.state, "limiter", None)
         if limiter is not None and request.client is not None:
@@ -98,6 +102,10 @@ async def logout(request: Request) -> Response:
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else ""
 
 
 def _users_page(request: Request, lang: Lang, message: str = "", failed: bool = False) -> Response:
@@ -138,6 +146,8 @@ def create_user(
     codes = [c for c in districts.replace("，", ",").split(",") if c.strip()]
     try:
         access.create_user(
+            by=who,
+            address=_address(request),
             username=username,
             password=password,
             role=role,
@@ -151,7 +161,7 @@ def create_user(
 
 @router.post("/admin/users/{username}/disable", response_class=HTMLResponse)
 def disable_user(request: Request, lang: LangDep, who: Admin, username: str) -> Response:
-    access.disable_user(username=username)
+    access.disable_user(username=username, by=who, address=_address(request))
     return _users_page(request, lang, f"{username}: ✓")
 
 
@@ -164,7 +174,9 @@ def reset_password(
     password: Annotated[str, Form(max_length=256)],
 ) -> Response:
     try:
-        access.reset_password(username=username, password=password)
+        access.reset_password(
+            username=username, password=password, by=who, address=_address(request)
+        )
     except access.AccountError as exc:
         return _users_page(request, lang, f"{exc.field}: {exc.message}", failed=True)
     return _users_page(request, lang, f"{username}: ✓")
