@@ -17,8 +17,18 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
+from cockpit.access import Forbidden
 from cockpit.db import ensure_schema
-from cockpit.scenarios import calls, catalogues, exports, matching, ocds, panel, registry
+from cockpit.scenarios import (
+    calls,
+    catalogues,
+    exports,
+    matching,
+    ocds,
+    panel,
+    registry,
+    secrecy,
+)
 from cockpit.scenarios.history import shanghai_now
 from cockpit.scenarios.schemas import (
     ApplicationOut,
@@ -54,6 +64,7 @@ Operator = Annotated[Principal, Depends(permit("scenarios.operate"))]
 Signer = Annotated[Principal, Depends(permit("scenarios.sign"))]
 Insider = Annotated[Principal, Depends(permit("scenarios.inside"))]
 READ = [allow("cockpit.read")]
+Reader = Annotated[Principal, Depends(permit("cockpit.read"))]
 STATUS = {NotFound: 404, NotAllowed: 403, IllegalTransition: 409, ConflictOfInterest: 409}
 
 
@@ -73,6 +84,17 @@ def _do(fn: Callable[..., T], **kwargs: Any) -> T:
 
 def _actor(who: Principal) -> Actor:
     return Actor(Role(who.acts_as), who.name)
+
+
+def _sees_secrets(call_id: str, who: Principal) -> bool:
+    """Auditors read everything; otherwise the call's insiders, or anyone after the award."""
+    insiders = _do(secrecy.insiders, call_id=call_id)
+    if who.can("audit.read") or insiders.published:
+        return True
+    try:
+        return insiders.admit(_actor(who))
+    except ValueError:  # a role the scenarios room does not know: not an insider
+        return False
 
 
 def _page(items: list[Any]) -> dict[str, Any]:
@@ -164,10 +186,12 @@ def get_call(call_id: str) -> CallOut:
     return _do(calls.get_call, call_id=call_id)
 
 
-@router.get("/calls/{call_id}/timeline", dependencies=READ)
-def call_timeline(call_id: str) -> dict[str, Any]:
-    """The call's history, oldest first: each step dated and signed."""
-    return _page(_do(calls.timeline, call_id=call_id))
+@router.get("/calls/{call_id}/timeline")
+def call_timeline(call_id: str, who: Reader) -> dict[str, Any]:
+    """The call's history, oldest first: each step dated and signed. Until the award, the
+    details of bids, scores and conflicts are withheld from all but the call's insiders."""
+    events = _do(calls.timeline, call_id=call_id)
+    return _page(events if _sees_secrets(call_id, who) else secrecy.withhold(events))
 
 
 class StepIn(BaseModel):
@@ -208,9 +232,14 @@ def apply(call_id: str, body: ApplicationIn, who: Firm) -> ApplicationOut:
     )
 
 
-@router.get("/calls/{call_id}/applications", dependencies=READ)
+@router.get("/calls/{call_id}/applications")
 def list_applications(call_id: str, who: Insider) -> dict[str, Any]:
-    """The proposals (unit, reviewers and operator only)."""
+    """The proposals: until the award, only the call's owner unit and seated reviewers."""
+    if not _sees_secrets(call_id, who):
+        raise Forbidden(
+            "until the award, proposals are for the call's owner unit and its reviewers",
+            code="call_secret",
+        )
     return _page(_do(panel.list_applications, call_id=call_id))
 
 
