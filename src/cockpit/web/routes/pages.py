@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from cockpit import reference
-from cockpit.web import assets, dataviews, i18n, rooms, scenarioviews
+from cockpit.web import assets, dataviews, guard, i18n, rooms, scenarioviews
 from cockpit.web.auth import allow
 from cockpit.web.deps import MetricsDep, QueryDep, ScopeDep
 from cockpit.web.tablecache import current_lake
@@ -191,13 +191,29 @@ def swagger_ui() -> Response:
     """The OpenAPI explorer, with Swagger UI served by the app (no CDN)."""
     from fastapi.openapi.docs import get_swagger_ui_html
 
-    return get_swagger_ui_html(
+    page = get_swagger_ui_html(
         openapi_url="/openapi.json",
         title="Commerce Cockpit API",
         swagger_js_url="/static/vendor/swagger-ui-bundle.js",
         swagger_css_url="/static/vendor/swagger-ui.css",
         swagger_favicon_url="/static/favicon.svg",
     )
+    # Swagger UI starts from one inline script: allowed by its hash, no other inline script.
+    page.headers["Content-Security-Policy"] = guard.CSP.replace(
+        "script-src 'self'", f"script-src 'self' {inline_script_hashes(bytes(page.body))}"
+    )
+    return page
+
+
+def inline_script_hashes(html: bytes) -> str:
+    """CSP sources ('sha256-...') of the inline scripts of ``html``."""
+    import base64
+    import hashlib
+    import re
+
+    scripts = re.findall(rb"<script>(.*?)</script>", html, flags=re.S)
+    digests = (base64.b64encode(hashlib.sha256(s).digest()).decode() for s in scripts)
+    return " ".join(f"'sha256-{d}'" for d in digests)
 
 
 @router.get("/openapi.json", dependencies=[allow("public")])
