@@ -78,3 +78,17 @@ def test_a_bad_policy_is_refused_naming_its_line(
         load_policy(path)
     line = int(str(err.value).split(":")[1])
     assert broken.splitlines()[line - 1] == edit[1].rstrip("\n")  # the line at fault
+
+
+def test_every_json_operation_declares_its_response_schema() -> None:
+    from cockpit.web.app import create_app
+
+    spec = create_app().openapi()
+    missing = []
+    for path, operations in spec["paths"].items():
+        for method, op in operations.items():
+            ok = next(c for c in op["responses"] if c.startswith("2"))
+            content = op["responses"][ok].get("content", {})
+            if "application/json" in content and not content["application/json"].get("schema"):
+                missing.append(f"{method.upper()} {path}")
+    assert len(spec["paths"]) > 50 and missing == []

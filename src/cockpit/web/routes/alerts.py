@@ -4,13 +4,14 @@
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from cockpit.access import scope_of
 from cockpit.alerts import lifecycle
 from cockpit.db import ensure_schema
 from cockpit.web.auth import Principal, allow, permit
+from cockpit.web.schemas import Page
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"])
 
@@ -21,6 +22,8 @@ def _ready() -> None:
 
 
 Operator = Annotated[Principal, Depends(permit("alerts.write"))]
+# Ids are database integers: anything past 64 bits is refused as input, not a server error.
+AlertId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 Reader = Annotated[Principal, Depends(permit("records.read"))]
 
 
@@ -52,7 +55,11 @@ def list_alerts(
     return AlertList(data=data, count=len(data))
 
 
-@router.get("/orderlist", summary="The Order + List: every key exporter with its trend")
+@router.get(
+    "/orderlist",
+    summary="The Order + List: every key exporter with its trend",
+    response_model=Page,
+)
 def orderlist(who: Reader, months: Annotated[int, Query(ge=1, le=36)] = 12) -> dict[str, Any]:
     from cockpit.alerts.views import orderlist_rows
     from cockpit.config import get_settings
@@ -68,7 +75,7 @@ def orderlist(who: Reader, months: Annotated[int, Query(ge=1, le=36)] = 12) -> d
     response_model=lifecycle.AlertPublic,
     dependencies=[allow("cockpit.read")],
 )
-def get_alert(alert_id: int) -> lifecycle.AlertPublic:
+def get_alert(alert_id: AlertId) -> lifecycle.AlertPublic:
     _ready()
     try:
         return lifecycle.get_alert(alert_id=alert_id)
@@ -92,7 +99,7 @@ def _step(action: str, alert_id: int, body: StepIn, who: Principal) -> lifecycle
     summary="Acknowledge an open alert (operator key)",
     response_model=lifecycle.AlertPublic,
 )
-def acknowledge(alert_id: int, body: StepIn, who: Operator) -> lifecycle.AlertPublic:
+def acknowledge(alert_id: AlertId, body: StepIn, who: Operator) -> lifecycle.AlertPublic:
     return _step("ack", alert_id, body, who)
 
 
@@ -101,5 +108,5 @@ def acknowledge(alert_id: int, body: StepIn, who: Operator) -> lifecycle.AlertPu
     summary="Resolve an alert (operator key)",
     response_model=lifecycle.AlertPublic,
 )
-def resolve(alert_id: int, body: StepIn, who: Operator) -> lifecycle.AlertPublic:
+def resolve(alert_id: AlertId, body: StepIn, who: Operator) -> lifecycle.AlertPublic:
     return _step("resolve", alert_id, body, who)

@@ -17,6 +17,7 @@ from cockpit.web import dataviews, rooms, scenarioviews, views
 from cockpit.web.auth import allow
 from cockpit.web.deps import LangDep, MetricsDep, QueryDep, ScopeDep
 from cockpit.web.metrics import Metrics
+from cockpit.web.schemas import Chart, Periods
 from cockpit.web.tablecache import current_lake
 
 router = APIRouter(prefix="/api/cockpit", tags=["cockpit"])
@@ -34,63 +35,63 @@ def cached(
     return metrics.lake.memo(BUILT, f"{name}:{q}", lambda: view(metrics, q))
 
 
-@router.get("/periods", dependencies=[allow("cockpit.read")])
+@router.get("/periods", dependencies=[allow("cockpit.read")], response_model=Periods)
 def periods(metrics: MetricsDep) -> Json:
     """Months with built indicators, oldest first."""
     found = metrics.periods()
     return {"available": bool(found), "hint": "cockpit build", "data": found, "count": len(found)}
 
 
-@router.get("/kpis", dependencies=[allow("cockpit.read")])
+@router.get("/kpis", dependencies=[allow("cockpit.read")], response_model=Chart)
 def kpis(q: QueryDep, metrics: MetricsDep) -> Json:
     """KPI tiles: retail sales month and YTD, YoY, digital and online shares, with trends."""
     return cached(metrics, "kpis", q, views.kpis)
 
 
-@router.get("/district-growth", dependencies=[allow("cockpit.read")])
+@router.get("/district-growth", dependencies=[allow("cockpit.read")], response_model=Chart)
 def district_growth(q: QueryDep, metrics: MetricsDep) -> Json:
     """Year-on-year growth of retail sales by district in the month (the map)."""
     return cached(metrics, "district_growth", q, views.district_map)
 
 
-@router.get("/trend", dependencies=[allow("cockpit.read")])
+@router.get("/trend", dependencies=[allow("cockpit.read")], response_model=Chart)
 def trend(q: QueryDep, metrics: MetricsDep) -> Json:
     """Monthly retail sales of the cut with the forecast and its 80/95 % bands."""
     return cached(metrics, "trend", q, views.trend)
 
 
-@router.get("/sample-trend", dependencies=[allow("cockpit.read")])
+@router.get("/sample-trend", dependencies=[allow("cockpit.read")], response_model=Chart)
 def sample_trend(q: QueryDep, metrics: MetricsDep) -> Json:
     """The feeds' sample of the cut, monthly, with its own forecast (labelled as the sample)."""
     return cached(metrics, "sample_trend", q, views.sample_trend)
 
 
-@router.get("/categories", dependencies=[allow("cockpit.read")])
+@router.get("/categories", dependencies=[allow("cockpit.read")], response_model=Chart)
 def categories(q: QueryDep, metrics: MetricsDep) -> Json:
     """Retail sales by category in the month."""
     return cached(metrics, "categories", q, views.by_category)
 
 
-@router.get("/business-districts", dependencies=[allow("cockpit.read")])
+@router.get("/business-districts", dependencies=[allow("cockpit.read")], response_model=Chart)
 def business_districts(q: QueryDep, metrics: MetricsDep) -> Json:
     """Retail sales of the chosen district's business districts (商圈) in the month."""
     return cached(metrics, "business_districts", q, views.business_districts)
 
 
-@router.get("/digital-structure", dependencies=[allow("cockpit.read")])
+@router.get("/digital-structure", dependencies=[allow("cockpit.read")], response_model=Chart)
 def digital_structure(q: QueryDep, metrics: MetricsDep) -> Json:
     """Digital consumption by the four types, every month."""
     return cached(metrics, "digital_structure", q, views.digital_structure)
 
 
-@router.get("/data/ingests", dependencies=[allow("data.read")])
+@router.get("/data/ingests", dependencies=[allow("data.read")], response_model=Chart)
 def ingests(limit: Annotated[int, Query(ge=1, le=500)] = 20) -> Json:
     """The latest ingests, newest first."""
     lake = current_lake()
     return lake.memo("ingests", f"last-{limit}", lambda: dataviews.last_ingests(lake, limit=limit))
 
 
-@router.get("/data/freshness", dependencies=[allow("data.read")])
+@router.get("/data/freshness", dependencies=[allow("data.read")], response_model=Chart)
 def freshness() -> Json:
     """Per source: last ingest, latest month, days since."""
     lake = current_lake()
@@ -98,7 +99,7 @@ def freshness() -> Json:
     return lake.memo("ingests", f"fresh-{today}", lambda: dataviews.freshness(lake, today=today))
 
 
-@router.get("/data/quarantine", dependencies=[allow("data.read")])
+@router.get("/data/quarantine", dependencies=[allow("data.read")], response_model=Chart)
 def quarantine(scope: ScopeDep) -> Json:
     """Quarantined rows counted by source and reason (of the caller's districts)."""
     lake = current_lake()
@@ -106,7 +107,7 @@ def quarantine(scope: ScopeDep) -> Json:
     return lake.memo(("quarantine", "merchants"), f"counts:{scope.key}", counts)
 
 
-@router.get("/data/quarantine/rows", dependencies=[allow("records.read")])
+@router.get("/data/quarantine/rows", dependencies=[allow("records.read")], response_model=Chart)
 def quarantine_rows(
     scope: ScopeDep, source: str = "", reason: str = "", offset: Annotated[int, Query(ge=0)] = 0
 ) -> Json:
@@ -116,7 +117,7 @@ def quarantine_rows(
     )
 
 
-@router.get("/alerts/open", dependencies=[allow("cockpit.read")])
+@router.get("/alerts/open", dependencies=[allow("cockpit.read")], response_model=Chart)
 def open_alerts(
     lang: LangDep, limit: Annotated[int, Query(ge=1, le=200)] = 10, district: str = ""
 ) -> Json:
@@ -124,19 +125,19 @@ def open_alerts(
     return rooms.open_alerts(lang=lang, limit=limit, district=district)
 
 
-@router.get("/plans/gauges", dependencies=[allow("cockpit.read")])
+@router.get("/plans/gauges", dependencies=[allow("cockpit.read")], response_model=Chart)
 def plan_gauges(lang: LangDep) -> Json:
     """Progress of the plans' headline targets, for the gauges."""
     return rooms.plan_gauges(lang=lang)
 
 
-@router.get("/plans/trajectory", dependencies=[allow("cockpit.read")])
+@router.get("/plans/trajectory", dependencies=[allow("cockpit.read")], response_model=Chart)
 def plan_trajectory(lang: LangDep, target: str = "") -> Json:
     """One target (``plan_id/target_id``): required trajectory, actual, projection."""
     return rooms.plan_trajectory(lang=lang, key=target)
 
 
-@router.get("/alerts/order-list", dependencies=[allow("records.read")])
+@router.get("/alerts/order-list", dependencies=[allow("records.read")], response_model=Chart)
 def order_list(lang: LangDep, scope: ScopeDep) -> Json:
     """Order + List: the key trade enterprises' orders in hand and new orders, by month
     (named enterprises of the caller's districts)."""
@@ -152,32 +153,32 @@ def order_list(lang: LangDep, scope: ScopeDep) -> Json:
     return views.order_list(raw, lang, warnings)
 
 
-@router.get("/programmes/budgets", dependencies=[allow("programmes.read")])
+@router.get("/programmes/budgets", dependencies=[allow("programmes.read")], response_model=Chart)
 def programme_budgets(lang: LangDep) -> Json:
     """Budget, vouchers issued, voucher value redeemed and budget left of every programme."""
     return rooms.programme_chart(lang=lang)
 
 
-@router.get("/programmes/burndown", dependencies=[allow("programmes.read")])
+@router.get("/programmes/burndown", dependencies=[allow("programmes.read")], response_model=Chart)
 def programme_burndown(lang: LangDep, programme: str = "") -> Json:
     """Budget burn-down of one programme (its code; default the first): budget left,
     committed and spent over time, from the programmes ledger."""
     return rooms.programme_burndown(lang=lang, programme=programme)
 
 
-@router.get("/scenarios/sectors", dependencies=[allow("cockpit.read")])
+@router.get("/scenarios/sectors", dependencies=[allow("cockpit.read")], response_model=Chart)
 def scenario_sectors(lang: LangDep) -> Json:
     """Scenario needs counted by sector."""
     return scenarioviews.sector_counts(lang=lang)
 
 
-@router.get("/scenarios/list", dependencies=[allow("cockpit.read")])
+@router.get("/scenarios/list", dependencies=[allow("cockpit.read")], response_model=Chart)
 def scenario_list(lang: LangDep, sector: str = "", district: str = "") -> Json:
     """The scenario list, filtered by sector and district."""
     return scenarioviews.scenario_list(lang=lang, sector=sector, district=district)
 
 
-@router.get("/scenarios/{scenario_id}", dependencies=[allow("cockpit.read")])
+@router.get("/scenarios/{scenario_id}", dependencies=[allow("cockpit.read")], response_model=Chart)
 def scenario_detail(lang: LangDep, scenario_id: str) -> Json:
     """One scenario's calls with their timelines, and its best-matching solutions."""
     return scenarioviews.scenario_detail(lang=lang, scenario_id=scenario_id)

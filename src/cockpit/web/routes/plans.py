@@ -15,6 +15,7 @@ from cockpit.db import ensure_schema, session_scope
 from cockpit.web.auth import Principal, allow, permit
 
 router = APIRouter(prefix="/api/plans", tags=["plans"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class FigureIn(BaseModel):
@@ -67,6 +68,8 @@ def headline() -> dict[str, Any]:
 @router.get(
     "/export.xlsx",
     dependencies=[allow("cockpit.read")],
+    response_class=FileResponse,
+    responses={200: {"content": {XLSX: {}}, "description": "The workbook"}},
     summary="Every target's status as an Excel workbook",
 )
 def export_workbook() -> FileResponse:
@@ -77,7 +80,7 @@ def export_workbook() -> FileResponse:
     return FileResponse(
         path,
         filename="plan-status.xlsx",
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        media_type=XLSX,
     )
 
 

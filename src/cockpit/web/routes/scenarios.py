@@ -17,7 +17,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
-from cockpit.access import Forbidden
+from cockpit import reference
+from cockpit.access import Forbidden, Invalid
 from cockpit.db import ensure_schema
 from cockpit.scenarios import (
     calls,
@@ -51,6 +52,7 @@ from cockpit.scenarios.vocab import (
     ScenarioError,
 )
 from cockpit.web.auth import Principal, allow, permit
+from cockpit.web.schemas import Answer, Page
 
 router = APIRouter(prefix="/api/scenarios", tags=["scenarios"])
 T = TypeVar("T")
@@ -80,6 +82,9 @@ def _do(fn: Callable[..., T], **kwargs: Any) -> T:
     except ScenarioError as exc:
         code = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 422)
         raise HTTPException(code, {"code": type(exc).__name__, "message": str(exc)}) from exc
+    except reference.ReferenceError as exc:  # a district or category code that is none
+        field = "query.district" if "district" in str(exc) else ""
+        raise Invalid(str(exc), field=field) from exc
 
 
 def _actor(who: Principal) -> Actor:
@@ -102,7 +107,7 @@ def _page(items: list[Any]) -> dict[str, Any]:
     return {"data": data, "count": len(data)}
 
 
-@router.get("", dependencies=READ)
+@router.get("", dependencies=READ, response_model=Page)
 def list_scenarios(
     sector: Annotated[str | None, Query(description="industry, culture_tourism, ...")] = None,
     district: Annotated[str | None, Query(description="GB/T 2260 district code")] = None,
@@ -119,7 +124,7 @@ def add_scenario(body: ScenarioIn, who: Unit) -> ScenarioOut:
     return _do(registry.add_scenario, need=body, actor=_actor(who))
 
 
-@router.get("/firms", dependencies=READ)
+@router.get("/firms", dependencies=READ, response_model=Page)
 def list_firms() -> dict[str, Any]:
     """Registered firms."""
     return _page(_do(registry.list_firms))
@@ -133,7 +138,7 @@ def add_firm(body: FirmIn, who: FirmOrOperator) -> FirmOut:
     return _do(registry.add_firm, firm=body, actor=_actor(who))
 
 
-@router.get("/firms/{firm_id}/matches", dependencies=READ)
+@router.get("/firms/{firm_id}/matches", dependencies=READ, response_model=Page)
 def firm_matches(firm_id: str, limit: int = 10) -> dict[str, Any]:
     """Open scenario needs ranked for a firm."""
     found = _do(
@@ -142,7 +147,7 @@ def firm_matches(firm_id: str, limit: int = 10) -> dict[str, Any]:
     return _page([asdict(m) for m in found])
 
 
-@router.get("/solutions", dependencies=READ)
+@router.get("/solutions", dependencies=READ, response_model=Page)
 def list_solutions(firm_id: str | None = None, sector: str | None = None) -> dict[str, Any]:
     """Solutions and products."""
     return _page(_do(registry.list_solutions, firm_id=firm_id, sector=sector))
@@ -156,7 +161,7 @@ def add_solution(body: SolutionIn, who: FirmOrOperator) -> SolutionOut:
     return _do(registry.add_solution, solution=body, actor=_actor(who))
 
 
-@router.get("/calls", dependencies=READ)
+@router.get("/calls", dependencies=READ, response_model=Page)
 def list_calls(state: str | None = None, scenario_id: str | None = None) -> dict[str, Any]:
     """Calls, optionally in one state or for one scenario."""
     return _page(_do(calls.list_calls, state=state, scenario_id=scenario_id))
@@ -186,7 +191,7 @@ def get_call(call_id: str) -> CallOut:
     return _do(calls.get_call, call_id=call_id)
 
 
-@router.get("/calls/{call_id}/timeline")
+@router.get("/calls/{call_id}/timeline", response_model=Page)
 def call_timeline(call_id: str, who: Reader) -> dict[str, Any]:
     """The call's history, oldest first: each step dated and signed. Until the award, the
     details of bids, scores and conflicts are withheld from all but the call's insiders."""
@@ -232,7 +237,7 @@ def apply(call_id: str, body: ApplicationIn, who: Firm) -> ApplicationOut:
     )
 
 
-@router.get("/calls/{call_id}/applications")
+@router.get("/calls/{call_id}/applications", response_model=Page)
 def list_applications(call_id: str, who: Insider) -> dict[str, Any]:
     """The proposals: until the award, only the call's owner unit and seated reviewers."""
     if not _sees_secrets(call_id, who):
@@ -249,7 +254,12 @@ class SeatIn(BaseModel):
     organisation: str = ""
 
 
-@router.post("/calls/{call_id}/panel", status_code=201)
+class SeatOut(BaseModel):
+    call_id: str
+    reviewer_id: str
+
+
+@router.post("/calls/{call_id}/panel", status_code=201, response_model=SeatOut)
 def seat_reviewer(call_id: str, body: SeatIn, who: Operator) -> dict[str, str]:
     """Seat a reviewer on the panel (adding them to the pool first when a name is given)."""
     if body.name:
@@ -270,7 +280,12 @@ class ConflictIn(BaseModel):
     reviewer_id: str | None = Field(None, description="Default: the reviewer the key names")
 
 
-@router.post("/calls/{call_id}/conflicts", status_code=201)
+class ConflictOut(BaseModel):
+    reviewer_id: str
+    scores_withdrawn: int
+
+
+@router.post("/calls/{call_id}/conflicts", status_code=201, response_model=ConflictOut)
 def declare_conflict(call_id: str, body: ConflictIn, who: ReviewerOrOperator) -> dict[str, Any]:
     """Declare a conflict of interest; scores it touches are withdrawn."""
     reviewer_id = body.reviewer_id or who.name
@@ -289,7 +304,16 @@ class SheetIn(BaseModel):
     sheet: dict[str, int] = Field(description="criterion code → score 0–100")
 
 
-@router.post("/calls/{call_id}/applications/{application_id}/scores", status_code=201)
+class ScoreOut(BaseModel):
+    application_id: str
+    reviewer_id: str
+
+
+@router.post(
+    "/calls/{call_id}/applications/{application_id}/scores",
+    status_code=201,
+    response_model=ScoreOut,
+)
 def score(call_id: str, application_id: str, body: SheetIn, who: ReviewerKey) -> dict[str, str]:
     """Score an application as the reviewer the key names."""
     _do(
@@ -316,7 +340,7 @@ def promote_case(call_id: str, body: CaseIn, who: Operator) -> catalogues.CaseOu
     return _do(catalogues.promote_case, call_id=call_id, actor=_actor(who), **body.model_dump())
 
 
-@router.get("/cases", dependencies=READ)
+@router.get("/cases", dependencies=READ, response_model=Page)
 def list_cases(sector: str | None = None, district: str | None = None) -> dict[str, Any]:
     """The case library (典型案例)."""
     return _page(_do(catalogues.list_cases, sector=sector, district=district))
@@ -329,7 +353,7 @@ class CatalogueIn(BaseModel):
     reason_en: str | None = None
 
 
-@router.get("/catalogue", dependencies=READ)
+@router.get("/catalogue", dependencies=READ, response_model=Page)
 def list_catalogue(year: int | None = None) -> dict[str, Any]:
     """The excellent-product catalogue (优秀产品目录)."""
     return _page(_do(catalogues.list_catalogue, year=year))
@@ -341,7 +365,7 @@ def add_to_catalogue(body: CatalogueIn, who: Operator) -> catalogues.CatalogueOu
     return _do(catalogues.add_to_catalogue, actor=_actor(who), **body.model_dump())
 
 
-@router.get("/counts", dependencies=READ)
+@router.get("/counts", dependencies=READ, response_model=Answer)
 def counts(
     sector: str | None = None, district: str | None = None, tag: str | None = None
 ) -> dict[str, Any]:
@@ -355,7 +379,7 @@ def counts(
     }
 
 
-@router.get("/ocds", response_class=JSONResponse, dependencies=READ)
+@router.get("/ocds", response_class=JSONResponse, dependencies=READ, response_model=Answer)
 def ocds_package() -> dict[str, Any]:
     """Every published call as an OCDS 1.1 release package."""
     return _do(ocds.release_package)
@@ -375,7 +399,7 @@ def export_csv() -> PlainTextResponse:
     return PlainTextResponse(buffer.getvalue(), media_type="text/csv; charset=utf-8")
 
 
-@router.get("/vocab", dependencies=READ)
+@router.get("/vocab", dependencies=READ, response_model=Answer)
 def vocabulary() -> dict[str, Any]:
     """Labels (zh, en) of sectors, capability tags, plan tags, call states and steps."""
     from cockpit.scenarios import vocab
@@ -408,7 +432,7 @@ def get_scenario(scenario_id: str) -> ScenarioOut:
     return _do(registry.get_scenario, scenario_id=scenario_id)
 
 
-@router.get("/{scenario_id}/matches", dependencies=READ)
+@router.get("/{scenario_id}/matches", dependencies=READ, response_model=Page)
 def scenario_matches(
     scenario_id: str,
     kind: Annotated[Literal["solutions", "firms"], Query()] = "solutions",
