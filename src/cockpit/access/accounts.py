@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from cockpit import reference
@@ -25,7 +25,7 @@ from cockpit.access.errors import DomainError
 from cockpit.access.models import SessionRow, UserRow
 from cockpit.access.policy import policy
 from cockpit.access.principal import Principal
-from cockpit.db import session_scope
+from cockpit.db import get_engine, session_scope
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 256
@@ -302,20 +302,36 @@ def hash_session(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+_SESSION_QUERY = (
+    select(
+        SessionRow.csrf_token,
+        SessionRow.expires_at,
+        UserRow.id,
+        UserRow.username,
+        UserRow.role,
+        UserRow.districts,
+        UserRow.disabled_at,
+    )
+    .join(UserRow, UserRow.id == SessionRow.user_id)
+    .where(SessionRow.token_sha256 == bindparam("digest"), SessionRow.ended_at.is_(None))
+)
+
+
 def session_principal(token: str, *, engine: Engine | None = None) -> SessionInfo | None:
-    """The live session of this cookie value with its user, or None (ended, expired, disabled)."""
-    with session_scope(engine) as session:
-        found = session.execute(
-            select(SessionRow, UserRow)
-            .join(UserRow, UserRow.id == SessionRow.user_id)
-            .where(SessionRow.token_sha256 == hash_session(token), SessionRow.ended_at.is_(None))
-        ).first()
-        if found is None:
-            return None
-        sess, user = found
-        if _aware(sess.expires_at) <= _now() or user.disabled_at is not None:
-            return None
-        return SessionInfo(principal=_principal(user), csrf_token=sess.csrf_token)
+    """The live session of this cookie value with its user, or None (ended, expired, disabled).
+
+    One indexed query on a pooled connection, on every request (no ORM session: this runs
+    before every page and chart), so ending a session or an account acts at once.
+    """
+    with (engine or get_engine()).connect() as conn:
+        row = conn.execute(_SESSION_QUERY, {"digest": hash_session(token)}).first()
+    if row is None or row.disabled_at is not None:
+        return None
+    if _aware(row.expires_at) <= _now():
+        return None
+    codes = frozenset(c for c in row.districts.split(",") if c)
+    who = Principal(kind="user", id=row.id, role=row.role, name=row.username, districts=codes)
+    return SessionInfo(principal=who, csrf_token=row.csrf_token)
 
 
 def end_session(token: str, *, engine: Engine | None = None) -> None:
