@@ -93,8 +93,9 @@ ROOMS: tuple[Room, ...] = (
     ),
     Room("web", "the cockpit's pages and JSON API", migrations=True, demo=True),
 )
-#: Web routers that belong to no room: the cockpit's own pages and charts.
-WEB_ROUTES = ("cockpit", "pages")
+#: Web routers that belong to no room: the cockpit's own pages and charts, and the auditor's
+#: page over the access room's trail.
+WEB_ROUTES = ("audit", "cockpit", "pages")
 #: Packages under cockpit/ that are not rooms.
 NOT_ROOMS = ("migrations",)
 

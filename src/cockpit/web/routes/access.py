@@ -24,7 +24,8 @@ from cockpit.web.deps import LangDep
 from cockpit.web.i18n import Lang
 from cockpit.web.routes.pages import render_page
 
-router = APIRouter(include_in_schema=False)
+# Pages and forms stay out of the OpenAPI; /api/access/me is in it.
+router = APIRouter()
 LOGIN_CSRF_COOKIE = "cockpit_login_csrf"
 Admin = Annotated[Principal, Depends(permit("users.admin"))]
 Text = Annotated[str, Form(max_length=400)]
@@ -42,7 +43,9 @@ def safe_next(target: str) -> str:
     return target
 
 
-@router.get("/login", response_class=HTMLResponse, dependencies=[allow("public")])
+@router.get(
+    "/login", include_in_schema=False, response_class=HTMLResponse, dependencies=[allow("public")]
+)
 def login_page(request: Request, lang: LangDep, next: str = "/", error: bool = False) -> Response:
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
     response = render_page(
@@ -60,7 +63,7 @@ def login_page(request: Request, lang: LangDep, next: str = "/", error: bool = F
     return response
 
 
-@router.post("/login", dependencies=[allow("public")])
+@router.post("/login", include_in_schema=False, dependencies=[allow("public")])
 async def login(
     request: Request,
     username: Annotated[str, Form(max_length=64)],
@@ -94,7 +97,7 @@ async def login(
     return response
 
 
-@router.post("/logout", dependencies=[allow("cockpit.read")])
+@router.post("/logout", include_in_schema=False, dependencies=[allow("cockpit.read")])
 async def logout(request: Request) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
@@ -127,12 +130,12 @@ def _users_page(request: Request, lang: Lang, message: str = "", failed: bool = 
     )
 
 
-@router.get("/admin/users", response_class=HTMLResponse)
+@router.get("/admin/users", include_in_schema=False, response_class=HTMLResponse)
 def users_page(request: Request, lang: LangDep, who: Admin) -> Response:
     return _users_page(request, lang)
 
 
-@router.post("/admin/users", response_class=HTMLResponse)
+@router.post("/admin/users", include_in_schema=False, response_class=HTMLResponse)
 def create_user(
     request: Request,
     lang: LangDep,
@@ -159,13 +162,15 @@ def create_user(
     return _users_page(request, lang, f"{username}: ✓")
 
 
-@router.post("/admin/users/{username}/disable", response_class=HTMLResponse)
+@router.post(
+    "/admin/users/{username}/disable", include_in_schema=False, response_class=HTMLResponse
+)
 def disable_user(request: Request, lang: LangDep, who: Admin, username: str) -> Response:
     access.disable_user(username=username, by=who, address=_address(request))
     return _users_page(request, lang, f"{username}: ✓")
 
 
-@router.post("/admin/users/{username}/reset", response_class=HTMLResponse)
+@router.post("/admin/users/{username}/reset", include_in_schema=False, response_class=HTMLResponse)
 def reset_password(
     request: Request,
     lang: LangDep,
@@ -192,7 +197,7 @@ class Me(BaseModel):
     csrf_token: str
 
 
-@router.get("/api/access/me", response_model=Me, include_in_schema=True, tags=["access"])
+@router.get("/api/access/me", response_model=Me, tags=["access"])
 def me(request: Request, who: Annotated[Principal, Depends(permit("self.read"))]) -> Me:
     return Me(
         kind=who.kind,
