@@ -153,3 +153,23 @@ def test_search_cli_filters_by_action(client: TestClient) -> None:
     assert json.loads(out.output)["count"] == 1
     bad = CliRunner().invoke(app, ["audit", "search", "--action", "stroll"])
     assert bad.exit_code == 2
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_trail_is_append_only_and_verifies(postgres_url: str) -> None:
+    from cockpit.db import make_engine, upgrade
+
+    upgrade(postgres_url)
+    engine = make_engine(postgres_url)
+    try:
+        audit.append(
+            [audit.Entry("signin", f"user-{n}", actor=f"user:u{n}") for n in range(3)],
+            engine=engine,
+        )
+        assert audit.verify(engine=engine).ok
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text("UPDATE access_audit SET actor = 'user:nobody'"))
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text("DELETE FROM access_audit"))
+    finally:
+        engine.dispose()
