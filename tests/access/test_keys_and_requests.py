@@ -174,7 +174,7 @@ def test_too_many_requests_a_minute_get_429(
 
 def test_idempotency_keys_belong_to_their_caller(client: TestClient) -> None:
     from cockpit.programmes import vouchers
-    from tests.programmes.helpers import voucher_programme
+    from tests.programmes.helpers import resident_id, voucher_programme
 
     vouchers.install_programme(programme=voucher_programme("idem-test", packs=5))
     vouchers.open_round(programme_code="idem-test", no=1, parts=1)
@@ -182,17 +182,17 @@ def test_idempotency_keys_belong_to_their_caller(client: TestClient) -> None:
     app_a, app_b = key("claimant_app", "app-a"), key("claimant_app", "app-b")
     first = client.post(
         path,
-        json={"idempotency_key": "same-key-1", "id_number": "500103199001011234"},
+        json={"idempotency_key": "same-key-1", "id_number": resident_id(1)},
         headers=app_a,
     )
     other = client.post(
         path,
-        json={"idempotency_key": "same-key-1", "id_number": "500103199202022345"},
+        json={"idempotency_key": "same-key-1", "id_number": resident_id(2)},
         headers=app_b,
     )
     again = client.post(
         path,
-        json={"idempotency_key": "same-key-1", "id_number": "500103199001011234"},
+        json={"idempotency_key": "same-key-1", "id_number": resident_id(1)},
         headers=app_a,
     )
     assert first.status_code == other.status_code == 201, (first.text, other.text)
