@@ -40,12 +40,50 @@ def test_production_refuses_the_development_secrets(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("COCKPIT_DB_URL", "postgresql+psycopg://u@h/db")
     with pytest.raises(ValidationError, match="COCKPIT_PSEUDONYM_KEY"):
         Settings()
-    monkeypatch.setenv("COCKPIT_PSEUDONYM_KEY", "a-real-key")
-    monkeypatch.setenv("COCKPIT_SIGNING_SECRET", "a-real-secret")
-    with pytest.raises(ValidationError, match="COCKPIT_LEDGER_KEY"):
-        Settings()
-    monkeypatch.setenv("COCKPIT_LEDGER_KEY", "a-real-ledger-key")
+    for n, name in enumerate(PRODUCTION_SECRETS):
+        monkeypatch.setenv(name, f"{n}-a-real-secret-of-at-least-32-bytes")
     assert Settings().mode == "production"
+
+
+PRODUCTION_SECRETS = (
+    "COCKPIT_PSEUDONYM_KEY", "COCKPIT_SIGNING_SECRET", "COCKPIT_LEDGER_KEY",
+    "COCKPIT_KEY_SECRET", "COCKPIT_AUDIT_SECRET",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"COCKPIT_KEY_SECRET": "x"}, "COCKPIT_KEY_SECRET must be at least 32 bytes"),
+        ({"COCKPIT_AUDIT_SECRET": "0-a-real-secret-of-at-least-32-bytes"}, "must differ"),
+        ({"COCKPIT_DB_URL": "sqlite:///cockpit.sqlite"}, "not SQLite"),
+    ],
+)
+def test_production_refuses_short_shared_secrets_and_sqlite(
+    monkeypatch: pytest.MonkeyPatch, change: dict[str, str], message: str
+) -> None:
+    monkeypatch.setenv("COCKPIT_MODE", "production")
+    monkeypatch.setenv("COCKPIT_DB_URL", "postgresql+psycopg://u@h/db")
+    for n, name in enumerate(PRODUCTION_SECRETS):
+        monkeypatch.setenv(name, f"{n}-a-real-secret-of-at-least-32-bytes")
+    for name, value in change.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=message):
+        Settings()
+
+
+def test_development_serves_loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from cockpit.cli import app
+    from cockpit.config import reset_settings
+    from cockpit.web.commands import is_loopback
+
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and not is_loopback("0.0.0.0")
+    monkeypatch.delenv("COCKPIT_MODE", raising=False)
+    reset_settings()
+    refused = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0", "--port", "8999"])
+    assert refused.exit_code == 2 and "loopback" in refused.output
 
 
 def test_every_setting_is_documented() -> None:

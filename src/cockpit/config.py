@@ -17,6 +17,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_PSEUDONYM_KEY = "dev-only-pseudonym-key-change-me"
 DEV_SIGNING_SECRET = "dev-only-signing-secret-change-me"
 DEV_LEDGER_KEY = "dev-only-ledger-key-change-me"
+DEV_KEY_SECRET = "dev-only-api-key-secret-change-me"
+DEV_AUDIT_SECRET = "dev-only-audit-trail-secret-change-me"
 
 
 def _default_home() -> Path:
@@ -37,21 +39,18 @@ class Settings(BaseSettings):
     pseudonym_key: SecretStr = SecretStr(DEV_PSEUDONYM_KEY)
     signing_secret: SecretStr = SecretStr(DEV_SIGNING_SECRET)
     ledger_key: SecretStr = SecretStr(DEV_LEDGER_KEY)
+    key_secret: SecretStr = SecretStr(DEV_KEY_SECRET)
+    audit_secret: SecretStr = SecretStr(DEV_AUDIT_SECRET)
+    rate_limit: int = 6000
     host: str = "127.0.0.1"
     port: int = 8000
     lang: Literal["zh-CN", "en"] = "zh-CN"
 
     @model_validator(mode="after")
-    def _refuse_dev_secrets_in_production(self) -> Settings:
+    def _refuse_weak_setup_in_production(self) -> Settings:
         if self.mode == "production":
-            if self.pseudonym_key.get_secret_value() == DEV_PSEUDONYM_KEY:
-                raise ValueError("COCKPIT_PSEUDONYM_KEY must be set in production mode")
-            if self.signing_secret.get_secret_value() == DEV_SIGNING_SECRET:
-                raise ValueError("COCKPIT_SIGNING_SECRET must be set in production mode")
-            if self.ledger_key.get_secret_value() == DEV_LEDGER_KEY:
-                raise ValueError("COCKPIT_LEDGER_KEY must be set in production mode")
-            if self.db_url is None:
-                raise ValueError("COCKPIT_DB_URL must name the production database")
+            for problem in production_problems(self):
+                raise ValueError(problem)
         return self
 
     @property
@@ -75,6 +74,40 @@ class Settings(BaseSettings):
         return self.home
 
 
+MIN_SECRET_BYTES = 32
+SECRETS = ("pseudonym_key", "signing_secret", "ledger_key", "key_secret", "audit_secret")
+DEV_SECRETS = {
+    DEV_PSEUDONYM_KEY,
+    DEV_SIGNING_SECRET,
+    DEV_LEDGER_KEY,
+    DEV_KEY_SECRET,
+    DEV_AUDIT_SECRET,
+}
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """What production mode refuses in ``settings``: short, default or shared secrets, no
+    database or SQLite."""
+    problems = []
+    values: dict[str, str] = {}
+    for name in SECRETS:
+        value = getattr(settings, name).get_secret_value()
+        env = f"COCKPIT_{name.upper()}"
+        if value in DEV_SECRETS:
+            problems.append(f"{env} must be set in production mode")
+        elif len(value.encode("utf-8")) < MIN_SECRET_BYTES:
+            problems.append(f"{env} must be at least {MIN_SECRET_BYTES} bytes in production mode")
+        for other, seen in values.items():
+            if seen == value:
+                problems.append(f"{env} must differ from {other}")
+        values[env] = value
+    if settings.db_url is None:
+        problems.append("COCKPIT_DB_URL must name the production database")
+    elif settings.db_url.startswith("sqlite"):
+        problems.append("COCKPIT_DB_URL must be PostgreSQL in production mode, not SQLite")
+    return problems
+
+
 SETTINGS_HELP: dict[str, str] = {
     "COCKPIT_HOME": "Folder holding the lake, the DuckDB catalogue and the default SQLite "
     "database; created on first use. Default: ~/.local/share/cockpit.",
@@ -84,14 +117,24 @@ SETTINGS_HELP: dict[str, str] = {
     "COCKPIT_ENGINE": "Indicator engine: duckdb (embedded, default) or pyspark.",
     "COCKPIT_SPARK_REMOTE": "Spark Connect URL (sc://host:15002) used when COCKPIT_ENGINE=pyspark.",
     "COCKPIT_SPARK_MASTER": "Spark master URL when no Spark Connect URL is set. Default: local[2].",
-    "COCKPIT_MODE": "development (default) or production; production refuses the built-in "
-    "development secrets and requires COCKPIT_DB_URL.",
+    "COCKPIT_MODE": "development (default) or production. Production refuses secrets shorter "
+    "than 32 bytes, built-in or equal to each other, and SQLite (COCKPIT_DB_URL must name "
+    "PostgreSQL); it marks cookies Secure and logs every access. Development serves on "
+    "loopback addresses only.",
     "COCKPIT_PSEUDONYM_KEY": "HMAC key that replaces personal identifiers at ingestion. Never "
     "written to the lake. Required in production.",
     "COCKPIT_SIGNING_SECRET": "Secret used to sign outgoing webhooks. Required in production.",
     "COCKPIT_LEDGER_KEY": "HMAC key authenticating every programmes ledger entry and checkpoint; "
     "held outside the database (docs/programmes.md). Required in production.",
-    "COCKPIT_HOST": "Address the web cockpit binds to. Default: 127.0.0.1.",
+    "COCKPIT_KEY_SECRET": "HMAC key under which API keys are stored (the database never holds "
+    "a token or its plain hash). Required in production; rotating it invalidates every key.",
+    "COCKPIT_AUDIT_SECRET": "HMAC key of the audit trail's hash chain: without it an insider "
+    "who edits the database cannot forge a consistent trail. Required in production.",
+    "COCKPIT_RATE_LIMIT": "Requests per minute one API key, session or address may make before "
+    "answers are 429 (default 6000; 0 turns the limit off). Failed keys and sign-ins lock an "
+    "address out sooner.",
+    "COCKPIT_HOST": "Address the web cockpit binds to. Default: 127.0.0.1; in development "
+    "mode only loopback addresses are allowed.",
     "COCKPIT_PORT": "Port of the web cockpit. Default: 8000.",
     "COCKPIT_LANG": "Default language of the cockpit: zh-CN (default) or en.",
 }

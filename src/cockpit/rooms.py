@@ -92,10 +92,18 @@ ROOMS: tuple[Room, ...] = (
     Room("plans", "action plans as data, progress and projections", True, True, True),
     Room("alerts", "rules, detectors, lifecycle, notifications", True, True, True),
     Room("bulletin", "the monthly bulletin: PDF, Excel, HTML; schedules", routes=True, demo=True),
+    Room(
+        "access",
+        "accounts, roles, district scope, API keys, the audit trail",
+        migrations=True,
+        routes=True,
+        demo=True,
+    ),
     Room("web", "the cockpit's pages and JSON API", migrations=True, demo=True),
 )
-#: Web routers that belong to no room: the cockpit's own pages and charts.
-WEB_ROUTES = ("cockpit", "pages")
+#: Web routers that belong to no room: the cockpit's own pages and charts, and the auditor's
+#: page over the access room's trail.
+WEB_ROUTES = ("audit", "cockpit", "pages")
 #: Packages under cockpit/ that are not rooms.
 NOT_ROOMS = ("migrations",)
 

@@ -32,11 +32,16 @@ def finding(subject: str, severity: str) -> Finding:
 
 @pytest.fixture
 def client(db: Engine) -> TestClient:
+    from cockpit.web.app import install_error_handlers
+    from cockpit.web.auth import create_api_key
     from cockpit.web.routes.alerts import router
 
     app = FastAPI()
+    install_error_handlers(app)
     app.include_router(router)
-    return TestClient(app)
+    # Reads need a principal too: an operator system's key by default.
+    reader = create_api_key(role="operator", name="reader").token
+    return TestClient(app, headers={"X-API-Key": reader})
 
 
 def key(role: str) -> dict[str, str]:
@@ -58,7 +63,8 @@ def test_list_returns_data_and_count_filtered(client: TestClient, db: Engine) ->
 
 def test_ack_and_resolve_need_an_operator_key(client: TestClient, db: Engine) -> None:
     (alert_id,) = record_findings(findings=[finding("a", "warning")], engine=db).opened
-    assert client.post(f"/api/alerts/{alert_id}/ack", json={}).status_code == 401
+    nobody = {"X-API-Key": ""}
+    assert client.post(f"/api/alerts/{alert_id}/ack", json={}, headers=nobody).status_code == 401
     assert (
         client.post(f"/api/alerts/{alert_id}/ack", json={}, headers=key("merchant")).status_code
         == 403

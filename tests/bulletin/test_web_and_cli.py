@@ -17,11 +17,14 @@ def test_the_bulletins_page_lists_the_archive_and_serves_each_file(home: Path) -
     from fastapi.testclient import TestClient
 
     from cockpit.web.app import create_app
+    from tests.access.helpers import sign_in_as
 
     out = CliRunner().invoke(app, ["bulletin", "--month", "2026-09", "--json"])
     assert out.exit_code == 0, out.output
     issued = json.loads(out.output)
     with TestClient(create_app()) as client:
+        assert client.get("/api/bulletins").status_code == 401  # signed in, or nothing
+        sign_in_as(client, "leader")
         page = client.get("/bulletins?lang=zh-CN")
         assert page.status_code == 200
         assert 'data-period="2026-09"' in page.text and "重庆市" in page.text

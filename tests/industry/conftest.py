@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from cockpit.db import make_engine, upgrade
+from tests.access.helpers import sign_in_as
 
 
 @pytest.fixture(scope="session")
@@ -96,4 +97,5 @@ def client(home: Path) -> Iterator[TestClient]:
     from cockpit.web.app import create_app
 
     with TestClient(create_app(), raise_server_exceptions=False) as c:
+        sign_in_as(c, "analyst")
         yield c

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from cockpit.cli import app as cli_app
+from tests.access.helpers import sign_in_as
 
 
 def test_the_chain_tree_colours_every_node_by_coverage(
@@ -85,7 +86,8 @@ def test_firms_by_district_add_up_to_the_registry(client: TestClient) -> None:
 def test_bad_requests_are_4xx_naming_the_problem(client: TestClient, url: str, status: int) -> None:
     response = client.get(url)
     assert response.status_code == status
-    assert "detail" in response.json()
+    body = response.json()
+    assert body["code"] and body["message"]
 
 
 def test_the_page_lays_out_the_chain_gaps_and_firms(client: TestClient) -> None:
@@ -156,3 +158,21 @@ def test_a_name_search_takes_percent_and_underscore_literally(client: TestClient
     assert client.get("/api/industry/firms", params={"q": "%"}).json()["count"] == 0
     assert client.get("/api/industry/firms", params={"q": "_"}).json()["count"] == 0
     assert client.get("/api/industry/firms", params={"q": "元宇宙"}).json()["count"] > 0
+
+
+def test_a_district_official_reads_the_firms_of_their_districts_only(home: Path) -> None:
+    from cockpit.web.app import create_app
+
+    with TestClient(create_app(), raise_server_exceptions=False) as city:
+        sign_in_as(city, "analyst")
+        every = city.get("/api/industry/firms").json()["data"]
+    district = every[0]["district_code"]
+    with TestClient(create_app(), raise_server_exceptions=False) as official:
+        sign_in_as(official, "district_official", districts=[district])
+        seen = official.get("/api/industry/firms").json()["data"]
+        assert seen and {f["district_code"] for f in seen} == {district}
+        assert len(seen) == sum(f["district_code"] == district for f in every)
+        other = next(f for f in every if f["district_code"] != district)
+        assert official.get(f"/api/industry/firms/{other['credit_code']}").status_code == 404
+        # City-wide firm-level views (a node's firms, the gap list) are not for a district.
+        assert official.get("/api/industry/gaps").status_code == 403

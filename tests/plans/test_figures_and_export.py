@@ -125,7 +125,7 @@ def test_http_api_enters_a_figure_with_an_operator_key_only(db: Path) -> None:
     created = client.post(url, json=body, headers={"X-API-Key": operator})
     assert created.status_code == 201, created.text
     assert created.json()["entered_by"] == "市商务委 张三"
-    listed = client.get("/api/plans").json()
+    listed = client.get("/api/plans", headers={"X-API-Key": operator}).json()
     ai = next(p for p in listed["data"] if p["id"] == "chongqing-ai-2023-2025")
     assert next(t for t in ai["targets"] if t["target_id"] == "ai_products")["actual"] == 55
     missing = client.post(

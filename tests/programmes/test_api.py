@@ -14,6 +14,7 @@ from sqlalchemy import text
 from cockpit.db import get_engine, upgrade
 from cockpit.programmes import spending, vouchers
 from cockpit.programmes.rules import shipped
+from cockpit.web.app import install_error_handlers
 from cockpit.web.auth import create_api_key
 from cockpit.web.routes import programmes as routes
 from tests.live import live_server
@@ -57,6 +58,7 @@ def api(cockpit_home: Path) -> Iterator[Api]:
     keys["checker"] = create_api_key(role="reviewer", name="Officer Wang").token
     keys["operator2"] = create_api_key(role="operator", name="ops-2").token
     app = FastAPI()
+    install_error_handlers(app)
     app.include_router(routes.router)
     with live_server(app) as base, httpx.Client(base_url=base) as http:
         yield Api(http, keys)
@@ -89,7 +91,7 @@ def test_claim_then_retry_then_same_person_again(api: Api) -> None:
     assert again.json()["claim_id"] == body["claim_id"] and again.json()["replayed"]
     same_phone = _claim(api, "key-00002", resident_id(2), "13800000001")
     assert same_phone.status_code == 409
-    assert same_phone.json()["detail"]["code"] == "limit_reached"
+    assert same_phone.json()["code"] == "limit_reached"
     with get_engine().connect() as conn:
         stored = " ".join(
             str(v) for row in conn.execute(text("SELECT * FROM prog_claims")) for v in row
@@ -124,7 +126,7 @@ def test_redeem_by_the_merchant_named_on_the_key_spends_the_voucher_first(api: A
         "consent": _consent(api, resident_id(3), twenty["voucher_id"]),
     }
     under = api.post("merchant", "/api/programmes/redemptions", body)
-    assert under.status_code == 422 and "threshold" in under.json()["detail"]["message"]
+    assert under.status_code == 422 and "threshold" in under.json()["message"]
     assert (
         api.post(
             "other_merchant", "/api/programmes/redemptions", {**body, "bill_fen": 9000}
@@ -176,7 +178,7 @@ def test_car_subsidy_apply_review_disburse_once(api: Api) -> None:
     assert "awaiting another officer" in proposed.json()["awaiting_check"]
     again = {**approve, "idempotency_key": "rev-00003"}
     same = api.post("reviewer", f"/api/programmes/applications/{aid}/review", again)
-    assert same.status_code == 403 and same.json()["detail"]["code"] == "four_eyes"
+    assert same.status_code == 403 and same.json()["code"] == "four_eyes"
     approved = api.post("checker", f"/api/programmes/applications/{aid}/review", approve)
     assert approved.json()["status"] == "approved" and approved.json()["reviewer"] == "Officer Wang"
     pay = {"idempotency_key": "dis-00001"}
@@ -198,11 +200,12 @@ def test_car_subsidy_apply_review_disburse_once(api: Api) -> None:
             "facts": {"price": 1},
         },
     )
-    assert bad_facts.status_code == 422 and "price_yuan" in bad_facts.json()["detail"]["message"]
+    assert bad_facts.status_code == 422 and "price_yuan" in bad_facts.json()["message"]
 
 
 def test_openapi_documents_every_operation(api: Api) -> None:
     app = FastAPI()
+    install_error_handlers(app)
     app.include_router(routes.router)
     paths = app.openapi()["paths"]
     for path in (

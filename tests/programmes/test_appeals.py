@@ -16,6 +16,7 @@ from cockpit.db import get_engine, upgrade
 from cockpit.programmes import appeals, audit, spending, vouchers
 from cockpit.programmes.rules import shipped
 from cockpit.programmes.tx import NotAllowed
+from cockpit.web.app import install_error_handlers
 from cockpit.web.auth import create_api_key
 from cockpit.web.routes import programmes as routes
 from tests.live import live_server
@@ -49,6 +50,7 @@ def api(cockpit_home: Path) -> Iterator[Api]:
         )
     }
     app = FastAPI()
+    install_error_handlers(app)
     app.include_router(routes.router)
     with live_server(app) as base, httpx.Client(base_url=base) as http:
         yield Api(http, keys)
@@ -60,7 +62,7 @@ def _decide(api: Api, appeal_id: str, outcome: str) -> httpx.Response:
     proposed = api.post("li", f"/api/programmes/appeals/{appeal_id}/decide", body)
     assert proposed.json()["awaiting_check"], proposed.text
     same = api.post("li", f"/api/programmes/appeals/{appeal_id}/decide", body)
-    assert same.status_code == 403 and same.json()["detail"]["code"] == "four_eyes"
+    assert same.status_code == 403 and same.json()["code"] == "four_eyes"
     return api.post("wang", f"/api/programmes/appeals/{appeal_id}/decide", body)
 
 

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from cockpit.db import upgrade
 from cockpit.programmes import consent, spending, vouchers
 from cockpit.programmes.rules import shipped
+from cockpit.web.app import install_error_handlers
 from cockpit.web.auth import create_api_key
 from cockpit.web.routes import programmes as routes
 from tests.live import live_server
@@ -50,6 +51,7 @@ def api(cockpit_home: Path) -> Iterator[Api]:
         )
     }
     app = FastAPI()
+    install_error_handlers(app)
     app.include_router(routes.router)
     with live_server(app) as base, httpx.Client(base_url=base) as http:
         yield Api(http, keys)
@@ -104,7 +106,7 @@ def test_a_redemption_needs_the_holders_consent_for_that_voucher(api: Api) -> No
         ("", "not issued"),
     ):
         refused = _pay(api, "one", f"k-bad-{len(bad):04d}", mine, bad)
-        assert refused.status_code == 403 and why in refused.json()["detail"]["message"]
+        assert refused.status_code == 403 and why in refused.json()["message"]
     elsewhere = _pay(api, "one", "k-other-0001", other, token)
     assert elsewhere.status_code == 403 and "another voucher" in elsewhere.text
     missing = api.post(
@@ -146,7 +148,7 @@ def test_a_firm_applies_only_as_itself(api: Api) -> None:
     path = f"/api/programmes/{CAR}/applications"
     body = {"idempotency_key": "apply-0001", "applicant_kind": "credit_code", "facts": facts}
     as_other = api.post("firm_a", path, {**body, "applicant": FIRM_B})
-    assert as_other.status_code == 403 and as_other.json()["detail"]["code"] == "not_yours"
+    assert as_other.status_code == 403 and as_other.json()["code"] == "not_yours"
     spelt = FIRM_A.lower()[:9] + " " + FIRM_A[9:]
     as_self = api.post("firm_a", path, {**body, "applicant": spelt})
     assert as_self.status_code == 201 and as_self.json()["applicant"] == FIRM_A

@@ -33,6 +33,7 @@ from cockpit.programmes.tx import (
     pseudonymise,
 )
 from cockpit.programmes.vouchers import ClaimResult, Identity
+from cockpit.web.app import install_error_handlers
 from cockpit.web.auth import create_api_key
 from cockpit.web.routes import programmes as routes
 from tests.live import live_server
@@ -268,6 +269,7 @@ def pg_api(
     get_engine.cache_clear()
     key = create_api_key(role="claimant_app", name="app", engine=get_engine()).token
     app = FastAPI()
+    install_error_handlers(app)
     app.include_router(routes.router)
     with live_server(app) as base:
         yield base, key
@@ -299,7 +301,7 @@ def test_http_burst_on_postgres_is_exact_and_bad_input_changes_nothing(
     answers = asyncio.run(burst())
     codes = Counter(r.status_code for r in answers)
     assert codes[201] == 20 and codes[409] == 40
-    refusals = Counter(r.json()["detail"]["code"] for r in answers if r.status_code == 409)
+    refusals = Counter(r.json()["code"] for r in answers if r.status_code == 409)
     assert set(refusals) <= {"sold_out", "limit_reached"}
     granted = [r.json() for r in answers if r.status_code == 201]
     assert all(g["holder"].startswith("ps:") and len(g["vouchers"]) == 5 for g in granted)
@@ -318,19 +320,19 @@ def test_claim_route_refuses_like_fastapi(pg_api: tuple[str, str], code: str) ->
         assert http.post(path, json=ok, headers={"X-API-Key": "ck_nope"}).status_code == 401
         short = http.post(path, json={**ok, "id_number": "x"}, headers={"X-API-Key": key})
         assert short.status_code == 422
-        assert short.json()["detail"][0]["loc"] == ["body", "id_number"]
+        assert short.json()["field"] == "body.id_number"
         broken = http.post(path, content=b"{not json", headers={"X-API-Key": key})
-        assert broken.status_code == 422 and broken.json()["detail"][0]["loc"][0] == "body"
+        assert broken.status_code == 422 and broken.json()["field"].startswith("body")
         bad_no = http.post(
             f"/api/programmes/{code}/rounds/x/claims", json=ok, headers={"X-API-Key": key}
         )
-        assert bad_no.status_code == 422 and bad_no.json()["detail"][0]["loc"] == ["path", "no"]
+        assert bad_no.status_code == 422 and bad_no.json()["field"] == "path.no"
         no_round = http.post(
             f"/api/programmes/{code}/rounds/9/claims",
             json=ok,
             headers={"Authorization": f"Bearer {key}"},
         )
-        assert no_round.status_code == 404 and no_round.json()["detail"]["code"] == "not_found"
+        assert no_round.status_code == 404 and no_round.json()["code"] == "not_found"
         granted = http.post(path, json=ok, headers={"Authorization": f"Bearer {key}"})
         assert granted.status_code == 201 and not granted.json()["replayed"]
     assert len(_claims(get_engine(), info.round_id)) == 1
@@ -352,5 +354,5 @@ def test_rounds_with_larger_limits_take_the_reference_path(
             for n in range(3)
         ]
     assert [a.status_code for a in answers] == [201, 201, 409]
-    assert answers[2].json()["detail"]["code"] == "limit_reached"
+    assert answers[2].json()["code"] == "limit_reached"
     assert len(_claims(get_engine(), rid)) == 2

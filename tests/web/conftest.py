@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.access.helpers import make_user
 from tests.web.lakedata import write_lake
 from tests.web.roomdata import fill_rooms
 from tests.web.server import served
@@ -30,14 +31,28 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 
 
-OPERATOR_KEY: dict[str, str] = {}
+# Base URL → (user name, password) of the person the browser signs in as there.
+SIGN_IN: dict[str, tuple[str, str]] = {}
+USERS: dict[str, tuple[str, str]] = {}
 
 
-def store_alerts_and_key(home: Path) -> str:
-    """Two open alerts in ``home``'s database, through the alerts room; an operator key."""
+def user_in(home: Path, role: str) -> tuple[str, str]:
+    """An account of ``role`` in ``home``'s database (migrated first)."""
+    from cockpit.db import make_engine, upgrade
+
+    url = f"sqlite:///{home / 'cockpit.sqlite'}"
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        return make_user(role, engine=engine)
+    finally:
+        engine.dispose()
+
+
+def store_alerts(home: Path) -> None:
+    """Two open alerts in ``home``'s database, through the alerts room."""
     from cockpit.alerts import Finding, record_findings
     from cockpit.db import make_engine, upgrade
-    from cockpit.web.auth import create_api_key
 
     url = f"sqlite:///{home / 'cockpit.sqlite'}"
     upgrade(url)
@@ -61,9 +76,7 @@ def store_alerts_and_key(home: Path) -> str:
         ]
     ]
     record_findings(findings=findings, engine=engine)
-    token = create_api_key(role="operator", name="browser test", engine=engine).token
     engine.dispose()
-    return token
 
 
 @pytest.fixture(scope="session")
@@ -73,21 +86,35 @@ def web_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("web-home")
     write_lake(home)
     fill_rooms(home)
-    OPERATOR_KEY["token"] = store_alerts_and_key(home)
+    store_alerts(home)
+    USERS["officer"] = user_in(home, "programme_officer")
+    USERS["leader"] = user_in(home, "leader")
     return home
 
 
 @pytest.fixture(scope="session")
 def live_url(web_home: Path) -> Iterator[str]:
     with served(web_home) as url:
+        SIGN_IN[url] = USERS["officer"]
         yield url
 
 
 @pytest.fixture(scope="session")
 def empty_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The cockpit over a home where nothing has been ingested or built."""
-    with served(tmp_path_factory.mktemp("empty-home")) as url:
+    home = tmp_path_factory.mktemp("empty-home")
+    user = user_in(home, "programme_officer")
+    with served(home) as url:
+        SIGN_IN[url] = user
         yield url
+
+
+def sign_in_page(page: Any, user: tuple[str, str]) -> None:
+    """Fill in the sign-in form the cockpit redirected ``page`` to, and submit it."""
+    page.fill("#username", user[0])
+    page.fill("#password", user[1])
+    with page.expect_navigation():
+        page.click("#signin-submit")
 
 
 @pytest.fixture(scope="session")

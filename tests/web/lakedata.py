@@ -270,6 +270,26 @@ def ingest_rows() -> dict[str, list[object]]:
     }
 
 
+# The district each quarantined row names (None: it names none; 999999: not a district).
+QUARANTINE_DISTRICTS = [
+    "999999",
+    "500103",
+    "500105",
+    None,
+    "500103",
+    "500105",
+    "500112",
+    None,
+    None,
+]
+
+
+def quarantined_raw(n: int, district: str | None) -> str:
+    """A raw record as ingest keeps it: JSON text of the rejected row's fields."""
+    found = f', "district_code": "{district}"' if district else ""
+    return f'{{"txn_id": "t{n}", "merchant_id": "M{n:06d}"{found}}}'
+
+
 def quarantine_rows() -> dict[str, list[object]]:
     # The ingest room's reason codes (cockpit/codes.yaml gives their words), with messages
     # as its readers write them.
@@ -284,7 +304,9 @@ def quarantine_rows() -> dict[str, list[object]]:
         "field": ["district_code"] * 4 + ["amount_fen"] * 3 + ["ts"] * 2,
         "reason": reasons,
         "message": [f"value not accepted on line {n}" for n in range(10, 19)],
-        "raw": [f'{{"txn_id": "t{n}"}}' for n in range(10, 19)],
+        "raw": [
+            quarantined_raw(n, d) for n, d in zip(range(10, 19), QUARANTINE_DISTRICTS, strict=True)
+        ],
     }
 
 

@@ -36,7 +36,7 @@ def served(home: Path, *, extra_env: dict[str, str] | None = None) -> Iterator[s
                 out = proc.stdout.read().decode() if proc.stdout else ""
                 raise RuntimeError(f"cockpit serve exited: {out}")
             try:
-                if httpx.get(f"{url}/api/cockpit/periods", timeout=2).status_code == 200:
+                if httpx.get(f"{url}/login", timeout=2).status_code == 200:
                     break
             except httpx.TransportError:
                 pass

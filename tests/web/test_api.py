@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cockpit import reference
+from tests.access.helpers import sign_in_as
 from tests.web.lakedata import indicator_rows, official_and_estimates, write_lake
 
 CHART_ENDPOINTS = [
@@ -26,6 +27,7 @@ def client(cockpit_home: Path) -> Iterator[TestClient]:
 
     write_lake(cockpit_home)
     with TestClient(create_app()) as c:
+        sign_in_as(c, "analyst")
         yield c
 
 
@@ -34,6 +36,7 @@ def empty_client(cockpit_home: Path) -> Iterator[TestClient]:
     from cockpit.web.app import create_app
 
     with TestClient(create_app()) as c:
+        sign_in_as(c, "analyst")
         yield c
 
 
@@ -101,9 +104,13 @@ def test_january_and_february_show_the_combined_release(client: TestClient) -> N
         assert "January–February" in body["note"]
 
 
-def test_unknown_period_falls_back_to_the_latest_built_month(client: TestClient) -> None:
-    body = client.get("/api/cockpit/kpis", params={"period": "1999-01"}).json()
-    assert body["period"] == "2025-12"
+def test_a_month_not_built_or_malformed_is_refused_never_replaced(client: TestClient) -> None:
+    unbuilt = client.get("/api/cockpit/kpis", params={"period": "1999-01"})
+    assert unbuilt.status_code == 404 and unbuilt.json()["code"] == "period_not_built"
+    malformed = client.get("/api/cockpit/trend", params={"period": "2025-13"})
+    assert malformed.status_code == 422
+    assert malformed.json()["field"] == "query.period" and "2025-13" in malformed.json()["message"]
+    assert client.get("/api/cockpit/kpis").json()["period"] == "2025-12"
 
 
 def test_retired_district_code_is_accepted_and_unknown_one_refused(client: TestClient) -> None:
@@ -242,6 +249,7 @@ def test_a_build_without_the_crossed_cut_says_so(cockpit_home: Path) -> None:
 
     write_lake(cockpit_home, district_category=False)
     with TestClient(create_app()) as c:
+        sign_in_as(c, "analyst")
         q = {"district": "500103", "category": "RS01"}
         for path in ("/api/cockpit/categories", "/api/cockpit/kpis", "/api/cockpit/trend"):
             params = q if path != "/api/cockpit/categories" else {"district": "500103"}

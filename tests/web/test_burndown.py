@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.access.helpers import sign_in_as
+
 VOUCHERS = "burn-vouchers"
 CAR = "chongqing-car-2023"
 PACKS = 6
@@ -116,6 +118,7 @@ def client(cockpit_home: Path) -> Iterator[TestClient]:
 
     run_programmes()
     with TestClient(create_app()) as c:
+        sign_in_as(c, "analyst")
         yield c
 
 
@@ -259,6 +262,7 @@ def test_burn_down_spans_a_simulated_rounds_own_dates_not_today(cockpit_home: Pa
         )
     expire_due(now=opens + timedelta(days=7, hours=13))
     with TestClient(create_app()) as c:
+        sign_in_as(c, "analyst")
         body = burndown(c, SIMULATED)
     today = datetime.now().strftime("%Y-%m-%d")
     assert body["x"][0] == "2025-05-01 10:00:00"  # the budget as funded, when the round opened
@@ -288,6 +292,7 @@ def test_burn_down_without_programmes_names_the_command(cockpit_home: Path) -> N
     from cockpit.web.app import create_app
 
     with TestClient(create_app()) as c:
+        sign_in_as(c, "analyst")
         body = c.get("/api/cockpit/programmes/burndown").json()
     assert body == {"available": False, "hint": "cockpit programmes install"}
 

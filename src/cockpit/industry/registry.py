@@ -313,6 +313,7 @@ def firm_history(credit_code: str, *, engine: Engine | None = None) -> dict[str,
         out = {
             "credit_code": code,
             "name_zh": firm.name_zh,
+            "district_code": firm.district_code,
             "version": firm.version,
             "versions": [
                 {

@@ -123,6 +123,7 @@ class ReferenceOut(BaseModel):
 class FirmHistoryOut(BaseModel):
     credit_code: str
     name_zh: str
+    district_code: str
     version: int
     versions: list[VersionOut]
     designations: list[DesignationOut]

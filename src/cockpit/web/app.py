@@ -10,16 +10,35 @@ import gc
 import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import quote
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cockpit import __version__
+from cockpit.access import DomainError, NotSignedIn, audit
+from cockpit.config import get_settings
 from cockpit.rooms import router_modules
+from cockpit.web import errors
+from cockpit.web.guard import Guard, Limiter
 
 
 def route_modules() -> list[str]:
     """Names of the router modules, in the order they are included (``cockpit.rooms``)."""
     return router_modules()
+
+
+def declared_routes() -> list[APIRoute]:
+    """Every route of every router module (what ``create_app`` serves)."""
+    found: list[APIRoute] = []
+    for name in route_modules():
+        module = importlib.import_module(f"cockpit.web.routes.{name}")
+        found.extend(r for r in module.router.routes if isinstance(r, APIRoute))
+    return found
 
 
 @asynccontextmanager
@@ -32,6 +51,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await run_in_threadpool(audit.writer.flush)  # queued audit entries reach the trail
         gc.unfreeze()  # collectable again at shutdown, so extension objects are freed
 
 
@@ -47,9 +67,54 @@ def create_app() -> FastAPI:
         # FastAPI's own pages would load it from a CDN, which isolated networks cannot reach.
         docs_url=None,
         redoc_url=None,
+        # /openapi.json is served by cockpit.web.routes.pages too, so that it declares its
+        # permission like every other route.
+        openapi_url=None,
         lifespan=_lifespan,
     )
     for name in route_modules():
         module = importlib.import_module(f"cockpit.web.routes.{name}")
         app.include_router(module.router)
+    install_error_handlers(app)
+    limiter = Limiter(get_settings().rate_limit)
+    app.state.limiter = limiter
+    app.add_middleware(Guard, limiter=limiter)
     return app
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer every refusal in one shape (also for apps that mount a single router)."""
+    app.add_exception_handler(DomainError, _refusal)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    # Text no database can store (a lone surrogate such as "\\ud800") and numbers past 64 bits
+    # reach the drivers as these; they are the caller's mistake, never the server's.
+    app.add_exception_handler(UnicodeError, _unstorable)
+    app.add_exception_handler(OverflowError, _unstorable)
+
+
+def _wants_page(request: Request) -> bool:
+    return request.method == "GET" and not request.url.path.startswith("/api/")
+
+
+async def _refusal(request: Request, exc: DomainError) -> Response:
+    """Every refusal as ``{code, message, field}``; a page without a session goes to /login."""
+    if isinstance(exc, NotSignedIn) and _wants_page(request):
+        target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return JSONResponse(errors.shape(exc.body()), status_code=exc.status, headers=headers)
+
+
+async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+    return JSONResponse(errors.from_validation(exc.errors()), status_code=422)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    body = errors.from_http(exc.status_code, exc.detail)
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _unstorable(request: Request, exc: Exception) -> Response:
+    body = errors.shape({"code": "invalid", "message": f"a value cannot be stored: {exc}"})
+    return JSONResponse(body, status_code=422)

@@ -13,14 +13,38 @@ if TYPE_CHECKING:
     from cockpit.demo import DemoContext
 
 
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and localhost."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def serve_cockpit(*, host: str, port: int) -> None:
-    """Serve the cockpit until interrupted."""
+    """Serve the cockpit until interrupted; development mode only on loopback."""
+    import logging
+
     import uvicorn
 
     from cockpit.web.app import create_app
 
+    production = get_settings().mode == "production"
+    if not production and not is_loopback(host):
+        raise typer.BadParameter(
+            f"{host} is not a loopback address: development mode serves this machine only; "
+            "set COCKPIT_MODE=production (with its secrets) to serve a network",
+            param_hint="--host",
+        )
+    if production:  # every access logged, one line each (cockpit.web.guard)
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     typer.echo(f"Commerce Cockpit on http://{host}:{port}/  (Ctrl+C to stop)")
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    # Behind a TLS proxy, X-Forwarded-Proto makes requests https: Secure cookies and HSTS.
+    uvicorn.run(create_app(), host=host, port=port, log_level="warning", proxy_headers=production)
 
 
 def demo_step(ctx: DemoContext) -> str:

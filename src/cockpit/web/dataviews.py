@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from cockpit.access import CITY, Scope
 from cockpit.web.tablecache import Lake
 
 INGEST_HINT = "cockpit ingest"
@@ -64,39 +65,65 @@ def freshness(lake: Lake, *, today: date | None = None) -> dict[str, Any]:
     return {"available": True, "rows": rows}
 
 
-def quarantine_counts(lake: Lake) -> dict[str, Any]:
-    """Quarantined rows by source and reason."""
+def _quarantine_scope(lake: Lake, scope: Scope) -> tuple[str, list[str]]:
+    """The scope's condition on a quarantined row: the district its raw record names, else
+    the district of the merchant it names; a row naming neither is for the city only."""
+    named = "json_extract_string(q.raw, '$.district_code')"
+    if lake.has("merchants"):
+        merchant = (
+            "(SELECT any_value(m.district_code) FROM {m} m "
+            "WHERE m.merchant_id = json_extract_string(q.raw, '$.merchant_id'))"
+        )
+        named = f"coalesce({named}, {merchant})"
+    district = f"CASE WHEN json_valid(q.raw) THEN {named} END"
+    return scope.sql(district)
+
+
+def _scoped_quarantine(lake: Lake, scope: Scope, select: str, rest: str) -> str:
+    condition, _ = _quarantine_scope(lake, scope)
+    template = f"SELECT {select} FROM {{t}} q WHERE {condition} {rest}"
+    tables = {"t": "quarantine", "m": "merchants"} if "{m}" in template else {"t": "quarantine"}
+    return lake.sql(template, **tables)
+
+
+def quarantine_counts(lake: Lake, *, scope: Scope = CITY) -> dict[str, Any]:
+    """Quarantined rows by source and reason (of the districts ``scope`` sees)."""
     if not lake.has("quarantine"):
         return {"available": False, "hint": INGEST_HINT}
-    sql = lake.sql(
-        "SELECT source, reason, count(*) AS n FROM {t} GROUP BY source, reason "
-        "ORDER BY n DESC, source, reason",
-        t="quarantine",
+    sql = _scoped_quarantine(
+        lake,
+        scope,
+        "source, reason, count(*) AS n",
+        "GROUP BY source, reason ORDER BY n DESC, source, reason",
     )
-    return {"available": True, "rows": lake.rows(sql)}
+    return {"available": True, "rows": lake.rows(sql, _quarantine_scope(lake, scope)[1])}
 
 
 def quarantine_rows(
-    lake: Lake, *, source: str = "", reason: str = "", offset: int = 0
+    lake: Lake, *, source: str = "", reason: str = "", offset: int = 0, scope: Scope = CITY
 ) -> dict[str, Any]:
-    """The quarantined rows of a source and reason (either may be ''), a page at a time."""
+    """The quarantined rows of a source and reason (either may be ''), a page at a time,
+    of the districts ``scope`` sees."""
     if not lake.has("quarantine"):
         return {"available": False, "hint": INGEST_HINT}
-    sql = lake.sql(
-        "SELECT ingest_id, source, file, line, field, reason, message, raw FROM {t} "
-        "WHERE (? = '' OR source = ?) AND (? = '' OR reason = ?) "
+    sql = _scoped_quarantine(
+        lake,
+        scope,
+        "ingest_id, source, file, line, field, reason, message, raw",
+        "AND (? = '' OR source = ?) AND (? = '' OR reason = ?) "
         "ORDER BY source, file, line LIMIT ? OFFSET ?",
-        t="quarantine",
     )
-    rows = lake.rows(sql, [source, source, reason, reason, QUARANTINE_PAGE, offset])
+    params = [*_quarantine_scope(lake, scope)[1], source, source, reason, reason]
+    rows = lake.rows(sql, [*params, QUARANTINE_PAGE, offset])
     return {"available": True, "rows": rows, "offset": offset, "page": QUARANTINE_PAGE}
 
 
-def order_list(lake: Lake, *, months: int = 24) -> dict[str, Any]:
+def order_list(lake: Lake, *, months: int = 24, scope: Scope = CITY) -> dict[str, Any]:
     """Order + List: the key trade enterprises and their monthly orders, List totals too.
 
     Plain sums of what the enterprises reported (``trade_orders``); the warnings on them
-    are the alerts room's.
+    are the alerts room's. Named enterprises are those of the districts ``scope`` sees; the
+    List totals stay the city's (an aggregate).
     """
     if not (lake.has("trade_enterprises") and lake.has("trade_orders")):
         return {"available": False, "hint": INGEST_HINT}
@@ -132,5 +159,5 @@ def order_list(lake: Lake, *, months: int = 24) -> dict[str, Any]:
         "available": True,
         "periods": periods,
         "totals": totals,
-        "enterprises": list(enterprises.values()),
+        "enterprises": scope.keep(enterprises.values(), "district_code"),
     }

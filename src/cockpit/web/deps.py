@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Query, Request
+from fastapi import Depends, Query, Request
 
 from cockpit import reference
+from cockpit.access import NOTHING, Invalid, Scope, scope_of
 from cockpit.config import get_settings
 from cockpit.web import i18n
 from cockpit.web.metrics import Metrics
@@ -32,7 +33,7 @@ def _district(code: str) -> str:
     try:
         return reference.current_district_code(code)
     except reference.ReferenceError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from exc
+        raise Invalid(str(exc), field="query.district") from exc
 
 
 def _category(code: str) -> str:
@@ -41,7 +42,20 @@ def _category(code: str) -> str:
     try:
         return reference.category(code).code
     except reference.ReferenceError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from exc
+        raise Invalid(str(exc), field="query.category") from exc
+
+
+def caller_scope(request: Request) -> Scope:
+    """The districts whose rows the caller reads (``Permit`` ran first; none: no rows)."""
+    who = getattr(request.state, "principal", None)
+    return scope_of(who) if who is not None else NOTHING
+
+
+def _opening_district(request: Request, district: str) -> str:
+    # A district official's pages open at their own district; an explicit ?district= wins.
+    if "district" in request.query_params:
+        return district
+    return caller_scope(request).home_district()
 
 
 def view_query(
@@ -63,11 +77,11 @@ def view_query(
 ) -> ViewQuery:
     """The filters of a page or chart, with the period resolved to a built month."""
     if start and end and start > end:
-        raise HTTPException(status_code=422, detail=f"from {start} is after to {end}")
+        raise Invalid(f"from {start} is after to {end}", field="query.from")
     return ViewQuery(
         lang=request_lang(request, lang),
         period=resolve_period(metrics, period),
-        district=_district(district),
+        district=_district(_opening_district(request, district)),
         category=_category(category),
         start=start,
         end=end,
@@ -78,3 +92,4 @@ def view_query(
 LangDep = Annotated[i18n.Lang, Depends(request_lang)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 QueryDep = Annotated[ViewQuery, Depends(view_query)]
+ScopeDep = Annotated[Scope, Depends(caller_scope)]

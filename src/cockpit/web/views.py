@@ -6,11 +6,13 @@ behind it has not been built yet, so pages say so instead of drawing made-up num
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from cockpit import reference
+from cockpit.access import Invalid, NotFound
 from cockpit.web import i18n
 from cockpit.web.i18n import Lang
 from cockpit.web.metrics import (
@@ -71,12 +73,27 @@ def not_built() -> dict[str, Any]:
     return {"available": False, "reason": "cut_not_built", "hint": BUILD_HINT}
 
 
+MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+
+
 def resolve_period(metrics: Metrics, wanted: str) -> str:
-    """``wanted`` if it was built, else the latest built month ('' if none)."""
+    """``wanted`` if it was built; '' means the latest built month ('' if none).
+
+    A malformed month (``2025-13``) or one not built is refused, never replaced by another.
+    """
     periods = metrics.periods()
-    if wanted in periods:
-        return wanted
-    return periods[-1] if periods else ""
+    if not wanted:
+        return periods[-1] if periods else ""
+    if not MONTH.fullmatch(wanted):
+        raise Invalid(f"period {wanted!r} is not a month YYYY-MM", field="query.period")
+    if wanted not in periods:
+        built = f"{periods[0]} to {periods[-1]}" if periods else "none yet (cockpit build)"
+        raise NotFound(
+            f"no indicators built for {wanted}; built months: {built}",
+            field="query.period",
+            code="period_not_built",
+        )
+    return wanted
 
 
 def _upto(points: list[Point], period: str) -> list[Point]:

@@ -4,12 +4,14 @@
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
+from cockpit.access import scope_of
 from cockpit.alerts import lifecycle
 from cockpit.db import ensure_schema
-from cockpit.web.auth import Principal, require_role
+from cockpit.web.auth import Principal, allow, permit
+from cockpit.web.schemas import Page
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"])
 
@@ -19,7 +21,10 @@ def _ready() -> None:
     ensure_schema()
 
 
-Operator = Annotated[Principal, Depends(require_role("operator"))]
+Operator = Annotated[Principal, Depends(permit("alerts.write"))]
+# Ids are database integers: anything past 64 bits is refused as input, not a server error.
+AlertId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+Reader = Annotated[Principal, Depends(permit("records.read"))]
 
 
 class StepIn(BaseModel):
@@ -33,7 +38,12 @@ class AlertList(BaseModel):
     count: int
 
 
-@router.get("", summary="Alerts, most severe and newest first", response_model=AlertList)
+@router.get(
+    "",
+    summary="Alerts, most severe and newest first",
+    response_model=AlertList,
+    dependencies=[allow("cockpit.read")],
+)
 def list_alerts(
     status: Annotated[Literal["open", "acknowledged", "resolved"] | None, Query()] = None,
     severity: Annotated[Literal["info", "warning", "critical"] | None, Query()] = None,
@@ -45,19 +55,27 @@ def list_alerts(
     return AlertList(data=data, count=len(data))
 
 
-@router.get("/orderlist", summary="The Order + List: every key exporter with its trend")
-def orderlist(months: Annotated[int, Query(ge=1, le=36)] = 12) -> dict[str, Any]:
+@router.get(
+    "/orderlist",
+    summary="The Order + List: every key exporter with its trend",
+    response_model=Page,
+)
+def orderlist(who: Reader, months: Annotated[int, Query(ge=1, le=36)] = 12) -> dict[str, Any]:
     from cockpit.alerts.views import orderlist_rows
     from cockpit.config import get_settings
 
-    data = orderlist_rows(home=get_settings().ensure_home(), months=months)
+    rows = orderlist_rows(home=get_settings().ensure_home(), months=months)
+    data = scope_of(who).keep(rows, "district_code")
     return {"data": data, "count": len(data)}
 
 
 @router.get(
-    "/{alert_id}", summary="One alert with its history", response_model=lifecycle.AlertPublic
+    "/{alert_id}",
+    summary="One alert with its history",
+    response_model=lifecycle.AlertPublic,
+    dependencies=[allow("cockpit.read")],
 )
-def get_alert(alert_id: int) -> lifecycle.AlertPublic:
+def get_alert(alert_id: AlertId) -> lifecycle.AlertPublic:
     _ready()
     try:
         return lifecycle.get_alert(alert_id=alert_id)
@@ -81,7 +99,7 @@ def _step(action: str, alert_id: int, body: StepIn, who: Principal) -> lifecycle
     summary="Acknowledge an open alert (operator key)",
     response_model=lifecycle.AlertPublic,
 )
-def acknowledge(alert_id: int, body: StepIn, who: Operator) -> lifecycle.AlertPublic:
+def acknowledge(alert_id: AlertId, body: StepIn, who: Operator) -> lifecycle.AlertPublic:
     return _step("ack", alert_id, body, who)
 
 
@@ -90,5 +108,5 @@ def acknowledge(alert_id: int, body: StepIn, who: Operator) -> lifecycle.AlertPu
     summary="Resolve an alert (operator key)",
     response_model=lifecycle.AlertPublic,
 )
-def resolve(alert_id: int, body: StepIn, who: Operator) -> lifecycle.AlertPublic:
+def resolve(alert_id: AlertId, body: StepIn, who: Operator) -> lifecycle.AlertPublic:
     return _step("resolve", alert_id, body, who)

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from cockpit.bulletin.archive import Issued, all_issued, find_issued
 from cockpit.config import get_settings
+from cockpit.web.auth import allow
 from cockpit.web.deps import QueryDep
 from cockpit.web.routes.pages import render
 
@@ -64,13 +65,23 @@ class BulletinList(BaseModel):
     count: int
 
 
-@router.get("/api/bulletins", response_model=BulletinList, summary="The bulletin archive")
+@router.get(
+    "/api/bulletins",
+    dependencies=[allow("cockpit.read")],
+    response_model=BulletinList,
+    summary="The bulletin archive",
+)
 def bulletin_list() -> BulletinList:
     rows = [BulletinOut.model_validate(_row(i)) for i in all_issued(get_settings().home)]
     return BulletinList(data=rows, count=len(rows))
 
 
-@router.get("/bulletins", response_class=HTMLResponse, include_in_schema=False)
+@router.get(
+    "/bulletins",
+    dependencies=[allow("cockpit.read")],
+    response_class=HTMLResponse,
+    include_in_schema=False,
+)
 def bulletins(request: Request, q: QueryDep) -> Response:
     rows = [_row(i) for i in all_issued(get_settings().home)]
     return render(request, "bulletins.html", q, "bulletins", bulletins=rows)
@@ -85,6 +96,7 @@ def _issued(region: str, period: str, lang: Literal["zh-CN", "en"], version: int
 
 @router.get(
     "/bulletins/{region}/{period}/{lang}/v{version}",
+    dependencies=[allow("cockpit.read")],
     response_class=HTMLResponse,
     include_in_schema=False,
 )
@@ -92,7 +104,11 @@ def bulletin_html(region: Region, period: Period, lang: LangPath, version: int) 
     return FileResponse(_issued(region, period, lang, version).file("html"), media_type="text/html")
 
 
-@router.get("/bulletins/{region}/{period}/{lang}/v{version}/{kind}", include_in_schema=False)
+@router.get(
+    "/bulletins/{region}/{period}/{lang}/v{version}/{kind}",
+    dependencies=[allow("cockpit.read")],
+    include_in_schema=False,
+)
 def bulletin_file(
     region: Region, period: Period, lang: LangPath, version: int, kind: Literal["pdf", "xlsx"]
 ) -> Response:

@@ -9,9 +9,10 @@ Refusals are 4xx with ``{"detail": {"code": ..., "message": ...}}``.
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
+from cockpit.access import errors
 from cockpit.db import ensure_schema
 from cockpit.industry import atlas, exports, measures, registry
 from cockpit.industry.chains import all_chains
@@ -28,6 +29,8 @@ from cockpit.industry.schemas import (
 )
 from cockpit.industry.vocab import IndustryError, NotFound
 from cockpit.web import industryviews
+from cockpit.web.auth import allow
+from cockpit.web.deps import ScopeDep
 from cockpit.web.i18n import Lang
 
 router = APIRouter(prefix="/api/industry", tags=["industry"])
@@ -41,9 +44,10 @@ def _do(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     ensure_schema()
     try:
         return fn(*args, **kwargs)
+    except NotFound as exc:
+        raise errors.NotFound(str(exc)) from exc
     except IndustryError as exc:
-        code = 404 if isinstance(exc, NotFound) else 422
-        raise HTTPException(code, {"code": type(exc).__name__, "message": str(exc)}) from exc
+        raise errors.Invalid(str(exc)) from exc
 
 
 def _filter(
@@ -63,7 +67,7 @@ def _download(body: bytes, name: str) -> Response:
     )
 
 
-@router.get("/chains", response_model=ChainPage)
+@router.get("/chains", dependencies=[allow("cockpit.read")], response_model=ChainPage)
 def list_chains() -> dict[str, Any]:
     """The chains defined as data (chain → segment → node)."""
     data = [
@@ -79,26 +83,32 @@ def list_chains() -> dict[str, Any]:
     return {"data": data, "count": len(data)}
 
 
-@router.get("/chains/{chain_id}/nodes", response_model=NodePage)
+@router.get(
+    "/chains/{chain_id}/nodes", dependencies=[allow("industry.read")], response_model=NodePage
+)
 def chain_nodes(chain_id: str) -> dict[str, Any]:
     """Every node of a chain with its local firms, coverage and outside candidates."""
     views = _do(atlas.chain_map, chain_id)
     return {"data": [v.to_dict() for v in views], "count": len(views)}
 
 
-@router.get("/chains/{chain_id}/nodes/{node_id}", response_model=NodeOut)
+@router.get(
+    "/chains/{chain_id}/nodes/{node_id}",
+    dependencies=[allow("industry.read")],
+    response_model=NodeOut,
+)
 def chain_node(chain_id: str, node_id: str) -> dict[str, Any]:
     """One node: what the chain page opens when a node is clicked."""
     return _do(atlas.node_firms, chain_id, node_id).to_dict()
 
 
-@router.get("/chains/{chain_id}/tree")
+@router.get("/chains/{chain_id}/tree", dependencies=[allow("cockpit.read")])
 def chain_tree(chain_id: str, lang: Lang = "zh-CN") -> dict[str, Any]:
     """The chain as an ECharts tree, nodes coloured by coverage (strong, weak, gap)."""
     return _do(industryviews.chain_tree, chain_id, lang)
 
 
-@router.get("/firms", response_model=FirmPage)
+@router.get("/firms", dependencies=[allow("records.read")], response_model=FirmPage)
 def firms(
     district: str | None = None,
     chain: str | None = None,
@@ -106,13 +116,16 @@ def firms(
     designation: str | None = None,
     size: Size | None = None,
     q: str | None = Query(None, max_length=100),
+    *,
+    scope: ScopeDep,
 ) -> dict[str, Any]:
-    """Registry firms matching every filter given."""
+    """Registry firms matching every filter given (a district official: their districts')."""
     rows = _do(atlas.list_firms, _filter(district, chain, node, designation, size, q))
+    rows = scope.keep(rows, "district_code")
     return {"data": rows, "count": len(rows)}
 
 
-@router.get("/firms.xlsx", response_class=Response)
+@router.get("/firms.xlsx", dependencies=[allow("records.read")], response_class=Response)
 def firms_xlsx(
     district: str | None = None,
     chain: str | None = None,
@@ -120,33 +133,42 @@ def firms_xlsx(
     designation: str | None = None,
     size: Size | None = None,
     q: str | None = Query(None, max_length=100),
+    *,
+    scope: ScopeDep,
 ) -> Response:
-    """The filtered firm list as an Excel download."""
+    """The filtered firm list as an Excel download (a district official: their districts')."""
     rows = _do(atlas.list_firms, _filter(district, chain, node, designation, size, q))
+    rows = scope.keep(rows, "district_code")
     body = exports.workbook_bytes("企业库", exports.FIRM_HEADER, exports.firm_rows(rows))
     return _download(body, "firms.xlsx")
 
 
-@router.get("/firms/{credit_code}", response_model=FirmHistoryOut)
-def firm(credit_code: str = Path(..., max_length=40)) -> dict[str, Any]:
-    """One firm with every version of its row, its designations and other rooms' ids."""
-    return _do(registry.firm_history, credit_code)
+@router.get(
+    "/firms/{credit_code}", dependencies=[allow("records.read")], response_model=FirmHistoryOut
+)
+def firm(scope: ScopeDep, credit_code: str = Path(..., max_length=40)) -> dict[str, Any]:
+    """One firm with every version of its row, its designations and other rooms' ids (a
+    district official: a firm of their districts only; another's is not found)."""
+    found: dict[str, Any] = _do(registry.firm_history, credit_code)
+    if not scope.sees(found.get("district_code")):
+        raise errors.NotFound(f"no firm {credit_code}", field="path.credit_code")
+    return found
 
 
-@router.get("/districts")
+@router.get("/districts", dependencies=[allow("cockpit.read")])
 def firms_by_district(lang: Lang = "zh-CN") -> dict[str, Any]:
     """Registry firms by district, for the map."""
     return _do(industryviews.firms_map, lang)
 
 
-@router.get("/gaps", response_model=NodePage)
+@router.get("/gaps", dependencies=[allow("industry.read")], response_model=NodePage)
 def gaps(chain: str | None = None) -> dict[str, Any]:
     """The gap list: nodes with no confirmed sizeable local firm, with outside candidates."""
     views = _do(atlas.gap_list, chain_id=chain)
     return {"data": [v.to_dict() for v in views], "count": len(views)}
 
 
-@router.get("/gaps.xlsx", response_class=Response)
+@router.get("/gaps.xlsx", dependencies=[allow("industry.read")], response_class=Response)
 def gaps_xlsx(chain: str | None = None) -> Response:
     """The 招商 target list (gap nodes and their candidates) as an Excel download."""
     views = _do(atlas.gap_list, chain_id=chain)
@@ -156,14 +178,14 @@ def gaps_xlsx(chain: str | None = None) -> Response:
     )
 
 
-@router.get("/rejects", response_model=RejectPage)
+@router.get("/rejects", dependencies=[allow("industry.read")], response_model=RejectPage)
 def rejects(limit: int = Query(1000, ge=1, le=10_000)) -> dict[str, Any]:
     """Rows the list loads refused, newest first: file, line, field (the file's header), reason."""
     rows = _do(registry.refused_rows, limit=limit)
     return {"data": rows, "count": len(rows)}
 
 
-@router.get("/measures", response_model=MeasurePage)
+@router.get("/measures", dependencies=[allow("cockpit.read")], response_model=MeasurePage)
 def measure_list() -> dict[str, Any]:
     """The figures the plans read, each with its definition."""
     rows = []

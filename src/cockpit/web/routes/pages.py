@@ -18,8 +18,9 @@ from fastapi.templating import Jinja2Templates
 
 from cockpit import reference
 from cockpit.format import SHANGHAI
-from cockpit.web import assets, dataviews, i18n, rooms, scenarioviews
-from cockpit.web.deps import LangDep, MetricsDep, QueryDep
+from cockpit.web import assets, dataviews, guard, i18n, rooms, scenarioviews
+from cockpit.web.auth import allow
+from cockpit.web.deps import LangDep, MetricsDep, QueryDep, ScopeDep
 from cockpit.web.tablecache import current_lake
 from cockpit.web.views import Query
 
@@ -100,9 +101,21 @@ def range_text(q: Query) -> str:
     return text
 
 
-def render(request: Request, template: str, q: Query, page: str, **extra: Any) -> Response:
-    """A page in ``q.lang``; a ``?lang=`` in the URL is remembered in the cookie."""
-    lang = q.lang
+EMPTY_FILTERS = {
+    "period": "",
+    "district": "",
+    "category": "",
+    "from": "",
+    "to": "",
+    "compare": "",
+}
+
+
+def render_page(
+    request: Request, template: str, lang: i18n.Lang, page: str, **extra: Any
+) -> Response:
+    """A page in ``lang`` with the signed-in principal and the session's CSRF token."""
+    who = getattr(request.state, "principal", None)
     context = {
         "lang": lang,
         "t": lambda key: i18n.label(key, lang),
@@ -110,13 +123,15 @@ def render(request: Request, template: str, q: Query, page: str, **extra: Any) -
         "codes": i18n.code_texts(lang),
         "page": page,
         "nav": NAV,
-        "q": q,
-        "filters": _filters(q),
-        "scope": scope_text(q, page),
-        "scopes": scopes(q, page),
-        "qs": chart_query(q),
-        "range_text": range_text(q),
+        "q": None,
+        "filters": EMPTY_FILTERS,
+        "scope": "",
+        "scopes": {},
+        "qs": "",
+        "range_text": "",
         "made_at": datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
+        "who": who,
+        "csrf_token": getattr(request.state, "csrf_token", ""),
         "districts": [(d.code, i18n.name_of(d, lang)) for d in reference.districts()],
         "categories": [(c.code, i18n.name_of(c, lang)) for c in reference.categories()],
         "map_credit": assets.MAP_CREDIT,
@@ -130,12 +145,29 @@ def render(request: Request, template: str, q: Query, page: str, **extra: Any) -
     return response
 
 
-@router.get("/", response_class=HTMLResponse)
+def render(request: Request, template: str, q: Query, page: str, **extra: Any) -> Response:
+    """A page of the cockpit in ``q.lang`` with its filters, and what each chart shows."""
+    return render_page(
+        request,
+        template,
+        q.lang,
+        page,
+        q=q,
+        filters=_filters(q),
+        scope=scope_text(q, page),
+        scopes=scopes(q, page),
+        qs=chart_query(q),
+        range_text=range_text(q),
+        **extra,
+    )
+
+
+@router.get("/", response_class=HTMLResponse, dependencies=[allow("cockpit.read")])
 def overview(request: Request, q: QueryDep, metrics: MetricsDep) -> Response:
     return render(request, "overview.html", q, "overview", periods=metrics.periods())
 
 
-@router.get("/districts", response_class=HTMLResponse)
+@router.get("/districts", response_class=HTMLResponse, dependencies=[allow("cockpit.read")])
 def districts(request: Request, q: QueryDep, metrics: MetricsDep) -> Response:
     district = reference.district(q.district) if q.district else None
     return render(
@@ -143,23 +175,23 @@ def districts(request: Request, q: QueryDep, metrics: MetricsDep) -> Response:
     )
 
 
-@router.get("/categories", response_class=HTMLResponse)
+@router.get("/categories", response_class=HTMLResponse, dependencies=[allow("cockpit.read")])
 def categories(request: Request, q: QueryDep, metrics: MetricsDep) -> Response:
     return render(request, "categories.html", q, "categories", periods=metrics.periods())
 
 
-@router.get("/plans", response_class=HTMLResponse)
+@router.get("/plans", response_class=HTMLResponse, dependencies=[allow("cockpit.read")])
 def plans(request: Request, q: QueryDep, target: str = "", plan: str = "") -> Response:
     gauges = rooms.plan_gauges(lang=q.lang, plan=plan)
     return render(request, "plans.html", q, "plans", gauges=gauges, target=target, plan=plan)
 
 
-@router.get("/alerts", response_class=HTMLResponse)
+@router.get("/alerts", response_class=HTMLResponse, dependencies=[allow("cockpit.read")])
 def alerts(request: Request, q: QueryDep) -> Response:
     return render(request, "alerts.html", q, "alerts", alerts=rooms.alerts(lang=q.lang, limit=200))
 
 
-@router.get("/programmes", response_class=HTMLResponse)
+@router.get("/programmes", response_class=HTMLResponse, dependencies=[allow("programmes.read")])
 def programmes(request: Request, q: QueryDep, programme: str = "") -> Response:
     listing = rooms.programmes(lang=q.lang)
     workspace = rooms.programme_workspace(lang=q.lang, programme=programme)
@@ -174,7 +206,7 @@ def programmes(request: Request, q: QueryDep, programme: str = "") -> Response:
     )
 
 
-@router.get("/scenarios", response_class=HTMLResponse)
+@router.get("/scenarios", response_class=HTMLResponse, dependencies=[allow("cockpit.read")])
 def scenarios(request: Request, q: QueryDep, sector: str = "", scenario: str = "") -> Response:
     listing = scenarioviews.scenario_list(lang=q.lang, sector=sector, district=q.district)
     detail = scenarioviews.scenario_detail(lang=q.lang, scenario_id=scenario)
@@ -190,7 +222,7 @@ def scenarios(request: Request, q: QueryDep, sector: str = "", scenario: str = "
     )
 
 
-@router.get("/industry", response_class=HTMLResponse)
+@router.get("/industry", response_class=HTMLResponse, dependencies=[allow("cockpit.read")])
 def industry(
     request: Request, q: QueryDep, chain: str = "metaverse", designation: str = ""
 ) -> Response:
@@ -202,8 +234,8 @@ def industry(
     return render(request, "industry.html", q, "industry", **page)
 
 
-@router.get("/data", response_class=HTMLResponse)
-def data(request: Request, q: QueryDep) -> Response:
+@router.get("/data", response_class=HTMLResponse, dependencies=[allow("data.read")])
+def data(request: Request, q: QueryDep, scope: ScopeDep) -> Response:
     lake = current_lake()
     return render(
         request,
@@ -212,26 +244,31 @@ def data(request: Request, q: QueryDep) -> Response:
         "data",
         ingests=dataviews.last_ingests(lake),
         freshness=dataviews.freshness(lake),
-        quarantine=dataviews.quarantine_counts(lake),
+        quarantine=dataviews.quarantine_counts(lake, scope=scope),
     )
 
 
-@router.get("/data/quarantine", response_class=HTMLResponse)
+@router.get("/data/quarantine", response_class=HTMLResponse, dependencies=[allow("records.read")])
 def quarantine(
-    request: Request, q: QueryDep, source: str = "", reason: str = "", offset: int = 0
+    request: Request,
+    q: QueryDep,
+    scope: ScopeDep,
+    source: str = "",
+    reason: str = "",
+    offset: int = 0,
 ) -> Response:
     rows = dataviews.quarantine_rows(
-        current_lake(), source=source, reason=reason, offset=max(offset, 0)
+        current_lake(), source=source, reason=reason, offset=max(offset, 0), scope=scope
     )
     return render(request, "quarantine.html", q, "data", rows=rows, source=source, reason=reason)
 
 
-@router.get("/bigscreen", response_class=HTMLResponse)
+@router.get("/bigscreen", response_class=HTMLResponse, dependencies=[allow("cockpit.read")])
 def bigscreen(request: Request, q: QueryDep) -> Response:
     return render(request, "bigscreen.html", q, "bigscreen")
 
 
-@router.get("/static/vendor/chongqing.geojson")
+@router.get("/static/vendor/chongqing.geojson", dependencies=[allow("public")])
 def chongqing_map() -> Response:
     try:
         return Response(assets.map_bytes(), media_type="application/geo+json", headers=CACHE_VENDOR)
@@ -239,7 +276,7 @@ def chongqing_map() -> Response:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
 
 
-@router.get("/static/vendor/{name}")
+@router.get("/static/vendor/{name}", dependencies=[allow("public")])
 def vendor_file(name: str) -> Response:
     """ECharts and Swagger UI, from static/vendor or node_modules."""
     try:
@@ -250,7 +287,7 @@ def vendor_file(name: str) -> Response:
     return FileResponse(path, media_type=media, headers=CACHE_VENDOR)
 
 
-@router.get("/docs")
+@router.get("/docs", dependencies=[allow("public")])
 def swagger_ui(lang: LangDep) -> Response:
     """The OpenAPI explorer, with Swagger UI served by the app (no CDN), under the
     cockpit's own bar: the way back to the pages and the language switch."""
@@ -270,10 +307,33 @@ def swagger_ui(lang: LangDep) -> Response:
     html = html.replace("<html>", f'<html lang="{lang}">', 1).replace("<body>", "<body>" + bar, 1)
     response = HTMLResponse(html)
     response.set_cookie(i18n.LANG_COOKIE, lang, max_age=COOKIE_AGE, samesite="lax")
+    # Swagger UI starts from one inline script: allowed by its hash, no other inline script.
+    response.headers["Content-Security-Policy"] = guard.CSP.replace(
+        "script-src 'self'", f"script-src 'self' {inline_script_hashes(html.encode())}"
+    )
     return response
 
 
-@router.get("/static/{name}")
+def inline_script_hashes(html: bytes) -> str:
+    """CSP sources ('sha256-...') of the inline scripts of ``html``."""
+    import base64
+    import hashlib
+    import re
+
+    scripts = re.findall(rb"<script>(.*?)</script>", html, flags=re.S)
+    digests = (base64.b64encode(hashlib.sha256(s).digest()).decode() for s in scripts)
+    return " ".join(f"'sha256-{d}'" for d in digests)
+
+
+@router.get("/openapi.json", dependencies=[allow("public")])
+def openapi_document(request: Request) -> Response:
+    """The OpenAPI description of the JSON API (what /docs shows)."""
+    from fastapi.responses import JSONResponse
+
+    return JSONResponse(request.app.openapi())
+
+
+@router.get("/static/{name}", dependencies=[allow("public")])
 def static_file(name: str) -> Response:
     """The cockpit's own CSS and scripts (flat folder: no path traversal possible)."""
     path = assets.STATIC_DIR / name

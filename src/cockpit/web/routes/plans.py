@@ -12,9 +12,10 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from cockpit.db import ensure_schema, session_scope
-from cockpit.web.auth import Principal, require_role
+from cockpit.web.auth import Principal, allow, permit
 
 router = APIRouter(prefix="/api/plans", tags=["plans"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class FigureIn(BaseModel):
@@ -42,13 +43,19 @@ def _progress() -> list[Any]:
         return all_progress(session=session)
 
 
-@router.get("", summary="Every plan with the progress of each target")
+@router.get(
+    "", dependencies=[allow("cockpit.read")], summary="Every plan with the progress of each target"
+)
 def list_progress() -> dict[str, Any]:
     data = [p.to_dict() for p in _progress()]
     return {"data": data, "count": len(data)}
 
 
-@router.get("/headline", summary="The headline targets the overview's gauges show")
+@router.get(
+    "/headline",
+    dependencies=[allow("cockpit.read")],
+    summary="The headline targets the overview's gauges show",
+)
 def headline() -> dict[str, Any]:
     from cockpit.plans import headline_progress
 
@@ -58,7 +65,13 @@ def headline() -> dict[str, Any]:
     return {"data": data, "count": len(data)}
 
 
-@router.get("/export.xlsx", summary="Every target's status as an Excel workbook")
+@router.get(
+    "/export.xlsx",
+    dependencies=[allow("cockpit.read")],
+    response_class=FileResponse,
+    responses={200: {"content": {XLSX: {}}, "description": "The workbook"}},
+    summary="Every target's status as an Excel workbook",
+)
 def export_workbook() -> FileResponse:
     from cockpit.plans import write_workbook
 
@@ -67,7 +80,7 @@ def export_workbook() -> FileResponse:
     return FileResponse(
         path,
         filename="plan-status.xlsx",
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        media_type=XLSX,
     )
 
 
@@ -80,7 +93,7 @@ def enter_figure(
     plan_id: str,
     target_id: str,
     body: FigureIn,
-    who: Annotated[Principal, Depends(require_role("operator"))],
+    who: Annotated[Principal, Depends(permit("plans.write"))],
 ) -> FigureOut:
     from cockpit.plans import enter_figure as record
 

@@ -3,7 +3,7 @@
 Every call that changes something takes an ``idempotency_key``: a retry returns the first
 answer and never pays twice. Claimant identifiers (ID number, phone, card, device) are
 pseudonymised with the ingestion HMAC before anything is stored. Refusals are 4xx with
-``{"detail": {"code": ..., "message": ...}}`` and change nothing.
+``{code, message, message_zh, field}`` (cockpit.web.errors) and change nothing.
 """
 
 # No ``from __future__ import annotations``: FastAPI reads these annotations at run time.
@@ -39,7 +39,8 @@ from cockpit.programmes import (
 )
 from cockpit.programmes.rules import MAX_AMOUNT_FEN
 from cockpit.programmes.tx import ProgrammeError, pseudonym_of
-from cockpit.web.auth import Principal, require_role
+from cockpit.web import errors
+from cockpit.web.auth import Principal, permit
 from cockpit.web.programme_api import (
     Anyone,
     Applicant,
@@ -49,6 +50,7 @@ from cockpit.web.programme_api import (
     DocumentKind,
     FiniteJSONRoute,
     IdemKey,
+    Inspector,
     Merchant,
     Mobile,
     Opaque,
@@ -129,7 +131,7 @@ async def _claim(
     return await run_in_threadpool(reference, idem_key=idem_key, who=who)
 
 
-_claimant_key = require_role("claimant_app")
+_claimant_key = permit("programmes.claim")
 
 
 def _pseudonym(canonical: str | None) -> str | None:
@@ -155,7 +157,7 @@ async def claim(
     except ProgrammeError as exc:
         # Half of a burst's answers are refusals: answered here, in the shape ``_refuse``
         # gives, without an exception's trip through the middleware.
-        refusal = {"detail": {"code": exc.code, "message": exc.message}}
+        refusal = errors.shape({"code": exc.code, "message": exc.message})
         return Response(json.dumps(refusal), status_code=exc.status, media_type=JSON)
     # Serialised by hand (the shape of ClaimOut): validating our own output again would cost
     # as much as the rest of the request.
@@ -182,7 +184,7 @@ class _ClaimRoute(APIRoute):
 
     Its requests skip FastAPI's generic dependency solver, which cost about a fifth of a
     claim's CPU in the burst, for the same three steps written out: the path's round number,
-    the API key (the same ``require_role`` dependency), the body (``ClaimIn``, validated
+    the API key (the same ``permit`` dependency), the body (``ClaimIn``, validated
     from the raw JSON) — refused with the same 401/403/422 answers — then ``claim`` itself.
     Dependencies declared on the router or the app, and ``dependency_overrides``, are not run
     for this route (there are none today): add them to ``handle`` if that changes.
@@ -508,9 +510,7 @@ def claw_back(application_id: str, body: ClawBackIn, who: Operator) -> Applicati
     response_model=ApplicationOut,
     summary="One application with its decision lines",
 )
-def get_application(
-    application_id: str, who: Annotated[Principal, Depends(require_role("reviewer", "operator"))]
-) -> ApplicationOut:
+def get_application(application_id: str, who: Inspector) -> ApplicationOut:
     _ready()
     try:
         return _app_out(subsidies.application(application_id))
@@ -540,9 +540,7 @@ def programme_status(code: Code, who: Anyone) -> dict[str, Any]:
 
 
 @router.get("/{code}/flags", summary="Anti-fraud flags with their evidence")
-def flags(
-    code: Code, who: Annotated[Principal, Depends(require_role("reviewer", "operator"))]
-) -> dict[str, Any]:
+def flags(code: Code, who: Inspector) -> dict[str, Any]:
     _ready()
     try:
         found = fraud.flags(programme_code=code)

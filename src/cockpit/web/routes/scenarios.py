@@ -4,7 +4,7 @@ Reading is open: the lists, a call's timeline, matching results, cases and the O
 package are public information. Changing anything needs an API key of the right role
 (unit, firm, reviewer, operator); the key's name signs the event, so a firm's key is named
 with its firm id and a reviewer's with their reviewer id. Refusals are 4xx with
-``{"detail": {"code": ..., "message": ...}}`` and change nothing.
+``{code, message, message_zh, field}`` (cockpit.web.errors) and change nothing.
 """
 
 # No ``from __future__ import annotations``: FastAPI reads these annotations at run time.
@@ -17,8 +17,19 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
+from cockpit import reference
+from cockpit.access import Forbidden, Invalid
 from cockpit.db import ensure_schema
-from cockpit.scenarios import calls, catalogues, exports, matching, ocds, panel, registry
+from cockpit.scenarios import (
+    calls,
+    catalogues,
+    exports,
+    matching,
+    ocds,
+    panel,
+    registry,
+    secrecy,
+)
 from cockpit.scenarios.history import shanghai_now
 from cockpit.scenarios.schemas import (
     ApplicationOut,
@@ -40,19 +51,22 @@ from cockpit.scenarios.vocab import (
     Role,
     ScenarioError,
 )
-from cockpit.web.auth import Principal, require_role
+from cockpit.web.auth import Principal, allow, permit
+from cockpit.web.schemas import Answer, Page
 
 router = APIRouter(prefix="/api/scenarios", tags=["scenarios"])
 T = TypeVar("T")
 
-Unit = Annotated[Principal, Depends(require_role("unit", "operator"))]
-Firm = Annotated[Principal, Depends(require_role("firm"))]
-FirmOrOperator = Annotated[Principal, Depends(require_role("firm", "operator"))]
-ReviewerOrOperator = Annotated[Principal, Depends(require_role("reviewer", "operator"))]
-ReviewerKey = Annotated[Principal, Depends(require_role("reviewer"))]
-Operator = Annotated[Principal, Depends(require_role("operator"))]
-Signer = Annotated[Principal, Depends(require_role("unit", "firm", "reviewer", "operator"))]
-Insider = Annotated[Principal, Depends(require_role("unit", "reviewer", "operator"))]
+Unit = Annotated[Principal, Depends(permit("scenarios.publish"))]
+Firm = Annotated[Principal, Depends(permit("scenarios.answer"))]
+FirmOrOperator = Annotated[Principal, Depends(permit("scenarios.register"))]
+ReviewerOrOperator = Annotated[Principal, Depends(permit("scenarios.conflict"))]
+ReviewerKey = Annotated[Principal, Depends(permit("scenarios.score"))]
+Operator = Annotated[Principal, Depends(permit("scenarios.operate"))]
+Signer = Annotated[Principal, Depends(permit("scenarios.sign"))]
+Insider = Annotated[Principal, Depends(permit("scenarios.inside"))]
+READ = [allow("cockpit.read")]
+Reader = Annotated[Principal, Depends(permit("cockpit.read"))]
 STATUS = {NotFound: 404, NotAllowed: 403, IllegalTransition: 409, ConflictOfInterest: 409}
 
 
@@ -68,10 +82,24 @@ def _do(fn: Callable[..., T], **kwargs: Any) -> T:
     except ScenarioError as exc:
         code = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 422)
         raise HTTPException(code, {"code": type(exc).__name__, "message": str(exc)}) from exc
+    except reference.ReferenceError as exc:  # a district or category code that is none
+        field = "query.district" if "district" in str(exc) else ""
+        raise Invalid(str(exc), field=field) from exc
 
 
 def _actor(who: Principal) -> Actor:
-    return Actor(Role(who.role), who.name)
+    return Actor(Role(who.acts_as), who.name)
+
+
+def _sees_secrets(call_id: str, who: Principal) -> bool:
+    """Auditors read everything; otherwise the call's insiders, or anyone after the award."""
+    insiders = _do(secrecy.insiders, call_id=call_id)
+    if who.can("audit.read") or insiders.published:
+        return True
+    try:
+        return insiders.admit(_actor(who))
+    except ValueError:  # a role the scenarios room does not know: not an insider
+        return False
 
 
 def _page(items: list[Any]) -> dict[str, Any]:
@@ -79,7 +107,7 @@ def _page(items: list[Any]) -> dict[str, Any]:
     return {"data": data, "count": len(data)}
 
 
-@router.get("")
+@router.get("", dependencies=READ, response_model=Page)
 def list_scenarios(
     sector: Annotated[str | None, Query(description="industry, culture_tourism, ...")] = None,
     district: Annotated[str | None, Query(description="GB/T 2260 district code")] = None,
@@ -96,7 +124,7 @@ def add_scenario(body: ScenarioIn, who: Unit) -> ScenarioOut:
     return _do(registry.add_scenario, need=body, actor=_actor(who))
 
 
-@router.get("/firms")
+@router.get("/firms", dependencies=READ, response_model=Page)
 def list_firms() -> dict[str, Any]:
     """Registered firms."""
     return _page(_do(registry.list_firms))
@@ -110,7 +138,7 @@ def add_firm(body: FirmIn, who: FirmOrOperator) -> FirmOut:
     return _do(registry.add_firm, firm=body, actor=_actor(who))
 
 
-@router.get("/firms/{firm_id}/matches")
+@router.get("/firms/{firm_id}/matches", dependencies=READ, response_model=Page)
 def firm_matches(firm_id: str, limit: int = 10) -> dict[str, Any]:
     """Open scenario needs ranked for a firm."""
     found = _do(
@@ -119,7 +147,7 @@ def firm_matches(firm_id: str, limit: int = 10) -> dict[str, Any]:
     return _page([asdict(m) for m in found])
 
 
-@router.get("/solutions")
+@router.get("/solutions", dependencies=READ, response_model=Page)
 def list_solutions(firm_id: str | None = None, sector: str | None = None) -> dict[str, Any]:
     """Solutions and products."""
     return _page(_do(registry.list_solutions, firm_id=firm_id, sector=sector))
@@ -133,7 +161,7 @@ def add_solution(body: SolutionIn, who: FirmOrOperator) -> SolutionOut:
     return _do(registry.add_solution, solution=body, actor=_actor(who))
 
 
-@router.get("/calls")
+@router.get("/calls", dependencies=READ, response_model=Page)
 def list_calls(state: str | None = None, scenario_id: str | None = None) -> dict[str, Any]:
     """Calls, optionally in one state or for one scenario."""
     return _page(_do(calls.list_calls, state=state, scenario_id=scenario_id))
@@ -157,16 +185,18 @@ def create_call(body: CallIn, who: Unit) -> CallOut:
     )
 
 
-@router.get("/calls/{call_id}")
+@router.get("/calls/{call_id}", dependencies=READ)
 def get_call(call_id: str) -> CallOut:
     """One call, with its award and the explanation of it."""
     return _do(calls.get_call, call_id=call_id)
 
 
-@router.get("/calls/{call_id}/timeline")
-def call_timeline(call_id: str) -> dict[str, Any]:
-    """The call's history, oldest first: each step dated and signed."""
-    return _page(_do(calls.timeline, call_id=call_id))
+@router.get("/calls/{call_id}/timeline", response_model=Page)
+def call_timeline(call_id: str, who: Reader) -> dict[str, Any]:
+    """The call's history, oldest first: each step dated and signed. Until the award, the
+    details of bids, scores and conflicts are withheld from all but the call's insiders."""
+    events = _do(calls.timeline, call_id=call_id)
+    return _page(events if _sees_secrets(call_id, who) else secrecy.withhold(events))
 
 
 class StepIn(BaseModel):
@@ -207,9 +237,14 @@ def apply(call_id: str, body: ApplicationIn, who: Firm) -> ApplicationOut:
     )
 
 
-@router.get("/calls/{call_id}/applications")
+@router.get("/calls/{call_id}/applications", response_model=Page)
 def list_applications(call_id: str, who: Insider) -> dict[str, Any]:
-    """The proposals (unit, reviewers and operator only)."""
+    """The proposals: until the award, only the call's owner unit and seated reviewers."""
+    if not _sees_secrets(call_id, who):
+        raise Forbidden(
+            "until the award, proposals are for the call's owner unit and its reviewers",
+            code="call_secret",
+        )
     return _page(_do(panel.list_applications, call_id=call_id))
 
 
@@ -219,7 +254,12 @@ class SeatIn(BaseModel):
     organisation: str = ""
 
 
-@router.post("/calls/{call_id}/panel", status_code=201)
+class SeatOut(BaseModel):
+    call_id: str
+    reviewer_id: str
+
+
+@router.post("/calls/{call_id}/panel", status_code=201, response_model=SeatOut)
 def seat_reviewer(call_id: str, body: SeatIn, who: Operator) -> dict[str, str]:
     """Seat a reviewer on the panel (adding them to the pool first when a name is given)."""
     if body.name:
@@ -240,7 +280,12 @@ class ConflictIn(BaseModel):
     reviewer_id: str | None = Field(None, description="Default: the reviewer the key names")
 
 
-@router.post("/calls/{call_id}/conflicts", status_code=201)
+class ConflictOut(BaseModel):
+    reviewer_id: str
+    scores_withdrawn: int
+
+
+@router.post("/calls/{call_id}/conflicts", status_code=201, response_model=ConflictOut)
 def declare_conflict(call_id: str, body: ConflictIn, who: ReviewerOrOperator) -> dict[str, Any]:
     """Declare a conflict of interest; scores it touches are withdrawn."""
     reviewer_id = body.reviewer_id or who.name
@@ -259,7 +304,16 @@ class SheetIn(BaseModel):
     sheet: dict[str, int] = Field(description="criterion code → score 0–100")
 
 
-@router.post("/calls/{call_id}/applications/{application_id}/scores", status_code=201)
+class ScoreOut(BaseModel):
+    application_id: str
+    reviewer_id: str
+
+
+@router.post(
+    "/calls/{call_id}/applications/{application_id}/scores",
+    status_code=201,
+    response_model=ScoreOut,
+)
 def score(call_id: str, application_id: str, body: SheetIn, who: ReviewerKey) -> dict[str, str]:
     """Score an application as the reviewer the key names."""
     _do(
@@ -286,7 +340,7 @@ def promote_case(call_id: str, body: CaseIn, who: Operator) -> catalogues.CaseOu
     return _do(catalogues.promote_case, call_id=call_id, actor=_actor(who), **body.model_dump())
 
 
-@router.get("/cases")
+@router.get("/cases", dependencies=READ, response_model=Page)
 def list_cases(sector: str | None = None, district: str | None = None) -> dict[str, Any]:
     """The case library (典型案例)."""
     return _page(_do(catalogues.list_cases, sector=sector, district=district))
@@ -299,7 +353,7 @@ class CatalogueIn(BaseModel):
     reason_en: str | None = None
 
 
-@router.get("/catalogue")
+@router.get("/catalogue", dependencies=READ, response_model=Page)
 def list_catalogue(year: int | None = None) -> dict[str, Any]:
     """The excellent-product catalogue (优秀产品目录)."""
     return _page(_do(catalogues.list_catalogue, year=year))
@@ -311,7 +365,7 @@ def add_to_catalogue(body: CatalogueIn, who: Operator) -> catalogues.CatalogueOu
     return _do(catalogues.add_to_catalogue, actor=_actor(who), **body.model_dump())
 
 
-@router.get("/counts")
+@router.get("/counts", dependencies=READ, response_model=Answer)
 def counts(
     sector: str | None = None, district: str | None = None, tag: str | None = None
 ) -> dict[str, Any]:
@@ -325,13 +379,13 @@ def counts(
     }
 
 
-@router.get("/ocds", response_class=JSONResponse)
+@router.get("/ocds", response_class=JSONResponse, dependencies=READ, response_model=Answer)
 def ocds_package() -> dict[str, Any]:
     """Every published call as an OCDS 1.1 release package."""
     return _do(ocds.release_package)
 
 
-@router.get("/export.csv", response_class=PlainTextResponse)
+@router.get("/export.csv", response_class=PlainTextResponse, dependencies=READ)
 def export_csv() -> PlainTextResponse:
     """Calls and awards as CSV (UTF-8)."""
     import csv
@@ -345,7 +399,7 @@ def export_csv() -> PlainTextResponse:
     return PlainTextResponse(buffer.getvalue(), media_type="text/csv; charset=utf-8")
 
 
-@router.get("/vocab")
+@router.get("/vocab", dependencies=READ, response_model=Answer)
 def vocabulary() -> dict[str, Any]:
     """Labels (zh, en) of sectors, capability tags, plan tags, call states and steps."""
     from cockpit.scenarios import vocab
@@ -372,13 +426,13 @@ def vocabulary() -> dict[str, Any]:
     }
 
 
-@router.get("/{scenario_id}")
+@router.get("/{scenario_id}", dependencies=READ)
 def get_scenario(scenario_id: str) -> ScenarioOut:
     """One scenario need."""
     return _do(registry.get_scenario, scenario_id=scenario_id)
 
 
-@router.get("/{scenario_id}/matches")
+@router.get("/{scenario_id}/matches", dependencies=READ, response_model=Page)
 def scenario_matches(
     scenario_id: str,
     kind: Annotated[Literal["solutions", "firms"], Query()] = "solutions",

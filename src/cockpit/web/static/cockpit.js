@@ -2,7 +2,9 @@
    and draws it with ECharts (served by the app itself). No build step, no CDN. */
 (function () {
   "use strict";
-  const C = window.COCKPIT;
+  // The page's settings come as a JSON data block: the CSP allows no inline script.
+  const C = (window.COCKPIT =
+    window.COCKPIT || JSON.parse(document.getElementById("cockpit-config").textContent));
   const L = C.labels;
   const dark = document.body.classList.contains("bigscreen");
   const BOARD_ROWS = 8;

@@ -2,7 +2,8 @@
    node lists its firms and candidates), and registry firms by district on the map. */
 (function () {
   "use strict";
-  const C = window.COCKPIT;
+  const C = (window.COCKPIT =
+    window.COCKPIT || JSON.parse(document.getElementById("cockpit-config").textContent));
   const L = C.labels;
 
   function esc(s) {

@@ -5,7 +5,8 @@
    which keeps cells formula-safe. Loaded before cockpit.js; it exposes window.CockpitTools. */
 (function () {
   "use strict";
-  const C = window.COCKPIT;
+  const C = (window.COCKPIT =
+    window.COCKPIT || JSON.parse(document.getElementById("cockpit-config").textContent));
   const L = C.labels;
   const PAGE = 25;
 
@@ -43,11 +44,18 @@
     return /^[+-]?\d{1,3}(,\d{3})*(\.\d+)?$|^[+-]?\d+(\.\d+)?$/.test(s) ? Number(s.replace(/,/g, "")) : s;
   }
 
+  function csrfToken() {
+    const meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+
   async function exportTable(kind, spec) {
     const body = { title: spec.title, subtitle: spec.subtitle || "", columns: spec.columns.map(String),
       rows: spec.rows.map((r) => r.map(cellValue)) };
     const r = await fetch("/api/cockpit/export." + kind + "?lang=" + encodeURIComponent(C.lang), {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
+      body: JSON.stringify(body) });
     if (!r.ok) throw new Error("export → HTTP " + r.status);
     saveBlob(await r.blob(), fileName(spec.title + (spec.subtitle ? " " + spec.subtitle : ""), kind));
   }

@@ -1,0 +1,250 @@
+"""The gate every request passes before the app reads it: body caps, the key, rate limits.
+
+In this order, before a byte of the body is read:
+
+1. an address locked out for repeated bad keys or failed sign-ins gets 429;
+2. a body over its route's cap (``Content-Length`` or counted as it streams) gets 413;
+3. an API key is checked (401 for an unknown, expired or revoked one, counted against the
+   address); the principal is handed to ``Permit``, which does not look it up again;
+4. more than ``COCKPIT_RATE_LIMIT`` requests a minute from one key, session or address get 429.
+
+The limiter lives on the app (``app.state.limiter``), so each app counts its own requests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections import defaultdict, deque
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cockpit.access import audit
+from cockpit.access.keys import authenticate
+from cockpit.web import errors
+
+KIB = 1024
+# Caps on request bodies by path prefix, first match wins: money small, JSON small, forms small.
+# A route that takes uploads declares its own cap here.
+BODY_CAPS: tuple[tuple[str, int], ...] = (
+    ("/api/programmes/", 8 * KIB),
+    ("/api/", 64 * KIB),
+    ("/", 16 * KIB),
+)
+FAILURES_ALLOWED = 20  # bad keys or failed sign-ins from one address per window
+FAILURE_WINDOW = 60.0
+LOCKOUT_SECONDS = 300.0
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def body_cap(path: str) -> int:
+    """The most bytes a request body to ``path`` may hold."""
+    return next(cap for prefix, cap in BODY_CAPS if path.startswith(prefix))
+
+
+class Limiter:
+    """Requests per minute per caller, and lockout of addresses that keep failing."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._counts: dict[tuple[str, int], int] = {}
+        self._failures: defaultdict[str, deque[float]] = defaultdict(deque)
+        self._locked: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def locked_for(self, address: str) -> float:
+        """Seconds ``address`` stays locked out (0: not locked)."""
+        with self._lock:
+            until = self._locked.get(address, 0.0)
+        return max(0.0, until - time.monotonic())
+
+    def fail(self, address: str) -> None:
+        """Count a bad key or failed sign-in from ``address``; lock it out after too many."""
+        now = time.monotonic()
+        with self._lock:
+            seen = self._failures[address]
+            seen.append(now)
+            while seen and now - seen[0] > FAILURE_WINDOW:
+                seen.popleft()
+            if len(seen) >= FAILURES_ALLOWED:
+                self._locked[address] = now + LOCKOUT_SECONDS
+                seen.clear()
+
+    def allow(self, caller: str) -> bool:
+        """Count one request of ``caller``; False when over the minute's limit."""
+        if self.per_minute <= 0:
+            return True
+        minute = int(time.monotonic() // 60)
+        with self._lock:
+            if len(self._counts) > 100_000:  # old minutes go; the dict stays small
+                self._counts = {k: v for k, v in self._counts.items() if k[1] == minute}
+            n = self._counts.get((caller, minute), 0) + 1
+            self._counts[(caller, minute)] = n
+        return n <= self.per_minute
+
+
+def _refuse(status: int, code: str, message: str, field: str = "", **headers: str) -> JSONResponse:
+    body = errors.shape({"code": code, "message": message, "field": field})
+    return JSONResponse(body, status_code=status, headers=headers or None)
+
+
+def _token(headers: Headers) -> str:
+    scheme, _, credentials = headers.get("authorization", "").partition(" ")
+    bearer = credentials.strip() if scheme.lower() == "bearer" else ""
+    return bearer or headers.get("x-api-key") or ""
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+
+
+class Guard:
+    """ASGI middleware applying the checks above (see the module's docstring)."""
+
+    def __init__(self, app: ASGIApp, limiter: Limiter) -> None:
+        self.app = app
+        self.limiter = limiter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        refusal, receive = await self._check(scope, receive)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        status, started = 0, time.perf_counter()
+        https = scope.get("scheme") == "https"
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = with_security_headers(message.get("headers", []), https)
+            await send(message)
+
+        await self.app(scope, receive, sending)
+        entry = audit_entry(scope, status)
+        if entry is not None:
+            audit.writer.put(entry)
+        log_access(scope, status, time.perf_counter() - started)
+
+    async def _check(self, scope: Scope, receive: Receive) -> tuple[Any, Receive]:
+        headers = Headers(scope=scope)
+        address = (scope.get("client") or ("?", 0))[0]
+        wait = self.limiter.locked_for(address)
+        if wait:
+            message = "too many bad keys or failed sign-ins from this address"
+            return _refuse(429, "locked", message, **{"Retry-After": str(int(wait) + 1)}), receive
+        cap = body_cap(scope["path"])
+        length = headers.get("content-length", "")
+        if scope["method"] in BODY_METHODS and length.isdigit() and int(length) > cap:
+            return _refuse(413, "too_large", f"request body over {cap} bytes"), receive
+        token = _token(headers)
+        caller = f"ip:{address}"
+        if token:
+            principal = await run_in_threadpool(authenticate, token)
+            if principal is None:
+                self.limiter.fail(address)
+                message = "unknown, expired or revoked API key"
+                return _refuse(401, "bad_key", message, "X-API-Key"), receive
+            scope.setdefault("state", {})["key_principal"] = principal
+            caller = f"key:{principal.id}"
+        elif cookie := headers.get("cookie", ""):
+            caller = f"cookie:{_digest(cookie)}"
+        if not self.limiter.allow(caller):
+            message = "too many requests this minute"
+            return _refuse(429, "rate_limited", message, **{"Retry-After": "60"}), receive
+        return None, _capped(receive, cap)
+
+
+# Permissions whose reads are merchant-, firm- or person-level rows: each read is audited.
+ROW_READS = frozenset({"records.read", "programmes.inspect", "scenarios.inside", "audit.read"})
+EXPORTS = (".csv", ".xlsx", "/ocds")
+SELF_AUDITED = ("/login", "/logout")  # the accounts service records these itself
+
+
+def audit_entry(scope: Scope, status: int) -> audit.Entry | None:
+    """The audit entry a finished request calls for: a write, an export, a read of rows."""
+    path, method = scope["path"], scope["method"]
+    if status >= 400 or status == 0 or path in SELF_AUDITED:
+        return None
+    state = scope.get("state", {})
+    permission = state.get("permission", "")
+    if method in BODY_METHODS:
+        action = "write"
+    elif path.endswith(EXPORTS):
+        action = "export"
+    elif permission in ROW_READS:
+        action = "read_rows"
+    else:
+        return None
+    query = scope.get("query_string", b"").decode("latin-1")
+    target = f"{method} {path}" + (f"?{query}" if query else "")
+    address = (scope.get("client") or ("", 0))[0]
+    detail = {"status": status, "permission": permission}
+    return audit.entry_for(state.get("principal"), action, target, address=address, detail=detail)
+
+
+# No inline script anywhere (the pages' settings are a JSON data block); ECharts sets
+# element styles from script, which style-src 'unsafe-inline' allows and cannot run code.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+)
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+access_log = logging.getLogger("cockpit.web.access")
+
+
+def with_security_headers(
+    headers: list[tuple[bytes, bytes]], https: bool
+) -> list[tuple[bytes, bytes]]:
+    """``headers`` with the security headers a route did not set itself (HSTS over TLS)."""
+    present = {name.lower() for name, _ in headers}
+    extra = [h for h in SECURITY_HEADERS if h[0] not in present]
+    if b"content-security-policy" not in present:
+        extra.append((b"content-security-policy", CSP.encode()))
+    if https:
+        extra.append(HSTS)
+    return [*headers, *extra]
+
+
+def log_access(scope: Scope, status: int, seconds: float) -> None:
+    """One line per request: address, caller, method, path, status, milliseconds."""
+    if not access_log.isEnabledFor(logging.INFO):
+        return
+    who = scope.get("state", {}).get("principal")
+    actor = f"{who.kind}:{who.name}" if who is not None else "-"
+    address = (scope.get("client") or ("-", 0))[0]
+    access_log.info(
+        "%s %s %s %s %d %.1fms", address, actor, scope["method"], scope["path"], status,
+        seconds * 1000,
+    )  # fmt: skip
+
+
+def _capped(receive: Receive, cap: int) -> Receive:
+    seen = 0
+
+    async def counted() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > cap:  # answered 413 in the one error shape by the app's handler
+                raise HTTPException(413, f"request body over {cap} bytes")
+        return message
+
+    return counted

@@ -1,0 +1,223 @@
+"""API keys (HMAC, owner, scopes, expiry, rotation) and the gate before the body is read."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select, text, update
+from typer.testing import CliRunner
+
+from cockpit.access import keys
+from cockpit.access.keys import ApiKey, create_api_key, revoke_api_key, rotate_api_key
+from cockpit.db import ensure_schema, get_engine, session_scope
+from cockpit.web.guard import FAILURES_ALLOWED
+
+QUARANTINE = "/api/cockpit/data/quarantine/rows"
+PROGRAMMES = "/api/programmes"
+
+
+@pytest.fixture
+def client(cockpit_home: Path) -> Iterator[TestClient]:
+    from cockpit.web.app import create_app
+
+    ensure_schema()
+    with TestClient(create_app()) as c:
+        yield c
+
+
+def key(role: str = "operator", name: str = "ops", **kw: Any) -> dict[str, str]:
+    return {"X-API-Key": create_api_key(role=role, name=name, **kw).token}
+
+
+def test_key_is_stored_as_an_hmac_under_the_server_key(client: TestClient) -> None:
+    new = create_api_key(role="merchant", name="M000001", owner="渝中区 商户A")
+    with session_scope() as s:
+        row = s.scalars(select(ApiKey)).one()
+        assert row.digest_kind == "hmac" and row.owner == "渝中区 商户A"
+        assert row.token_sha256 != hashlib.sha256(new.token.encode()).hexdigest()
+        assert row.expires_at is not None
+
+
+def test_a_key_made_before_hmac_still_works_and_is_rehashed(client: TestClient) -> None:
+    new = create_api_key(role="operator", name="ops")
+    legacy = hashlib.sha256(new.token.encode()).hexdigest()
+    with session_scope() as s:
+        s.execute(update(ApiKey).values(token_sha256=legacy, digest_kind="sha256"))
+    assert client.get(QUARANTINE, headers={"X-API-Key": new.token}).status_code == 200
+    with get_engine().connect() as conn:
+        kind = conn.execute(text("SELECT digest_kind FROM web_api_keys")).scalar_one()
+    assert kind == "hmac"
+
+
+def test_revoking_or_rotating_acts_on_the_very_next_request(client: TestClient) -> None:
+    first = create_api_key(role="operator", name="ops")
+    headers = {"X-API-Key": first.token}
+    assert client.get(QUARANTINE, headers=headers).status_code == 200
+    rotated = rotate_api_key(key_id=first.principal.id)
+    refused = client.get(QUARANTINE, headers=headers)
+    assert refused.status_code == 401 and refused.json()["code"] == "bad_key"
+    assert rotated.principal.name == "ops"
+    assert client.get(QUARANTINE, headers={"X-API-Key": rotated.token}).status_code == 200
+    assert revoke_api_key(key_id=rotated.principal.id)
+    assert client.get(QUARANTINE, headers={"X-API-Key": rotated.token}).status_code == 401
+
+
+def test_an_expired_key_is_refused(client: TestClient) -> None:
+    new = create_api_key(role="operator", name="ops", days=1)
+    with session_scope() as s:
+        past = datetime.now(UTC) - timedelta(seconds=1)
+        s.execute(update(ApiKey).values(expires_at=past))
+    assert client.get(QUARANTINE, headers={"X-API-Key": new.token}).status_code == 401
+
+
+def test_a_key_limited_to_some_scopes_can_do_only_those(client: TestClient) -> None:
+    reader = key("operator", "ops", scopes=["programmes.read"])
+    assert client.get(PROGRAMMES, headers=reader).status_code == 200
+    assert client.get(QUARANTINE, headers=reader).status_code == 403
+    with pytest.raises(keys.KeyError_, match="cannot be given"):
+        create_api_key(role="merchant", name="M1", scopes=["users.admin"])
+
+
+def test_registry_keys_are_named_by_their_registry_id(client: TestClient) -> None:
+    with pytest.raises(keys.KeyError_) as err:
+        create_api_key(role="merchant", name="Shop 42; DROP TABLE")
+    assert err.value.field == "name"
+    assert create_api_key(role="firm", name="91500000MA5U000001").principal.name
+
+
+def test_unknown_keys_are_remembered_in_a_bounded_cache(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small = keys._UnknownTokens(size=5, seconds=60)
+    monkeypatch.setattr(keys, "unknown_tokens", small)
+    for n in range(12):
+        assert keys.authenticate(f"ck_random{n}") is None
+    assert len(small) == 5
+
+
+def test_a_body_over_the_routes_cap_is_refused_before_it_is_read(client: TestClient) -> None:
+    big = b'{"x": "' + b"a" * (9 * 1024) + b'"}'
+    answer = client.post(
+        "/api/programmes/redemptions", content=big, headers={"content-type": "application/json"}
+    )
+    assert answer.status_code == 413 and answer.json()["code"] == "too_large"
+
+
+def test_a_streamed_body_past_the_cap_is_cut_off(client: TestClient) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"idempotency_key": "'
+        for _ in range(100):
+            yield b"a" * 1024
+        yield b'"}'
+
+    answer = client.post(
+        "/api/programmes/redemptions", content=chunks(), headers={**key("merchant", "M1")}
+    )
+    assert answer.status_code == 413 and answer.json()["field"] == ""
+
+
+def test_a_bad_key_is_refused_before_a_byte_of_the_body_is_read(cockpit_home: Path) -> None:
+    from cockpit.web.app import create_app
+
+    ensure_schema()
+    app = create_app()
+    read: list[bytes] = []
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        read.append(b"body")
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "method": "POST", "path": "/api/alerts/1/ack", "raw_path": b"",
+        "query_string": b"", "root_path": "", "scheme": "http", "http_version": "1.1",
+        "headers": [(b"x-api-key", b"ck_wrong"), (b"content-type", b"application/json")],
+        "client": ("10.0.0.9", 5000), "server": ("testserver", 80),
+    }  # fmt: skip
+    asyncio.run(app(scope, receive, send))
+    assert sent[0]["status"] == 401 and read == []
+
+
+def test_an_address_trying_random_keys_is_locked_out(client: TestClient) -> None:
+    good = key()
+    for n in range(FAILURES_ALLOWED):
+        assert client.get(QUARANTINE, headers={"X-API-Key": f"ck_guess{n}"}).status_code == 401
+    locked = client.get(QUARANTINE, headers=good)
+    assert locked.status_code == 429 and locked.json()["code"] == "locked"
+    assert int(locked.headers["retry-after"]) > 0
+
+
+def test_too_many_requests_a_minute_get_429(
+    cockpit_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cockpit.config import reset_settings
+    from cockpit.web.app import create_app
+
+    monkeypatch.setenv("COCKPIT_RATE_LIMIT", "5")
+    reset_settings()
+    ensure_schema()
+    with TestClient(create_app()) as c:
+        headers = key()
+        codes = [c.get(PROGRAMMES, headers=headers).status_code for _ in range(7)]
+    assert codes[:5] == [200] * 5 and codes[5:] == [429, 429]
+
+
+def test_idempotency_keys_belong_to_their_caller(client: TestClient) -> None:
+    from cockpit.programmes import vouchers
+    from tests.programmes.helpers import resident_id, voucher_programme
+
+    vouchers.install_programme(programme=voucher_programme("idem-test", packs=5))
+    vouchers.open_round(programme_code="idem-test", no=1, parts=1)
+    path = "/api/programmes/idem-test/rounds/1/claims"
+    app_a, app_b = key("claimant_app", "app-a"), key("claimant_app", "app-b")
+    first = client.post(
+        path,
+        json={"idempotency_key": "same-key-1", "id_number": resident_id(1)},
+        headers=app_a,
+    )
+    other = client.post(
+        path,
+        json={"idempotency_key": "same-key-1", "id_number": resident_id(2)},
+        headers=app_b,
+    )
+    again = client.post(
+        path,
+        json={"idempotency_key": "same-key-1", "id_number": resident_id(1)},
+        headers=app_a,
+    )
+    assert first.status_code == other.status_code == 201, (first.text, other.text)
+    assert (
+        other.json()["replayed"] is False and other.json()["claim_id"] != first.json()["claim_id"]
+    )
+    assert again.json()["replayed"] is True
+
+
+def test_cli_creates_rotates_and_lists_keys(cockpit_home: Path) -> None:
+    import json
+
+    from cockpit.cli import app
+
+    runner = CliRunner()
+    made = runner.invoke(
+        app, ["apikeys", "create", "--role", "merchant", "--name", "M000042",
+              "--owner", "渝中区商务委", "--scope", "programmes.spend", "--days", "30", "--json"],
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    out = json.loads(made.output)
+    assert out["scopes"] == ["programmes.spend"] and out["expires_at"]
+    rotated = runner.invoke(app, ["apikeys", "rotate", str(out["id"]), "--json"])
+    assert rotated.exit_code == 0 and json.loads(rotated.output)["token"] != out["token"]
+    listed = json.loads(runner.invoke(app, ["apikeys", "list", "--json"]).output)
+    assert [k["revoked_at"] is None for k in listed["data"]] == [False, True]
+    bad = runner.invoke(app, ["apikeys", "create", "--role", "merchant", "--name", "a b"])
+    assert bad.exit_code == 2 and "registry id" in bad.output
