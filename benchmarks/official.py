@@ -73,8 +73,21 @@ def replay(seed: int, scale: str, origins: int) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def combined(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per seed, the model–rule (b) combination with its weights (one per step, pooled over
+    series) fitted on the *other* seeds only."""
+    from cockpit.forecast.combination import combination_weights, with_combination
+
+    parts = []
+    for seed in rows["seed"].unique():
+        weights = combination_weights(rows[rows["seed"] != seed])
+        parts.append(with_combination(rows[rows["seed"] == seed], weights))
+    return pd.concat(parts, ignore_index=True)
+
+
 def published_method(rows: pd.DataFrame) -> pd.DataFrame:
-    """Per row, the method published for its series and bucket, chosen on the other seeds."""
+    """Per row, the per-series choice of the earlier method (``choice``: its series and
+    bucket's better method on the other seeds); the published method is the combination."""
     from cockpit.forecast.officialrun import bucket_of, pooled_rule_steps, scores
 
     rows = rows.assign(bucket=rows["label"].map(bucket_of))
@@ -89,13 +102,14 @@ def published_method(rows: pd.DataFrame) -> pd.DataFrame:
             best[tuple(str(k) for k in key)] = "ar" if ar < rule else "rule_b"
         # Where the model loses pooled over the other seeds' series at a step, rule (b).
         rule_steps = pooled_rule_steps(rows[rows["seed"] != seed])
-        own["published"] = [
+        own["choice"] = [
             "rule_b"
             if pd.isna(r["ar"])
             or (str(r["label"]).startswith("h") and int(str(r["label"])[1:]) in rule_steps)
             else best.get(tuple(str(r[k]) for k in keys), "rule_b")
             for _, r in own.iterrows()
         ]
+        own["published"] = "combo"
         out.append(own)
     return pd.concat(out, ignore_index=True)
 
@@ -108,7 +122,7 @@ def coverage(rows: pd.DataFrame) -> pd.DataFrame:
     parts = []
     for seed in rows["seed"].unique():
         other, own = rows[rows["seed"] != seed], rows[rows["seed"] == seed].copy()
-        factors = {m: conformal_factors(other, m) for m in ("ar", "rule_b")}
+        factors = {m: conformal_factors(other, m) for m in ("ar", "rule_b", "combo")}
         actual = np.log(own["actual"].to_numpy(dtype=float))
         for j, (level, z) in enumerate(Z.items()):
             hits = []
@@ -135,10 +149,10 @@ def table(rows: pd.DataFrame) -> list[dict[str, Any]]:
         actual = part["actual"].to_numpy(dtype=float)
         row: dict[str, Any] = {"horizon": label, "n": len(part)}
         errors = {}
-        for method in ("ar", "rule_a", "rule_b", "published"):
+        for method in ("ar", "rule_a", "rule_b", "choice", "combo"):
             point = (
-                part.apply(lambda r: r[r["published"]], axis=1).to_numpy(dtype=float)
-                if method == "published"
+                part.apply(lambda r: r[r["choice"]], axis=1).to_numpy(dtype=float)
+                if method == "choice"
                 else part[method].to_numpy(dtype=float)
             )
             e = (point / actual - 1) * 100
@@ -146,17 +160,21 @@ def table(rows: pd.DataFrame) -> list[dict[str, Any]]:
             row[f"{method}_mape"] = float(np.mean(np.abs(e)))
             row[f"{method}_rmse"] = float(np.sqrt(np.mean(e**2)))
         step = 1 if label in NOWCAST else int(label[1:])
-        row["dm_all"], row["p_all"] = diebold_mariano(errors["ar"], errors["rule_b"], h=step)
+        row["dm_all"], row["p_all"] = diebold_mariano(errors["combo"], errors["rule_b"], h=step)
         mask = city.loc[part.index].to_numpy()
         row["city_n"] = int(mask.sum())
         row["dm_city"], row["p_city"] = diebold_mariano(
-            errors["ar"][mask], errors["rule_b"][mask], h=step
+            errors["combo"][mask], errors["rule_b"][mask], h=step
         )
         row["city_ar_mape"] = float(np.mean(np.abs(errors["ar"][mask]))) if mask.any() else None
+        row["city_combo_mape"] = (
+            float(np.mean(np.abs(errors["combo"][mask]))) if mask.any() else None
+        )
         row["city_rule_b_mape"] = (
             float(np.mean(np.abs(errors["rule_b"][mask]))) if mask.any() else None
         )
-        row["published_ar_share"] = float((part["published"] == "ar").mean())
+        w = part["combo_w"]
+        row["weight"] = f"{w.min():.2f}" if w.min() == w.max() else f"{w.min():.2f}–{w.max():.2f}"
         # Coverage over every series' rows (a series too short for the model publishes rule
         # (b) and its interval too), not only those where the model could be fitted.
         every = rows[rows["label"] == label]
@@ -167,18 +185,20 @@ def table(rows: pd.DataFrame) -> list[dict[str, Any]]:
 
 def markdown(result: list[dict[str, Any]]) -> str:
     head = (
-        "| horizon | n | model MAPE | rule (a) | rule (b) | published | model RMSE | rule (b) "
-        "RMSE | DM all (p) | city: model / (b) MAPE, DM (p) | model published | cov 80 / 95 |"
+        "| horizon | n | model MAPE | rule (a) | rule (b) | per-series choice | **combination** "
+        "| model / (b) / comb. RMSE | DM comb. vs (b), all (p) | city: model / (b) / comb. "
+        "MAPE, DM (p) | weight on model | cov 80 / 95 |"
     )
     lines = [head, "|" + "---|" * 12]
     for r in result:
         lines.append(
             f"| {r['horizon']} | {r['n']} | {r['ar_mape']:.2f} % | {r['rule_a_mape']:.2f} % | "
-            f"{r['rule_b_mape']:.2f} % | {r['published_mape']:.2f} % | {r['ar_rmse']:.2f} % | "
-            f"{r['rule_b_rmse']:.2f} % | {r['dm_all']:+.2f} ({r['p_all']:.3f}) | "
-            f"{_f(r['city_ar_mape'])} / {_f(r['city_rule_b_mape'])}, "
-            f"{r['dm_city']:+.2f} ({r['p_city']:.2f}) | {r['published_ar_share']:.0%} | "
-            f"{r['cov80']:.0%} / {r['cov95']:.0%} |"
+            f"{r['rule_b_mape']:.2f} % | {r['choice_mape']:.2f} % | **{r['combo_mape']:.2f} %** "
+            f"| {r['ar_rmse']:.2f} / {r['rule_b_rmse']:.2f} / {r['combo_rmse']:.2f} % | "
+            f"{r['dm_all']:+.2f} ({r['p_all']:.3f}) | "
+            f"{_f(r['city_ar_mape'])} / {_f(r['city_rule_b_mape'])} / "
+            f"{_f(r['city_combo_mape'])}, {r['dm_city']:+.2f} ({r['p_city']:.2f}) | "
+            f"{r['weight']} | {r['cov80']:.0%} / {r['cov95']:.0%} |"
         )
     return "\n".join(lines)
 
@@ -194,12 +214,21 @@ def main() -> None:
     parser.add_argument("--origins", type=int, default=30)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--rows", type=Path, default=None, help="keep the backtest rows here")
+    parser.add_argument(
+        "--from-rows", type=Path, default=None, help="score rows kept by --rows (no replay)"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
-    rows = pd.concat([replay(s, args.scale, args.origins) for s in args.seeds], ignore_index=True)
+    if args.from_rows is not None:
+        rows = pd.read_parquet(args.from_rows)
+        rows = rows[rows["seed"].isin(args.seeds)].reset_index(drop=True)
+    else:
+        rows = pd.concat(
+            [replay(s, args.scale, args.origins) for s in args.seeds], ignore_index=True
+        )
     if args.rows is not None:
         rows.to_parquet(args.rows)
-    rows = coverage(published_method(rows))
+    rows = coverage(published_method(combined(rows)))
     result = table(rows)
     meta = {
         "date": dt.date.today().isoformat(),
