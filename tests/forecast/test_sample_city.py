@@ -112,8 +112,10 @@ def test_official_series_are_estimated_backtested_and_stored(city_home: Path) ->
     assert (ahead["lo95"] <= ahead["lo80"]).all() and (ahead["lo80"] <= ahead["value_fen"]).all()
     assert (ahead["value_fen"] <= ahead["hi80"]).all() and (ahead["hi80"] <= ahead["hi95"]).all()
     assert (est["lo95"].dropna() >= 0).all()  # levels are modelled in logs: never negative
-    # Every estimate names its method and why (the model only where it beat rule (b)).
-    assert set(ahead["method"]) <= {"ar", "rule_b"} and ahead["note"].str.len().gt(0).all()
+    # Every estimate names its method and why: the model–rule (b) combination where the
+    # series has the model, rule (b) where it is too short.
+    assert set(ahead["method"]) <= {"ar", "rule_b", "combo"} and ahead["note"].str.len().gt(0).all()
+    assert "combo" in set(city["method"])
     accuracy = pd.read_parquet(sorted((city_home / "lake" / ACCURACY).glob("*.parquet"))[-1])
     published = accuracy[accuracy["published"]]
     for (_, _, _, label), group in published.groupby(

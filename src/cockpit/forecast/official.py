@@ -299,6 +299,14 @@ def predictive_levels(
     point = chain_levels(series, means[None, :])[0]
     if scale is None:
         return levels, point
+    return calibrated(levels, point, scale), point
+
+
+def calibrated(
+    levels: NDArray[np.float64], point: NDArray[np.float64], scale: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Level paths stretched around ``point`` step by step by the factors ``scale``."""
+    horizon = levels.shape[1]
     logs = np.log(np.maximum(levels, 1.0))
     centre = np.log(point)
     dev = logs - centre
@@ -310,4 +318,4 @@ def predictive_levels(
             continue
         k80, k95 = (float(v) for v in scale[h])
         out[:, h] = np.exp(centre[h] + stretch(dev[:, h] / sd[h], k80, k95) * sd[h])
-    return out, point
+    return out

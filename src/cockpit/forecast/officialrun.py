@@ -17,7 +17,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,6 +26,7 @@ from cockpit.forecast.official import (
     PER_YEAR,
     Method,
     Published,
+    calibrated,
     index_period,
     nowcast_step,
     period_index,
@@ -48,6 +49,8 @@ BACKTEST_PATHS = 400
 Z = {80: 1.2815515655446004, 95: 1.959963984540054}
 CITY = "500000"
 SeriesKey = tuple[str, str, str]  # measure, region_code, category_code
+#: What a series publishes at a step: the model, rule (b), or their combination (``combo``).
+Estimator = Literal["ar", "rule_b", "combo"]
 
 
 def label_of(step: int, cut_day: int | None) -> str:
@@ -196,7 +199,7 @@ def scores(rows: pd.DataFrame, method: str, factors: dict[str, list[float]]) -> 
 class Choice:
     """Which method a series publishes, per bucket, and why."""
 
-    methods: dict[str, Method] = field(default_factory=dict)
+    methods: dict[str, Estimator] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
 
 
@@ -226,6 +229,17 @@ def choose(rows: pd.DataFrame, series: Published) -> Choice:
                 f"rule (b): the model does not beat it (MAPE {ar:.2f} % vs {rule:.2f} %)"
             )
     return choice
+
+
+def combine(choice: Choice, series: Published, weights: dict[str, float]) -> Choice:
+    """The combination wherever the series has the model and the backtest fitted weights:
+    on held-out seeds it is no worse than rule (b) at any horizon (docs/benchmarks.md), where
+    choosing one method per series was. Its weights already fall to 0 where the model adds
+    nothing, so the per-step rule-(b) override does not apply to it."""
+    if not series.enough or not weights:
+        return choice
+    note = "combination of the model and rule (b), weights fitted on the backtest"
+    return Choice(dict.fromkeys(BUCKETS, "combo"), dict.fromkeys(BUCKETS, note))
 
 
 # ---- the lake ------------------------------------------------------------------------------
@@ -311,15 +325,19 @@ def horizon_to(series: Published, months_ahead: int) -> int:
 class Plan:
     """What a series publishes: per bucket the method, the calibration and the note."""
 
-    methods: dict[str, Method]
+    methods: dict[str, Estimator]
     notes: dict[str, str]
     factors: dict[str, dict[str, list[float]]]  # method → label → (k80, k95)
     #: Steps where, pooled over the lake's series, the model does not beat rule (b): rule
     #: (b) is published there whatever the series' own bucket says (``HORIZONS + 1``: every
     #: step beyond the backtest's horizons).
     rule_steps: tuple[int, ...] = ()
+    #: The combination's weight on the model per step (``combination_weights``).
+    weights: dict[str, float] = field(default_factory=dict)
 
-    def method_at(self, step: int) -> Method:
+    def method_at(self, step: int) -> Estimator:
+        if self.methods[bucket_of_step(step)] == "combo":
+            return "combo"
         if min(step, HORIZONS + 1) in self.rule_steps:
             return "rule_b"
         return self.methods[bucket_of_step(step)]
@@ -353,7 +371,7 @@ def pooled_rule_steps(rows: pd.DataFrame) -> tuple[int, ...]:
     return tuple(out)
 
 
-def scale_for(plan: Plan, method: Method, horizon: int, cut_day: int | None) -> NDArray[np.float64]:
+def scale_for(plan: Plan, method: str, horizon: int, cut_day: int | None) -> NDArray[np.float64]:
     """(horizon × 2) conformal factors (k80, k95) of each step; beyond the backtest, its last."""
     factors = plan.factors.get(method, {})
     return np.array(
@@ -373,12 +391,14 @@ def predictive(
     daily: dict[str, float] | None,
     horizon: int,
     *,
-    method: Method,
+    method: Estimator,
     paths: int = 2000,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], int | None]:
     """(calibrated level paths, point estimates, feed cut day of the bridge) of the series'
     next ``horizon`` periods by ``method``. Every method draws the same random numbers (one
     seed), so steps taken from different methods keep their correlation."""
+    if method == "combo":
+        return combined_paths(series, plan, daily, horizon, paths)
     cut_day = feed_cut(daily or {}, index_period(series.last + 1))
     first = nowcast_step(series, daily, cut_day) if method == "ar" else None
     used_cut = cut_day if first is not None else None
@@ -393,9 +413,41 @@ def predictive(
     return levels, point, used_cut
 
 
+def combined_paths(
+    series: Published, plan: Plan, daily: dict[str, float] | None, horizon: int, paths: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64], int | None]:
+    """The combination's calibrated paths: per step ``w·model + (1 − w)·rule (b)`` on log
+    levels, path by path (both draw the same random numbers), with the spread rescaled to the
+    weighted sd the backtest calibrated (``combination.with_combination``), then stretched by
+    the combination's conformal factors."""
+    cut_day = feed_cut(daily or {}, index_period(series.last + 1))
+    first = nowcast_step(series, daily, cut_day)
+    used_cut = cut_day if first is not None else None
+    a_lv, a_pt = predictive_levels(series, "ar", horizon, first_step=first, paths=paths)
+    b_lv, b_pt = predictive_levels(series, "rule_b", horizon, paths=paths)
+    w = np.array(
+        [
+            plan.weights.get(
+                factor_key(label_of(h, used_cut)), plan.weights.get(f"h{min(h, HORIZONS)}", 0.0)
+            )
+            for h in range(1, horizon + 1)
+        ]
+    )
+    a_log, b_log = np.log(np.maximum(a_lv, 1.0)), np.log(np.maximum(b_lv, 1.0))
+    centre = w * np.log(a_pt) + (1 - w) * np.log(b_pt)
+    dev = w * (a_log - np.log(a_pt)) + (1 - w) * (b_log - np.log(b_pt))
+    sd_a = np.sqrt(((a_log - np.log(a_pt)) ** 2).mean(axis=0))
+    sd_b = np.sqrt(((b_log - np.log(b_pt)) ** 2).mean(axis=0))
+    sd = np.sqrt((dev**2).mean(axis=0))
+    dev = dev * np.where(sd > 0, (w * sd_a + (1 - w) * sd_b) / np.where(sd > 0, sd, 1.0), 1.0)
+    point = np.exp(centre)
+    levels = calibrated(np.exp(centre + dev), point, scale_for(plan, "combo", horizon, used_cut))
+    return levels, point, used_cut
+
+
 def published_paths(
     series: Published, plan: Plan, daily: dict[str, float] | None, horizon: int, paths: int = 2000
-) -> tuple[NDArray[np.float64], NDArray[np.float64], list[Method]]:
+) -> tuple[NDArray[np.float64], NDArray[np.float64], list[Estimator]]:
     """Paths and points of the next ``horizon`` periods, each step by its published method."""
     methods = [plan.method_at(h) for h in range(1, horizon + 1)]
     drawn = {
@@ -463,7 +515,7 @@ def estimate_rows(
             for side, q in (("lo", (1 - level / 100) / 2), ("hi", (1 + level / 100) / 2))
         }
         note = plan.note_at(h)
-        if status == "nowcast" and method == "ar" and daily:
+        if status == "nowcast" and method in ("ar", "combo") and daily:
             note += f"; feed to day {cut}" if cut and cut < 31 else "; feed for the whole month"
         rows.append(
             _row(key, period, status, h, method, centre, bounds, g, note, period_label(period))
@@ -514,7 +566,7 @@ def accuracy_table(rows: pd.DataFrame, plans: dict[SeriesKey, Plan]) -> pd.DataF
 
     fold = _folds(rows)
     out = []
-    for method in ("ar", "rule_b", "rule_a"):
+    for method in ("ar", "rule_b", "combo", "rule_a"):
         if method not in rows:
             continue
         other = {
@@ -545,7 +597,7 @@ def accuracy_table(rows: pd.DataFrame, plans: dict[SeriesKey, Plan]) -> pd.DataF
     return pd.DataFrame(out)
 
 
-def _published_at(plan: Plan, label: str) -> Method:
+def _published_at(plan: Plan, label: str) -> Estimator:
     """The method published at a horizon label (the nowcast: the next period's)."""
     return plan.methods["next"] if label.startswith("day") else plan.method_at(int(label[1:]))
 
@@ -553,6 +605,8 @@ def _published_at(plan: Plan, label: str) -> Method:
 def run_official(home: Path, *, months: int = 24, origins: int = ORIGINS) -> dict[str, Any]:
     """Backtest, calibrate and estimate every official monthly series of the lake; store."""
     import pandas as pd
+
+    from cockpit.forecast.combination import combination_weights, with_combination
 
     published = read_published(home / "lake")
     if not published:
@@ -569,7 +623,11 @@ def run_official(home: Path, *, months: int = 24, origins: int = ORIGINS) -> dic
                 pd.DataFrame(found).assign(measure=key[0], region_code=key[1], category_code=key[2])
             )
     rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    factors = {m: conformal_factors(rows, m) for m in ("ar", "rule_b")} if len(rows) else {}
+    weights = combination_weights(rows)
+    if weights:
+        rows = with_combination(rows, weights)
+    methods = ("ar", "rule_b", "combo")
+    factors = {m: conformal_factors(rows, m) for m in methods} if len(rows) else {}
     rule_steps = pooled_rule_steps(rows)
     plans: dict[SeriesKey, Plan] = {}
     estimates: list[dict[str, Any]] = []
@@ -583,8 +641,8 @@ def run_official(home: Path, *, months: int = 24, origins: int = ORIGINS) -> dic
             if len(rows)
             else rows
         )
-        choice = choose(own, series)
-        plans[key] = Plan(choice.methods, choice.notes, factors, rule_steps)
+        choice = combine(choose(own, series), series, weights)
+        plans[key] = Plan(choice.methods, choice.notes, factors, rule_steps, weights)
         estimates += estimate_rows(key, series, plans[key], feeds[key], months, daily)
     accuracy = accuracy_table(rows, plans) if len(rows) else pd.DataFrame()
     run_id = save_official(home, pd.DataFrame(estimates), accuracy, plans)
@@ -609,7 +667,7 @@ def horizon_summary(accuracy: pd.DataFrame) -> list[dict[str, Any]]:
     for label in order:
         part = accuracy[accuracy["label"] == label]
         row: dict[str, Any] = {"label": label}
-        for method in ("ar", "rule_b", "rule_a"):
+        for method in ("ar", "rule_b", "combo", "rule_a"):
             m = part[part["method"] == method]
             row[method] = float(m["mape"].mean()) if len(m) else None
         chosen = part[part["published"]]
@@ -617,7 +675,7 @@ def horizon_summary(accuracy: pd.DataFrame) -> list[dict[str, Any]]:
             col = f"cov{level}"
             ok = chosen.dropna(subset=[col])
             row[col] = float(np.average(ok[col], weights=ok["n"])) if len(ok) else None
-        row["model_series"] = int((chosen["method"] == "ar").sum())
+        row["model_series"] = int(chosen["method"].isin(["ar", "combo"]).sum())
         row["rule_series"] = int((chosen["method"] == "rule_b").sum())
         out.append(row)
     return out
@@ -635,7 +693,12 @@ def save_official(
     run_id = f"{now:%Y%m%dT%H%M%S%f}"
     lake = home / "lake"
     meta = {
-        "/".join(k): {"methods": p.methods, "notes": p.notes, "rule_steps": p.rule_steps}
+        "/".join(k): {
+            "methods": p.methods,
+            "notes": p.notes,
+            "rule_steps": p.rule_steps,
+            "weights": p.weights,
+        }
         for k, p in plans.items()
     }
     first = next(iter(plans.values()), None)
@@ -681,7 +744,13 @@ def latest_plan(lake: Path, key: SeriesKey) -> Plan | None:
     if entry is None:
         return None
     factors = json.loads(head["factors"].iloc[0])
-    return Plan(entry["methods"], entry["notes"], factors, tuple(entry.get("rule_steps", ())))
+    return Plan(
+        entry["methods"],
+        entry["notes"],
+        factors,
+        tuple(entry.get("rule_steps", ())),
+        entry.get("weights", {}),
+    )
 
 
 @dataclass(frozen=True)
