@@ -280,7 +280,12 @@ def effect_cmd(
                 sales_fen=int(reported.reported.sales_yuan * 100), subsidy_fen=reported.budget_fen
             )
     causal = None
-    if ground_truth is not None:
+    event = _campaign_of(code, ground_truth)
+    if event is not None:
+        from cockpit.programmes.campaign import evaluate
+
+        causal = evaluate(get_settings().lake_dir, event)
+    elif ground_truth is not None:
         c = campaign_from_ground_truth(ground_truth)
         causal = causal_effect(
             lake=get_settings().lake_dir,
@@ -294,15 +299,24 @@ def effect_cmd(
     if json_out:
         _echo_json({"side_by_side": shown, "causal": causal})
         return
-    for item in shown:
-        typer.echo(f"{item['label_en']} / {item['label_zh']}: {item['value']}")
     if causal:
-        e = causal["effect"]
-        typer.echo(
-            f"uplift {e['uplift']:+.1%} (95% CI {e['uplift_ci'][0]:+.1%} … "
-            f"{e['uplift_ci'][1]:+.1%}); pre-trend "
-            f"{'passes' if causal['pre_trend']['passes'] else 'FAILS'}"
-        )
+        from cockpit.programmes.campaign import effect_lines
+
+        for line in effect_lines(causal):
+            typer.echo(line)
+    else:
+        typer.echo(f"{shown[0]['label_en']} / {shown[0]['label_zh']}: {shown[0]['value']}")
+
+
+def _campaign_of(code: str, ground_truth: Path | None) -> dict[str, Any] | None:
+    """The sample city's campaign event when it is programme ``code`` (the demo's sample
+    city unless ``ground_truth`` names another)."""
+    from cockpit.config import get_settings
+    from cockpit.programmes.campaign import campaign_event
+
+    sample = ground_truth.parent if ground_truth else get_settings().home / "sample-city"
+    event = campaign_event(sample)
+    return event if event is not None and event["programme_code"] == code else None
 
 
 @programmes_app.command("export")
@@ -465,6 +479,7 @@ def register(app: typer.Typer) -> None:
 
 def demo_step(ctx: Any) -> str:
     """Run a voucher round of the shipped programme on the demo database; one summary line."""
+    from cockpit.programmes.campaign import run_campaign
     from cockpit.programmes.demo import run_demo_round
 
-    return run_demo_round(ctx)
+    return "\n".join([run_demo_round(ctx), *run_campaign(ctx)])

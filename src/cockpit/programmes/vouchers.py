@@ -366,13 +366,15 @@ def _next_slot(conn: Connection, scope: str, kind: str, value: str) -> int:
 
 
 def _voucher_rows(
-    info: RoundInfo, claim_id: str, holder: str, now: datetime
+    info: RoundInfo, claim_id: str, holder: str, now: datetime, issued: list[str] | None = None
 ) -> list[dict[str, Any]]:
     valid_until = iso(now + timedelta(days=info.rules.validity_days))
     ids = secrets.token_hex(8 * len(info.pack))
+    if issued is not None and len(issued) != len(info.pack):
+        raise NotAllowed(f"a pack holds {len(info.pack)} vouchers, not {len(issued)} ids")
     return [
         {
-            "id": f"v{ids[16 * i : 16 * i + 16]}",
+            "id": issued[i] if issued is not None else f"v{ids[16 * i : 16 * i + 16]}",
             "claim_id": claim_id,
             "programme_id": info.programme_id,
             "round_id": info.round_id,
@@ -461,8 +463,12 @@ def claim(
     who: Identity,
     engine: Engine | None = None,
     now: datetime | None = None,
+    voucher_ids: list[str] | None = None,
 ) -> ClaimResult:
     """Claim one pack for ``who``; never beyond the budget or the person's limits.
+
+    ``voucher_ids`` records a pack an outside platform issued under its own ids (one per
+    voucher of the pack: the ids its payments carry); by default the ledger makes new ones.
 
     Raises ``SoldOut``, ``LimitReached``, ``NotAllowed`` (round not open) or
     ``IdempotencyMismatch``; a retry with the same key returns the first result.
@@ -475,7 +481,8 @@ def claim(
         raise NotAllowed(f"round {round_id} is allocated by lottery: register for the draw")
     if not info.opens_at <= stamp < info.closes_at:
         raise NotAllowed(f"round {round_id} is open from {info.opens_at} to {info.closes_at}")
-    digest = request_hash({"round": round_id, **who.__dict__})
+    issued = {"ids": voucher_ids} if voucher_ids is not None else {}
+    digest = request_hash({"round": round_id, **who.__dict__, **issued})
     claim_id = f"c{secrets.token_hex(8)}"
     for attempt in range(3):
         if len(info.exhausted) == info.parts:
@@ -496,7 +503,7 @@ def claim(
                     "device": who.device,
                     "at": stamp,
                 }
-                vouchers = _voucher_rows(info, claim_id, who.person, moment)
+                vouchers = _voucher_rows(info, claim_id, who.person, moment, voucher_ids)
                 if engine.dialect.name == "postgresql":
                     taken = _take_pack_in_one_statement(
                         conn, info, who, slots, row, vouchers, value_iso(moment)

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cockpit.sample import badrows, feeds
+from cockpit.sample.campaign import CampaignVouchers
 from cockpit.sample.events import MerchantEvents, changes_json, choose_merchant_events, events_json
 from cockpit.sample.industry import write_industry
 from cockpit.sample.merchant_file import MERCHANTS_FILE, write_merchants
@@ -103,6 +104,7 @@ def _stream(
     look: feeds.Lookups,
     rngs: list[np.random.Generator],
     progress: bool,
+    campaign: CampaignVouchers,
 ) -> tuple[dict[str, feeds.FeedWriter], list[dict[str, Any]]]:
     """Draw payments on this thread while one writer thread per feed formats and writes them.
 
@@ -124,6 +126,7 @@ def _stream(
         for month, batches in gen.months():
             for parts in batches:
                 for k, (source, part) in enumerate(zip(SOURCES, parts, strict=True)):
+                    campaign.add(part, feeds.TXN_PREFIX[source], feeds.VOUCHER_PREFIX)
                     spoilt = badrows.spoil(part, month.strftime("%Y-%m"), pending, rngs[0])
                     totals.add(spoilt, month, m, ev, in_jfb)
                     write = writers[source].write
@@ -216,7 +219,9 @@ def generate_city(
     totals = Totals(months, model)
     gen = TransactionGenerator(model, merchants, ev, payers, sc, rngs[3])
     look = feeds.Lookups.build(merchants, payers)
-    writers, flagged = _stream(out, gen, totals, merchants, ev, look, rngs[4:8], progress)
+    campaign = CampaignVouchers(look.merchant_ids, look.payers.ids)
+    writers, flagged = _stream(out, gen, totals, merchants, ev, look, rngs[4:8], progress, campaign)
+    campaign.write(out)
 
     true_fen = _true_fen(model, months)
     expansion = _expansion(true_fen, totals.fen)

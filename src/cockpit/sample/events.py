@@ -21,7 +21,10 @@ CAMPAIGN_CATEGORIES = ("CT01", "RS04", "RS01", "RS07", "RS05", "RS02", "RS03", "
 CAMPAIGN_START = dt.date(2026, 3, 1)
 CAMPAIGN_END = dt.date(2026, 5, 31)
 CAMPAIGN_UPLIFT = 0.30  # treated merchants sell 30 % more while the campaign runs
-VOUCHER_SHARE = 0.45  # share of a treated merchant's payments that redeem a voucher
+VOUCHER_SHARE = 0.45  # share of a treated merchant's payments (at the threshold) with a voucher
+CAMPAIGN_PROGRAMME = "yuzhong-campaign-2026"  # its code on the demo's programme ledger
+VOUCHER_FACE_FEN = 1000  # each voucher takes 10 yuan off a bill of at least 30 yuan
+VOUCHER_THRESHOLD_FEN = 3000
 FEED_STOP_DAY = dt.date(2026, 8, 15)
 MOVE_DAY = dt.date(2025, 7, 1)  # history changes take effect on the first of a month
 RECATEGORISE_DAY = dt.date(2024, 9, 1)
@@ -129,11 +132,16 @@ def events_json(ev: MerchantEvents, merchants: Merchants, model: CityModel) -> l
             "end": CAMPAIGN_END.isoformat(),
             "size": CAMPAIGN_UPLIFT,
             "uplift": CAMPAIGN_UPLIFT,
+            "programme_code": CAMPAIGN_PROGRAMME,
+            "programme_file": "campaign/programme.yaml",
+            "vouchers_file": "campaign/vouchers.csv",
             "treated_merchants": [merchants.ids[i] for i in ev.treated],
             "control_merchants": [merchants.ids[i] for i in ev.controls],
             "note": (
                 f"Digital vouchers in Yuzhong: treated merchants sell {CAMPAIGN_UPLIFT:.0%} more "
-                f"while it runs; about {VOUCHER_SHARE:.0%} of their payments carry a voucher id. "
+                f"while it runs; about {VOUCHER_SHARE:.0%} of their payments of "
+                f"{VOUCHER_THRESHOLD_FEN // 100} yuan or more carry a voucher id of programme "
+                f"{CAMPAIGN_PROGRAMME} (campaign/vouchers.csv lists each voucher). "
                 "Controls are untreated merchants of the same district, category and size."
             ),
         }

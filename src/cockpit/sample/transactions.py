@@ -209,7 +209,7 @@ class TransactionGenerator:
         segment = self._segments(dist, t, days.tourist_peak[day])
         payer = self._payers(segment)
         source = self._sources(channel)
-        voucher = self._vouchers(merchant, days.ordinal[day])
+        voucher = self._vouchers(merchant, days.ordinal[day], amount)
         payment = self._payments(source, segment, t, voucher)
         batch = Batch(
             ts=ts,
@@ -316,13 +316,14 @@ class TransactionGenerator:
         return out.astype(np.int8)
 
     def _vouchers(
-        self, merchant: NDArray[np.int64], ordinal: NDArray[np.int64]
+        self, merchant: NDArray[np.int64], ordinal: NDArray[np.int64], amount: NDArray[np.int64]
     ) -> NDArray[np.int64]:
         inside = (ordinal >= _day(ev_mod.CAMPAIGN_START)) & (ordinal <= _day(ev_mod.CAMPAIGN_END))
         redeem = (
             self.treated[merchant]
             & inside
             & (self.rng.random(len(merchant)) < ev_mod.VOUCHER_SHARE)
+            & (amount >= ev_mod.VOUCHER_THRESHOLD_FEN)  # a voucher needs a bill over its threshold
         )
         out = np.full(len(merchant), -1, dtype=np.int64)
         k = int(redeem.sum())
