@@ -2,13 +2,15 @@
 
     .venv/bin/python benchmarks/programme_effect.py --seeds 1 2 3 4 5 --scale tiny
 
-For each seed: make the sample city, ingest it into a fresh home, and estimate its voucher
-campaign's effect with ``cockpit.programmes.effect.causal_effect`` (merchant × month PPML,
-merchant and month fixed effects, clustered by merchant): the treated merchants are those
-whose transactions carry the campaign's voucher ids, the controls the ground truth's
-look-alikes. Reports per seed the uplift and its 95 % interval, whether it covers the
-injected uplift (30 %) and excludes zero, the TOST pre-trend p-value, the minimum
-detectable effect, and the simple two-period DiD beside it.
+For each seed: make the sample city, ingest it into a fresh home, put its voucher campaign
+on the home's ledger as its own programme (``cockpit.programmes.campaign``), and estimate
+that programme's effect with ``cockpit.programmes.effect.causal_effect`` (merchant × month
+PPML, merchant and month fixed effects, clustered by merchant) on the ground truth's
+treated merchants and look-alike controls. Reports per seed the uplift and its 95 %
+interval, whether it covers the injected uplift (30 %) and excludes zero, the TOST
+pre-trend p-value, the minimum detectable effect, the causal multiplier (÷ the campaign's
+own subsidy on the ledger) with its interval, gross leverage, and the simple two-period
+DiD beside it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import json
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -34,23 +35,25 @@ def one_seed(seed: int, scale: str, root: Path) -> dict[str, Any]:
     from cockpit.config import get_settings
 
     get_settings.cache_clear()
+    from cockpit.db import get_engine, upgrade
     from cockpit.ingest.pipeline import ingest_paths
-    from cockpit.programmes.effect import campaign_from_ground_truth, causal_effect
+    from cockpit.programmes.campaign import campaign_event, evaluate, put_on_ledger
+    from cockpit.programmes.export import export_events
     from cockpit.sample.city import generate_city
+
+    get_engine.cache_clear()
 
     city = root / f"city-{seed}"
     home = root / f"home-{seed}"
     generate_city(city, scale=scale, seed=seed)
     ingest_paths([city], home=home)
-    campaign = campaign_from_ground_truth(city / "ground_truth.json")
+    campaign = campaign_event(city)
+    assert campaign is not None, "the sample city names no campaign programme"
+    upgrade()
+    on_ledger = put_on_ledger(city, home / "lake", campaign)
+    export_events(lake=home / "lake")
     started = time.perf_counter()
-    result = causal_effect(
-        lake=home / "lake",
-        treated=campaign["treated_merchants"],
-        controls=campaign["control_merchants"],
-        start=date.fromisoformat(campaign["start"]),
-        end=date.fromisoformat(campaign["end"]),
-    )
+    result = evaluate(home / "lake", campaign)
     lo, hi = result["effect"]["uplift_ci"]
     truth = float(campaign["uplift"])
     return {
@@ -63,6 +66,11 @@ def one_seed(seed: int, scale: str, root: Path) -> dict[str, Any]:
         "mde": round(result["minimum_detectable_effect"], 4),
         "treated": result["effect"]["n_treated"],
         "controls": result["effect"]["n_control"],
+        "vouchers_on_ledger": on_ledger["vouchers"],
+        "subsidy_fen": result["subsidy_fen"],
+        "multiplier": result["causal_multiplier"],
+        "multiplier_ci": result["causal_multiplier_ci"],
+        "gross_leverage": result["gross"]["leverage"],
         "simple_did_uplift": result["simple_rule"].get("uplift"),
         "simple_did_ci": result["simple_rule"].get("uplift_ci"),
         "estimate_seconds": round(time.perf_counter() - started, 2),

@@ -243,11 +243,16 @@ def flags_cmd(code: str, json_out: bool = JSON_OPT) -> None:
 def effect_cmd(
     code: str,
     ground_truth: Path = typer.Option(
-        None, help="A sample city's ground_truth.json: DiD of its voucher campaign on the lake."
+        None,
+        help="A sample city's ground_truth.json whose voucher campaign is evaluated on the "
+        "lake (default: the demo's sample city, when CODE is its campaign's programme).",
     ),
     json_out: bool = JSON_OPT,
 ) -> None:
-    """Gross leverage and the causal multiplier (DiD), side by side and labelled."""
+    """Gross leverage and the causal multiplier, side by side and labelled.
+
+    For a campaign of a sample city (the demo's: ``yuzhong-campaign-2026``) also the uplift
+    on a merchant × month panel with its 95 % interval, and the multiplier's interval."""
     from datetime import date
 
     from cockpit.config import get_settings
