@@ -6,6 +6,8 @@ import csv
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from cockpit.lake import scan
@@ -100,3 +102,18 @@ def test_a_pack_issued_elsewhere_keeps_its_ids_on_the_ledger(engine: Engine, cod
     )
     assert again.claim_id == got.claim_id  # a retry replays
     assert audit.verify(engine).ok
+
+
+@given(st.lists(st.integers(0, 200_000), min_size=3, max_size=3))
+@settings(max_examples=60, deadline=None)
+def test_each_campaign_round_funds_its_months_vouchers(per_month: list[int]) -> None:
+    import datetime as dt
+
+    from cockpit.programmes.rules import parse_programme
+    from cockpit.sample.campaign import programme_yaml
+    from cockpit.sample.events import VOUCHER_FACE_FEN
+
+    paid = [dt.date(2026, 3 + i, 5) for i, n in enumerate(per_month) for _ in range(n)]
+    programme = parse_programme(programme_yaml(paid))
+    for i, n in enumerate(per_month):
+        assert programme.round_budget_fen(i) // VOUCHER_FACE_FEN >= n

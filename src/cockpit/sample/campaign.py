@@ -88,24 +88,27 @@ class CampaignVouchers:
 
 def programme_yaml(paid_months: list[dt.date]) -> str:
     """The campaign as a voucher programme: one round per campaign month, vouchers of one
-    face value, a budget of exactly the vouchers issued."""
+    face value, a budget of the vouchers issued and a small reserve."""
     months = []
     day = ev_mod.CAMPAIGN_START
     while day <= ev_mod.CAMPAIGN_END:
         nxt = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
         months.append((day, nxt))
         day = nxt
-    # each month's round releases its month's vouchers; the budget keeps a small reserve
-    # so that rounding a share never leaves a voucher without budget
-    per_month = [sum(1 for p in paid_months if a <= p < b) for a, b in months]
-    total = max(1, sum(per_month))
-    shares = [round(n / total, 4) for n in per_month]
+    # each month's round releases at least its month's vouchers
+    # (at least one, as a round must fund a pack)
+    per_month = [max(1, sum(1 for p in paid_months if a <= p < b)) for a, b in months]
+    total = sum(per_month)
+    # the budget keeps a reserve of 2 % (and 3 vouchers), so each share can be rounded up
+    # to cover its month's vouchers and the shares still add up to at most 1
+    packs = total + total // 50 + 3
+    shares = [-(-10_000 * n // packs) / 10_000 for n in per_month]
     rounds = "\n".join(
         f'    - {{opens_at: "{a.isoformat()}T00:00:00+08:00", '
         f'closes_at: "{b.isoformat()}T00:00:00+08:00", budget_share: {s}}}'
         for (a, b), s in zip(months, shares, strict=True)
     )
-    budget = (total + total // 100 + 3) * ev_mod.VOUCHER_FACE_FEN // 100
+    budget = packs * ev_mod.VOUCHER_FACE_FEN // 100
     categories = ", ".join(ev_mod.CAMPAIGN_CATEGORIES)
     face, threshold = ev_mod.VOUCHER_FACE_FEN // 100, ev_mod.VOUCHER_THRESHOLD_FEN // 100
     return f"""# The sample city's injected voucher campaign (not real data), as issued.
