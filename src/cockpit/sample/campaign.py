@@ -71,6 +71,10 @@ class CampaignVouchers:
                 )
             )
 
+    def rows_in(self, name: str) -> int:
+        """Data rows of one of the written files (the programme file holds one programme)."""
+        return len(self.rows) if name == VOUCHERS_FILE else 1
+
     def write(self, out: Path) -> list[str]:
         """Write the programme file and the vouchers file; return their relative paths."""
         self.rows.sort()

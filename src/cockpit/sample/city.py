@@ -221,7 +221,7 @@ def generate_city(
     look = feeds.Lookups.build(merchants, payers)
     campaign = CampaignVouchers(look.merchant_ids, look.payers.ids)
     writers, flagged = _stream(out, gen, totals, merchants, ev, look, rngs[4:8], progress, campaign)
-    campaign.write(out)
+    campaign_files = campaign.write(out)
 
     true_fen = _true_fen(model, months)
     expansion = _expansion(true_fen, totals.fen)
@@ -249,6 +249,8 @@ def generate_city(
         ENTERPRISES_FILE: {"source": "trade-enterprises", "rows": trade_rows[ENTERPRISES_FILE]},
         ORDERS_FILE: {"source": "trade-orders", "rows": trade_rows[ORDERS_FILE]},
     }
+    for name in campaign_files:  # the issuer's records, for the programmes room
+        files[name] = {"source": "programme-campaign", "rows": campaign.rows_in(name)}
     for name, rows in industry.pop("files").items():
         files[name] = {"source": "industry", "rows": rows}
     for source, writer in writers.items():
