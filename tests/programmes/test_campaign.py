@@ -79,6 +79,13 @@ def test_campaign_multiplier_divides_by_the_campaigns_own_ledger_subsidy(
         result["gross"]["voucher_sales_fen"] / subsidy
     )
     assert result["gross"]["leverage"] != pytest.approx(result["causal_multiplier"])
+    # what the demo and `cockpit programmes effect CODE` print: three labelled lines
+    from cockpit.programmes.campaign import effect_lines
+
+    uplift, mult, gross = effect_lines(result)
+    assert uplift.startswith("uplift ") and "95% CI" in uplift
+    assert mult.startswith("causal multiplier") and "95% CI" in mult and "subsidy" in mult
+    assert gross.startswith("gross leverage") and "anyway" in gross
 
 
 def test_a_pack_issued_elsewhere_keeps_its_ids_on_the_ledger(engine: Engine, code: str) -> None:
