@@ -11,7 +11,10 @@ from typing import Any
 import pytest
 
 from tests.web.conftest import (
+    SIGN_IN,
     browser,  # noqa: F401  (the session's Chromium, a fixture)
+    sign_in_page,
+    user_in,
     watch,
 )
 from tests.web.server import served
@@ -48,7 +51,9 @@ def served_registry(
     home = tmp_path_factory.mktemp("industry-web") / "home"
     home.mkdir()
     shutil.copyfile(loaded_template, home / "cockpit.sqlite")
+    analyst = user_in(home, "analyst")
     with served(home) as url:
+        SIGN_IN[url] = analyst
         yield url
 
 
@@ -60,6 +65,8 @@ def test_clicking_a_gap_node_lists_its_firms(
     watched = watch(browser_context, served_registry)
     page = watched.page
     page.goto(served_registry + "/industry?chain=metaverse")
+    if "/login" in page.url:
+        sign_in_page(page, SIGN_IN[served_registry])
     page.wait_for_selector("#chain-tree[data-state=drawn]", timeout=15_000)
     page.wait_for_selector("#firm-map[data-state=drawn]", timeout=15_000)
     where = page.evaluate(NODE_POSITION, ["#chain-tree", node])

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from tests.access.helpers import make_user
+from tests.access.helpers import make_user, sign_in
 from tests.web.lakedata import write_lake
 from tests.web.roomdata import fill_rooms
 from tests.web.server import served
@@ -34,6 +35,17 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 # Base URL → (user name, password) of the person the browser signs in as there.
 SIGN_IN: dict[str, tuple[str, str]] = {}
 USERS: dict[str, tuple[str, str]] = {}
+_API_CLIENTS: dict[str, httpx.Client] = {}
+
+
+def api(base: str) -> httpx.Client:
+    """An HTTP client signed in to the cockpit served at ``base`` as its test user (with the
+    session's CSRF header), for tests that read or post to the API beside a browser."""
+    if base not in _API_CLIENTS:
+        client = httpx.Client(base_url=base, timeout=60)
+        sign_in(client, *SIGN_IN[base])
+        _API_CLIENTS[base] = client
+    return _API_CLIENTS[base]
 
 
 def user_in(home: Path, role: str) -> tuple[str, str]:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.web.conftest import screenshot
+from tests.web.conftest import api, screenshot
 from tests.web.test_pages_browser import open_page
 
 pytestmark = pytest.mark.browser
@@ -70,7 +69,9 @@ def test_big_screen_text_is_legible_and_has_boards_and_a_ticker(
             assert page.locator(f"{board} li").count() >= 3, board
         ticker = page.inner_text("#ticker")
         # Other tests acknowledge and resolve alerts: whichever are open are in the ticker.
-        open_now = httpx.get(f"{live_url}/api/cockpit/alerts/open?lang=zh-CN&limit=20").json()
+        open_now = (
+            api(live_url).get(f"{live_url}/api/cockpit/alerts/open?lang=zh-CN&limit=20").json()
+        )
         assert open_now["items"], "the test data keeps at least one alert open"
         for alert in open_now["items"]:
             assert f"{alert['title']} — {alert['summary']}" in ticker

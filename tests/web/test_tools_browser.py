@@ -7,10 +7,10 @@ import io
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from openpyxl import load_workbook
 
+from tests.web.conftest import api, user_in
 from tests.web.test_pages_browser import open_page
 
 pytestmark = pytest.mark.browser
@@ -88,16 +88,22 @@ def test_print_leaves_out_navigation_and_filters_and_states_them(
 
 
 def test_export_refuses_a_malformed_table_and_keeps_formulas_as_text(live_url: str) -> None:
-    bad = httpx.post(f"{live_url}/api/cockpit/export.csv", json={"title": "x", "columns": []})
+    bad = api(live_url).post(
+        f"{live_url}/api/cockpit/export.csv", json={"title": "x", "columns": []}
+    )
     assert bad.status_code == 422
     table = {"title": "t", "columns": ["a", "b"], "rows": [["=1+1", 2], ["@SUM(A1)", None]]}
-    got = httpx.post(f"{live_url}/api/cockpit/export.xlsx", json=table)
+    got = api(live_url).post(f"{live_url}/api/cockpit/export.xlsx", json=table)
     ws = load_workbook(io.BytesIO(got.content)).active
     assert ws is not None
     # A string cell holds the text as typed and is never evaluated (no formula cell).
     assert ws["A4"].data_type == "s" and ws["A4"].value == "=1+1"
     assert ws["B4"].value == 2
-    text = httpx.post(f"{live_url}/api/cockpit/export.csv", json=table).content.decode("utf-8-sig")
+    text = (
+        api(live_url)
+        .post(f"{live_url}/api/cockpit/export.csv", json=table)
+        .content.decode("utf-8-sig")
+    )
     assert text.splitlines()[1] == "'=1+1,2"
 
 
@@ -140,7 +146,7 @@ def _click_at(page: Any, selector: str, xy: list[float]) -> None:
 def test_map_scale_is_robust_and_a_click_opens_the_district(context: Any, live_url: str) -> None:
     watched = open_page(context, live_url, "/?district=500103&lang=zh-CN")
     page = watched.page
-    body = httpx.get(f"{live_url}/api/cockpit/district-growth?district=500103").json()
+    body = api(live_url).get(f"{live_url}/api/cockpit/district-growth?district=500103").json()
     # The scale runs over the cells the small-cell rules pass (the indicators' flags).
     reliable = [i["value"] for i in body["items"] if i["reliable"] and i["value"] is not None]
     assert body["breaks"][0] == min(reliable) and body["breaks"][-1] == max(reliable)
@@ -158,8 +164,8 @@ def test_clicking_a_category_bar_filters_the_other_charts(context: Any, live_url
     watched = open_page(context, live_url, "/categories?lang=en")
     page = watched.page
     bars = "[data-chart=bars]"
-    top = httpx.get(f"{live_url}/api/cockpit/categories?lang=en").json()["items"][0]
-    count = len(httpx.get(f"{live_url}/api/cockpit/categories").json()["items"])
+    top = api(live_url).get(f"{live_url}/api/cockpit/categories?lang=en").json()["items"][0]
+    count = len(api(live_url).get(f"{live_url}/api/cockpit/categories").json()["items"])
     _click_at(page, bars, page.evaluate(BAR_AT, [bars, count - 1]))
     assert f"category={top['code']}" in page.url
     assert top["label"] in page.inner_text(".card:has([data-chart=trend]) h2")
@@ -174,14 +180,14 @@ def test_programme_workspace_lists_rounds_and_draws_dates_and_shares(
     assert page.locator("#rounds tbody tr").count() >= 1
     status = page.inner_text("#rounds tbody tr >> nth=0 >> td >> nth=1")
     assert status in ("发放中", "已关闭")
-    body = httpx.get(f"{live_url}/api/cockpit/programmes/burndown?lang=en").json()
+    body = api(live_url).get(f"{live_url}/api/cockpit/programmes/burndown?lang=en").json()
     first = body["rounds"][0]
     axis = page.evaluate(
         "echarts.getInstanceByDom(document.querySelector('#burndown')).getOption().xAxis[0]"
     )
     opens = page.evaluate(f"Date.parse('{first['opens_at'].replace(' ', 'T')}+08:00')")
     assert axis["type"] == "time" and axis["min"] <= opens
-    shares = httpx.get(f"{live_url}/api/cockpit/programmes/budgets?lang=en").json()
+    shares = api(live_url).get(f"{live_url}/api/cockpit/programmes/budgets?lang=en").json()
     assert shares["unit"] == "share of budget (%)"
     assert all(0 <= v <= 100 for s in shares["series"] for v in s["values"] if v is not None)
     watched.assert_clean()
@@ -190,25 +196,22 @@ def test_programme_workspace_lists_rounds_and_draws_dates_and_shares(
 def test_releasing_a_round_from_the_page_takes_two_officers(
     context: Any, live_url: str, web_home: Path
 ) -> None:
-    from cockpit.db import make_engine
-    from cockpit.web.auth import create_api_key
-
-    engine = make_engine(f"sqlite:///{web_home / 'cockpit.sqlite'}")
-    first = create_api_key(role="operator", name="officer one", engine=engine).token
-    second = create_api_key(role="operator", name="officer two", engine=engine).token
-    engine.dispose()
-    watched = open_page(context, live_url, "/programmes?programme=yuzhong-vouchers-2025&lang=en")
+    second = user_in(web_home, "programme_officer")
+    path = "/programmes?programme=yuzhong-vouchers-2025&lang=en"
+    watched = open_page(context, live_url, path)  # the first officer (the test's own user)
     page = watched.page
     before = page.locator("#rounds tbody tr").count()
-    page.fill("#apikey", first)
-    page.dispatch_event("#apikey", "change")
     page.click("#release-round")
     page.wait_for_function("!document.getElementById('round-error').hidden")
     assert "another officer must check it" in page.inner_text("#round-error")
-    page.fill("#apikey", second)
-    page.dispatch_event("#apikey", "change")
-    with page.expect_navigation():
-        page.click("#release-round")
-    page.wait_for_function("document.body.dataset.ready >= 1")
-    assert page.locator("#rounds tbody tr").count() == before + 1
+    other = context.browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        checked = open_page(other, live_url, path, user=second)
+        with checked.page.expect_navigation():
+            checked.page.click("#release-round")
+        checked.page.wait_for_function("document.body.dataset.ready >= 1")
+        assert checked.page.locator("#rounds tbody tr").count() == before + 1
+        checked.assert_clean()
+    finally:
+        other.close()
     watched.assert_clean()
