@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.web.conftest import api, user_in
-from tests.web.test_pages_browser import open_page
+from tests.web.test_pages_browser import READY, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -140,7 +140,7 @@ def _click_at(page: Any, selector: str, xy: list[float]) -> None:
     box = page.locator(selector).bounding_box()
     with page.expect_navigation():
         page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
-    page.wait_for_function("document.body.dataset.ready >= 1")
+    page.wait_for_function(READY)
 
 
 def test_map_scale_is_robust_and_a_click_opens_the_district(context: Any, live_url: str) -> None:
@@ -202,14 +202,14 @@ def test_releasing_a_round_from_the_page_takes_two_officers(
     page = watched.page
     before = page.locator("#rounds tbody tr").count()
     page.click("#release-round")
-    page.wait_for_function("!document.getElementById('round-error').hidden")
+    page.wait_for_function("() => !document.getElementById('round-error').hidden")
     assert "another officer must check it" in page.inner_text("#round-error")
     other = context.browser.new_context(viewport={"width": 1440, "height": 900})
     try:
         checked = open_page(other, live_url, path, user=second)
         with checked.page.expect_navigation():
             checked.page.click("#release-round")
-        checked.page.wait_for_function("document.body.dataset.ready >= 1")
+        checked.page.wait_for_function(READY)
         assert checked.page.locator("#rounds tbody tr").count() == before + 1
         checked.assert_clean()
     finally:
