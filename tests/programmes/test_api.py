@@ -18,7 +18,7 @@ from cockpit.web.app import install_error_handlers
 from cockpit.web.auth import create_api_key
 from cockpit.web.routes import programmes as routes
 from tests.live import live_server
-from tests.programmes.helpers import resident_id, voucher_programme
+from tests.programmes.helpers import car_facts, resident_id, voucher_programme
 
 CODE = "api-vouchers"
 
@@ -159,7 +159,7 @@ def test_car_subsidy_apply_review_disburse_once(api: Api) -> None:
         {
             "idempotency_key": "app-00001",
             "applicant": resident_id(10, born="19800101"),
-            "facts": {"price_yuan": 159800, "invoice_no": "INV-1"},
+            "facts": car_facts(159800, "INV-1"),
         },
     )
     assert applied.status_code == 201, applied.text
