@@ -61,6 +61,7 @@ def test_every_file_of_the_contract_is_written(sample_city: Path) -> None:
         "外贸订单月报.xlsx",
         "ground_truth.json",
         "industry",  # the industry office's lists, in their own folder (docs/industry.md)
+        "subsidy_applications.jsonl",
     }
     for year in YEARS:
         expected |= {

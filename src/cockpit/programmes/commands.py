@@ -480,7 +480,9 @@ def register(app: typer.Typer) -> None:
 
 
 def demo_step(ctx: Any) -> str:
-    """Run a voucher round of the shipped programme on the demo database; one summary line."""
+    """A voucher round of the shipped programme on the demo database, then one round of the
+    car and the trade-in subsidy on the sample city's applications; their summaries."""
     from cockpit.programmes.demo import run_demo_round
+    from cockpit.programmes.subsidy_demo import run_subsidy_rounds
 
-    return run_demo_round(ctx)
+    return f"{run_demo_round(ctx)}\n{run_subsidy_rounds(ctx.sample_dir)}"
