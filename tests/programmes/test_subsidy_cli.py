@@ -15,7 +15,7 @@ from tests.programmes.helpers import car_facts, resident_id, trade_in_facts
 def _run(*args: str, code: int = 0) -> Any:
     result = CliRunner().invoke(app, [*args, "--json"])
     assert result.exit_code == code, result.output
-    return json.loads(result.output) if code == 0 else result.output
+    return json.loads(result.output)["data"] if code == 0 else result.output
 
 
 def _round(programme: str, facts: dict[str, Any], buyer: str, tmp: Path) -> str:

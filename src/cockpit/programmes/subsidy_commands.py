@@ -129,7 +129,7 @@ def applications_cmd(
     except ProgrammeError as exc:
         raise _fail(exc) from None
     if json_out:
-        _echo_json({"data": rows, "count": len(rows)})
+        _echo_json(rows)
         return
     for a in rows:
         typer.echo(
