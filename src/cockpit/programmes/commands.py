@@ -284,7 +284,7 @@ def effect_cmd(
         records = computed(code)
         kind, from_file = records["kind"], records["reported"]
         if records["kind"] != "consumption_voucher":
-            leverage, paid = records["gross_leverage"], records["subsidy_paid_fen"]
+            leverage = records["gross_leverage"]
     except NotFound:
         shipped_file = _load(code) if code in _shipped_names() else None
         from_file = reported(shipped_file) if shipped_file is not None else None
