@@ -288,3 +288,50 @@ def shipped_text(name: str) -> str:
     from cockpit.programmes.rules import shipped_programmes
 
     return shipped_programmes()[name].read_text("utf-8")
+
+
+def test_an_application_reopened_by_appeal_cannot_take_a_car_approved_since(
+    sqlite_engine: Engine, code: str
+) -> None:
+    from cockpit.programmes import appeals
+
+    _install(code, "chongqing-car-2023", sqlite_engine, four_eyes_above_yuan=Decimal(5_000))
+    vin = vin_for("INV-1")
+    late = _apply(code, car_facts(159_800, "INV-1", purchase_date="2024-01-02"), sqlite_engine)
+    other = "ps:" + "e" * 32
+    valid = _apply(code, car_facts(159_800, "INV-2", item_id=vin), sqlite_engine, who=other)
+    appeal = appeals.lodge(
+        subject_kind="refused_application",
+        subject_id=late["application_id"],
+        appellant=BUYER,
+        grounds="the invoice date was misread",
+        engine=sqlite_engine,
+    )
+    appeals.take_up(appeal_id=appeal["id"], officer="Li", engine=sqlite_engine)
+    for officer in ("Li", "Wang"):
+        appeals.decide(
+            appeal_id=appeal["id"],
+            outcome="upheld",
+            reason="invoice re-read",
+            officer=officer,
+            engine=sqlite_engine,
+        )
+    reopened = subsidies.application(late["application_id"], engine=sqlite_engine)
+    # The refusal found wrong, the band's amount is restored for the new review.
+    assert reopened["status"] == "submitted" and reopened["amount_fen"] == 200_000
+    approved = subsidies.review(
+        application_id=valid["application_id"],
+        idem_key=f"ok-{code}-valid",
+        decision="approve",
+        reviewer="Li",
+        engine=sqlite_engine,
+    )
+    assert approved["status"] == "approved"
+    with pytest.raises(Conflict, match="item_id"):
+        subsidies.review(
+            application_id=late["application_id"],
+            idem_key=f"ok-{code}-late",
+            decision="approve",
+            reviewer="Li",
+            engine=sqlite_engine,
+        )

@@ -232,6 +232,8 @@ def _apply(
                 "eligible": False,
                 "lines": [{"en": refusal.en, "zh": refusal.zh}],
                 "refusal": refusal.as_dict(),
+                # What the declared rule pays should an appeal find the refusal wrong.
+                "if_upheld": decision.as_dict() if decision.eligible else None,
             }
         row = {
             "id": f"a{secrets.token_hex(8)}",
@@ -324,6 +326,7 @@ def _approve(
             "ref": app.id,
         },
     )
+    _hold_evidence(conn, app, rules)
     pid = app.programme_id
     try:
         ledger.append(
@@ -349,6 +352,36 @@ def _approve(
         )
     except ledger.ChainBusyError:
         raise Conflict("the programme's budget cannot cover this amount") from None
+
+
+def _hold_evidence(conn: Connection, app: Any, rules: SubsidyProgramme) -> None:
+    """Take the item and certificate at approval if the application does not hold them yet
+    (one reopened by an appeal), so one car is never approved twice."""
+    try:
+        parsed = parse_facts(rules, json.loads(app.facts_json))
+    except ValidationError:
+        return
+    for kind, value, field in _unique_evidence(parsed, rules):
+        holder = conn.execute(
+            select(IdentitySlotRow.ref).where(
+                IdentitySlotRow.scope == f"s{app.programme_id}",
+                IdentitySlotRow.kind == kind,
+                IdentitySlotRow.value == value,
+            )
+        ).scalar()
+        if holder is None:
+            conn.execute(
+                insert(IdentitySlotRow),
+                {
+                    "scope": f"s{app.programme_id}",
+                    "kind": kind,
+                    "value": value,
+                    "slot": 1,
+                    "ref": app.id,
+                },
+            )
+        elif holder != app.id:
+            raise Conflict(f"{field} {value} is held by application {holder}")
 
 
 def _free_evidence(conn: Connection, app: Any) -> None:
