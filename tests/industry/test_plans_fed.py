@@ -69,8 +69,10 @@ def test_the_plans_page_says_why_a_target_has_no_data(cockpit_home: Path) -> Non
 
     from cockpit.db import upgrade
     from cockpit.web.app import create_app
+    from tests.access.helpers import sign_in_as
 
     upgrade()
     with TestClient(create_app()) as client:
+        sign_in_as(client, "analyst")
         page = client.get("/plans").text
-    assert 'class="why"' in page and "cockpit industry load" in page
+    assert 'class="why' in page and "cockpit industry load" in page

@@ -34,8 +34,12 @@ def test_every_feed_file_is_read_whole_and_accounted_for(
     ingested: tuple[dict[str, IngestReport], dict[str, Any]],
 ) -> None:
     reports, truth = ingested
-    assert set(reports) == set(truth["files"])
-    for name, expected in truth["files"].items():
+    # Other rooms' records in the sample (the industry office's lists, the campaign's vouchers,
+    # subsidy applications) are not feeds: ingest leaves them to their rooms.
+    not_feeds = {"industry", "programme-campaign", "subsidy-applications"}
+    feeds = {name: f for name, f in truth["files"].items() if f["source"] not in not_feeds}
+    assert set(reports) == set(feeds)
+    for name, expected in feeds.items():
         report = reports[name]
         assert report.source == expected["source"], name
         assert report.rows_read == expected["rows"], name

@@ -68,3 +68,51 @@ def resident_id(n: int, *, region: str = "500103", born: str = "19900101") -> st
     """A valid resident ID number (GB 11643 check digit) for person ``n`` (< 1000)."""
     first17 = f"{region}{born}{n:03d}"
     return first17 + gb11643_check(first17)
+
+
+CAR_DEALER = "91500000MA5U000A1A"
+APPLIANCE_SELLER = "91500103MA5U100D4Y"
+
+
+def vin_for(seed: str) -> str:
+    """A well-formed VIN (check digit at position 9) made from ``seed``."""
+    import hashlib
+
+    from cockpit.programmes.evidence import vin_check_digit
+
+    alphabet = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
+    digest = hashlib.sha256(seed.encode()).digest()
+    body = "LFV" + "".join(alphabet[b % len(alphabet)] for b in digest[:14])
+    return body[:8] + vin_check_digit(body[:8] + "0" + body[9:]) + body[9:]
+
+
+def car_facts(price_yuan: object, invoice_no: str, **change: object) -> dict[str, object]:
+    """An eligible car purchase for ``chongqing-car-2023`` (VIN made from the invoice)."""
+    facts: dict[str, object] = {
+        "price_yuan": price_yuan,
+        "invoice_no": invoice_no,
+        "item_class": "new_passenger_car",
+        "item_id": vin_for(invoice_no),
+        "purchase_date": "2023-06-18",
+        "seller": CAR_DEALER,
+        "buyer_district": "500103",
+    }
+    return {**facts, **change}
+
+
+def trade_in_facts(price_yuan: object, serial: str, **change: object) -> dict[str, object]:
+    """An eligible grade-1 refrigerator traded in under ``appliance-trade-in-2025``."""
+    facts: dict[str, object] = {
+        "price_yuan": price_yuan,
+        "invoice_no": f"INV-{serial}",
+        "item_class": "new_household_appliance",
+        "item_id": serial,
+        "purchase_date": "2025-05-01",
+        "seller": APPLIANCE_SELLER,
+        "buyer_district": "500105",
+        "category": "refrigerator",
+        "efficiency_grade": 1,
+        "old_item_certificate": f"REC-{serial}",
+        "payout": "buyer",
+    }
+    return {**facts, **change}

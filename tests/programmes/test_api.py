@@ -18,7 +18,7 @@ from cockpit.web.app import install_error_handlers
 from cockpit.web.auth import create_api_key
 from cockpit.web.routes import programmes as routes
 from tests.live import live_server
-from tests.programmes.helpers import resident_id, voucher_programme
+from tests.programmes.helpers import car_facts, resident_id, voucher_programme
 
 CODE = "api-vouchers"
 
@@ -159,7 +159,7 @@ def test_car_subsidy_apply_review_disburse_once(api: Api) -> None:
         {
             "idempotency_key": "app-00001",
             "applicant": resident_id(10, born="19800101"),
-            "facts": {"price_yuan": 159800, "invoice_no": "INV-1"},
+            "facts": car_facts(159800, "INV-1"),
         },
     )
     assert applied.status_code == 201, applied.text
@@ -201,6 +201,29 @@ def test_car_subsidy_apply_review_disburse_once(api: Api) -> None:
         },
     )
     assert bad_facts.status_code == 422 and "price_yuan" in bad_facts.json()["message"]
+    bad_vin = api.post(
+        "claimant_app",
+        "/api/programmes/chongqing-car-2023/applications",
+        {
+            "idempotency_key": "app-00003",
+            "applicant": resident_id(11, born="19800101"),
+            "facts": car_facts(159800, "INV-3", item_id="LFV00000000000000"),
+        },
+    )
+    assert bad_vin.status_code == 422 and "item_id" in bad_vin.json()["message"]
+    late = api.post(
+        "claimant_app",
+        "/api/programmes/chongqing-car-2023/applications",
+        {
+            "idempotency_key": "app-00004",
+            "applicant": resident_id(11, born="19800101"),
+            "facts": car_facts(159800, "INV-4", purchase_date="2024-02-01"),
+        },
+    )
+    refused = late.json()
+    assert late.status_code == 201 and refused["status"] == "rejected"
+    assert refused["decision"]["refusal"]["rule"] == "purchase_window"
+    assert "活动期" in refused["decision"]["refusal"]["zh"]
 
 
 def test_openapi_documents_every_operation(api: Api) -> None:

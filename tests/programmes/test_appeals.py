@@ -20,7 +20,7 @@ from cockpit.web.app import install_error_handlers
 from cockpit.web.auth import create_api_key
 from cockpit.web.routes import programmes as routes
 from tests.live import live_server
-from tests.programmes.helpers import resident_id, voucher_programme
+from tests.programmes.helpers import car_facts, resident_id, voucher_programme
 from tests.programmes.test_api import Api
 
 CODE = "appeal-vouchers"
@@ -122,7 +122,7 @@ def test_a_refused_application_upheld_goes_back_to_review(api: Api) -> None:
             "idempotency_key": "apply-0001",
             "applicant_kind": "credit_code",
             "applicant": FIRM,
-            "facts": {"price_yuan": 159800, "invoice_no": "INV-1"},
+            "facts": car_facts(159800, "INV-1"),
         },
     ).json()
     aid = applied["application_id"]

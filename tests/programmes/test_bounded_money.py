@@ -25,7 +25,7 @@ from cockpit.web.app import install_error_handlers
 from cockpit.web.auth import create_api_key
 from cockpit.web.routes import programmes as routes
 from tests.live import live_server
-from tests.programmes.helpers import resident_id, voucher_programme
+from tests.programmes.helpers import car_facts, resident_id, voucher_programme
 
 CODE = "bounded-vouchers"
 SUBSIDIES = ("chongqing-car-2023", "metaverse-rent-subsidy", "metaverse-carrier-subsidy")
@@ -192,7 +192,7 @@ def requests(draw: st.DrawFn, api: Api) -> tuple[str, str, Any]:
         aid = draw(st.text(alphabet="abcdef0123456789", max_size=17))
         return "reviewer", f"/api/programmes/applications/a{aid}/review", body
     facts: dict[str, Any] = {
-        "car": {"price_yuan": draw(numbers()), "invoice_no": key()},
+        "car": car_facts(draw(numbers()), key()),
         "rent": {
             "firm_class": "A",
             "area_m2": draw(numbers()),

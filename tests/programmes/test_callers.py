@@ -18,7 +18,7 @@ from cockpit.web.app import install_error_handlers
 from cockpit.web.auth import create_api_key
 from cockpit.web.routes import programmes as routes
 from tests.live import live_server
-from tests.programmes.helpers import resident_id, voucher_programme
+from tests.programmes.helpers import car_facts, resident_id, voucher_programme
 from tests.programmes.test_api import Api
 
 CODE = "caller-vouchers"
@@ -144,7 +144,7 @@ def test_an_expired_consent_is_refused(cockpit_home: Path) -> None:
 
 
 def test_a_firm_applies_only_as_itself(api: Api) -> None:
-    facts = {"price_yuan": 159800, "invoice_no": "INV-9"}
+    facts = car_facts(159800, "INV-9")
     path = f"/api/programmes/{CAR}/applications"
     body = {"idempotency_key": "apply-0001", "applicant_kind": "credit_code", "facts": facts}
     as_other = api.post("firm_a", path, {**body, "applicant": FIRM_B})

@@ -35,8 +35,13 @@ def test_install_open_status_flags_export_and_effect(cockpit_home: Path) -> None
     assert _json(["programmes", "flags", "yuzhong-vouchers-2025"])["count"] == 0
     path = Path(str(_data(["programmes", "export"])["path"]))
     assert path.name == "part-programmes.parquet" and path.exists()
-    shown = _data(["programmes", "effect", "chongqing-car-2023"])["side_by_side"]
-    assert round(shown[0]["value"], 1) == 63.8  # type: ignore[index]
+    effect = _data(["programmes", "effect", "chongqing-car-2023"])
+    shown = effect["side_by_side"]
+    # Nothing paid yet: nothing computed; the seed's figure is shown as reported, rounded.
+    assert shown[0]["value"] is None  # type: ignore[index]
+    assert "带券" not in shown[0]["label_zh"]  # type: ignore[index]
+    assert effect["reported"]["gross_leverage"] == 63.8  # type: ignore[index]
+    assert effect["reported"]["source"].startswith("seed 001")  # type: ignore[index]
     assert _data(["ledger", "verify"])["ok"] is True
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, text
 from cockpit.programmes import audit, foureyes, subsidies, vouchers
 from cockpit.programmes.rules import PurchaseSubsidy, shipped
 from cockpit.programmes.tx import Conflict
+from tests.programmes.helpers import car_facts
 
 
 def _car(code: str, *, budget: int, four_eyes_above: int = 0) -> PurchaseSubsidy:
@@ -30,7 +31,7 @@ def _apply(code: str, n: int, engine: Engine) -> str:
         programme_code=code,
         idem_key=f"{code}-apply-{n}",
         applicant=f"ps:{code}-{n}",
-        facts={"price_yuan": 159_800, "invoice_no": f"INV-{n}"},  # 2,000 yuan
+        facts=car_facts(159_800, f"INV-{n}"),  # 2,000 yuan
         engine=engine,
     )
     return str(app["application_id"])

@@ -18,11 +18,18 @@ from cockpit.programmes.rules import (
     shipped,
     shipped_programmes,
 )
+from tests.programmes.helpers import car_facts
 
 
 def test_every_shipped_programme_is_valid() -> None:
     kinds = {shipped(name).kind for name in shipped_programmes()}
-    assert kinds == {"consumption_voucher", "purchase_subsidy", "rent_subsidy", "carrier_subsidy"}
+    assert kinds == {
+        "consumption_voucher",
+        "purchase_subsidy",
+        "trade_in_subsidy",
+        "rent_subsidy",
+        "carrier_subsidy",
+    }
 
 
 def test_shipped_voucher_pack_is_2x5_2x10_1x20_over_20_40_80() -> None:
@@ -69,7 +76,7 @@ def test_shares_over_the_budget_are_refused(tmp_path: Path) -> None:
 def test_car_subsidy_by_price_band(price: int, fen: int) -> None:
     car = shipped("chongqing-car-2023")
     assert isinstance(car, PurchaseSubsidy)
-    decision = decide(car, {"price_yuan": price, "invoice_no": "X"})
+    decision = decide(car, car_facts(price, "X"))
     assert decision.amount_fen == fen and decision.eligible
     assert "售价" in decision.lines[0].zh
 

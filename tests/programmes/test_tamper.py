@@ -19,12 +19,12 @@ from cockpit.db import get_engine, make_engine, upgrade
 from cockpit.programmes import audit, checkpoint, ledger, spending, subsidies, vouchers
 from cockpit.programmes.rules import shipped
 from cockpit.programmes.tx import request_hash
-from tests.programmes.helpers import person, voucher_programme
+from tests.programmes.helpers import car_facts, person, voucher_programme
 
 CODE = "tamper-vouchers"
 CAR = "chongqing-car-2023"
 FIRM = "91350100M000100Y43"
-FACTS = {"price_yuan": 159800, "invoice_no": "INV-1"}
+FACTS = car_facts(159800, "INV-1")
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, P
                 programme_code=CAR,
                 idem_key=f"a{n}",
                 applicant=f"{FIRM}-{n}",
-                facts={**FACTS, "invoice_no": f"INV-{n}"},
+                facts=car_facts(159800, f"INV-{n}"),
             )
             for officer in ("Officer Li", "Officer Wang"):
                 subsidies.review(

@@ -21,7 +21,7 @@ from cockpit.programmes import ledger, spending, subsidies, vouchers
 from cockpit.programmes.ledger import value_iso
 from cockpit.programmes.rules import shipped
 from tests.pg import postgres_server
-from tests.programmes.helpers import person, voucher_programme
+from tests.programmes.helpers import car_facts, person, voucher_programme
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OPENS = datetime(2025, 5, 1, 10, 0, tzinfo=SHANGHAI)
@@ -101,7 +101,7 @@ def test_each_movement_is_valued_at_its_operations_time_and_booked_now(
         programme_code=car.code,
         idem_key=f"{code}-apply",
         applicant=f"ps:{code}",
-        facts={"price_yuan": 159_800, "invoice_no": "INV-1"},
+        facts=car_facts(159_800, "INV-1"),
         engine=engine,
         now=subsidies_at[0],
     )

@@ -62,6 +62,7 @@ def test_every_file_of_the_contract_is_written(sample_city: Path) -> None:
         "ground_truth.json",
         "industry",  # the industry office's lists, in their own folder (docs/industry.md)
         "campaign",  # the voucher campaign's programme file and vouchers (docs/programmes.md)
+        "subsidy_applications.jsonl",
     }
     for year in YEARS:
         expected |= {

@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
+from tests.programmes.helpers import car_facts
+
 
 @contextmanager
 def home_env(home: Path) -> Iterator[None]:
@@ -45,7 +47,7 @@ def car_subsidy() -> list[dict[str, object]]:
             programme_code="chongqing-car-2023",
             idem_key=f"web-apply-{n}",
             applicant=f"web-applicant-{n}",
-            facts={"price_yuan": price, "invoice_no": f"WEB-{n}"},
+            facts=car_facts(price, f"WEB-{n}"),
         )
         aid = app["application_id"]
         for officer in ("web", "web-checker"):  # four eyes

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.access.helpers import sign_in_as
+from tests.programmes.helpers import car_facts
 
 VOUCHERS = "burn-vouchers"
 CAR = "chongqing-car-2023"
@@ -94,7 +95,7 @@ def run_programmes() -> None:
             programme_code=CAR,
             idem_key=f"burn-apply-{n}",
             applicant=f"ps:car{n:029x}",
-            facts={"price_yuan": price, "invoice_no": f"INV-{n}"},
+            facts=car_facts(price, f"INV-{n}"),
         )
         for officer in ("tester", "checker"):  # four eyes
             review(
@@ -199,7 +200,7 @@ def test_burn_down_follows_the_ledger_as_it_grows(client: TestClient) -> None:
         programme_code=CAR,
         idem_key="burn-apply-late",
         applicant="ps:late",
-        facts={"price_yuan": 89_800, "invoice_no": "INV-late"},
+        facts=car_facts(89_800, "INV-late"),
     )
     for officer in ("tester", "checker"):  # four eyes
         review(

@@ -229,6 +229,64 @@ def rules_cmd(
         typer.echo(f"{r.id:36} {r.kind:20} {r.severity:9} {r.title.zh}{mark}")
 
 
+@alerts_app.command("checkpoint")
+def checkpoint_cmd(
+    out: Path = typer.Option(
+        ..., "--out", help="File or folder for the checkpoint, outside COCKPIT_HOME."
+    ),
+    channels: Path = typer.Option(
+        None, help="Channels file (default COCKPIT_HOME/alerts/channels.yaml)."
+    ),
+    every: float = typer.Option(
+        None, help="Repeat every this many seconds (86400: daily), in this process."
+    ),
+    runs: int = typer.Option(None, help="With --every: stop after this many runs."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Write a signed ledger checkpoint and send it through the alert channels (email
+    attached, webhook signed, robots a summary), once or every ``--every`` seconds."""
+    import time
+
+    from cockpit.alerts.channels import load_channels
+    from cockpit.alerts.checkpoints import checkpoint_and_send
+    from cockpit.config import get_settings
+    from cockpit.datafiles import DataFileError
+    from cockpit.db import upgrade
+    from cockpit.format import json_text
+    from cockpit.programmes.checkpoint import CheckpointError
+
+    upgrade()
+    try:
+        chosen = load_channels(channels)
+    except (DataFileError, OSError) as exc:
+        raise typer.BadParameter(str(exc), param_hint="--channels") from None
+    secret = get_settings().signing_secret.get_secret_value()
+    done = 0
+    while True:
+        try:
+            path, body, outcomes = checkpoint_and_send(out, channels=chosen, signing_secret=secret)
+        except CheckpointError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--out") from None
+        sent = [
+            {"channel": o.channel, "ok": o.ok, "attempts": o.attempts, "error": o.error}
+            for o in outcomes
+        ]
+        if json_out:
+            typer.echo(json_text({"path": str(path), "entries": body["entries"], "sent": sent}))
+        else:
+            ok = sum(1 for o in outcomes if o.ok)
+            typer.echo(f"checkpoint {path}: sent to {ok} of {len(outcomes)} channel(s)")
+            for o in outcomes:
+                if not o.ok:
+                    typer.echo(f"  {o.channel}: {o.error}", err=True)
+        done += 1
+        if every is None or (runs is not None and done >= runs):
+            break
+        time.sleep(every)
+    if any(not o.ok for o in outcomes):
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``cockpit alerts ...`` to the ``cockpit`` app."""
     app.add_typer(alerts_app, name="alerts")

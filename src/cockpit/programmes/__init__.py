@@ -12,7 +12,9 @@ checked with the records beside it and against outside checkpoints (``audit``,
 ``checkpoint``). Disbursements need four eyes (``foureyes``); callers act only for themselves
 (``callers``, ``consent``); the payment channel's statements are reconciled (``settlement``);
 decisions can be appealed (``appeals``). Subsidies go
-apply → review → disburse (``subsidies``); lotteries are commit–reveal (``lottery``); flags for
+apply → review → disburse (``subsidies``), purchases and trade-ins checked against their
+evidence by the programme's eligibility rules (``evidence``), their gross leverage computed
+from what was paid (``leverage``); lotteries are commit–reveal (``lottery``); flags for
 review (``fraud``); gross leverage and the DiD causal multiplier (``effect``); events to the
 lake (``export``). See docs/programmes.md.
 """
@@ -23,14 +25,16 @@ from cockpit.programmes.appeals import lodge as lodge_appeal
 from cockpit.programmes.audit import verify as verify_ledger
 from cockpit.programmes.checkpoint import write as write_checkpoint
 from cockpit.programmes.effect import causal_effect, gross_leverage, side_by_side
+from cockpit.programmes.evidence import Refusal
 from cockpit.programmes.export import export_events
 from cockpit.programmes.fraud import flags
+from cockpit.programmes.leverage import computed as leverage_of
 from cockpit.programmes.lottery import commit_seed, draw, draw_record, register, verify_draw
 from cockpit.programmes.rules import load_programme, parse_programme, shipped, shipped_programmes
 from cockpit.programmes.settlement import reconcile, resolve
 from cockpit.programmes.spending import enrol_merchants, expire_due, redeem, refund
 from cockpit.programmes.status import list_programmes, programme_status
-from cockpit.programmes.subsidies import apply, claw_back, disburse, review
+from cockpit.programmes.subsidies import applications_of, apply, claw_back, disburse, review
 from cockpit.programmes.tx import (
     Conflict,
     IdempotencyMismatch,
@@ -59,7 +63,9 @@ __all__ = [
     "NotAllowed",
     "NotFound",
     "ProgrammeError",
+    "Refusal",
     "SoldOut",
+    "applications_of",
     "apply",
     "causal_effect",
     "claim",
@@ -77,6 +83,7 @@ __all__ = [
     "flags",
     "gross_leverage",
     "install_programme",
+    "leverage_of",
     "list_programmes",
     "load_programme",
     "lodge_appeal",

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Annotated, Any
+from datetime import date
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from cockpit import identity
 from cockpit.format import yuan
 from cockpit.programmes.rules import (
     MAX_AMOUNT_FEN,
     CarrierSubsidy,
+    District,
     PackItem,
     PurchaseSubsidy,
     RentSubsidy,
     SubsidyProgramme,
+    TradeInSubsidy,
     VoucherProgramme,
     yuan_to_fen,
 )
@@ -66,11 +70,45 @@ Area = Annotated[
 ]
 
 
+Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+
+
 class PurchaseFacts(Facts):
-    """A purchase: its price (yuan) and invoice number."""
+    """A purchase: its price (yuan) and invoice number, and the evidence the programme's
+    eligibility rules ask for (``eligibility.check`` says which are required)."""
 
     price_yuan: Price
     invoice_no: str = Field(min_length=1, max_length=64)
+    item_class: Code | None = None
+    item_id: Code | None = Field(None, description="VIN of a car, serial number of an appliance")
+    purchase_date: date | None = Field(None, ge=date(2000, 1, 1), le=date(2100, 1, 1))
+    seller: str | None = Field(None, max_length=40, description="Seller's credit code")
+    buyer_district: District | None = None
+
+    @field_validator("seller")
+    @classmethod
+    def _seller_code(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return identity.canonical(value, "credit_code", field="seller")
+        except identity.Refused as exc:
+            raise ValueError(exc.message) from None
+
+    @field_validator("item_id")
+    @classmethod
+    def _item_upper(cls, value: str | None) -> str | None:
+        return value.upper() if value is not None else None
+
+
+class TradeInFacts(PurchaseFacts):
+    """A trade-in purchase: the new item's category and efficiency grade, the old item's
+    certificate, and who is paid (the buyer, or the seller who deducted it at the till)."""
+
+    category: Annotated[str, Field(min_length=2, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")]
+    efficiency_grade: int = Field(ge=1, le=5)
+    old_item_certificate: Code
+    payout: Literal["buyer", "till"] = "buyer"
 
 
 class RentFacts(Facts):
@@ -120,6 +158,39 @@ def purchase_amount(p: PurchaseSubsidy, facts: PurchaseFacts) -> Decision:
                 ],
             )
     return Decision(0, False, [Line("price is in no band", "售价不在任何补贴档内")])
+
+
+def trade_in_amount(p: TradeInSubsidy, facts: TradeInFacts) -> Decision:
+    """share(category, grade) × price, at most the category's cap per item."""
+    rate = p.rate_for(facts.category, facts.efficiency_grade)
+    if rate is None:
+        return Decision(
+            0,
+            False,
+            [
+                Line(
+                    f"{facts.category} of efficiency grade {facts.efficiency_grade} is not "
+                    "subsidised by this programme",
+                    f"{facts.category} 能效 {facts.efficiency_grade} 级不在本次补贴范围",
+                )
+            ],
+        )
+    share = (facts.price_yuan * rate.share).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    amount = min(yuan_to_fen(share), yuan_to_fen(rate.cap_yuan))
+    formula = f"min({facts.price_yuan:,} × {rate.share}, {rate.cap_yuan:,})"
+    return Decision(
+        amount,
+        True,
+        [
+            Line(
+                f"{rate.name_en}, grade {facts.efficiency_grade}: {rate.share:.0%} of the price, "
+                f"at most {yuan(yuan_to_fen(rate.cap_yuan))} yuan",
+                f"{rate.name_zh}（{facts.efficiency_grade} 级能效）：售价的 {rate.share:.0%}，"
+                f"每件最高 {yuan(yuan_to_fen(rate.cap_yuan))} 元",
+            ),
+            Line(f"{formula} = {yuan(amount)} yuan", f"{formula} = {yuan(amount)} 元"),
+        ],
+    )
 
 
 def rent_amount(p: RentSubsidy, facts: RentFacts) -> Decision:
@@ -223,6 +294,7 @@ def carrier_amount(p: CarrierSubsidy, facts: CarrierFacts) -> Decision:
 Calculator = Callable[[Any, Any], Decision]
 CALCULATORS: dict[str, tuple[type[Facts], Calculator]] = {
     "purchase_subsidy": (PurchaseFacts, purchase_amount),
+    "trade_in_subsidy": (TradeInFacts, trade_in_amount),
     "rent_subsidy": (RentFacts, rent_amount),
     "carrier_subsidy": (CarrierFacts, carrier_amount),
 }
@@ -235,13 +307,17 @@ def decide(programme: SubsidyProgramme, facts: dict[str, Any]) -> Decision:
     ``OutOfBounds`` when one is above a maximum the programme declares or the amount would be
     above the contract's ceiling.
     """
-    facts_model, calculator = CALCULATORS[programme.kind]
-    decision = calculator(programme, facts_model.model_validate(facts))
+    decision = CALCULATORS[programme.kind][1](programme, parse_facts(programme, facts))
     if decision.amount_fen > min(MAX_AMOUNT_FEN, programme.budget_fen):
         raise OutOfBounds(
             "facts", f"the amount ({yuan(decision.amount_fen)} yuan) is above the whole budget"
         )
     return decision
+
+
+def parse_facts(programme: SubsidyProgramme, facts: dict[str, Any]) -> Facts:
+    """The application's facts, validated and bounded for the programme's kind."""
+    return CALCULATORS[programme.kind][0].model_validate(facts)
 
 
 def facts_model(kind: str) -> type[Facts]:

@@ -18,6 +18,7 @@ four eyes (``foureyes``: one officer proposes it, another confirms) and its effe
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -278,13 +279,29 @@ def _effect(conn: Connection, appeal: dict[str, Any], amount: int, moment: datet
             raise Conflict("the programme's budget cannot return this claw-back") from None
         return f"{amount} fen returned to {debited} (ledger entry 'appeal')"
     if kind == "refused_application":
-        conn.execute(
-            update(ApplicationRow)
-            .where(ApplicationRow.id == appeal["subject_id"], ApplicationRow.status == "rejected")
-            .values(status="submitted", reviewer=None, reason=None, reviewed_at=None)
-        )
-        return "application back to submitted, for a new review"
+        return _reopen(conn, appeal)
     return "refusal found wrong: the person may be granted a pack by an officer"
+
+
+def _reopen(conn: Connection, appeal: dict[str, Any]) -> str:
+    """Back to submitted for a new review; one the eligibility rules refused gets the amount
+    its declared rule computed (``if_upheld``), the refusal having been found wrong."""
+    app = conn.execute(
+        select(ApplicationRow).where(ApplicationRow.id == appeal["subject_id"])
+    ).first()
+    values: dict[str, Any] = {"status": "submitted", "reviewer": None, "reason": None}
+    recorded = json.loads(app.decision_json) if app is not None else {}
+    if recorded.get("if_upheld"):
+        values["amount_fen"] = int(recorded["if_upheld"]["amount_fen"])
+        values["decision_json"] = json.dumps(
+            {**recorded["if_upheld"], "appeal": appeal["id"]}, ensure_ascii=False
+        )
+    conn.execute(
+        update(ApplicationRow)
+        .where(ApplicationRow.id == appeal["subject_id"], ApplicationRow.status == "rejected")
+        .values(reviewed_at=None, **values)
+    )
+    return "application back to submitted, for a new review"
 
 
 def overdue(*, engine: Engine | None = None, now: datetime | None = None) -> list[dict[str, Any]]:

@@ -37,6 +37,12 @@ def _fail(exc: Exception) -> typer.Exit:
     return typer.Exit(2)
 
 
+def _shipped_names() -> set[str]:
+    from cockpit.programmes.rules import shipped_programmes
+
+    return set(shipped_programmes())
+
+
 def _load(source: str) -> Any:
     from cockpit.programmes.rules import load_programme, shipped, shipped_programmes
 
@@ -262,28 +268,31 @@ def effect_cmd(
         gross_leverage,
         side_by_side,
     )
-    from cockpit.programmes.rules import shipped, shipped_programmes
+    from cockpit.programmes.leverage import computed, leverage_label, reported, rounded
     from cockpit.programmes.spending import redemptions_of
 
     _ready()
-    from cockpit.programmes.tx import NotFound
+    from cockpit.programmes.tx import NotAllowed, NotFound
 
     try:
         reds = redemptions_of(code)
-    except NotFound:
+    except (NotFound, NotAllowed):
         reds = []
     paid = sum(r["voucher_fen"] for r in reds)
     leverage = (
-        gross_leverage(sales_fen=sum(r["bill_fen"] for r in reds), subsidy_fen=paid)
+        rounded(gross_leverage(sales_fen=sum(r["bill_fen"] for r in reds), subsidy_fen=paid))
         if paid
         else None
     )
-    if leverage is None and code in shipped_programmes():
-        reported = shipped(code)
-        if reported.reported is not None:
-            leverage = gross_leverage(
-                sales_fen=int(reported.reported.sales_yuan * 100), subsidy_fen=reported.budget_fen
-            )
+    kind, from_file = "consumption_voucher", None
+    try:
+        records = computed(code)
+        kind, from_file = records["kind"], records["reported"]
+        if records["kind"] != "consumption_voucher":
+            leverage = records["gross_leverage"]
+    except NotFound:
+        shipped_file = _load(code) if code in _shipped_names() else None
+        from_file = reported(shipped_file) if shipped_file is not None else None
     causal = None
     event = _campaign_of(code, ground_truth)
     if event is not None:
@@ -301,9 +310,14 @@ def effect_cmd(
             programme_code=code,  # the multiplier divides by this programme's own subsidy
         )
     shown = side_by_side(leverage=leverage, causal=causal)
+    # Labelled for the programme's kind, computed from its records; the file's figure beside.
+    shown[0]["label_en"], shown[0]["label_zh"] = leverage_label(kind)
+    shown[0]["what"] = "computed from the programme's records"
     if json_out:
-        _echo_json({"side_by_side": shown, "causal": causal})
+        _echo_json({"side_by_side": shown, "reported": from_file, "causal": causal})
         return
+    if from_file:
+        typer.echo(f"reported: {from_file['gross_leverage']}× ({from_file['source']})")
     if causal:
         from cockpit.programmes.campaign import effect_lines
 
@@ -478,13 +492,18 @@ def ledger_checkpoint_cmd(
 
 def register(app: typer.Typer) -> None:
     """Add ``cockpit programmes`` and ``cockpit ledger``."""
+    from cockpit.programmes import subsidy_commands  # noqa: F401  (its verbs join programmes)
+
     app.add_typer(programmes_app, name="programmes")
     app.add_typer(ledger_app, name="ledger")
 
 
 def demo_step(ctx: Any) -> str:
-    """Run a voucher round of the shipped programme on the demo database; one summary line."""
+    """A voucher round of the shipped programme on the demo database, the sample city's
+    voucher campaign put on the ledger and evaluated, then one round of the car and the
+    trade-in subsidy on the sample city's applications; their summaries."""
     from cockpit.programmes.campaign import run_campaign
     from cockpit.programmes.demo import run_demo_round
+    from cockpit.programmes.subsidy_demo import run_subsidy_rounds
 
-    return "\n".join([run_demo_round(ctx), *run_campaign(ctx)])
+    return "\n".join([run_demo_round(ctx), *run_campaign(ctx), run_subsidy_rounds(ctx.sample_dir)])

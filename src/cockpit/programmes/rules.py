@@ -12,7 +12,7 @@ Money in the files is in yuan (as officials write it); everything computed is in
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -213,6 +213,46 @@ class PriceBand(Strict):
     subsidy_yuan: Yuan = Field(gt=0)
 
 
+District = Annotated[str, Field(pattern=r"^[1-8]\d{5}$", description="GB/T 2260 code")]
+
+
+class PurchaseEligibility(Strict):
+    """Who and what a purchase subsidy pays for, each checked against the application's
+    evidence (``eligibility.check``). A district ending in 00 or 0000 covers its city or
+    province (500000: all of Chongqing); empty ``sellers`` means any seller."""
+
+    item_classes: list[str] = Field(min_length=1, max_length=50)
+    purchased_from: date
+    purchased_to: date
+    sellers: list[str] = Field([], max_length=100_000)
+    # The buyer's residence (hukou or residence permit) or the item's registration district.
+    buyer_districts: list[District] = Field([], max_length=1000)
+    # One subsidy per item (VIN for a car, serial number for an appliance).
+    one_per_item: bool = True
+    item_id: Literal["vin", "serial"] = "serial"
+    # Trade-in: the old item's scrapping or recycling certificate number must be given, once.
+    certificate_required: bool = False
+
+    @model_validator(mode="after")
+    def _window_ordered(self) -> PurchaseEligibility:
+        if self.purchased_to < self.purchased_from:
+            raise ValueError("purchased_to is before purchased_from")
+        return self
+
+    @field_validator("sellers")
+    @classmethod
+    def _credit_codes(cls, value: list[str]) -> list[str]:
+        from cockpit import identity
+
+        out = []
+        for code in value:
+            try:
+                out.append(identity.canonical(code, "credit_code", field="sellers"))
+            except identity.Refused as exc:
+                raise ValueError(f"seller {code!r}: {exc.message}") from None
+        return out
+
+
 class PurchaseSubsidy(Named):
     """A subsidy per purchase, by price band (e.g. new passenger cars)."""
 
@@ -221,6 +261,7 @@ class PurchaseSubsidy(Named):
     item_en: str
     bands: list[PriceBand] = Field(min_length=1)
     limits: Limits = Limits(per_person_per_round=1, per_person_total=1)
+    eligibility: PurchaseEligibility | None = None
 
     @model_validator(mode="after")
     def _bands_contiguous(self) -> PurchaseSubsidy:
@@ -228,6 +269,54 @@ class PurchaseSubsidy(Named):
             if low.max_price_yuan != high.min_price_yuan:
                 raise ValueError("price bands must follow each other without gaps or overlaps")
         return self
+
+
+class TradeInRate(Strict):
+    """A share of the price for one appliance category at the listed efficiency grades,
+    capped per item (e.g. 20 % for grade 1, at most 2,000 yuan)."""
+
+    category: str = Field(pattern=r"^[a-z][a-z0-9_]{1,31}$")
+    name_zh: str
+    name_en: str
+    grades: list[int] = Field(min_length=1)
+    share: Decimal = Field(gt=0, le=1, max_digits=4, decimal_places=3)
+    cap_yuan: Yuan = Field(gt=0)
+
+    @field_validator("grades")
+    @classmethod
+    def _grades_exist(cls, value: list[int]) -> list[int]:
+        if any(not 1 <= g <= 5 for g in value):
+            raise ValueError("China's energy-efficiency labels have grades 1 to 5")
+        return value
+
+
+class TradeInSubsidy(Named):
+    """以旧换新: a share of the new item's price by category and efficiency grade, capped
+    per item, against the old item's scrapping or recycling certificate; paid to the buyer
+    or deducted at the till by the seller (who is then reimbursed)."""
+
+    kind: Literal["trade_in_subsidy"]
+    item_zh: str
+    item_en: str
+    rates: list[TradeInRate] = Field(min_length=1, max_length=100)
+    payout: list[Literal["buyer", "till"]] = Field(["buyer", "till"], min_length=1)
+    limits: Limits = Limits(per_person_per_round=1, per_person_total=1)
+    eligibility: PurchaseEligibility
+
+    @model_validator(mode="after")
+    def _one_rate_per_grade(self) -> TradeInSubsidy:
+        seen: set[tuple[str, int]] = set()
+        for rate in self.rates:
+            for grade in rate.grades:
+                if (rate.category, grade) in seen:
+                    raise ValueError(f"{rate.category} grade {grade} has two rates")
+                seen.add((rate.category, grade))
+        if not self.eligibility.certificate_required:
+            raise ValueError("a trade-in requires the old item's certificate")
+        return self
+
+    def rate_for(self, category: str, grade: int) -> TradeInRate | None:
+        return next((r for r in self.rates if r.category == category and grade in r.grades), None)
 
 
 class RentSubsidy(Named):
@@ -263,10 +352,10 @@ class CarrierSubsidy(Named):
 
 
 Programme = Annotated[
-    VoucherProgramme | PurchaseSubsidy | RentSubsidy | CarrierSubsidy,
+    VoucherProgramme | PurchaseSubsidy | TradeInSubsidy | RentSubsidy | CarrierSubsidy,
     Field(discriminator="kind"),
 ]
-SubsidyProgramme = PurchaseSubsidy | RentSubsidy | CarrierSubsidy
+SubsidyProgramme = PurchaseSubsidy | TradeInSubsidy | RentSubsidy | CarrierSubsidy
 
 
 class ProgrammeFile(BaseModel):
@@ -281,6 +370,7 @@ def _file_model(kind: object) -> type[BaseModel]:
     models: dict[str, type[BaseModel]] = {
         "consumption_voucher": VoucherProgramme,
         "purchase_subsidy": PurchaseSubsidy,
+        "trade_in_subsidy": TradeInSubsidy,
         "rent_subsidy": RentSubsidy,
         "carrier_subsidy": CarrierSubsidy,
     }

@@ -17,15 +17,28 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from cockpit.programmes import foureyes, ledger
-from cockpit.programmes.amounts import OutOfBounds, decide
+from cockpit.programmes import evidence, foureyes, ledger
+from cockpit.programmes.amounts import (
+    Decision,
+    OutOfBounds,
+    PurchaseFacts,
+    TradeInFacts,
+    decide,
+    parse_facts,
+)
 from cockpit.programmes.eligibility import registry_verdict, with_verdict
+from cockpit.programmes.evidence import Refusal
 from cockpit.programmes.ledger import Move, iso, now_iso
 from cockpit.programmes.models import ApplicationRow, IdentitySlotRow, LedgerRow
-from cockpit.programmes.rules import PurchaseSubsidy, SubsidyProgramme, VoucherProgramme
+from cockpit.programmes.rules import (
+    PurchaseSubsidy,
+    SubsidyProgramme,
+    TradeInSubsidy,
+    VoucherProgramme,
+)
 from cockpit.programmes.tx import (
     Conflict,
     LimitReached,
@@ -103,36 +116,149 @@ def apply(
     )
     if earlier is not None:
         return earlier
+    try:
+        return _apply(engine, programme_code, idem_key, applicant, facts, digest, now)
+    except IntegrityError:
+        raise Conflict("an application for this item or certificate ran at once; retry") from None
+
+
+def _checked(
+    rules: SubsidyProgramme, facts: dict[str, Any]
+) -> tuple[Decision, Any, Refusal | None]:
+    """The amount, the parsed facts and the first eligibility rule they break (or None);
+    malformed or missing evidence raises ``NotAllowed`` naming the field."""
+    try:
+        parsed = parse_facts(rules, facts)
+        refusal = None
+        rule_set = getattr(rules, "eligibility", None)
+        if rule_set is not None and isinstance(parsed, PurchaseFacts):
+            evidence.required_evidence(rule_set, parsed)
+            refusal = evidence.check(rule_set, parsed)
+        decision = decide(rules, facts)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise NotAllowed(f"facts of a {rules.kind} application: {problems}") from None
+    except OutOfBounds as exc:
+        raise NotAllowed(f"facts of a {rules.kind} application: {exc}") from None
+    if (
+        refusal is None
+        and isinstance(rules, TradeInSubsidy)
+        and isinstance(parsed, TradeInFacts)
+        and parsed.payout not in rules.payout
+    ):
+        refusal = Refusal(
+            "payout",
+            "payout",
+            f"this programme pays {' or '.join(rules.payout)}, not {parsed.payout}",
+            f"本活动补贴方式为 {'或'.join(rules.payout)}，不含 {parsed.payout}",
+        )
+    # A purchase the amount rule finds nothing payable for (no band, no rate) is refused by
+    # rule; a firm subsidy found ineligible waits for an officer's reasoned rejection.
+    purchase = isinstance(rules, PurchaseSubsidy | TradeInSubsidy)
+    if purchase and refusal is None and not decision.eligible and decision.lines:
+        refusal = evidence.from_decision(decision.lines[0].en, decision.lines[0].zh)
+    return decision, parsed, refusal
+
+
+def _unique_evidence(parsed: Any, rules: SubsidyProgramme) -> list[tuple[str, str, str]]:
+    """(slot kind, value, field) of evidence one subsidy may use only once."""
+    rule_set = getattr(rules, "eligibility", None)
+    out: list[tuple[str, str, str]] = []
+    if rule_set is not None and rule_set.one_per_item and parsed.item_id:
+        out.append(("item", parsed.item_id, "item_id"))
+    if isinstance(parsed, TradeInFacts):
+        out.append(("cert", parsed.old_item_certificate.upper(), "old_item_certificate"))
+    return out
+
+
+def _records_refusal(
+    conn: Connection, pid: int, rules: SubsidyProgramme, applicant: str, parsed: Any
+) -> Refusal | None:
+    """One subsidy per item, per old-item certificate and (as the rules say) per person."""
+    for kind, value, field in _unique_evidence(parsed, rules):
+        if _slots(conn, pid, kind, value):
+            what = {"item": "item", "cert": "old-item certificate"}[kind]
+            return Refusal(
+                f"one_per_{'item' if kind == 'item' else 'certificate'}",
+                field,
+                f"this {what} ({value}) already has a subsidy application",
+                f"该{'商品' if kind == 'item' else '旧物回收证明'}（{value}）已申请过补贴",
+            )
+    held = len(_slots(conn, pid, "id", applicant))
+    if held >= _limit(rules):
+        return Refusal(
+            "one_per_person",
+            "applicant",
+            f"the applicant already has {held} approved subsidy (limit {_limit(rules)})",
+            f"申请人已获批 {held} 次补贴（上限 {_limit(rules)} 次）",
+        )
+    return None
+
+
+def _slots(conn: Connection, pid: int, kind: str, value: str) -> list[int]:
+    return list(
+        conn.execute(
+            select(IdentitySlotRow.slot).where(
+                IdentitySlotRow.scope == f"s{pid}",
+                IdentitySlotRow.kind == kind,
+                IdentitySlotRow.value == value,
+            )
+        ).scalars()
+    )
+
+
+def _apply(
+    engine: Engine,
+    programme_code: str,
+    idem_key: str,
+    applicant: str,
+    facts: dict[str, Any],
+    digest: str,
+    now: datetime | None,
+) -> dict[str, Any]:
     with write_tx(engine) as conn:
         pid = programme_id_of(conn, programme_code)
         rules = _subsidy_rules(conn, pid)
         # Rent and carrier subsidies: the firm registry decides who qualifies, and on what.
         verdict = registry_verdict(rules.kind, applicant, facts, now, engine)
-        try:
-            decision = decide(rules, verdict.facts if verdict else facts)
-            decision = with_verdict(decision, verdict)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
-            )
-            raise NotAllowed(f"facts of a {rules.kind} application: {problems}") from None
-        except OutOfBounds as exc:
-            raise NotAllowed(f"facts of a {rules.kind} application: {exc}") from None
+        decision, parsed, refusal = _checked(rules, verdict.facts if verdict else facts)
+        decision = with_verdict(decision, verdict)
+        if refusal is None:
+            refusal = _records_refusal(conn, pid, rules, applicant, parsed)
+        recorded = decision.as_dict()
+        if refusal is not None:
+            recorded = {
+                "amount_fen": 0,
+                "eligible": False,
+                "lines": [{"en": refusal.en, "zh": refusal.zh}],
+                "refusal": refusal.as_dict(),
+                # What the declared rule pays should an appeal find the refusal wrong.
+                "if_upheld": decision.as_dict() if decision.eligible else None,
+            }
         row = {
             "id": f"a{secrets.token_hex(8)}",
             "programme_id": pid,
             "applicant": applicant,
             "facts_json": json.dumps(facts, sort_keys=True, default=str),
-            "decision_json": json.dumps(decision.as_dict(), ensure_ascii=False),
-            "amount_fen": decision.amount_fen,
-            "status": "submitted",
-            "reviewer": None,
-            "reason": None,
+            "decision_json": json.dumps(recorded, ensure_ascii=False),
+            "amount_fen": recorded["amount_fen"],
+            # Refused by the rules at once, kept with the rule and reason (and appealable).
+            "status": "submitted" if refusal is None else "rejected",
+            "reviewer": None if refusal is None else "rules",
+            "reason": None if refusal is None else refusal.reason(),
             "submitted_at": _stamp(now),
-            "reviewed_at": None,
+            "reviewed_at": None if refusal is None else _stamp(now),
             "disbursed_at": None,
         }
         conn.execute(insert(ApplicationRow), row)
+        if refusal is None:
+            # The item and certificate are taken while the application stands: a concurrent
+            # second application for them hits the key; a rejection frees them.
+            for kind, value, _field in _unique_evidence(parsed, rules):
+                conn.execute(
+                    insert(IdentitySlotRow),
+                    {"scope": f"s{pid}", "kind": kind, "value": value, "slot": 1, "ref": row["id"]},
+                )
         answer = _answer(conn, str(row["id"]))
         remember(conn, idem_key=idem_key, op="apply", digest=digest, answer=answer)
     return answer
@@ -146,7 +272,9 @@ def _get(conn: Connection, application_id: str) -> Any:
 
 
 def _limit(rules: SubsidyProgramme) -> int:
-    return rules.limits.per_person_total if isinstance(rules, PurchaseSubsidy) else 1_000_000
+    if isinstance(rules, PurchaseSubsidy | TradeInSubsidy):
+        return rules.limits.per_person_total
+    return 1_000_000
 
 
 def _stamp(now: datetime | None) -> str:
@@ -198,6 +326,7 @@ def _approve(
             "ref": app.id,
         },
     )
+    _hold_evidence(conn, app, rules)
     pid = app.programme_id
     try:
         ledger.append(
@@ -223,6 +352,47 @@ def _approve(
         )
     except ledger.ChainBusyError:
         raise Conflict("the programme's budget cannot cover this amount") from None
+
+
+def _hold_evidence(conn: Connection, app: Any, rules: SubsidyProgramme) -> None:
+    """Take the item and certificate at approval if the application does not hold them yet
+    (one reopened by an appeal), so one car is never approved twice."""
+    try:
+        parsed = parse_facts(rules, json.loads(app.facts_json))
+    except ValidationError:
+        return
+    for kind, value, field in _unique_evidence(parsed, rules):
+        holder = conn.execute(
+            select(IdentitySlotRow.ref).where(
+                IdentitySlotRow.scope == f"s{app.programme_id}",
+                IdentitySlotRow.kind == kind,
+                IdentitySlotRow.value == value,
+            )
+        ).scalar()
+        if holder is None:
+            conn.execute(
+                insert(IdentitySlotRow),
+                {
+                    "scope": f"s{app.programme_id}",
+                    "kind": kind,
+                    "value": value,
+                    "slot": 1,
+                    "ref": app.id,
+                },
+            )
+        elif holder != app.id:
+            raise Conflict(f"{field} {value} is held by application {holder}")
+
+
+def _free_evidence(conn: Connection, app: Any) -> None:
+    """A rejected application no longer holds its item or certificate."""
+    conn.execute(
+        delete(IdentitySlotRow).where(
+            IdentitySlotRow.scope == f"s{app.programme_id}",
+            IdentitySlotRow.kind.in_(("item", "cert")),
+            IdentitySlotRow.ref == app.id,
+        )
+    )
 
 
 def review(
@@ -288,6 +458,8 @@ def _review(
                 remember(conn, idem_key=idem_key, op="review", digest=digest, answer=answer)
                 return answer
             _approve(conn, app, rules, now, reviewer)
+        else:
+            _free_evidence(conn, app)
         status = "approved" if decision == "approve" else "rejected"
         hit = conn.execute(
             update(ApplicationRow)
@@ -301,6 +473,14 @@ def _review(
         answer = _answer(conn, application_id)
         remember(conn, idem_key=idem_key, op="review", digest=digest, answer=answer)
     return answer
+
+
+def payee_of(app: Any) -> str:
+    """Who the money goes to: the applicant, or the seller who deducted it at the till."""
+    facts = json.loads(app.facts_json)
+    if facts.get("payout") == "till" and facts.get("seller"):
+        return str(facts["seller"]).upper()
+    return str(app.applicant)
 
 
 def disburse(
@@ -350,7 +530,7 @@ def disburse(
                 Move(
                     "disburse",
                     f"firm:{app.applicant}",
-                    f"paid:{app.applicant}",
+                    f"paid:{payee_of(app)}",
                     app.amount_fen,
                     ref=app.id,
                     doc=application_doc(
@@ -424,7 +604,7 @@ def claw_back(
             moves=[
                 Move(
                     "recover",
-                    f"paid:{app.applicant}",
+                    f"paid:{payee_of(app)}",
                     f"budget:{app.programme_id}",
                     amount_fen,
                     ref=app.id,
@@ -438,3 +618,16 @@ def application(application_id: str, *, engine: Engine | None = None) -> dict[st
     """One application with its decision lines."""
     with engine_or_default(engine).connect() as conn:
         return _answer(conn, application_id)
+
+
+def applications_of(
+    programme_code: str, *, status: str | None = None, engine: Engine | None = None
+) -> list[dict[str, Any]]:
+    """A programme's applications, oldest first (``status`` filters)."""
+    with engine_or_default(engine).connect() as conn:
+        pid = programme_id_of(conn, programme_code)
+        query = select(ApplicationRow).where(ApplicationRow.programme_id == pid)
+        if status is not None:
+            query = query.where(ApplicationRow.status == status)
+        rows = conn.execute(query.order_by(ApplicationRow.submitted_at, ApplicationRow.id))
+        return [_public(r) for r in rows]

@@ -25,6 +25,7 @@ from cockpit.sample.model import CityModel, city_model
 from cockpit.sample.official import OFFICIAL_FILE, write_official
 from cockpit.sample.params import JIEFANGBEI, PERIOD_END, PERIOD_START, SCALES, SOURCES
 from cockpit.sample.payers import make_payers
+from cockpit.sample.subsidies import APPLICATIONS_FILE, write_applications
 from cockpit.sample.trade import ENTERPRISES_FILE, ORDERS_FILE, write_trade
 from cockpit.sample.transactions import Batch, TransactionGenerator
 
@@ -242,12 +243,14 @@ def generate_city(
     industry = write_industry(
         out, rng=np.random.default_rng(np.random.SeedSequence(seed).spawn(10)[9])
     )
+    subsidy_expected = write_applications(out, seed=seed)
 
     files: dict[str, dict[str, Any]] = {
         MERCHANTS_FILE: {"source": "merchants", "rows": n_merchant_rows},
         OFFICIAL_FILE: {"source": "official-stats", "rows": n_official},
         ENTERPRISES_FILE: {"source": "trade-enterprises", "rows": trade_rows[ENTERPRISES_FILE]},
         ORDERS_FILE: {"source": "trade-orders", "rows": trade_rows[ORDERS_FILE]},
+        APPLICATIONS_FILE: {"source": "subsidy-applications", "rows": len(subsidy_expected)},
     }
     for name in campaign_files:  # the issuer's records, for the programmes room
         files[name] = {"source": "programme-campaign", "rows": campaign.rows_in(name)}
@@ -277,6 +280,8 @@ def generate_city(
         "calibration": _calibration(model, months, true_fen, expanded.sum(axis=2), jfb),
         "events": [*events_json(ev, merchants, model), collapse],
         "merchant_changes": changes_json(ev, merchants, model),
+        # Each subsidy application's expected decision: submitted, or rejected by one rule.
+        "subsidy_applications": subsidy_expected,
         **_bad_rows(flagged, merchant_bad),
         "industry": industry,
     }

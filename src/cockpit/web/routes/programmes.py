@@ -359,7 +359,11 @@ class ApplyIn(BaseModel):
         max_length=64,
         description="Document number (pseudonymised on arrival) or the firm's credit code",
     )
-    facts: dict[str, Any] = Field(description="e.g. {price_yuan, invoice_no} for a car")
+    facts: dict[str, Any] = Field(
+        description="The purchase and its evidence, e.g. for a car {price_yuan, invoice_no, "
+        "item_class, item_id (VIN), purchase_date, seller, buyer_district}; a trade-in adds "
+        "{category, efficiency_grade, old_item_certificate, payout}"
+    )
 
     _applicant = field_validator("applicant")(_document("applicant_kind"))
 
@@ -369,10 +373,18 @@ class Line(BaseModel):
     zh: str
 
 
+class RefusalOut(BaseModel):
+    rule: str = Field(description="The eligibility rule broken, e.g. purchase_window")
+    field: str = Field(description="The evidence it looked at")
+    en: str
+    zh: str
+
+
 class DecisionOut(BaseModel):
     amount_fen: int
     eligible: bool
     lines: list[Line]
+    refusal: RefusalOut | None = Field(None, description="Set when the rules refused it")
 
 
 class ApplicationOut(BaseModel):
