@@ -131,8 +131,8 @@ SETTINGS_HELP: dict[str, str] = {
     "COCKPIT_AUDIT_SECRET": "HMAC key of the audit trail's hash chain: without it an insider "
     "who edits the database cannot forge a consistent trail. Required in production.",
     "COCKPIT_RATE_LIMIT": "Requests per minute one API key, session or address may make before "
-    "answers are 429 (default 6000; 0 turns the limit off). Failed keys and sign-ins lock an "
-    "address out sooner.",
+    "answers are 429 (default 6000; 0 turns the limit off); a role's `rate_per_minute` in the "
+    "access policy overrides it for its keys. Failed keys and sign-ins lock an address out sooner.",
     "COCKPIT_HOST": "Address the web cockpit binds to. Default: 127.0.0.1; in development "
     "mode only loopback addresses are allowed.",
     "COCKPIT_PORT": "Port of the web cockpit. Default: 8000.",

@@ -36,6 +36,9 @@ class Role:
     scope: Scope
     acts_as: str
     permissions: frozenset[str]
+    # Requests a minute one principal of the role may make (None: COCKPIT_RATE_LIMIT). A
+    # claimant app or a merchant's till is a system speaking for many people at once.
+    rate_per_minute: int | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,9 @@ def _role(path: Path, name: str, raw: object, permissions: dict[str, str]) -> Ro
     if unknown := [p for p in perms if p not in permissions]:
         message = f"role {name!r}: unknown permission {unknown[0]!r}"
         raise _fail(path, line("permissions"), message)
+    rate = raw.get("rate_per_minute")
+    if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int) or rate < 1):
+        raise _fail(path, line("rate_per_minute"), f"role {name!r}: rate_per_minute must be ≥ 1")
     return Role(
         name=name,
         label_en=str(label["en"]),
@@ -115,6 +121,7 @@ def _role(path: Path, name: str, raw: object, permissions: dict[str, str]) -> Ro
         scope=scope,
         acts_as=str(raw.get("acts_as") or name),
         permissions=frozenset(perms),
+        rate_per_minute=rate,
     )
 
 

@@ -6,7 +6,8 @@ In this order, before a byte of the body is read:
 2. a body over its route's cap (``Content-Length`` or counted as it streams) gets 413;
 3. an API key is checked (401 for an unknown, expired or revoked one, counted against the
    address); the principal is handed to ``Permit``, which does not look it up again;
-4. more than ``COCKPIT_RATE_LIMIT`` requests a minute from one key, session or address get 429.
+4. more than ``COCKPIT_RATE_LIMIT`` requests a minute from one key, session or address get 429
+   (a key's role may have its own ``rate_per_minute`` in the access policy).
 
 The limiter lives on the app (``app.state.limiter``), so each app counts its own requests.
 """
@@ -28,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cockpit.access import audit
 from cockpit.access.keys import authenticate
+from cockpit.access.policy import policy
 from cockpit.web import errors
 
 KIB = 1024
@@ -77,9 +79,11 @@ class Limiter:
                 self._locked[address] = now + LOCKOUT_SECONDS
                 seen.clear()
 
-    def allow(self, caller: str) -> bool:
-        """Count one request of ``caller``; False when over the minute's limit."""
-        if self.per_minute <= 0:
+    def allow(self, caller: str, per_minute: int | None = None) -> bool:
+        """Count one request of ``caller``; False when over the minute's limit (``per_minute``,
+        the caller's role's own, or the limit set for everyone)."""
+        limit = per_minute or self.per_minute
+        if limit <= 0:
             return True
         minute = int(time.monotonic() // 60)
         with self._lock:
@@ -87,7 +91,7 @@ class Limiter:
                 self._counts = {k: v for k, v in self._counts.items() if k[1] == minute}
             n = self._counts.get((caller, minute), 0) + 1
             self._counts[(caller, minute)] = n
-        return n <= self.per_minute
+        return n <= limit
 
 
 def _refuse(status: int, code: str, message: str, field: str = "", **headers: str) -> JSONResponse:
@@ -103,6 +107,12 @@ def _token(headers: Headers) -> str:
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+
+
+def role_rate(role: str) -> int | None:
+    """The requests a minute the policy gives one principal of ``role`` (None: the default)."""
+    found = policy().roles.get(role)
+    return found.rate_per_minute if found is not None else None
 
 
 class Guard:
@@ -148,7 +158,7 @@ class Guard:
         if scope["method"] in BODY_METHODS and length.isdigit() and int(length) > cap:
             return _refuse(413, "too_large", f"request body over {cap} bytes"), receive
         token = _token(headers)
-        caller = f"ip:{address}"
+        caller, rate = f"ip:{address}", None
         if token:
             principal = await run_in_threadpool(authenticate, token)
             if principal is None:
@@ -157,9 +167,10 @@ class Guard:
                 return _refuse(401, "bad_key", message, "X-API-Key"), receive
             scope.setdefault("state", {})["key_principal"] = principal
             caller = f"key:{principal.id}"
+            rate = role_rate(principal.role)
         elif cookie := headers.get("cookie", ""):
             caller = f"cookie:{_digest(cookie)}"
-        if not self.limiter.allow(caller):
+        if not self.limiter.allow(caller, rate):
             message = "too many requests this minute"
             return _refuse(429, "rate_limited", message, **{"Retry-After": "60"}), receive
         return None, _capped(receive, cap)
