@@ -63,3 +63,16 @@ def test_cli_verbs_print_json_only_through_the_envelope() -> None:
         if "echo(json.dumps(" in p.read_text("utf-8")
     }
     assert printing <= pending
+
+
+def test_a_workbook_drops_control_characters_excel_cannot_hold() -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from cockpit.sheets import Sheet, to_xlsx
+
+    sheet = Sheet(title="t\x07", subtitle="", columns=["a\x04"], rows=[["x\x01y", 1]], source="s")
+    ws = load_workbook(BytesIO(to_xlsx(sheet))).active
+    assert ws is not None
+    assert ws["A3"].value == "a" and ws["A4"].value == "xy" and ws["B4"].value == 1

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from cockpit.format import SHANGHAI
@@ -69,11 +70,11 @@ def to_xlsx(sheet: Sheet) -> bytes:
     book = Workbook()
     ws = book.active
     assert ws is not None  # a new workbook always has its first sheet
-    ws.title = _sheet_title(sheet.title)
-    ws.append([sheet.title])
+    ws.title = _sheet_title(_printable(sheet.title))
+    ws.append([_printable(sheet.title)])
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append([sheet.subtitle])
-    ws.append([str(guard(c)) for c in sheet.columns])
+    ws.append([_printable(sheet.subtitle)])
+    ws.append([_printable(str(guard(c))) for c in sheet.columns])
     for cell in ws[3]:
         cell.font = Font(bold=True)
     for row in sheet.rows:
@@ -81,7 +82,7 @@ def to_xlsx(sheet: Sheet) -> bytes:
         for col, value in enumerate(row, start=1):
             _put(ws.cell(row=ws.max_row, column=col), value)
     ws.append([])
-    ws.append([sheet.footer()])
+    ws.append([_printable(sheet.footer())])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -90,9 +91,14 @@ def to_xlsx(sheet: Sheet) -> bytes:
 def _put(cell: Any, value: Cell) -> None:
     # A string cell is never a formula, whatever it starts with; openpyxl would otherwise
     # store '=...' as one.
-    cell.value = value
+    cell.value = _printable(value) if isinstance(value, str) else value
     if isinstance(value, str):
         cell.data_type = "s"
+
+
+def _printable(text: str) -> str:
+    """``text`` without the control characters a workbook cannot hold (Excel refuses them)."""
+    return str(ILLEGAL_CHARACTERS_RE.sub("", text))
 
 
 def _sheet_title(title: str) -> str:

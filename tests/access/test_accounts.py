@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -225,7 +226,7 @@ def test_users_cli_creates_resets_and_disables(cockpit_home: Path) -> None:
         ],
     )
     assert made.exit_code == 0, made.output
-    assert '"districts": ["500103"]' in made.output
+    assert json.loads(made.output)["data"]["districts"] == ["500103"]
     weak = runner.invoke(app, ["users", "reset", "chen.qi", "--password", "short"])
     assert weak.exit_code == 2 and "12 characters" in weak.output
     assert runner.invoke(app, ["users", "disable", "chen.qi"]).exit_code == 0

@@ -109,7 +109,7 @@ def test_an_insiders_edit_is_found_by_verify(
     from cockpit.cli import app
 
     result = CliRunner().invoke(app, ["audit", "verify", "--json"])
-    assert result.exit_code == 1 and json.loads(result.output)["ok"] is False
+    assert result.exit_code == 1 and json.loads(result.output)["data"]["ok"] is False
 
 
 def test_a_row_forged_without_the_key_is_found(client: TestClient) -> None:

@@ -172,6 +172,27 @@ def test_too_many_requests_a_minute_get_429(
     assert codes[:5] == [200] * 5 and codes[5:] == [429, 429]
 
 
+def test_a_claimant_app_has_its_roles_own_limit(
+    cockpit_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A claimant app speaks for many people: its role's rate_per_minute, not the default."""
+    from cockpit.access import policy
+    from cockpit.config import reset_settings
+    from cockpit.web.app import create_app
+
+    assert (policy().roles["claimant_app"].rate_per_minute or 0) > 100_000
+    monkeypatch.setenv("COCKPIT_RATE_LIMIT", "5")
+    reset_settings()
+    ensure_schema()
+    with TestClient(create_app()) as c:
+        app_key = key("claimant_app", "claims-app")
+        codes = [c.get(PROGRAMMES, headers=app_key).status_code for _ in range(8)]
+        assert codes == [200] * 8
+        operator = key()
+        codes = [c.get(PROGRAMMES, headers=operator).status_code for _ in range(7)]
+        assert codes[5:] == [429, 429]
+
+
 def test_idempotency_keys_belong_to_their_caller(client: TestClient) -> None:
     from cockpit.programmes import vouchers
     from tests.programmes.helpers import resident_id, voucher_programme

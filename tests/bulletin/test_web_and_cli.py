@@ -21,7 +21,7 @@ def test_the_bulletins_page_lists_the_archive_and_serves_each_file(home: Path) -
 
     out = CliRunner().invoke(app, ["bulletin", "--month", "2026-09", "--json"])
     assert out.exit_code == 0, out.output
-    issued = json.loads(out.output)
+    issued = json.loads(out.output)["data"]
     with TestClient(create_app()) as client:
         assert client.get("/api/bulletins").status_code == 401  # signed in, or nothing
         sign_in_as(client, "leader")

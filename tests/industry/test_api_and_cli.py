@@ -141,7 +141,7 @@ def test_the_cli_shows_a_firms_versions(home: Path, city: tuple[Path, dict[str, 
     _, truth = city
     result = CliRunner().invoke(cli_app, ["industry", "firm", truth["changed_firms"][0], "--json"])
     assert result.exit_code == 0
-    assert len(json.loads(result.stdout)["versions"]) == 2
+    assert len(json.loads(result.stdout)["data"]["versions"]) == 2
 
 
 def test_refused_rows_are_served_with_file_line_and_reason(

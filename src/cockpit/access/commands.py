@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import typer
+
+from cockpit.format import json_text
 
 if TYPE_CHECKING:
     from cockpit.demo import DemoContext
@@ -79,7 +80,7 @@ def register_audit(app: typer.Typer) -> None:
         upgrade()
         verdict = audit.verify()
         if json_out:
-            typer.echo(json.dumps(verdict.as_dict()))
+            typer.echo(json_text(verdict.as_dict()))
         elif verdict.ok:
             typer.echo(f"audit trail intact: {verdict.checked} entries")
         else:
@@ -112,7 +113,7 @@ def register_audit(app: typer.Typer) -> None:
             until=_when(until, "--until"), limit=limit,
         )  # fmt: skip
         if json_out:
-            typer.echo(json.dumps({"data": rows, "count": len(rows)}, ensure_ascii=False))
+            typer.echo(json_text(rows))
             return
         for r in rows:
             typer.echo(
@@ -155,7 +156,7 @@ def register(app: typer.Typer) -> None:
         except AccountError as exc:
             raise _fail(exc, f"--{exc.field}" if exc.field else "username") from exc
         out = {"username": who.name, "role": who.role, "districts": sorted(who.districts)}
-        typer.echo(json.dumps(out, ensure_ascii=False) if json_out else f"created {who.name}")
+        typer.echo(json_text(out) if json_out else f"created {who.name}")
 
     @group.command("disable")
     def disable_cmd(username: str = typer.Argument(..., help="The account.")) -> None:
@@ -195,7 +196,7 @@ def register(app: typer.Typer) -> None:
         upgrade()
         users = list_users()
         if json_out:
-            typer.echo(json.dumps({"data": users, "count": len(users)}, ensure_ascii=False))
+            typer.echo(json_text(users))
             return
         for u in users:
             state = "disabled" if u["disabled"] else "locked" if u["locked"] else "active"

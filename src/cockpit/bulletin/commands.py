@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+
+from cockpit.format import json_text
 
 if TYPE_CHECKING:
     from cockpit.bulletin.issue import IssueResult
@@ -21,7 +22,7 @@ LANGS = ("zh-CN", "en")
 
 
 def _dump(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    typer.echo(json_text(data))
 
 
 def _fail(message: str) -> None:

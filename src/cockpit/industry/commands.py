@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from cockpit.format import json_text
+
 if TYPE_CHECKING:
     from cockpit.demo import DemoContext
 
@@ -33,7 +35,12 @@ def _ready() -> None:
 
 def _emit(data: Any, as_json: bool, lines: list[str]) -> None:
     if as_json:
-        typer.echo(json.dumps(data, ensure_ascii=False, default=str, indent=2))
+        # A listing already built as {data, count} keeps its shape; anything else is wrapped.
+        if isinstance(data, dict) and "data" in data:
+            also = {k: v for k, v in data.items() if k not in ("data", "count")}
+            typer.echo(json_text(data["data"], **also))
+        else:
+            typer.echo(json_text(data))
     else:
         typer.echo("\n".join(lines))
 
