@@ -10,13 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import (
-    SIGN_IN,
-    browser,  # noqa: F401  (the session's Chromium, a fixture)
-    sign_in_page,
-    user_in,
-    watch,
-)
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, SIGN_IN, sign_in_page, user_in, watch
 from tests.web.server import served
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -37,8 +31,20 @@ NODE_POSITION = """([sel, nodeId]) => {
 }"""
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Chromium for this module only: a Playwright left running for the whole session keeps an
+    event loop set in the main thread, and later tests' asyncio.run() would refuse to start."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
 @pytest.fixture
-def browser_context(browser: Any) -> Iterator[Any]:  # noqa: F811  (the fixture imported above)
+def browser_context(browser: Any) -> Iterator[Any]:
     ctx = browser.new_context(viewport={"width": 1440, "height": 900}, device_scale_factor=1)
     yield ctx
     ctx.close()

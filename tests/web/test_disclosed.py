@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cockpit.indicators.synthetic import LakeSpec, write_lake
+from tests.access.helpers import sign_in_as
 
 pytestmark = pytest.mark.filterwarnings("ignore:fetch_arrow_table\\(\\) is deprecated")
 SPEC = LakeSpec(rows=3000, merchants=60, start="2024-01", months=16, districts=4, seed=5)
@@ -23,6 +24,7 @@ def client(cockpit_home: Path) -> Iterator[TestClient]:
     write_lake(cockpit_home / "lake", SPEC)
     build(home=cockpit_home, engine="duckdb")
     with TestClient(create_app()) as c:
+        sign_in_as(c, "analyst")
         yield c
 
 
