@@ -11,18 +11,16 @@ from io import BytesIO
 from typing import Any
 
 from cockpit.industry.atlas import NodeView
+from cockpit.sheets import guard
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 COVERAGE_ZH = {"strong": "强", "weak": "弱", "gap": "缺失"}
 
 
 def safe_cell(value: Any) -> Any:
-    """``value`` as a spreadsheet may hold it without running it."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    """``value`` as a spreadsheet may hold it without running it (lists joined as one cell)."""
     if isinstance(value, list):
-        return safe_cell("；".join(str(v) for v in value))
-    return value
+        return guard("；".join(str(v) for v in value))
+    return guard(value)
 
 
 def _yuan_wan(fen: int | None) -> float | None:
