@@ -171,3 +171,44 @@ def test_programmes_apply_records_the_registrys_reasons(
     )
     assert not refused["decision"]["eligible"] and refused["amount_fen"] == 0
     assert "not new" in refused["decision"]["lines"][-1]["en"]
+
+
+def test_the_subsidy_rules_are_data_an_official_can_change(
+    loaded: Engine, city: tuple[Path, dict[str, Any]], monkeypatch: Any
+) -> None:
+    from cockpit.industry import eligibility
+
+    _, truth = city
+    code = truth["eligibility"]["rent_too_old"]
+    rules = eligibility.subsidy_rules()
+    assert rules.rent_subsidy.new_firm_years == 3
+    longer = rules.model_copy(
+        update={"rent_subsidy": rules.rent_subsidy.model_copy(update={"new_firm_years": 50})}
+    )
+    monkeypatch.setattr(eligibility, "subsidy_rules", lambda: longer)
+    verdict = subsidy_eligibility(
+        kind="rent_subsidy", applicant=code, facts={}, on=DAY, engine=loaded
+    )
+    assert verdict is not None
+    assert not any("not new" in en for en, _ in verdict.lines)
+
+
+def test_a_mistake_in_the_subsidy_rules_names_its_line() -> None:
+    import pytest
+
+    from cockpit.datafiles import DataFileError, validate_text
+    from cockpit.industry.eligibility import RULES_FILE, SubsidyRules, subsidy_rules
+
+    subsidy_rules.cache_clear()
+    assert subsidy_rules().rent_subsidy.otherwise == "C"
+    text = (
+        "rent_subsidy:\n  chain: metaverse\n  designation: metaverse_firm\n"
+        "  new_firm_years: 3\n  classes:\n    - {class: A, designations: [chain_boss]}\n"
+        "  otherwise: C\ncarrier_subsidy:\n  chain: metaverse\n  carrier_kinds: [park]\n"
+    )
+    with pytest.raises(DataFileError) as caught:
+        validate_text(text, SubsidyRules, RULES_FILE)
+    assert "chain_boss" in str(caught.value) and caught.value.line in (1, 2, 3, 4, 5, 6, 7)
+    with pytest.raises(DataFileError) as caught:
+        validate_text(text.replace("new_firm_years: 3", "new_firm_years: -1"), SubsidyRules)
+    assert caught.value.line == 4 and "new_firm_years" in str(caught.value)

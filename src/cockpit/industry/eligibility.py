@@ -2,8 +2,9 @@
 
 Rent subsidy (重点企业房租补贴): the applicant is a registry firm holding a metaverse-firm
 designation in force, located in a metaverse park of the registry, newly registered (founded
-at most ``NEW_FIRM_YEARS`` years before applying); its class (A/B/C) comes from its
-designations, not from what the applicant declares.
+fewer than ``new_firm_years`` years before applying); its class (A/B/C) comes from its
+designations, not from what the applicant declares. These readings of the policy are data,
+``data/subsidy_rules.yaml``, for officials to confirm or change.
 Carrier subsidy (载体运营补贴): the applicant operates a park or platform of the metaverse
 chain designated before applying; the area counted is at most the carrier's registered floor
 area, the years at most those it has been designated.
@@ -16,22 +17,72 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cache
+from importlib import resources
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from cockpit.datafiles import validate_text
 from cockpit.db import session_scope
 from cockpit.industry.identity import resolve_firm
 from cockpit.industry.measures import holders_in_force
 from cockpit.industry.models import CarrierRow, FirmRow
+from cockpit.industry.vocab import vocab
 
-NEW_FIRM_YEARS = 3
-CLASS_BY_DESIGNATION = (
-    ("A", ("chain_leader", "head_firm", "little_giant")),
-    ("B", ("specialised", "high_tech")),
-)
-CHAIN = "metaverse"
+RULES_FILE = "cockpit/industry/data/subsidy_rules.yaml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FirmClass(_Strict):
+    class_: str = Field(alias="class", min_length=1)
+    designations: list[str] = Field(min_length=1)
+
+
+class RentRules(_Strict):
+    chain: str
+    designation: str
+    new_firm_years: int = Field(ge=1, le=50)
+    classes: list[FirmClass]
+    otherwise: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _known_designations(self) -> RentRules:
+        known = vocab().designation_kinds
+        named = [self.designation, *(d for c in self.classes for d in c.designations)]
+        unknown = [d for d in named if d not in known]
+        if unknown:
+            raise ValueError(f"unknown designation(s) {unknown}; known: {sorted(known)}")
+        return self
+
+
+class CarrierRules(_Strict):
+    chain: str
+    carrier_kinds: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _known_kinds(self) -> CarrierRules:
+        unknown = [k for k in self.carrier_kinds if k not in vocab().carrier_kinds]
+        if unknown:
+            raise ValueError(f"unknown carrier kind(s) {unknown}")
+        return self
+
+
+class SubsidyRules(_Strict):
+    rent_subsidy: RentRules
+    carrier_subsidy: CarrierRules
+
+
+@cache
+def subsidy_rules() -> SubsidyRules:
+    """The rules shipped with the room, validated (errors name the file's line)."""
+    text = resources.files("cockpit.industry").joinpath("data/subsidy_rules.yaml")
+    return validate_text(text.read_text("utf-8"), SubsidyRules, RULES_FILE)
 
 
 @dataclass
@@ -54,10 +105,11 @@ class Verdict:
 
 def firm_class(session: Session, code: str, on: date) -> str:
     """A, B or C: the best class the firm's designations in force give."""
-    for cls, kinds in CLASS_BY_DESIGNATION:
-        if code in holders_in_force(session, kinds, on):
-            return cls
-    return "C"
+    rules = subsidy_rules().rent_subsidy
+    for cls in rules.classes:
+        if code in holders_in_force(session, tuple(cls.designations), on):
+            return cls.class_
+    return rules.otherwise
 
 
 def _years_between(start: date, end: date) -> int:
@@ -65,16 +117,17 @@ def _years_between(start: date, end: date) -> int:
 
 
 def _rent(session: Session, v: Verdict, code: str, on: date) -> Verdict:
+    rules = subsidy_rules().rent_subsidy
     firm = session.get(FirmRow, code)
     assert firm is not None
-    if code not in holders_in_force(session, ("metaverse_firm",), on):
+    if code not in holders_in_force(session, (rules.designation,), on):
         return v.refuse("no metaverse-firm designation in force", "无有效的元宇宙企业认定")
     v.note("metaverse-firm designation in force", "持有效的元宇宙企业认定")
     parks = set(
         session.scalars(
             select(CarrierRow.name_zh).where(
                 CarrierRow.kind == "park",
-                CarrierRow.chain_id == CHAIN,
+                CarrierRow.chain_id == rules.chain,
                 CarrierRow.designated_on <= on,
             )
         )
@@ -88,10 +141,11 @@ def _rent(session: Session, v: Verdict, code: str, on: date) -> Verdict:
     if firm.founded_on is None:
         return v.refuse("founding date unknown", "成立日期不详")
     age = _years_between(firm.founded_on, on)
-    if age >= NEW_FIRM_YEARS:
+    limit = rules.new_firm_years
+    if age >= limit:
         return v.refuse(
-            f"founded {firm.founded_on}: {age} years old, not new (< {NEW_FIRM_YEARS} years)",
-            f"成立于 {firm.founded_on}，已 {age} 年，非新注册企业（须不满 {NEW_FIRM_YEARS} 年）",
+            f"founded {firm.founded_on}: {age} years old, not new (< {limit} years)",
+            f"成立于 {firm.founded_on}，已 {age} 年，非新注册企业（须不满 {limit} 年）",
         )
     v.note(
         f"founded {firm.founded_on}: newly registered", f"成立于 {firm.founded_on}，属新注册企业"
@@ -108,12 +162,13 @@ def _rent(session: Session, v: Verdict, code: str, on: date) -> Verdict:
 
 
 def _carrier(session: Session, v: Verdict, code: str, on: date) -> Verdict:
+    rules = subsidy_rules().carrier_subsidy
     carriers = session.scalars(
         select(CarrierRow)
         .where(
             CarrierRow.operator_code == code,
-            CarrierRow.chain_id == CHAIN,
-            CarrierRow.kind.in_(("park", "platform")),
+            CarrierRow.chain_id == rules.chain,
+            CarrierRow.kind.in_(rules.carrier_kinds),
             CarrierRow.designated_on <= on,
         )
         .order_by(CarrierRow.designated_on)
