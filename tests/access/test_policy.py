@@ -58,7 +58,7 @@ def test_the_auditor_reads_everything_and_changes_nothing() -> None:
         (
             (
                 "    permissions: [self.read, cockpit.read, data.read, records.read, "
-                "programmes.read]\n",
+                "industry.read, programmes.read]\n",
                 "    permissions: [self.read, cockpit.reed]\n",
             ),
             "unknown permission 'cockpit.reed'",
