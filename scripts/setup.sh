@@ -40,6 +40,8 @@ fi
 
 # ECharts and the Chongqing district boundaries come from the npm registry, pinned by
 # package-lock.json, and are served by the cockpit itself: nothing loads from a CDN.
+# `npm ci` also installs the dev dependency oidc-provider: the OpenID Connect provider the
+# sign-in tests start on loopback (tests/access/oidc_provider.mjs).
 if [[ -f package-lock.json ]]; then
   npm ci --silent --no-audit --no-fund
   .venv/bin/cockpit web-assets --quiet

@@ -45,9 +45,19 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     lang: Literal["zh-CN", "en"] = "zh-CN"
+    # Sign-in through the city's identity provider (OpenID Connect); off while no issuer.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: SecretStr = SecretStr("")
+    oidc_redirect_url: str = ""
+    oidc_name: str = ""
+    oidc_scopes: str = "openid profile email"
+    oidc_role_map: Path | None = None
 
     @model_validator(mode="after")
     def _refuse_weak_setup_in_production(self) -> Settings:
+        for problem in oidc_problems(self):
+            raise ValueError(problem)
         if self.mode == "production":
             for problem in production_problems(self):
                 raise ValueError(problem)
@@ -101,10 +111,33 @@ def production_problems(settings: Settings) -> list[str]:
             if seen == value:
                 problems.append(f"{env} must differ from {other}")
         values[env] = value
+    for name in ("oidc_issuer", "oidc_redirect_url"):
+        url = getattr(settings, name)
+        if settings.oidc_issuer and not url.startswith("https://"):
+            problems.append(f"COCKPIT_{name.upper()} must be an https:// URL in production mode")
     if settings.db_url is None:
         problems.append("COCKPIT_DB_URL must name the production database")
     elif settings.db_url.startswith("sqlite"):
         problems.append("COCKPIT_DB_URL must be PostgreSQL in production mode, not SQLite")
+    return problems
+
+
+def oidc_problems(settings: Settings) -> list[str]:
+    """What is missing when sign-in through an identity provider is half configured."""
+    if not settings.oidc_issuer:
+        return []
+    problems = []
+    for name in ("oidc_client_id", "oidc_redirect_url"):
+        if not getattr(settings, name):
+            problems.append(f"COCKPIT_{name.upper()} must be set with COCKPIT_OIDC_ISSUER")
+    for name in ("oidc_issuer", "oidc_redirect_url"):
+        url = getattr(settings, name)
+        if url and not url.startswith(("https://", "http://")):
+            problems.append(f"COCKPIT_{name.upper()} must be an http(s) URL")
+    if "openid" not in settings.oidc_scopes.split():
+        problems.append("COCKPIT_OIDC_SCOPES must include openid")
+    if settings.oidc_role_map is not None and not settings.oidc_role_map.is_file():
+        problems.append(f"COCKPIT_OIDC_ROLE_MAP: no file {settings.oidc_role_map}")
     return problems
 
 
@@ -137,6 +170,20 @@ SETTINGS_HELP: dict[str, str] = {
     "mode only loopback addresses are allowed.",
     "COCKPIT_PORT": "Port of the web cockpit. Default: 8000.",
     "COCKPIT_LANG": "Default language of the cockpit: zh-CN (default) or en.",
+    "COCKPIT_OIDC_ISSUER": "Issuer URL of the city's identity provider (OpenID Connect); its "
+    "discovery document is read from ISSUER/.well-known/openid-configuration. Empty (default): "
+    "no sign-in through an identity provider. https:// in production.",
+    "COCKPIT_OIDC_CLIENT_ID": "The cockpit's client id at the identity provider.",
+    "COCKPIT_OIDC_CLIENT_SECRET": "The cockpit's client secret at the identity provider "
+    "(client_secret_basic); empty for a public client (PKCE alone).",
+    "COCKPIT_OIDC_REDIRECT_URL": "The cockpit's callback as registered at the identity provider: "
+    "https://<cockpit>/login/oidc/callback.",
+    "COCKPIT_OIDC_NAME": "The identity provider's name on the sign-in button "
+    "('Sign in with <name>'). Default: the issuer's host.",
+    "COCKPIT_OIDC_SCOPES": "Scopes asked for (must include openid). Default: openid profile email.",
+    "COCKPIT_OIDC_ROLE_MAP": "YAML file mapping a claim's values to a role (and districts) for "
+    "subjects not yet linked to an account (docs/security.md). Unset (default): a subject must "
+    "be linked to an account (`cockpit users link`), anyone else is refused.",
 }
 
 

@@ -33,7 +33,8 @@ def test_every_route_declares_exactly_one_known_permission() -> None:
 def test_only_static_files_the_api_description_and_sign_in_are_public() -> None:
     public = {r.path for r in declared_routes() if route_permissions(r.dependant) == ["public"]}
     assert public == {
-        "/login", "/docs", "/openapi.json", "/static/{name}", "/static/vendor/{name}",
+        "/login", "/login/oidc", "/login/oidc/callback", "/docs", "/openapi.json",
+        "/static/{name}", "/static/vendor/{name}",
         "/static/vendor/chongqing.geojson",
     }  # fmt: skip
 
@@ -57,7 +58,7 @@ def test_the_auditor_reads_everything_and_changes_nothing() -> None:
         (
             (
                 "    permissions: [self.read, cockpit.read, data.read, records.read, "
-                "programmes.read]\n",
+                "industry.read, programmes.read]\n",
                 "    permissions: [self.read, cockpit.reed]\n",
             ),
             "unknown permission 'cockpit.reed'",

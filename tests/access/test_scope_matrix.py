@@ -19,15 +19,19 @@ from cockpit.db import ensure_schema
 from cockpit.web.app import declared_routes
 from cockpit.web.auth import create_api_key
 from tests.access.helpers import sign_in_as
+from tests.access.records import VOUCHERS, Seeded, seed_records
 from tests.web.lakedata import QUARANTINE_DISTRICTS, trade_rows, write_lake
 
 DISTRICTS = ("500103", "500105")
-PATH_VALUES = {"name": "cockpit.css", "alert_id": "1", "scenario_id": "S01", "code": "x"}
+# Path values: the alert and the application are 江北's (500105), foreign to 渝中's official.
+PATH_VALUES = {"name": "cockpit.css", "alert_id": "1", "scenario_id": "S01", "code": VOUCHERS}
+SEEDED = Seeded()
 
 
 def markers() -> dict[str, set[str]]:
-    """District → strings that appear only in its rows (firm ids and names, txn ids)."""
-    found: dict[str, set[str]] = {}
+    """District → strings that appear only in its rows (firm ids and names, txn ids; the
+    alerts, flags and applications of ``tests/access/records.py``)."""
+    found: dict[str, set[str]] = {d: set(m) for d, m in SEEDED.markers.items()}
     enterprises, _ = trade_rows()
     for eid, name, d in zip(
         enterprises["enterprise_id"],
@@ -44,10 +48,15 @@ def markers() -> dict[str, set[str]]:
 def get_routes() -> list[str]:
     """Every GET route of the app, its path parameters filled in."""
     paths = []
+    values = {
+        **PATH_VALUES,
+        "alert_id": str(SEEDED.alerts.get("500105", 1)),
+        "application_id": SEEDED.applications.get("500105", "x"),
+    }
     for route in declared_routes():
         if "GET" not in route.methods:
             continue
-        paths.append(re.sub(r"{(\w+)}", lambda m: PATH_VALUES.get(m.group(1), "x"), route.path))
+        paths.append(re.sub(r"{(\w+)}", lambda m: values.get(m.group(1), "x"), route.path))
     return sorted(set(paths))
 
 
@@ -62,6 +71,10 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     reset_settings()
     write_lake(home)
     ensure_schema()
+    seeded = seed_records()
+    SEEDED.alerts, SEEDED.applications, SEEDED.markers = (
+        seeded.alerts, seeded.applications, seeded.markers,
+    )  # fmt: skip
     yield home
     mp.undo()
     reset_settings()

@@ -223,6 +223,7 @@ def list_users(*, engine: Engine | None = None) -> list[dict[str, object]]:
                 "role": r.role,
                 "districts": [c for c in r.districts.split(",") if c],
                 "disabled": r.disabled_at is not None,
+                "oidc_subject": r.oidc_subject,
                 "locked": r.locked_until is not None and _aware(r.locked_until) > _now(),
                 "created_at": _aware(r.created_at).isoformat(),
             }
@@ -284,6 +285,12 @@ def _try_sign_in(
     row.failed_signins, row.locked_until = 0, None
     if _hasher.check_needs_rehash(row.password_hash):
         row.password_hash = _hasher.hash(password)
+    return None, open_session(session, row)
+
+
+def open_session(session: Session, row: UserRow) -> SignedIn:
+    """A new session of the account ``row`` (whose credentials the caller has checked)."""
+    now = _now()
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     session.add(
         SessionRow(
@@ -294,7 +301,44 @@ def _try_sign_in(
             expires_at=now + SESSION_LIFETIME,
         )
     )
-    return None, SignedIn(token=token, csrf_token=csrf, principal=_principal(row))
+    return SignedIn(token=token, csrf_token=csrf, principal=_principal(row))
+
+
+def unusable_password_hash() -> str:
+    """The argon2id hash of a random secret nobody holds: an account made by the identity
+    provider signs in there only, until an admin sets a password."""
+    return _hasher.hash(secrets.token_urlsafe(32))
+
+
+def link_subject(
+    *,
+    username: str,
+    subject: str | None,
+    engine: Engine | None = None,
+    by: Principal | None = None,
+    address: str = "",
+) -> None:
+    """Link an account to a subject of the identity provider (``None``: unlink)."""
+    subject = subject.strip() if subject else None
+    if subject is not None and not 1 <= len(subject) <= 255:
+        raise AccountError("subject: 1 to 255 characters", field="subject")
+    with session_scope(engine) as session:
+        row = _user(session, username)
+        if subject is not None:
+            taken = session.scalar(
+                select(UserRow.username).where(
+                    UserRow.oidc_subject == subject, UserRow.id != row.id
+                )
+            )
+            if taken is not None:
+                raise AccountError(
+                    f"subject {subject!r} is linked to {taken!r}",
+                    field="subject", code="conflict", status=409,
+                )  # fmt: skip
+        before = {"oidc_subject": row.oidc_subject}
+        row.oidc_subject = subject
+    detail = {"before": before, "after": {"oidc_subject": subject}}
+    _audit(by, "user_linked", username, address, detail, engine)
 
 
 def hash_session(token: str) -> str:

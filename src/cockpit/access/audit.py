@@ -36,7 +36,8 @@ GENESIS = "0" * 64
 log = logging.getLogger(__name__)
 ACTIONS = (
     "signin", "signin_failed", "signout", "write", "export", "read_rows",
-    "user_created", "user_disabled", "password_reset", "key_created", "key_revoked",
+    "user_created", "user_disabled", "password_reset", "user_linked", "key_created",
+    "key_revoked",
 )  # fmt: skip
 
 

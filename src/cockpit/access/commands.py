@@ -187,6 +187,28 @@ def register(app: typer.Typer) -> None:
             raise _fail(exc, "--password" if exc.field == "password" else "username") from exc
         typer.echo(f"password of {username} reset")
 
+    @group.command("link")
+    def link_cmd(
+        username: str = typer.Argument(..., help="The account."),
+        subject: str = typer.Option(
+            "", help="The subject (sub) the identity provider gives this person."
+        ),
+        unlink: bool = typer.Option(False, "--unlink", help="Remove the link instead."),
+    ) -> None:
+        """Link an account to its person at the city's identity provider (OpenID Connect)."""
+        from cockpit.access import AccountError
+        from cockpit.access.accounts import link_subject
+        from cockpit.db import upgrade
+
+        if not unlink and not subject:
+            raise typer.BadParameter("give --subject SUB, or --unlink", param_hint="--subject")
+        upgrade()
+        try:
+            link_subject(username=username, subject=None if unlink else subject)
+        except AccountError as exc:
+            raise _fail(exc, "--subject" if exc.field == "subject" else "username") from exc
+        typer.echo(f"unlinked {username}" if unlink else f"linked {username} to {subject}")
+
     @group.command("list")
     def list_cmd(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
         """List accounts (never their hashes)."""

@@ -26,6 +26,8 @@ class UserRow(Base):
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The subject (``sub``) of the city's identity provider this account signs in as (OIDC).
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True, nullable=True)
 
 
 class SessionRow(Base):

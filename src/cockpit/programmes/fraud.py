@@ -8,6 +8,9 @@ A flag is a reason to look, not a verdict. Kinds:
 * ``quick_refund`` — refunds soon after the voucher payment (cash-out);
 * ``repeat_payer`` — one payer spending vouchers at one merchant again and again;
 * ``claim_burst`` — many claims (granted or refused) from one device within a minute.
+
+Each flag carries ``district_code``: its merchant's district, or None for flags about people
+(devices, cards), which only city-wide readers see (``cockpit.access.scope``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from sqlalchemy import Engine, select
 
 from cockpit.programmes.models import (
     ClaimRow,
+    MerchantRow,
     RedemptionRow,
     RefundRow,
     RefusalRow,
@@ -194,6 +198,15 @@ def flags(
             .join(RedemptionRow, RedemptionRow.id == RefundRow.redemption_id)
             .where(RedemptionRow.programme_id == pid)
         ).all()
+        # A flag's district is its merchant's: the district scope reads flags by it.
+        districts: dict[str, str] = {
+            m: d
+            for m, d in conn.execute(
+                select(MerchantRow.merchant_id, MerchantRow.district_code).where(
+                    MerchantRow.programme_id == pid
+                )
+            ).all()
+        }
         thresholds_of = (
             dict(
                 conn.execute(
@@ -216,4 +229,17 @@ def flags(
     found += _quick_refunds({r.id: r for r in reds}, list(refunds), t)
     found += _repeat_payers(list(reds), t)
     found += _bursts([(c.device, c.at) for c in claims] + [(r.device, r.at) for r in refused], t)
+    for flag in found:
+        flag["district_code"] = districts.get(_flag_merchant(flag) or "")
     return found
+
+
+MERCHANT_FLAGS = ("just_over_threshold", "quick_refund")
+
+
+def _flag_merchant(flag: dict[str, Any]) -> str | None:
+    """The merchant a flag is about, if any (device and card flags name people only)."""
+    if flag["kind"] in MERCHANT_FLAGS:
+        return str(flag["subject"])
+    merchant = flag["evidence"].get("merchant_id")
+    return str(merchant) if merchant else None

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from cockpit import rooms
+from cockpit.access.scope import NOTHING, Scope
 from cockpit.format import SHANGHAI
 from cockpit.web import i18n
 from cockpit.web.i18n import Lang
@@ -55,23 +56,32 @@ def _alert_item(a: Any, lang: Lang) -> dict[str, Any]:
 
 
 def alerts(
-    *, lang: Lang, limit: int, status: str | None = None, district: str = ""
+    *,
+    lang: Lang,
+    limit: int,
+    status: str | None = None,
+    district: str = "",
+    scope: Scope = NOTHING,
 ) -> dict[str, Any]:
-    """Alerts (newest and most severe first), optionally of one status or district."""
+    """Alerts (newest and most severe first), optionally of one status or district; alerts
+    about firms only where ``scope`` sees the firm's district."""
     list_alerts = _api("alerts", "list_alerts")
     if list_alerts is None:
         return missing("cockpit alerts run")
     ensure_database()
-    found = list_alerts(status=status, limit=2000 if district else limit)
+    found = list_alerts(status=status, limit=2000 if district or not scope.whole_city else limit)
+    found = [a for a in found if scope.sees_alert(a.subject, a.evidence)]
     if district:
         found = [a for a in found if district in a.subject]
     items = [_alert_item(a, lang) for a in found[:limit]]
     return {"available": True, "hint": "cockpit alerts run", "items": items, "count": len(items)}
 
 
-def open_alerts(*, lang: Lang, limit: int, district: str = "") -> dict[str, Any]:
-    """The latest open alerts."""
-    return alerts(lang=lang, limit=limit, status="open", district=district)
+def open_alerts(
+    *, lang: Lang, limit: int, district: str = "", scope: Scope = NOTHING
+) -> dict[str, Any]:
+    """The latest open alerts (of firms: only those ``scope`` sees)."""
+    return alerts(lang=lang, limit=limit, status="open", district=district, scope=scope)
 
 
 def orderlist_warnings(*, lang: Lang) -> dict[str, list[str]]:
@@ -300,8 +310,11 @@ def programme_chart(*, lang: Lang) -> dict[str, Any]:
     }
 
 
-def programme_workspace(*, lang: Lang, programme: str) -> dict[str, Any]:
-    """The chosen programme's rounds (status, dates, packs) and its anti-fraud flags."""
+def programme_workspace(
+    *, lang: Lang, programme: str, flag_scope: Scope | None = None
+) -> dict[str, Any]:
+    """The chosen programme's rounds (status, dates, packs) and its anti-fraud flags: those
+    ``flag_scope`` sees (None: the caller may not read flags, none shown)."""
     api = [_api("programmes", n) for n in ("list_programmes", "programme_status", "flags")]
     list_programmes, programme_status, flags = api
     ensure_database()
@@ -329,7 +342,9 @@ def programme_workspace(*, lang: Lang, programme: str) -> dict[str, Any]:
             "subject": f["subject"],
             "records": _evidence_size(f["evidence"]),
         }
-        for f in flags(programme_code=code)
+        for f in (
+            flag_scope.keep(flags(programme_code=code), "district_code") if flag_scope else []
+        )
     ]
     return {"available": True, "programme": code, "rounds": rounds, "flags": found}
 

@@ -7,16 +7,18 @@ carries the session's own CSRF token (checked by ``Permit``).
 
 # No ``from __future__ import annotations``: FastAPI reads these annotations at run time.
 
+import html
 import secrets
 from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from cockpit import access
+from cockpit.access import oidc
 from cockpit.access.accounts import SESSION_LIFETIME
 from cockpit.config import get_settings
 from cockpit.web.auth import CSRF_FIELD, SESSION_COOKIE, Principal, allow, permit
@@ -48,6 +50,7 @@ def safe_next(target: str) -> str:
 )
 def login_page(request: Request, lang: LangDep, next: str = "/", error: bool = False) -> Response:
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    provider = oidc.configured()
     response = render_page(
         request,
         "login.html",
@@ -56,6 +59,7 @@ def login_page(request: Request, lang: LangDep, next: str = "/", error: bool = F
         login_csrf=token,
         next_url=safe_next(next),
         error=error,
+        oidc_name=provider.name if provider else "",
     )
     response.set_cookie(
         LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure_cookies(request)
@@ -85,15 +89,88 @@ async def login(
             limiter.fail(request.client.host)
         return RedirectResponse(f"/login?error=1&next={safe_next(next)}", status_code=303)
     response = RedirectResponse(safe_next(next), status_code=303)
+    _set_session(request, response, done.token)
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+def _set_session(request: Request, response: Response, token: str) -> None:
     response.set_cookie(
         SESSION_COOKIE,
-        done.token,
+        token,
         max_age=int(SESSION_LIFETIME.total_seconds()),
         httponly=True,
         samesite="strict",
         secure=secure_cookies(request),
     )
-    response.delete_cookie(LOGIN_CSRF_COOKIE)
+
+
+def _provider() -> oidc.OidcConfig:
+    provider = oidc.configured()
+    if provider is None:
+        raise access.NotFound("sign-in through an identity provider is not configured")
+    return provider
+
+
+@router.get("/login/oidc", include_in_schema=False, dependencies=[allow("public")])
+def login_oidc(request: Request, next: Annotated[str, Query(max_length=400)] = "/") -> Response:
+    """Leave for the identity provider; the flow (state, nonce, PKCE verifier) rides in a
+    signed cookie that only the callback reads."""
+    try:
+        started = oidc.begin(_provider(), safe_next(next))
+    except oidc.OidcRefused:
+        return RedirectResponse(f"/login?error=1&next={safe_next(next)}", status_code=303)
+    response = RedirectResponse(started.url, status_code=303)
+    # Lax, not Strict: the provider sends the browser back by a cross-site redirect.
+    response.set_cookie(
+        oidc.FLOW_COOKIE,
+        started.cookie,
+        max_age=oidc.FLOW_LIFETIME,
+        path=CALLBACK_PATH,
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(request),
+    )
+    return response
+
+
+CALLBACK_PATH = "/login/oidc/callback"
+Param = Annotated[str, Query(max_length=4000)]
+
+
+@router.get(CALLBACK_PATH, include_in_schema=False, dependencies=[allow("public")])
+def login_oidc_callback(
+    request: Request,
+    code: Param = "",
+    state: Param = "",
+    error: Param = "",
+) -> Response:
+    """Back from the identity provider: check everything, open a session."""
+    provider = _provider()
+    try:
+        done = oidc.finish(
+            provider,
+            flow_cookie=request.cookies.get(oidc.FLOW_COOKIE, ""),
+            params={"code": code, "state": state, "error": error},
+            address=_address(request),
+        )
+    except oidc.OidcRefused:
+        limiter = getattr(request.app.state, "limiter", None)
+        if limiter is not None and request.client is not None:
+            limiter.fail(request.client.host)
+        response: Response = RedirectResponse("/login?error=1", status_code=303)
+    else:
+        # The session cookie is SameSite=Strict, so a browser would not send it on a redirect
+        # that began at the provider: a page of our own moves on to the cockpit instead.
+        target = html.escape(safe_next(done.next_url), quote=True)
+        page = (
+            '<!doctype html><meta charset="utf-8">'
+            f'<meta http-equiv="refresh" content="0;url={target}">'
+            f'<title>Signed in</title><p><a href="{target}" id="continue">Continue / 继续</a></p>'
+        )
+        response = HTMLResponse(page)
+        _set_session(request, response, done.signed.token)
+    response.delete_cookie(oidc.FLOW_COOKIE, path=CALLBACK_PATH)
     return response
 
 

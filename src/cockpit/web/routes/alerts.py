@@ -11,6 +11,7 @@ from cockpit.access import scope_of
 from cockpit.alerts import lifecycle
 from cockpit.db import ensure_schema
 from cockpit.web.auth import Principal, allow, permit
+from cockpit.web.deps import ScopeDep
 from cockpit.web.schemas import Page
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"])
@@ -45,13 +46,17 @@ class AlertList(BaseModel):
     dependencies=[allow("cockpit.read")],
 )
 def list_alerts(
+    scope: ScopeDep,
     status: Annotated[Literal["open", "acknowledged", "resolved"] | None, Query()] = None,
     severity: Annotated[Literal["info", "warning", "critical"] | None, Query()] = None,
     rule_id: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=2000)] = 500,
 ) -> AlertList:
+    """Alerts about firms of other districts are left out for a district official."""
     _ready()
-    data = lifecycle.list_alerts(status=status, severity=severity, rule_id=rule_id, limit=limit)
+    wide = limit if scope.whole_city else 2000
+    found = lifecycle.list_alerts(status=status, severity=severity, rule_id=rule_id, limit=wide)
+    data = [a for a in found if scope.sees_alert(a.subject, a.evidence)][:limit]
     return AlertList(data=data, count=len(data))
 
 
@@ -75,12 +80,16 @@ def orderlist(who: Reader, months: Annotated[int, Query(ge=1, le=36)] = 12) -> d
     response_model=lifecycle.AlertPublic,
     dependencies=[allow("cockpit.read")],
 )
-def get_alert(alert_id: AlertId) -> lifecycle.AlertPublic:
+def get_alert(alert_id: AlertId, scope: ScopeDep) -> lifecycle.AlertPublic:
     _ready()
     try:
-        return lifecycle.get_alert(alert_id=alert_id)
+        found = lifecycle.get_alert(alert_id=alert_id)
     except lifecycle.AlertNotFound as exc:
         raise HTTPException(404, str(exc)) from exc
+    if not scope.sees_alert(found.subject, found.evidence):
+        # Another district's firm: answered as if there were no such alert.
+        raise HTTPException(404, f"no alert {alert_id}")
+    return found
 
 
 def _step(action: str, alert_id: int, body: StepIn, who: Principal) -> lifecycle.AlertPublic:

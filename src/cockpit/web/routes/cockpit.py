@@ -124,10 +124,14 @@ def quarantine_rows(
 
 @router.get("/alerts/open", dependencies=[allow("cockpit.read")], response_model=Chart)
 def open_alerts(
-    lang: LangDep, limit: Annotated[int, Query(ge=1, le=200)] = 10, district: str = ""
+    lang: LangDep,
+    scope: ScopeDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 10,
+    district: str = "",
 ) -> Json:
-    """The latest open alerts (of one district: its code in the alert's subject)."""
-    return rooms.open_alerts(lang=lang, limit=limit, district=district)
+    """The latest open alerts (of one district: its code in the alert's subject); alerts about
+    a firm only of the caller's districts."""
+    return rooms.open_alerts(lang=lang, limit=limit, district=district, scope=scope)
 
 
 @router.get("/plans/gauges", dependencies=[allow("cockpit.read")], response_model=Chart)

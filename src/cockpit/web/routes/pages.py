@@ -187,14 +187,20 @@ def plans(request: Request, q: QueryDep, target: str = "", plan: str = "") -> Re
 
 
 @router.get("/alerts", response_class=HTMLResponse, dependencies=[allow("cockpit.read")])
-def alerts(request: Request, q: QueryDep) -> Response:
-    return render(request, "alerts.html", q, "alerts", alerts=rooms.alerts(lang=q.lang, limit=200))
+def alerts(request: Request, q: QueryDep, scope: ScopeDep) -> Response:
+    found = rooms.alerts(lang=q.lang, limit=200, scope=scope)
+    return render(request, "alerts.html", q, "alerts", alerts=found)
 
 
 @router.get("/programmes", response_class=HTMLResponse, dependencies=[allow("programmes.read")])
-def programmes(request: Request, q: QueryDep, programme: str = "") -> Response:
+def programmes(request: Request, q: QueryDep, scope: ScopeDep, programme: str = "") -> Response:
     listing = rooms.programmes(lang=q.lang)
-    workspace = rooms.programme_workspace(lang=q.lang, programme=programme)
+    # Anti-fraud flags are person- and merchant-level: for readers of flags, in their scope.
+    who = getattr(request.state, "principal", None)
+    inspects = who is not None and who.can("programmes.inspect")
+    workspace = rooms.programme_workspace(
+        lang=q.lang, programme=programme, flag_scope=scope if inspects else None
+    )
     return render(
         request,
         "programmes.html",

@@ -26,6 +26,7 @@ from pydantic import (
 )
 from sqlalchemy import Engine
 
+from cockpit.access import scope_of
 from cockpit.db import get_engine
 from cockpit.programmes import (
     aioclaim,
@@ -525,9 +526,15 @@ def claw_back(application_id: str, body: ClawBackIn, who: Operator) -> Applicati
 def get_application(application_id: str, who: Inspector) -> ApplicationOut:
     _ready()
     try:
-        return _app_out(subsidies.application(application_id))
+        found = subsidies.application(application_id)
     except ProgrammeError as exc:
         raise _refuse(exc) from None
+    # Another district's application answers as if there were none (district scope).
+    if not scope_of(who).sees_application(found):
+        raise HTTPException(
+            404, {"code": "not_found", "message": f"no application {application_id}"}
+        )
+    return _app_out(found)
 
 
 class ProgrammeList(BaseModel):
@@ -558,6 +565,8 @@ def flags(code: Code, who: Inspector) -> dict[str, Any]:
         found = fraud.flags(programme_code=code)
     except ProgrammeError as exc:
         raise _refuse(exc) from None
+    # A district official reads the flags of their districts' merchants only.
+    found = scope_of(who).keep(found, "district_code")
     return {"data": found, "count": len(found)}
 
 
