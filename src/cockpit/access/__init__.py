@@ -6,6 +6,7 @@ refusal the web layer answers as ``{code, message, field}``.
 """
 
 from cockpit.access.accounts import (
+    SESSION_LIFETIME,
     AccountError,
     SessionInfo,
     SignedIn,
@@ -19,19 +20,46 @@ from cockpit.access.accounts import (
     session_principal,
     sign_in,
 )
+from cockpit.access.audit import ACTIONS as AUDIT_ACTIONS
+from cockpit.access.audit import Entry as AuditEntry
+from cockpit.access.audit import entry_for as audit_entry_for
+from cockpit.access.audit import search as search_audit
+from cockpit.access.audit import verify as verify_audit
+from cockpit.access.audit import writer as audit_writer
 from cockpit.access.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, NotSignedIn
-from cockpit.access.policy import Policy, PolicyError, Role, load_policy, policy
+from cockpit.access.keys import (
+    TOKEN_PREFIX,
+    ApiKey,
+    NewKey,
+    UnknownRoleError,
+    authenticate,
+    check_role,
+    create_api_key,
+    hash_token,
+    key_roles,
+    list_api_keys,
+    revoke_api_key,
+    rotate_api_key,
+)
+from cockpit.access.policy import PUBLIC, Policy, PolicyError, Role, load_policy, policy
 from cockpit.access.principal import Principal, caller_idempotency_key
 from cockpit.access.scope import CITY, NOTHING, Scope, scope_of
 
 __all__ = [
+    "AUDIT_ACTIONS",
     "CITY",
     "NOTHING",
+    "PUBLIC",
+    "SESSION_LIFETIME",
+    "TOKEN_PREFIX",
     "AccountError",
+    "ApiKey",
+    "AuditEntry",
     "Conflict",
     "DomainError",
     "Forbidden",
     "Invalid",
+    "NewKey",
     "NotFound",
     "NotSignedIn",
     "Policy",
@@ -42,16 +70,29 @@ __all__ = [
     "SessionInfo",
     "SignInRefused",
     "SignedIn",
+    "UnknownRoleError",
+    "audit_entry_for",
+    "audit_writer",
+    "authenticate",
     "caller_idempotency_key",
     "check_password",
+    "check_role",
+    "create_api_key",
     "create_user",
     "disable_user",
     "end_session",
+    "hash_token",
+    "key_roles",
+    "list_api_keys",
     "list_users",
     "load_policy",
     "policy",
     "reset_password",
+    "revoke_api_key",
+    "rotate_api_key",
     "scope_of",
+    "search_audit",
     "session_principal",
     "sign_in",
+    "verify_audit",
 ]
