@@ -471,7 +471,7 @@ def estimate_rows(
     ``daily`` is the series' own feed (the bridge's regressor), ``clock`` the city's feed,
     which says how far time has run: a period it has reached is a nowcast.
     """
-    from cockpit.indicators.calibration import period_label
+    from cockpit.indicators import period_label
 
     rows: list[dict[str, Any]] = []
     for k, value in enumerate(series.level):
