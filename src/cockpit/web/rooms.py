@@ -76,7 +76,7 @@ def open_alerts(*, lang: Lang, limit: int, district: str = "") -> dict[str, Any]
 
 def orderlist_warnings(*, lang: Lang) -> dict[str, list[str]]:
     """Warnings the alert rules raise on each enterprise of the Order + List, by id."""
-    from cockpit.alerts.views import orderlist_rows
+    from cockpit.alerts import orderlist_rows
     from cockpit.config import get_settings
 
     rows = orderlist_rows(home=get_settings().ensure_home(), months=12)

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from cockpit import access
-from cockpit.access.accounts import SESSION_LIFETIME
+from cockpit.access import SESSION_LIFETIME
 from cockpit.config import get_settings
 from cockpit.web.auth import CSRF_FIELD, SESSION_COOKIE, Principal, allow, permit
 from cockpit.web.deps import LangDep
