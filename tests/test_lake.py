@@ -65,10 +65,10 @@ def test_top_and_day_split_the_indicator_values(tmp_path: Path) -> None:
     day = {"indicator_id": "retail_sales", "period_type": "day", "period": "2025-01-03"}
     lake.write_table(name, [month], lake.part_path(tmp_path, name, "b1"))
     lake.write_table(name, [day], lake.table_dir(tmp_path, name) / "day/month=2025-01/part.parquet")
-    for rows, expected in (({"top": True}, "2025-01"), ({"day": True}, "2025-01-03")):
+    for day_rows, expected in ((False, "2025-01"), (True, "2025-01-03")):
+        source = lake.scan(tmp_path, name, top=not day_rows, day=day_rows)
         with duckdb.connect() as con:
-            got = con.sql(f"SELECT period FROM {lake.scan(tmp_path, name, **rows)}").fetchall()
-        assert got == [(expected,)]
+            assert con.execute(f"SELECT period FROM {source}").fetchall() == [(expected,)]
 
 
 def test_frame_reads_parts_as_written(tmp_path: Path) -> None:
