@@ -7,6 +7,7 @@ bash scripts/setup.sh --test
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/ruff format --check src tests benchmarks
 .venv/bin/mypy
+.venv/bin/lint-imports  # the import contracts in pyproject.toml ([tool.importlinter])
 if [ "$#" -gt 0 ]; then  # some tests only: they would not reach the coverage floors
     exec .venv/bin/pytest "$@"
 fi

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -120,7 +121,9 @@ def postgres_server() -> Iterator[str]:
     """Yield a SQLAlchemy URL to a new, empty database, dropped afterwards."""
     with _server() as (host, port):
         name = f"cockpit_test_{uuid.uuid4().hex[:10]}"
-        admin = dict(host=host, port=port, user="postgres", dbname="postgres", autocommit=True)
+        admin: dict[str, Any] = dict(
+            host=host, port=port, user="postgres", dbname="postgres", autocommit=True
+        )
         with psycopg.connect(**admin) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         try:

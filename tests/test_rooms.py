@@ -50,7 +50,7 @@ def test_the_web_asks_a_broken_room_and_fails_instead_of_hinting(
 
     monkeypatch.setitem(sys.modules, "cockpit.alerts", None)
     with pytest.raises(ImportError):
-        web_rooms.open_alerts(lang="zh", limit=5)
+        web_rooms.open_alerts(lang="zh-CN", limit=5)
 
 
 def test_an_unknown_room_names_the_declared_ones() -> None:

@@ -23,9 +23,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pyarrow as pa
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TIMESTAMP = pa.timestamp("us")
 
@@ -543,14 +546,22 @@ def part_files(lake: Path, name: str) -> list[Path]:
 
 
 def files(
-    lake: Path, name: str, *, months: Iterable[str] | None = None, top: bool = False
+    lake: Path,
+    name: str,
+    *,
+    months: Iterable[str] | None = None,
+    top: bool = False,
+    day: bool = False,
 ) -> list[Path]:
     """Every Parquet file of table ``name``.
 
     ``months``: only those month folders (month tables, and the day rows of indicator_values);
-    ``top``: only the top-level parts (indicator_values without its day rows).
+    ``top``: only the top-level parts (indicator_values without its day rows);
+    ``day``: only the day rows, every month (indicator_values).
     """
     root = table_dir(lake, name)
+    if day:
+        return sorted((root / "day").rglob("*.parquet"))
     if months is not None:
         if table(name).partitioning == "parts+day":
             root = root / "day"
@@ -602,6 +613,7 @@ def scan(
     *,
     months: Iterable[str] | None = None,
     top: bool = False,
+    day: bool = False,
     glob: bool = False,
     union_by_name: bool = True,
 ) -> str:
@@ -611,11 +623,11 @@ def scan(
     whatever files match when it is queried (for catalogue views). With no file, an empty
     relation of the table's declared columns. Paths are quoted.
     """
-    found = files(lake, name, months=months, top=top)
+    found = files(lake, name, months=months, top=top, day=day)
     if not found:
         return empty(name)
     if glob:
-        pattern = "*.parquet" if top else "**/*.parquet"
+        pattern = "*.parquet" if top else "day/**/*.parquet" if day else "**/*.parquet"
         return (
             f"read_parquet({quote(table_dir(lake, name) / pattern)}, hive_partitioning = false"
             + (", union_by_name = true)" if union_by_name else ")")
@@ -641,6 +653,18 @@ def read(paths: Sequence[Path], name: str) -> pa.Table:
     declared = schema(name)
     parts = [pq.read_table(p).select(declared.names).cast(declared) for p in paths]
     return pa.concat_tables(parts) if parts else declared.empty_table()
+
+
+def frame(paths: Sequence[Path], *, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Some part files as one pandas frame, each as its writer wrote it (no files: empty).
+
+    For rooms that store pandas frames as parts (the forecast runs) and read them back whole.
+    """
+    import pandas as pd
+
+    cols = list(columns) if columns is not None else None
+    parts = [pd.read_parquet(p, columns=cols) for p in paths]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
 def arrow_table(name: str, rows: dict[str, Any] | list[dict[str, Any]]) -> pa.Table:

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
+import httpx2
 import pytest
 from authlib.integrations.httpx_client import OAuth2Client
 from fastapi.testclient import TestClient
@@ -160,7 +161,7 @@ def through_provider(client: TestClient, login: str, next_url: str = "/") -> str
     raise AssertionError("the provider never sent the browser back")
 
 
-def come_back(client: TestClient, callback_url: str) -> httpx.Response:
+def come_back(client: TestClient, callback_url: str) -> httpx2.Response:
     parts = urlsplit(callback_url)
     return client.get(f"{parts.path}?{parts.query}", follow_redirects=False)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -48,7 +49,7 @@ def enterprises() -> list[dict[str, str]]:
     ]
 
 
-def orders(new: dict[str, list[float | None]]) -> list[dict[str, object]]:
+def orders(new: Mapping[str, Sequence[float | None]]) -> list[dict[str, object]]:
     rows = []
     for enterprise, seq in new.items():
         for month, value in zip(month_list("2024-01", len(seq)), seq, strict=True):
@@ -66,7 +67,7 @@ def orders(new: dict[str, list[float | None]]) -> list[dict[str, object]]:
     return rows
 
 
-def frames(new: dict[str, list[float | None]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def frames(new: Mapping[str, Sequence[float | None]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.DataFrame(enterprises()), pd.DataFrame(orders(new))
 
 

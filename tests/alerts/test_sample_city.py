@@ -25,7 +25,8 @@ def city_home(sample_city: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 
 
 def ground_truth(sample_city: Path) -> dict[str, object]:
-    return json.loads((sample_city / "ground_truth.json").read_text("utf-8"))
+    truth: dict[str, object] = json.loads((sample_city / "ground_truth.json").read_text("utf-8"))
+    return truth
 
 
 def series_and_feed_rules() -> object:

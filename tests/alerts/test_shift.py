@@ -38,7 +38,7 @@ def rule(**kw: object) -> ShiftRule:
         indicator="feed_payments",
         cut={"district_code": "*", "category_code": ""},
         **kw,
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_a_large_district_falling_a_quarter_fires_net_of_city_growth() -> None:

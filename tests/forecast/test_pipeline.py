@@ -53,7 +53,7 @@ def test_reconciled_intervals_are_shifted_base_intervals_or_the_normal_approxima
             panel.fitted,
             grouped_run.hierarchy,
             methods=("MinTrace_mint_shrink",),
-            intervals=intervals,  # type: ignore[arg-type]
+            intervals=intervals,
         ).set_index(["unique_id", "ds"])
         assert incoherence(rec.reset_index(), grouped_run.hierarchy) < 1e-9
         assert ((rec["lo95"] < rec["lo80"]) & (rec["lo80"] < rec["mean"])).all()

@@ -25,7 +25,7 @@ def test_runs_are_stored_cached_and_reported(cockpit_home: Path) -> None:
     first = forecast_series(series=panel, indicator_id="demo", by="both", **kwargs)  # type: ignore[arg-type]
     again = forecast_series(
         series=panel.sample(frac=1.0, random_state=0), indicator_id="demo", by="both", **kwargs
-    )  # type: ignore[arg-type]
+    )
     assert not first.cached and again.cached and again.run_id == first.run_id
 
     stored = pd.read_parquet(cockpit_home / "lake" / "forecasts" / f"part-{first.run_id}.parquet")

@@ -4,6 +4,7 @@ growth anywhere."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from tests.indicators.conftest import IBIS_DUCKDB_DEPRECATION
 
 pytestmark = pytest.mark.filterwarnings(IBIS_DUCKDB_DEPRECATION)
 
-MOVE = lf.dt.date(2025, 3, 1)
+MOVE = dt.date(2025, 3, 1)
 # A stays in 500103 / RS01; M moves from 500103 to 500105 and R from RS01 to RS13 (a
 # digital-products category) on 2025-03-01. Every merchant sells 10 % more a year on.
 MERCHANTS = [

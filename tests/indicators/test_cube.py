@@ -19,7 +19,7 @@ ROWS = pd.DataFrame(
 
 
 def _run(con: ibis.BaseBackend, sql: str) -> pd.DataFrame:
-    frame = con.raw_sql(sql).df()
+    frame: pd.DataFrame = con.raw_sql(sql).df()
     return frame.sort_values(list(frame.columns)).reset_index(drop=True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from pathlib import Path
 
@@ -108,8 +109,8 @@ def test_a_month_without_sales_after_one_with_sales_gives_no_growth(values: pd.D
 @pytest.mark.slow
 def test_a_transaction_is_attributed_to_the_merchant_version_of_its_date(tmp_path: Path) -> None:
     versions = [
-        lf.merchant("A", "500103", "RS01", "2023-01-01", valid_to=lf.dt.date(2025, 3, 15)),
-        lf.merchant("A", "500105", "CT01", "2023-01-01", valid_from=lf.dt.date(2025, 3, 15)),
+        lf.merchant("A", "500103", "RS01", "2023-01-01", valid_to=dt.date(2025, 3, 15)),
+        lf.merchant("A", "500105", "CT01", "2023-01-01", valid_from=dt.date(2025, 3, 15)),
     ]
     txns = [lf.txn("2025-03-14T10:00:00", "A", 70), lf.txn("2025-03-15T10:00:00", "A", 30)]
     lf.write(tmp_path / "lake", "v1", txns, versions)

@@ -72,7 +72,7 @@ def test_excel_reads_the_first_sheet_or_the_named_one(feeds: Path) -> None:
     first = _rows(ExcelFile(path))
     assert first["企业编号"].to_list() == ["E001"]
     named = open_feed(path, sheet="数据")
-    rows = _rows(named)  # type: ignore[arg-type]
+    rows = _rows(named)
     assert rows["月份"].to_list() == ["2025年4月"]
     assert rows["_line"].to_list() == [2]
     with pytest.raises(FileError, match="no sheet"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +28,7 @@ class Api:
     http: httpx.Client
     keys: dict[str, str]
 
-    def post(self, role: str, path: str, body: dict[str, object]) -> httpx.Response:
+    def post(self, role: str, path: str, body: Mapping[str, object]) -> httpx.Response:
         return self.http.post(path, json=body, headers={"X-API-Key": self.keys[role]})
 
     def get(self, role: str, path: str) -> httpx.Response:

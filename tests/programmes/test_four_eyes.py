@@ -4,6 +4,7 @@ moves money; the budget is committed at approval, so it cannot be promised twice
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -147,7 +148,7 @@ def test_a_paid_subsidy_is_clawed_back_with_four_eyes_and_can_be_appealed(
             application_id=aid, idem_key=f"pay-{officer}", officer=officer, engine=sqlite_engine
         )
     before = _budget(sqlite_engine, code)
-    kw = {
+    kw: dict[str, Any] = {
         "application_id": aid,
         "amount_fen": 50_000,
         "reason": "invoice forged",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select, text
@@ -19,7 +20,7 @@ from cockpit.programmes.tx import (
 from tests.programmes.helpers import person, voucher_programme
 
 
-def _setup(engine: Engine, code: str, packs: int = 3, **kw: object) -> int:
+def _setup(engine: Engine, code: str, packs: int = 3, **kw: Any) -> int:
     vouchers.install_programme(programme=voucher_programme(code, packs=packs, **kw), engine=engine)
     spending.enrol_merchants(
         programme_code=code,
@@ -75,15 +76,15 @@ def test_redeem_checks_threshold_scope_holder_and_spends_voucher_first(
     who = person(1)
     pack = vouchers.claim(round_id=rid, idem_key=f"{code}-c", who=who, engine=engine).vouchers
     twenty = next(v for v in pack if v["face_fen"] == 2000)
-    kw = dict(voucher_id=twenty["voucher_id"], engine=engine, payer=who.person)
+    kw: dict[str, Any] = dict(voucher_id=twenty["voucher_id"], engine=engine, payer=who.person)
     with pytest.raises(NotAllowed, match="threshold"):
         spending.redeem(
             idem_key=f"{code}-r0", merchant_id="m-food", txn_id="t0", bill_fen=7999, **kw
-        )  # type: ignore[arg-type]
+        )
     with pytest.raises(NotAllowed, match="category RS15"):
         spending.redeem(
             idem_key=f"{code}-r1", merchant_id="m-car", txn_id="t1", bill_fen=9000, **kw
-        )  # type: ignore[arg-type]
+        )
     with pytest.raises(NotAllowed, match="someone else"):
         spending.redeem(
             idem_key=f"{code}-r2",
@@ -91,19 +92,19 @@ def test_redeem_checks_threshold_scope_holder_and_spends_voucher_first(
             txn_id="t2",
             bill_fen=9000,
             **{**kw, "payer": "ps:other"},
-        )  # type: ignore[arg-type]
+        )
     done = spending.redeem(
         idem_key=f"{code}-r3", merchant_id="m-food", txn_id="t3", bill_fen=9000, **kw
-    )  # type: ignore[arg-type]
+    )
     assert (done.voucher_fen, done.own_fen) == (2000, 7000)
     again = spending.redeem(
         idem_key=f"{code}-r3", merchant_id="m-food", txn_id="t3", bill_fen=9000, **kw
-    )  # type: ignore[arg-type]
+    )
     assert again.replayed and again.redemption_id == done.redemption_id
     with pytest.raises(Conflict):
         spending.redeem(
             idem_key=f"{code}-r4", merchant_id="m-food", txn_id="t4", bill_fen=9000, **kw
-        )  # type: ignore[arg-type]
+        )
     assert ledger.verify(engine).ok
 
 

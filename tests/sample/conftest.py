@@ -28,7 +28,8 @@ SEGMENT_CODES = {"本地居民": "resident", "外地游客": "out_of_town", "境
 
 @pytest.fixture(scope="session")
 def truth(sample_city: Path) -> dict[str, Any]:
-    return json.loads((sample_city / "ground_truth.json").read_text("utf-8"))
+    truth: dict[str, Any] = json.loads((sample_city / "ground_truth.json").read_text("utf-8"))
+    return truth
 
 
 def _yuan_to_fen(text: pd.Series) -> pd.Series:

@@ -9,8 +9,10 @@ so that a filter change must change the numbers shown. Also runs as a script:
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from cockpit import lake as lake_tables
 from cockpit import reference
@@ -36,7 +38,8 @@ def _growth(code: str) -> float:
 
 def _level(base_fen: float, code: str, i: int) -> float:
     season = 1 + 0.12 * (i % 12 in (0, 9, 10)) - 0.05 * (i % 12 == 1)
-    return round(base_fen * (1 + _growth(code)) ** (i / 12) * season)
+    level: float = round(base_fen * (1 + _growth(code)) ** (i / 12) * season)
+    return level
 
 
 def _with_growth(levels: list[float]) -> tuple[list[float], list[float | None], list[float]]:
@@ -50,7 +53,13 @@ def _with_growth(levels: list[float]) -> tuple[list[float], list[float | None], 
     return levels, yoy, ytd
 
 
-DIMENSIONS = ("district", "business_district", "category", "channel", "digital_type")
+DIMENSIONS: tuple[str, ...] = (
+    "district",
+    "business_district",
+    "category",
+    "channel",
+    "digital_type",
+)
 DIMENSIONS += ("payer_segment", "payment_method")
 
 
@@ -58,24 +67,31 @@ class IndicatorTable:
     """Rows of ``indicator_values`` (docs/indicators.md), column by column."""
 
     def __init__(self) -> None:
-        names = ("indicator_id", "period_type", "period", "period_label", "cut", *DIMENSIONS)
+        names: tuple[str, ...] = (
+            "indicator_id",
+            "period_type",
+            "period",
+            "period_label",
+            "cut",
+            *DIMENSIONS,
+        )
         names += ("value", "yoy", "ss_yoy", "unit", "growth_unit")
         names += ("value_se", "value_cv", "yoy_se", "ss_yoy_se", "status", "growth_withheld")
-        self.cols: dict[str, list[object]] = {k: [] for k in names}
+        self.cols: dict[str, list[Any]] = {k: [] for k in names}
 
     def add(
         self,
         ind: str,
         cut: str,
         key: str,
-        values: list[float],
+        values: Sequence[float],
         *,
         ytd: bool = False,
         unit: str = "fen",
         dims: dict[str, str] | None = None,
     ) -> None:
         """One series; ``dims`` sets the dimension columns (default: column ``cut`` = key)."""
-        yoy = _with_growth(values)[1]
+        yoy = _with_growth(list(values))[1]
         for i, (p, v) in enumerate(zip(periods(len(values)), values, strict=True)):
             if ytd and p.endswith("-01"):
                 continue  # NBS publishes 1–N月累计 from February
@@ -111,7 +127,7 @@ def category_weight(code: str) -> float:
 
 def indicator_rows(
     n_months: int = MONTHS, *, district_category: bool = True
-) -> dict[str, list[object]]:
+) -> dict[str, list[Any]]:
     """``indicator_values``: the city, each single cut (district, category, ...) and, unless
     ``district_category`` is false (a home built before that cut existed), retail sales by
     district × category."""
@@ -155,18 +171,30 @@ def indicator_rows(
     return table.cols
 
 
-def forecast_rows(n_months: int = MONTHS, horizon: int = 6) -> dict[str, list[object]]:
+def forecast_rows(n_months: int = MONTHS, horizon: int = 6) -> dict[str, list[Any]]:
     """``forecasts`` (docs/forecasting.md): a fan for the city and every district."""
-    names = ("run_id", "indicator_id", "unique_id", "level", "region_code", "category_code", "ds")
+    names: tuple[str, ...] = (
+        "run_id",
+        "indicator_id",
+        "unique_id",
+        "level",
+        "region_code",
+        "category_code",
+        "ds",
+    )
     names += ("model", "method", "mean", "lo80", "hi80", "lo95", "hi95")
-    cols: dict[str, list[object]] = {k: [] for k in names}
+    cols: dict[str, list[Any]] = {k: [] for k in names}
     future = periods(n_months + horizon)[n_months:]
     for dist in ["", *(d.code for d in reference.districts())]:
         base = 1.2e13 if dist == "" else 3e11
         for h, p in enumerate(future, start=1):
             mean = _level(base, dist, n_months + h - 1)
             w80, w95 = 0.03 * h**0.5, 0.05 * h**0.5
-            row = ("20260101T000000-test", "retail_sales", f"city/{dist}" if dist else "city")
+            row: tuple[Any, ...] = (
+                "20260101T000000-test",
+                "retail_sales",
+                f"city/{dist}" if dist else "city",
+            )
             row += ("district" if dist else "city", dist or "500000", "")
             row += (datetime(int(p[:4]), int(p[5:]), 1), "AutoETS", "MinTrace")
             row += (mean, mean * (1 - w80), mean * (1 + w80), mean * (1 - w95), mean * (1 + w95))
@@ -197,11 +225,11 @@ def official_and_estimates(n_months: int = MONTHS) -> tuple[dict, dict]:
     """``indicator_official`` (docs/indicators.md) and ``official_estimates``
     (docs/forecasting.md) for the city: published through the month before the last, the
     last one a nowcast, then ``AHEAD`` forecasts with their bands; 1–2月 combined."""
-    official: dict[str, list[object]] = {
+    official: dict[str, list[Any]] = {
         k: [] for k in ("period", "region_code", "category_code", "measure", "value_fen")
     }
     official.update(yoy_pct=[], source=[], period_label=[])
-    estimates: dict[str, list[object]] = {k: [] for k in ESTIMATE_COLUMNS}
+    estimates: dict[str, list[Any]] = {k: [] for k in ESTIMATE_COLUMNS}
     ps = periods(n_months + 8)
     for i, p in enumerate(ps):
         if p.endswith("-01"):
@@ -253,7 +281,7 @@ def official_and_estimates(n_months: int = MONTHS) -> tuple[dict, dict]:
 OFFICIAL_DISTRICT = "500106"
 
 
-def ingest_rows() -> dict[str, list[object]]:
+def ingest_rows() -> dict[str, list[Any]]:
     sources = ["unionpay", "platform_a", "official_stats"]
     return {
         "ingest_id": [f"ing-{i}" for i in range(3)],
@@ -290,7 +318,7 @@ def quarantined_raw(n: int, district: str | None) -> str:
     return f'{{"txn_id": "t{n}", "merchant_id": "M{n:06d}"{found}}}'
 
 
-def quarantine_rows() -> dict[str, list[object]]:
+def quarantine_rows() -> dict[str, list[Any]]:
     # The ingest room's reason codes (cockpit/codes.yaml gives their words), with messages
     # as its readers write them.
     reasons = ["unknown_district"] * 4 + ["negative_amount_not_refund"] * 3
@@ -310,17 +338,17 @@ def quarantine_rows() -> dict[str, list[object]]:
     }
 
 
-def trade_rows(n_months: int = MONTHS) -> tuple[dict[str, list[object]], dict[str, list[object]]]:
+def trade_rows(n_months: int = MONTHS) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
     """The Order + List: four enterprises, one of whose new orders collapse at the end."""
     ids = ["E001", "E002", "E003", "E004"]
-    enterprises: dict[str, list[object]] = {
+    enterprises: dict[str, list[Any]] = {
         "enterprise_id": ids,
         "name": ["山城机电进出口", "渝中数码贸易", "江北摩配出口", "两江笔电制造"],
         "district_code": ["500103", "500103", "500105", "500112"],
         "products": ["motors", "phones", "motorcycle parts", "laptops"],
         "markets": ["EU;ASEAN", "ASEAN", "Africa;LatAm", "EU;US"],
     }
-    orders: dict[str, list[object]] = {
+    orders: dict[str, list[Any]] = {
         k: [] for k in ("enterprise_id", "month", "orders_in_hand_fen", "new_orders_fen")
     }
     orders["export_value_fen"] = []
@@ -336,7 +364,7 @@ def trade_rows(n_months: int = MONTHS) -> tuple[dict[str, list[object]], dict[st
     return enterprises, orders
 
 
-def write_table(lake: Path, name: str, cols: dict[str, list[object]]) -> Path:
+def write_table(lake: Path, name: str, cols: dict[str, list[Any]]) -> Path:
     """One part of lake table ``name``, with the types the lake's registry declares."""
     path = lake_tables.part_path(lake, name, "test")
     lake_tables.write_table(name, cols, path)

@@ -50,7 +50,7 @@ def expected(indicator: str, period: str, district: str = "", *, ytd: bool = Fal
             and rows["district"][i] == key
             and rows["period_type"][i] == ("ytd" if ytd else "month")
         ):
-            return float(rows["value"][i])  # type: ignore[arg-type]
+            return float(rows["value"][i])
     raise KeyError(indicator)
 
 
@@ -60,7 +60,7 @@ def tile(body: dict, key: str) -> dict:
 
 def official(period: str, column: str = "value_fen") -> float:
     _, table = official_and_estimates()
-    return float(table[column][table["period"].index(period)])  # type: ignore[arg-type]
+    return float(table[column][table["period"].index(period)])
 
 
 @pytest.mark.slow

@@ -17,7 +17,8 @@ RAW_MAP = assets.project_root() / assets.MAP_SOURCE
 def raw_map() -> dict:
     if not RAW_MAP.is_file():
         pytest.fail("node_modules is missing: run `npm ci` at the repository root")
-    return json.loads(RAW_MAP.read_text("utf-8"))
+    raw: dict = json.loads(RAW_MAP.read_text("utf-8"))
+    return raw
 
 
 def test_npm_map_still_carries_the_stale_names(raw_map: dict) -> None:

@@ -49,7 +49,7 @@ def test_every_label_the_pages_use_is_in_the_catalogue() -> None:
     ],
 )
 def test_money_reads_in_the_units_of_each_language(fen: int | None, lang: str, text: str) -> None:
-    assert i18n.money(fen, lang) == text  # type: ignore[arg-type]
+    assert i18n.money(fen, lang) == text
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,15 @@ Feishu, email), run by the product's own scheduler.
 alerts; ``run_once`` does both and notifies; ``acknowledge``/``resolve`` move an alert on.
 """
 
-from cockpit.alerts.channels import ChannelSet, load_channels, parse_channels
+from cockpit.alerts.channels import (
+    Channel,
+    ChannelSet,
+    EmailChannel,
+    RobotChannel,
+    WebhookChannel,
+    load_channels,
+    parse_channels,
+)
 from cockpit.alerts.evaluate import AlertData, Evaluation, evaluate
 from cockpit.alerts.findings import Finding
 from cockpit.alerts.lifecycle import (
@@ -25,19 +33,35 @@ from cockpit.alerts.lifecycle import (
     record_findings,
     resolve,
 )
+from cockpit.alerts.notify import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    DeliveryError,
+    send_email_message,
+    send_robot_message,
+    sign_webhook,
+)
 from cockpit.alerts.rules import RuleSet, load_rules, parse_rules
 from cockpit.alerts.runner import RunReport, run_from_home, run_once, schedule
+from cockpit.alerts.views import orderlist_rows
 
 __all__ = [
+    "SIGNATURE_HEADER",
+    "TIMESTAMP_HEADER",
     "AlertData",
     "AlertNotFound",
     "AlertPublic",
+    "Channel",
     "ChannelSet",
+    "DeliveryError",
+    "EmailChannel",
     "Evaluation",
     "Finding",
     "InvalidTransition",
+    "RobotChannel",
     "RuleSet",
     "RunReport",
+    "WebhookChannel",
     "acknowledge",
     "alert_history",
     "evaluate",
@@ -45,6 +69,7 @@ __all__ = [
     "list_alerts",
     "load_channels",
     "load_rules",
+    "orderlist_rows",
     "parse_channels",
     "parse_rules",
     "record_findings",
@@ -52,4 +77,7 @@ __all__ = [
     "run_from_home",
     "run_once",
     "schedule",
+    "send_email_message",
+    "send_robot_message",
+    "sign_webhook",
 ]

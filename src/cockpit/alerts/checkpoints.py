@@ -125,7 +125,7 @@ def checkpoint_and_send(
 ) -> tuple[Path, dict[str, Any], list[Outcome]]:
     """Write a signed checkpoint to ``out`` (outside COCKPIT_HOME) and send it everywhere."""
     from cockpit.db import get_engine
-    from cockpit.programmes.checkpoint import write
+    from cockpit.programmes import write_checkpoint as write
 
     path, body = write(get_engine(), out)
     outcomes = [

@@ -253,7 +253,7 @@ def checkpoint_cmd(
     from cockpit.datafiles import DataFileError
     from cockpit.db import upgrade
     from cockpit.format import json_text
-    from cockpit.programmes.checkpoint import CheckpointError
+    from cockpit.programmes import CheckpointError
 
     upgrade()
     try:

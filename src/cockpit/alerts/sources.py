@@ -41,7 +41,7 @@ def feed_series(home: Path, *, until_month: str | None = None) -> pd.DataFrame |
     """Monthly sales (fen) and payments of the city, each district and each category;
     cells the small-cell rules suppress (cockpit.indicators.disclosure: one or two firms'
     own sales) are left out."""
-    from cockpit.indicators.sales import monthly_sales_of
+    from cockpit.indicators import monthly_sales_of
 
     lake = lake_of(home)
     if not (has(lake, "transactions") and has(lake, "merchants")):

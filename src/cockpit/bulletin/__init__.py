@@ -11,6 +11,7 @@ data version, and says what changed since the last issue; ``run_schedule`` issue
 delivers them on the schedule in ``bulletin/schedule.yaml``. See docs/bulletin.md.
 """
 
+from cockpit.bulletin.archive import Issued, all_issued, find_issued
 from cockpit.bulletin.compute import NoData, compute_bulletin
 from cockpit.bulletin.excel import write_excel
 from cockpit.bulletin.html import render_html
@@ -22,9 +23,12 @@ __all__ = [
     "BadMonth",
     "Bulletin",
     "Cell",
+    "Issued",
     "NoData",
     "Release",
+    "all_issued",
     "compute_bulletin",
+    "find_issued",
     "png_preview",
     "release_of",
     "render_html",

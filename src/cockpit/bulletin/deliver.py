@@ -15,11 +15,14 @@ from email.message import EmailMessage
 
 import httpx
 
-from cockpit.alerts.channels import Channel, EmailChannel, RobotChannel, WebhookChannel
-from cockpit.alerts.notify import (
+from cockpit.alerts import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
+    Channel,
     DeliveryError,
+    EmailChannel,
+    RobotChannel,
+    WebhookChannel,
     send_email_message,
     send_robot_message,
     sign_webhook,

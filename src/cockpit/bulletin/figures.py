@@ -109,7 +109,7 @@ class Inputs:
         """Add district × digital type sums (not built by the catalogue) for ``years``,
         computed live once per batch, each hidden when it rests on fewer merchants than the
         catalogue's small-cell policy allows."""
-        from cockpit.indicators.disclosure import load_policy
+        from cockpit.indicators import load_disclosure_policy as load_policy
 
         fewest = load_policy(self.lake.parent).suppress.min_merchants
         for year in years:

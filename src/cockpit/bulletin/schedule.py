@@ -132,7 +132,7 @@ def run_once(
     channels_path: Path | None = None,
 ) -> RunReport:
     """Issue the schedule's bulletins now and deliver them to its channels."""
-    from cockpit.alerts.channels import load_channels
+    from cockpit.alerts import load_channels
     from cockpit.bulletin.deliver import deliver
     from cockpit.bulletin.figures import Inputs
     from cockpit.bulletin.issue import issue_bulletin

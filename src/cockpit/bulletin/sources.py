@@ -74,7 +74,7 @@ def official_nowcast(lake: Path) -> pd.DataFrame:
     """Official-scale estimates of retail-sales releases not yet published, every region and
     category, with their 95 % bounds and growth: the forecast room's newest
     ``official_estimates`` run (nowcast and forecast rows)."""
-    from cockpit.forecast.officialrun import latest_estimates
+    from cockpit.forecast import latest_estimates
 
     frame = latest_estimates(lake.parent)
     if frame.empty:
@@ -117,7 +117,7 @@ def sample_values(lake: Path, indicator_ids: tuple[str, ...]) -> pd.DataFrame:
 def sample_live(lake: Path, indicator_id: str, by: list[str], year: int) -> pd.DataFrame:
     """Monthly values of a cut the catalogue does not build (district × digital type),
     computed from the lake by the catalogue's own engine: month, the ``by`` columns, num."""
-    from cockpit.indicators.query import compute
+    from cockpit.indicators import compute
 
     frame = compute(indicator_id, by=["month", *by], period=str(year), home=lake.parent)
     return frame[["month", *by, "num"]]
@@ -155,7 +155,7 @@ def programme_month(month_prefixes: tuple[str, ...]) -> list[ProgrammeMonth]:
     from sqlalchemy import func, or_, select
 
     from cockpit.db import ensure_schema, get_engine
-    from cockpit.programmes.models import ApplicationRow, ProgrammeRow, RedemptionRow
+    from cockpit.programmes import ApplicationRow, ProgrammeRow, RedemptionRow
 
     ensure_schema()
     out: list[ProgrammeMonth] = []
@@ -209,7 +209,7 @@ class Warning:
 
 def open_warnings(limit: int = 20) -> list[Warning]:
     """Open alerts, most severe and newest first."""
-    from cockpit.alerts.lifecycle import list_alerts
+    from cockpit.alerts import list_alerts
     from cockpit.db import ensure_schema
 
     ensure_schema()

@@ -471,7 +471,7 @@ def estimate_rows(
     ``daily`` is the series' own feed (the bridge's regressor), ``clock`` the city's feed,
     which says how far time has run: a period it has reached is a nowcast.
     """
-    from cockpit.indicators.calibration import period_label
+    from cockpit.indicators import period_label
 
     rows: list[dict[str, Any]] = []
     for k, value in enumerate(series.level):
@@ -721,22 +721,21 @@ def save_official(
 
 def latest_estimates(home: Path) -> pd.DataFrame:
     """The newest run's ``official_estimates`` (empty without one)."""
-    import pandas as pd
+    from cockpit.lake import frame, lake_of, part_files
 
-    parts = sorted((home / "lake" / ESTIMATES).glob("part-*.parquet"))
-    return pd.read_parquet(parts[-1]) if parts else pd.DataFrame()
+    return frame(part_files(lake_of(home), ESTIMATES)[-1:])
 
 
 def latest_plan(lake: Path, key: SeriesKey) -> Plan | None:
     """The methods, notes and calibration the newest run published ``key`` with."""
     import json
 
-    import pandas as pd
+    from cockpit.lake import frame, part_files
 
-    parts = sorted((lake / ACCURACY).glob("part-*.parquet"))
+    parts = part_files(lake, ACCURACY)
     if not parts:
         return None
-    head = pd.read_parquet(parts[-1], columns=["plans", "factors"]).head(1)
+    head = frame(parts[-1:], columns=["plans", "factors"]).head(1)
     if head.empty:
         return None
     plans = json.loads(head["plans"].iloc[0])

@@ -13,6 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cockpit.lake import files, lake_of, scan
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -27,24 +29,11 @@ class NoSeriesError(LookupError):
     """The lake holds no series for what was asked."""
 
 
-def _parts(lake: Path, table: str) -> list[str]:
-    return [str(p) for p in sorted((lake / table).rglob("*.parquet"))]
-
-
 def _duckdb_frame(sql: str) -> pd.DataFrame:
     import duckdb
 
     with duckdb.connect() as con:
         return con.execute(sql).df()
-
-
-def _list(files: list[str]) -> str:
-    return "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
-
-
-def values_files(home: Path) -> list[str]:
-    """Part files of ``lake/indicator_values`` (top level: month and year-to-date rows)."""
-    return [str(p) for p in sorted((home / "lake" / VALUES_TABLE).glob("*.parquet"))]
 
 
 def read_indicator_values(
@@ -54,11 +43,11 @@ def read_indicator_values(
     import duckdb
     import pandas as pd
 
-    files = values_files(home)
-    if not files:
+    lake = lake_of(home)
+    if not files(lake, VALUES_TABLE, top=True):  # month and year-to-date rows
         return pd.DataFrame()
     sql = f"""
-        SELECT * FROM read_parquet({_list(files)}, union_by_name=true)
+        SELECT * FROM {scan(lake, VALUES_TABLE, top=True)}
         WHERE indicator_id = ? AND period_type = ? AND coalesce(cut, '') = ?
     """
     with duckdb.connect() as con:
@@ -70,10 +59,10 @@ def last_feed_day(home: Path) -> pd.Timestamp:
     """The latest day the built ``indicator_values/day`` rows reach."""
     import pandas as pd
 
-    days = [str(p) for p in sorted((home / "lake" / VALUES_TABLE / "day").rglob("*.parquet"))]
-    if not days:
+    lake = lake_of(home)
+    if not files(lake, VALUES_TABLE, day=True):
         raise NoSeriesError("no daily indicator values in the lake; run `cockpit build`")
-    sql = f"""SELECT max(period) AS d FROM read_parquet({_list(days)}, union_by_name=true)
+    sql = f"""SELECT max(period) AS d FROM {scan(lake, VALUES_TABLE, day=True)}
               WHERE indicator_id = 'retail_sales'"""
     return pd.Timestamp(str(_duckdb_frame(sql)["d"].iloc[0])[:10])
 
@@ -140,8 +129,8 @@ def read_official_monthly(*, home: Path, by: str = "") -> pd.DataFrame:
     import duckdb
     import pandas as pd
 
-    files = _parts(home / "lake", OFFICIAL_TABLE)
-    if not files:
+    lake = lake_of(home)
+    if not files(lake, OFFICIAL_TABLE):
         raise NoSeriesError("the lake has no official statistics; run `cockpit ingest`")
     where = {
         "": "region_code = '500000' AND coalesce(category_code, '') = ''",
@@ -155,7 +144,7 @@ def read_official_monthly(*, home: Path, by: str = "") -> pd.DataFrame:
     }[by]
     sql = f"""
         SELECT DISTINCT period, value_fen::DOUBLE AS y {label}
-        FROM read_parquet({_list(files)}, union_by_name=true)
+        FROM {scan(lake, OFFICIAL_TABLE)}
         WHERE measure = 'retail_sales' AND value_fen IS NOT NULL AND {where}
     """
     with duckdb.connect() as con:

@@ -63,7 +63,9 @@ def _write(lake: Path, table: str, run_id: str, frame: pd.DataFrame) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    root = lake / table
+    from cockpit.lake import table_dir
+
+    root = table_dir(lake, table)
     root.mkdir(parents=True, exist_ok=True)
     tmp = root / f".part-{run_id}.parquet.tmp"
     table_ = pa.Table.from_pandas(frame, preserve_index=False)
@@ -72,12 +74,9 @@ def _write(lake: Path, table: str, run_id: str, frame: pd.DataFrame) -> None:
 
 
 def _read(lake: Path, table: str) -> pd.DataFrame:
-    import pandas as pd
+    from cockpit.lake import frame, part_files
 
-    parts = sorted((lake / table).glob("part-*.parquet"))
-    if not parts:
-        return pd.DataFrame()
-    return pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+    return frame(part_files(lake, table))
 
 
 def _codes(forecasts: pd.DataFrame, dimensions: tuple[str, ...]) -> pd.DataFrame:
@@ -151,11 +150,11 @@ def save_run(
 
 
 def _load(lake: Path, meta: dict[str, Any], cached: bool) -> StoredRun:
-    import pandas as pd
+    from cockpit.lake import frame, part_path
 
     run_id = str(meta["run_id"])
-    forecasts = pd.read_parquet(lake / FORECASTS / f"part-{run_id}.parquet")
-    report = pd.read_parquet(lake / ACCURACY / f"part-{run_id}.parquet")
+    forecasts = frame([part_path(lake, FORECASTS, run_id)])
+    report = frame([part_path(lake, ACCURACY, run_id)])
     return StoredRun(run_id=run_id, meta=meta, forecasts=forecasts, report=report, cached=cached)
 
 

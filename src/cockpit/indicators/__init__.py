@@ -17,10 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from cockpit.indicators.build import BuildReport, build
+    from cockpit.indicators.calibration import period_label
     from cockpit.indicators.catalogue import DIMENSIONS, INDICATORS, Indicator, indicator
+    from cockpit.indicators.disclosure import load_policy as load_disclosure_policy
     from cockpit.indicators.query import compute, export, read_table, read_values, values
+    from cockpit.indicators.sales import monthly_sales_of
 
 _WHERE = {
+    "monthly_sales_of": "sales",
+    "period_label": "calibration",
     "BuildReport": "build",
     "build": "build",
     "DIMENSIONS": "catalogue",
@@ -42,13 +47,21 @@ __all__ = [
     "compute",
     "export",
     "indicator",
+    "load_disclosure_policy",
+    "monthly_sales_of",
+    "period_label",
     "read_table",
     "read_values",
     "values",
 ]
 
+_ALIASES = {"load_disclosure_policy": ("disclosure", "load_policy")}
+
 
 def __getattr__(name: str) -> Any:
+    if name in _ALIASES:  # face names that differ from the module's own
+        module, attr = _ALIASES[name]
+        return getattr(importlib.import_module(f"cockpit.indicators.{module}"), attr)
     if name not in _WHERE:
         raise AttributeError(f"module 'cockpit.indicators' has no attribute {name!r}")
     return getattr(importlib.import_module(f"cockpit.indicators.{_WHERE[name]}"), name)

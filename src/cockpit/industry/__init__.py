@@ -31,14 +31,49 @@ if TYPE_CHECKING:
         node_firms,
     )
     from cockpit.industry.chains import Chain, all_chains, get_chain, load_chain
-    from cockpit.industry.creditcode import InvalidCreditCode, is_valid, problem, validate
+    from cockpit.industry.creditcode import (
+        ALPHABET,
+        InvalidCreditCode,
+        is_valid,
+        make_code,
+        problem,
+        validate,
+    )
     from cockpit.industry.eligibility import Verdict, subsidy_eligibility
+    from cockpit.industry.exports import (
+        FIRM_HEADER,
+        TARGET_HEADER,
+        firm_rows,
+        target_list_rows,
+        workbook_bytes,
+    )
     from cockpit.industry.identity import credit_code_of, link_reference, references_of
     from cockpit.industry.measures import MEASURES, Figure, count_for_plans, measure
-    from cockpit.industry.registry import LoadReport, firm_history, load_list, refused_rows
+    from cockpit.industry.registry import (
+        LoadReport,
+        firm_history,
+        load_list,
+        now_shanghai,
+        refused_rows,
+    )
+    from cockpit.industry.schemas import (
+        ChainOut,
+        ChainPage,
+        FirmHistoryOut,
+        FirmPage,
+        MeasureOut,
+        MeasurePage,
+        NodeOut,
+        NodePage,
+        RejectPage,
+    )
     from cockpit.industry.vocab import IndustryError, NotFound
+    from cockpit.industry.vocab import vocab as industry_vocab
 
 _HOME: dict[str, str] = {
+    "now_shanghai": "registry",
+    "ALPHABET": "creditcode",
+    "make_code": "creditcode",
     "FirmFilter": "atlas",
     "NodeView": "atlas",
     "chain_map": "atlas",
@@ -69,42 +104,78 @@ _HOME: dict[str, str] = {
     "refused_rows": "registry",
     "IndustryError": "vocab",
     "NotFound": "vocab",
+    "FIRM_HEADER": "exports",
+    "TARGET_HEADER": "exports",
+    "firm_rows": "exports",
+    "target_list_rows": "exports",
+    "workbook_bytes": "exports",
+    "ChainOut": "schemas",
+    "ChainPage": "schemas",
+    "FirmHistoryOut": "schemas",
+    "FirmPage": "schemas",
+    "MeasureOut": "schemas",
+    "MeasurePage": "schemas",
+    "NodeOut": "schemas",
+    "NodePage": "schemas",
+    "RejectPage": "schemas",
 }
+# Face names that differ from the module's own (a face name never repeats a submodule's).
+_ALIASES = {"industry_vocab": "vocab"}
 __all__ = [
+    "ALPHABET",
+    "FIRM_HEADER",
     "MEASURES",
+    "TARGET_HEADER",
     "Chain",
+    "ChainOut",
+    "ChainPage",
     "Figure",
     "FirmFilter",
+    "FirmHistoryOut",
+    "FirmPage",
     "IndustryError",
     "InvalidCreditCode",
     "LoadReport",
+    "MeasureOut",
+    "MeasurePage",
+    "NodeOut",
+    "NodePage",
     "NodeView",
     "NotFound",
+    "RejectPage",
     "Verdict",
     "all_chains",
     "chain_map",
     "count_for_plans",
     "credit_code_of",
     "firm_history",
+    "firm_rows",
     "firms_by_district",
     "gap_list",
     "get_chain",
+    "industry_vocab",
     "is_valid",
     "link_reference",
     "list_firms",
     "load_chain",
     "load_list",
+    "make_code",
     "measure",
     "node_firms",
+    "now_shanghai",
     "problem",
     "references_of",
     "refused_rows",
     "subsidy_eligibility",
+    "target_list_rows",
     "validate",
+    "workbook_bytes",
 ]
 
 
 def __getattr__(name: str) -> Any:
+    if name in _ALIASES:
+        return getattr(importlib.import_module("cockpit.industry.vocab"), _ALIASES[name])
     if name not in _HOME:
         raise AttributeError(f"module 'cockpit.industry' has no attribute {name!r}")
     return getattr(importlib.import_module(f"cockpit.industry.{_HOME[name]}"), name)

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from cockpit.datafiles import validate_text
 from cockpit.industry.creditcode import normalise, problem
-from cockpit.ingest.contracts import Contract, map_headers
+from cockpit.ingest import Contract, map_headers
 
 LIST_KINDS = ("firms", "designations", "carriers", "links", "candidates", "refs")
 
@@ -72,15 +72,14 @@ class ReadList:
 
 def _pseudonymiser() -> Any:
     # The lists hold no personal field; validate_batch still wants one to call.
-    from cockpit.ingest.pseudonym import Pseudonymiser
+    from cockpit.ingest import Pseudonymiser
 
     return Pseudonymiser(b"industry lists hold no personal identifiers")
 
 
 def read_list(kind: str, path: Path, *, sheet: str | None = None) -> ReadList:
     """Read ``path`` as a list of ``kind`` (one of ``LIST_KINDS``)."""
-    from cockpit.ingest.readers import FileError, open_feed
-    from cockpit.ingest.validate import validate_batch
+    from cockpit.ingest import FileError, open_feed, validate_batch
 
     if kind not in LIST_KINDS:
         raise ListFileError(f"unknown list {kind!r}; expected one of {', '.join(LIST_KINDS)}")

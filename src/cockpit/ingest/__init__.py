@@ -14,12 +14,13 @@ Example::
 
 from cockpit.ingest.catalog import open_catalog, refresh_catalog
 from cockpit.ingest.compact import CompactReport, compact
-from cockpit.ingest.contracts import SOURCES, Contract, contract, contracts
+from cockpit.ingest.contracts import SOURCES, Contract, contract, contracts, map_headers
 from cockpit.ingest.pipeline import feed_files, ingest_file, ingest_files, ingest_paths
-from cockpit.ingest.pseudonym import pseudonym
+from cockpit.ingest.pseudonym import Pseudonymiser, pseudonym
 from cockpit.ingest.quarantine import export_quarantine, quarantine_rows
-from cockpit.ingest.readers import FileError
+from cockpit.ingest.readers import FileError, open_feed
 from cockpit.ingest.report import FileOutcome, IngestReport
+from cockpit.ingest.validate import validate_batch
 
 __all__ = [
     "SOURCES",
@@ -28,6 +29,7 @@ __all__ = [
     "FileError",
     "FileOutcome",
     "IngestReport",
+    "Pseudonymiser",
     "compact",
     "contract",
     "contracts",
@@ -36,8 +38,11 @@ __all__ = [
     "ingest_file",
     "ingest_files",
     "ingest_paths",
+    "map_headers",
     "open_catalog",
+    "open_feed",
     "pseudonym",
     "quarantine_rows",
     "refresh_catalog",
+    "validate_batch",
 ]

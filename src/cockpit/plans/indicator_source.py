@@ -92,7 +92,7 @@ def projection_at_deadline(
     level is the share of paths at or above it. A sum of series (wholesale + retail) adds
     their paths as drawn (independently: the cautious reading would be correlated errors).
     """
-    from cockpit.forecast.officialrun import year_distribution
+    from cockpit.forecast import year_distribution
 
     del actual
     parts = []

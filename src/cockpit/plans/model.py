@@ -48,7 +48,7 @@ class Metric(Strict):
 
 
 def _check_industry_measure(filters: dict[str, str]) -> None:
-    from cockpit.industry.measures import MEASURES
+    from cockpit.industry import MEASURES
 
     name = filters.get("measure")
     if name not in MEASURES:

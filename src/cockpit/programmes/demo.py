@@ -150,7 +150,7 @@ def _settle(home: Path, opens: Any, rng: random.Random) -> dict[str, Any]:
     differences (the sample city's), reconciled into the error queue."""
     from cockpit.format import SHANGHAI
     from cockpit.programmes.settlement import reconcile
-    from cockpit.sample.settlement import write_statement
+    from cockpit.sample import write_statement
 
     day = (opens + timedelta(days=1)).astimezone(SHANGHAI).date().isoformat()
     path = home / "statements" / f"demo-channel-{day}.csv"

@@ -22,8 +22,7 @@ def registry_verdict(
 ) -> Verdict | None:
     """The registry's verdict for programmes of a kind it decides; None for the others."""
     from cockpit.format import SHANGHAI
-    from cockpit.industry import subsidy_eligibility
-    from cockpit.industry.registry import now_shanghai
+    from cockpit.industry import now_shanghai, subsidy_eligibility
 
     if now is None:
         day = now_shanghai().date()

@@ -18,15 +18,17 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from cockpit.sample.city import GROUND_TRUTH, NOT_REAL, generate_city
     from cockpit.sample.params import SCALES, Scale
+    from cockpit.sample.settlement import write_statement
 
 _WHERE = {
+    "write_statement": "settlement",
     "GROUND_TRUTH": "city",
     "NOT_REAL": "city",
     "generate_city": "city",
     "SCALES": "params",
     "Scale": "params",
 }
-__all__ = ["GROUND_TRUTH", "NOT_REAL", "SCALES", "Scale", "generate_city"]
+__all__ = ["GROUND_TRUTH", "NOT_REAL", "SCALES", "Scale", "generate_city", "write_statement"]
 
 
 def __getattr__(name: str) -> Any:

@@ -97,12 +97,12 @@ class Codes:
     """Fresh, valid credit codes registered in a given division."""
 
     def __init__(self, rng: np.random.Generator) -> None:
-        from cockpit.industry.creditcode import ALPHABET
+        from cockpit.industry import ALPHABET
 
         self.rng, self.alphabet, self.used = rng, ALPHABET, set[str]()
 
     def new(self, division: str) -> str:
-        from cockpit.industry.creditcode import make_code
+        from cockpit.industry import make_code
 
         while True:
             body = "".join(self.alphabet[int(i)] for i in self.rng.integers(0, 31, 9))
@@ -116,7 +116,7 @@ class Builder:
     """Draws the city's firms and everything attached to them, recording what it drew."""
 
     def __init__(self, rng: np.random.Generator) -> None:
-        from cockpit.industry.chains import all_chains
+        from cockpit.industry import all_chains
 
         self.rng = rng
         self.codes = Codes(rng)
@@ -370,7 +370,7 @@ def _other_rooms(b: Builder, out_dir: Path) -> list[list[Any]]:
     with their own ids mapped (one identity across rooms)."""
     from openpyxl import load_workbook
 
-    from cockpit.scenarios.sample import sample_data
+    from cockpit.scenarios import sample_data
 
     refs: list[list[Any]] = []
     for firm in sample_data().firms:

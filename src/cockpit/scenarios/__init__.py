@@ -36,6 +36,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from cockpit.scenarios.calls import advance, create_call, get_call, list_calls, timeline
     from cockpit.scenarios.catalogues import (
+        CaseOut,
+        CatalogueOut,
         add_to_catalogue,
         count_cases,
         count_for_plans,
@@ -46,6 +48,9 @@ if TYPE_CHECKING:
         list_catalogue,
         promote_case,
     )
+    from cockpit.scenarios.exports import COLUMNS as CALL_COLUMNS
+    from cockpit.scenarios.exports import call_rows
+    from cockpit.scenarios.history import shanghai_now
     from cockpit.scenarios.matching import match_firms, match_scenarios, match_solutions
     from cockpit.scenarios.ocds import release_package, validate_package
     from cockpit.scenarios.panel import (
@@ -66,8 +71,24 @@ if TYPE_CHECKING:
         list_scenarios,
         list_solutions,
     )
+    from cockpit.scenarios.sample import sample_data
+    from cockpit.scenarios.schemas import (
+        ApplicationOut,
+        CallOut,
+        Criterion,
+        FirmIn,
+        FirmOut,
+        ScenarioIn,
+        ScenarioOut,
+        SolutionIn,
+        SolutionOut,
+    )
+    from cockpit.scenarios.secrecy import insiders, withhold
     from cockpit.scenarios.vocab import (
         SECTORS,
+        STATE_LABELS,
+        STEPS,
+        TAGS,
         Actor,
         CallState,
         ConflictOfInterest,
@@ -76,10 +97,31 @@ if TYPE_CHECKING:
         NotFound,
         Role,
         ScenarioError,
+        capabilities,
     )
 
 # Imported on first use, so `cockpit --help` does not load SQLAlchemy and the models.
 _HOME: dict[str, str] = {
+    "sample_data": "cockpit.scenarios.sample",
+    "CaseOut": "cockpit.scenarios.catalogues",
+    "CatalogueOut": "cockpit.scenarios.catalogues",
+    "call_rows": "cockpit.scenarios.exports",
+    "shanghai_now": "cockpit.scenarios.history",
+    "ApplicationOut": "cockpit.scenarios.schemas",
+    "CallOut": "cockpit.scenarios.schemas",
+    "Criterion": "cockpit.scenarios.schemas",
+    "FirmIn": "cockpit.scenarios.schemas",
+    "FirmOut": "cockpit.scenarios.schemas",
+    "ScenarioIn": "cockpit.scenarios.schemas",
+    "ScenarioOut": "cockpit.scenarios.schemas",
+    "SolutionIn": "cockpit.scenarios.schemas",
+    "SolutionOut": "cockpit.scenarios.schemas",
+    "insiders": "cockpit.scenarios.secrecy",
+    "withhold": "cockpit.scenarios.secrecy",
+    "STATE_LABELS": "cockpit.scenarios.vocab",
+    "STEPS": "cockpit.scenarios.vocab",
+    "TAGS": "cockpit.scenarios.vocab",
+    "capabilities": "cockpit.scenarios.vocab",
     "Actor": "cockpit.scenarios.vocab",
     "CallState": "cockpit.scenarios.vocab",
     "ConflictOfInterest": "cockpit.scenarios.vocab",
@@ -126,21 +168,38 @@ _HOME: dict[str, str] = {
 
 
 def __getattr__(name: str) -> Any:
+    if name == "CALL_COLUMNS":  # the open data's columns, named for the face
+        return importlib.import_module("cockpit.scenarios.exports").COLUMNS
     if name not in _HOME:
         raise AttributeError(f"module 'cockpit.scenarios' has no attribute {name!r}")
     return getattr(importlib.import_module(_HOME[name]), name)
 
 
 __all__ = [
+    "CALL_COLUMNS",
     "SECTORS",
+    "STATE_LABELS",
+    "STEPS",
+    "TAGS",
     "Actor",
+    "ApplicationOut",
+    "CallOut",
     "CallState",
+    "CaseOut",
+    "CatalogueOut",
     "ConflictOfInterest",
+    "Criterion",
+    "FirmIn",
+    "FirmOut",
     "IllegalTransition",
     "NotAllowed",
     "NotFound",
     "Role",
     "ScenarioError",
+    "ScenarioIn",
+    "ScenarioOut",
+    "SolutionIn",
+    "SolutionOut",
     "add_firm",
     "add_reviewer",
     "add_scenario",
@@ -148,6 +207,8 @@ __all__ = [
     "add_to_catalogue",
     "advance",
     "apply",
+    "call_rows",
+    "capabilities",
     "count_cases",
     "count_for_plans",
     "count_products",
@@ -158,6 +219,7 @@ __all__ = [
     "get_call",
     "get_firm",
     "get_scenario",
+    "insiders",
     "list_applications",
     "list_calls",
     "list_cases",
@@ -170,8 +232,11 @@ __all__ = [
     "match_solutions",
     "promote_case",
     "release_package",
+    "sample_data",
     "score_application",
     "seat_reviewer",
+    "shanghai_now",
     "timeline",
     "validate_package",
+    "withhold",
 ]

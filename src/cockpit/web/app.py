@@ -20,7 +20,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cockpit import __version__
-from cockpit.access import DomainError, NotSignedIn, audit
+from cockpit.access import DomainError, NotSignedIn, audit_writer
 from cockpit.config import get_settings
 from cockpit.rooms import router_modules
 from cockpit.web import errors
@@ -51,7 +51,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        await run_in_threadpool(audit.writer.flush)  # queued audit entries reach the trail
+        await run_in_threadpool(audit_writer.flush)  # queued audit entries reach the trail
         gc.unfreeze()  # collectable again at shutdown, so extension objects are freed
 
 

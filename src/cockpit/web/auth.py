@@ -31,47 +31,49 @@ from typing import Any
 from fastapi import Request
 from fastapi.security import APIKeyHeader
 
-from cockpit.access import Forbidden, NotSignedIn, policy
-from cockpit.access import Principal as Principal  # re-exported: routes import it from here
-
-# Re-exported: the rooms' routes and tests import the key functions from here.
-from cockpit.access.keys import (
-    TOKEN_PREFIX as TOKEN_PREFIX,
-)
-from cockpit.access.keys import (
-    ApiKey as ApiKey,
-)
-from cockpit.access.keys import (
-    NewKey as NewKey,
-)
-from cockpit.access.keys import (
-    UnknownRoleError as UnknownRoleError,
-)
-from cockpit.access.keys import (
-    authenticate as authenticate,
-)
-from cockpit.access.keys import (
-    check_role as check_role,
-)
-from cockpit.access.keys import (
-    create_api_key as create_api_key,
-)
-from cockpit.access.keys import (
-    hash_token as hash_token,
-)
-from cockpit.access.keys import (
+from cockpit import access
+from cockpit.access import (
+    PUBLIC,
+    Forbidden,
+    NotSignedIn,
     key_roles,
 )
-from cockpit.access.keys import (
+
+# Re-exported: the rooms' routes and tests import the key functions from here.
+from cockpit.access import (
+    TOKEN_PREFIX as TOKEN_PREFIX,
+)
+from cockpit.access import (
+    ApiKey as ApiKey,
+)
+from cockpit.access import (
+    NewKey as NewKey,
+)
+from cockpit.access import Principal as Principal  # re-exported: routes import it from here
+from cockpit.access import (
+    UnknownRoleError as UnknownRoleError,
+)
+from cockpit.access import (
+    authenticate as authenticate,
+)
+from cockpit.access import (
+    check_role as check_role,
+)
+from cockpit.access import (
+    create_api_key as create_api_key,
+)
+from cockpit.access import (
+    hash_token as hash_token,
+)
+from cockpit.access import (
     list_api_keys as list_api_keys,
 )
-from cockpit.access.keys import (
+from cockpit.access import (
     revoke_api_key as revoke_api_key,
 )
-from cockpit.access.keys import (
+from cockpit.access import (
     rotate_api_key as rotate_api_key,
 )
-from cockpit.access.policy import PUBLIC
 
 ROLES: dict[str, str] = key_roles()
 
@@ -153,7 +155,7 @@ class Permit(APIKeyHeader):
     """
 
     def __init__(self, permission: str) -> None:
-        if permission not in policy().permissions:
+        if permission not in access.policy().permissions:
             raise ValueError(f"unknown permission {permission!r}; see access/policy.yaml")
         super().__init__(
             name="X-API-Key",

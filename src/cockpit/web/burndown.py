@@ -63,7 +63,7 @@ def _movements(engine: Engine) -> dict[int, list[tuple[datetime, str, str, int]]
 
     Remembered until the ledger's last entry id changes.
     """
-    from cockpit.programmes.models import LedgerRow
+    from cockpit.programmes import LedgerRow
 
     with engine.connect() as conn:
         last = conn.execute(select(func.coalesce(func.max(LedgerRow.id), 0))).scalar_one()
@@ -156,7 +156,7 @@ def _points(moves: list[tuple[datetime, str, str, int]]) -> tuple[str, list[dict
 
 def burndown(*, engine: Engine, lang: Lang, programme: str = "") -> dict[str, Any]:
     """The chosen programme's (else the first one's) budget left, committed and spent."""
-    from cockpit.programmes.status import list_programmes, programme_status
+    from cockpit.programmes import list_programmes, programme_status
 
     installed = list_programmes(engine=engine)
     if not installed:
@@ -209,7 +209,7 @@ def _stamp(moment: Any) -> str | None:
 
 
 def _programme_id(engine: Engine, code: str) -> int:
-    from cockpit.programmes.models import ProgrammeRow
+    from cockpit.programmes import ProgrammeRow
 
     with engine.connect() as conn:
         return int(conn.execute(select(ProgrammeRow.id).where(ProgrammeRow.code == code)).one()[0])

@@ -27,9 +27,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cockpit.access import audit
-from cockpit.access.keys import authenticate
-from cockpit.access.policy import policy
+from cockpit import access
+from cockpit.access import AuditEntry, audit_entry_for, audit_writer, authenticate
 from cockpit.web import errors
 
 KIB = 1024
@@ -111,7 +110,7 @@ def _digest(text: str) -> str:
 
 def role_rate(role: str) -> int | None:
     """The requests a minute the policy gives one principal of ``role`` (None: the default)."""
-    found = policy().roles.get(role)
+    found = access.policy().roles.get(role)
     return found.rate_per_minute if found is not None else None
 
 
@@ -143,7 +142,7 @@ class Guard:
         await self.app(scope, receive, sending)
         entry = audit_entry(scope, status)
         if entry is not None:
-            audit.writer.put(entry)
+            audit_writer.put(entry)
         log_access(scope, status, time.perf_counter() - started)
 
     async def _check(self, scope: Scope, receive: Receive) -> tuple[Any, Receive]:
@@ -182,7 +181,7 @@ EXPORTS = (".csv", ".xlsx", "/ocds")
 SELF_AUDITED = ("/login", "/logout")  # the accounts service records these itself
 
 
-def audit_entry(scope: Scope, status: int) -> audit.Entry | None:
+def audit_entry(scope: Scope, status: int) -> AuditEntry | None:
     """The audit entry a finished request calls for: a write, an export, a read of rows."""
     path, method = scope["path"], scope["method"]
     if status >= 400 or status == 0 or path in SELF_AUDITED:
@@ -201,7 +200,7 @@ def audit_entry(scope: Scope, status: int) -> audit.Entry | None:
     target = f"{method} {path}" + (f"?{query}" if query else "")
     address = (scope.get("client") or ("", 0))[0]
     detail = {"status": status, "permission": permission}
-    return audit.entry_for(state.get("principal"), action, target, address=address, detail=detail)
+    return audit_entry_for(state.get("principal"), action, target, address=address, detail=detail)
 
 
 # No inline script anywhere (the pages' settings are a JSON data block); ECharts sets

@@ -96,7 +96,7 @@ def code(kind: str, value: str, lang: Lang) -> str:
 @cache
 def code_texts(lang: Lang) -> dict[str, dict[str, str]]:
     """Every code's words in ``lang`` (the catalogue and the scenarios' capability tags)."""
-    from cockpit.scenarios.vocab import capabilities
+    from cockpit.scenarios import capabilities
 
     found = codes.texts(lang)
     found["capability"] = {c.code: c.name_en if lang == "en" else c.name_zh for c in capabilities()}

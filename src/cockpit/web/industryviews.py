@@ -73,8 +73,7 @@ def industry_page(*, chain: str, district: str, designation: str, lang: Lang) ->
     from urllib.parse import urlencode
 
     from cockpit.db import ensure_schema
-    from cockpit.industry import FirmFilter, all_chains, gap_list, list_firms
-    from cockpit.industry.vocab import vocab
+    from cockpit.industry import FirmFilter, all_chains, gap_list, industry_vocab, list_firms
 
     ensure_schema()
     known = all_chains()
@@ -86,7 +85,8 @@ def industry_page(*, chain: str, district: str, designation: str, lang: Lang) ->
         "chains": list(known.values()),
         "designation": designation,
         "designations": [
-            (k, v.en if lang == "en" else v.zh) for k, v in vocab().designation_kinds.items()
+            (k, v.en if lang == "en" else v.zh)
+            for k, v in industry_vocab().designation_kinds.items()
         ],
         "gaps": gap_list(chain_id=chain),
         "firms": [_shown(f, known, lang) for f in list_firms(flt)],
@@ -97,10 +97,10 @@ def industry_page(*, chain: str, district: str, designation: str, lang: Lang) ->
 
 def _shown(firm: dict[str, Any], known: dict[str, Any], lang: Lang) -> dict[str, Any]:
     """A firm of the list with its codes (size, designations, nodes) as labels in ``lang``."""
-    from cockpit.industry.vocab import vocab
+    from cockpit.industry import industry_vocab
 
     en = lang == "en"
-    words = vocab()
+    words = industry_vocab()
 
     def label(table: dict[str, Any], code: str) -> str:
         entry = table.get(code)

@@ -18,9 +18,14 @@ from sqlalchemy import select
 
 from cockpit import identity
 from cockpit.db import ensure_schema, get_engine
-from cockpit.programmes.callers import MAX_CLIENT_KEY, Caller
-from cockpit.programmes.models import ProgrammeRow, RoundRow
-from cockpit.programmes.tx import NotFound, ProgrammeError
+from cockpit.programmes import (
+    MAX_CLIENT_KEY,
+    Caller,
+    NotFound,
+    ProgrammeError,
+    ProgrammeRow,
+    RoundRow,
+)
 from cockpit.web.auth import Principal, permit
 
 

@@ -10,8 +10,8 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field, field_validator
 
-from cockpit.programmes import appeals
-from cockpit.programmes.tx import ProgrammeError, pseudonym_of
+from cockpit import programmes
+from cockpit.programmes import ProgrammeError, pseudonym_of
 from cockpit.web.auth import Principal
 from cockpit.web.programme_api import (
     Applicant,
@@ -71,7 +71,7 @@ def _appellant(who: Principal, body: AppealIn) -> str:
 def _lodge(kind: str, subject: Callable[[], str], appellant: str, grounds: str) -> Any:
     _ready()
     try:
-        return appeals.lodge(
+        return programmes.lodge_appeal(
             subject_kind=kind, subject_id=subject(), appellant=appellant, grounds=grounds
         )
     except ProgrammeError as exc:
@@ -87,7 +87,7 @@ def appeal_refusal(code: Code, no: RoundNo, body: AppealIn, who: ClaimantApp) ->
     person = _appellant(who, body)
     return _lodge(
         "refused_claim",
-        lambda: appeals.refusal_of(_round_id(code, no), person),
+        lambda: programmes.refusal_of(_round_id(code, no), person),
         person,
         body.grounds,
     )
@@ -100,7 +100,7 @@ def appeal_refusal(code: Code, no: RoundNo, body: AppealIn, who: ClaimantApp) ->
 )
 def appeal_clawback(refund_id: str, body: AppealIn, who: Merchant) -> Any:
     merchant = _appellant(who, body)
-    return _lodge("clawback", lambda: appeals.clawback_of(refund_id), merchant, body.grounds)
+    return _lodge("clawback", lambda: programmes.clawback_of(refund_id), merchant, body.grounds)
 
 
 @router.post(
@@ -126,13 +126,15 @@ def appeal_recovery(application_id: str, body: AppealIn, who: Applicant) -> Any:
         appellant = _appellant(who, body)
     except ProgrammeError as exc:
         raise _refuse(exc) from None
-    return _lodge("clawback", lambda: appeals.recovery_of(application_id), appellant, body.grounds)
+    return _lodge(
+        "clawback", lambda: programmes.recovery_of(application_id), appellant, body.grounds
+    )
 
 
 @router.get("/appeals/all", summary="Every appeal with its stage, deadline and decision")
 def list_appeals(who: Reviewer) -> dict[str, Any]:
     _ready()
-    rows = appeals.appeals()
+    rows = programmes.list_appeals()
     return {"data": rows, "count": len(rows)}
 
 
@@ -140,7 +142,7 @@ def list_appeals(who: Reviewer) -> dict[str, Any]:
 def take_up_appeal(appeal_id: str, who: Reviewer) -> Any:
     _ready()
     try:
-        return appeals.take_up(appeal_id=appeal_id, officer=caller_of(who).party)
+        return programmes.take_up_appeal(appeal_id=appeal_id, officer=caller_of(who).party)
     except ProgrammeError as exc:
         raise _refuse(exc) from None
 
@@ -152,7 +154,7 @@ def take_up_appeal(appeal_id: str, who: Reviewer) -> Any:
 def decide_appeal(appeal_id: str, body: DecideIn, who: Reviewer) -> Any:
     _ready()
     try:
-        return appeals.decide(
+        return programmes.decide_appeal(
             appeal_id=appeal_id,
             outcome=body.outcome,
             reason=body.reason,

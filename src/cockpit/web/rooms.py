@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from cockpit import rooms
-from cockpit.access.scope import NOTHING, Scope
+from cockpit.access import NOTHING, Scope
 from cockpit.format import SHANGHAI
 from cockpit.web import i18n
 from cockpit.web.i18n import Lang
@@ -86,7 +86,7 @@ def open_alerts(
 
 def orderlist_warnings(*, lang: Lang) -> dict[str, list[str]]:
     """Warnings the alert rules raise on each enterprise of the Order + List, by id."""
-    from cockpit.alerts.views import orderlist_rows
+    from cockpit.alerts import orderlist_rows
     from cockpit.config import get_settings
 
     rows = orderlist_rows(home=get_settings().ensure_home(), months=12)

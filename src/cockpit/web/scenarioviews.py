@@ -17,7 +17,7 @@ HINT = "cockpit scenarios import"
 
 def _sector_names(lang: Lang) -> dict[str, str]:
     try:
-        from cockpit.scenarios.vocab import SECTORS
+        from cockpit.scenarios import SECTORS
     except ImportError:
         return {}
     return {s.code: (s.name_en if lang == "en" else s.name_zh) for s in SECTORS}
@@ -65,7 +65,7 @@ def scenario_detail(*, lang: Lang, scenario_id: str) -> dict[str, Any]:
     if any(a is None for a in apis) or not scenario_id:
         return missing(HINT)
     list_calls, timeline, match_solutions = apis
-    from cockpit.scenarios.vocab import NotFound
+    from cockpit.scenarios import NotFound
 
     ensure_database()
     try:

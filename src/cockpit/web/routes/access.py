@@ -18,8 +18,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from cockpit import access
-from cockpit.access import oidc
-from cockpit.access.accounts import SESSION_LIFETIME
+from cockpit.access import (
+    OIDC_FLOW_COOKIE,
+    OIDC_FLOW_LIFETIME,
+    SESSION_LIFETIME,
+    OidcConfig,
+    OidcRefused,
+    oidc_begin,
+    oidc_configured,
+    oidc_finish,
+)
 from cockpit.config import get_settings
 from cockpit.web.auth import CSRF_FIELD, SESSION_COOKIE, Principal, allow, permit
 from cockpit.web.deps import LangDep
@@ -50,7 +58,7 @@ def safe_next(target: str) -> str:
 )
 def login_page(request: Request, lang: LangDep, next: str = "/", error: bool = False) -> Response:
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
-    provider = oidc.configured()
+    provider = oidc_configured()
     response = render_page(
         request,
         "login.html",
@@ -105,8 +113,8 @@ def _set_session(request: Request, response: Response, token: str) -> None:
     )
 
 
-def _provider() -> oidc.OidcConfig:
-    provider = oidc.configured()
+def _provider() -> OidcConfig:
+    provider = oidc_configured()
     if provider is None:
         raise access.NotFound("sign-in through an identity provider is not configured")
     return provider
@@ -117,15 +125,15 @@ def login_oidc(request: Request, next: Annotated[str, Query(max_length=400)] = "
     """Leave for the identity provider; the flow (state, nonce, PKCE verifier) rides in a
     signed cookie that only the callback reads."""
     try:
-        started = oidc.begin(_provider(), safe_next(next))
-    except oidc.OidcRefused:
+        started = oidc_begin(_provider(), safe_next(next))
+    except OidcRefused:
         return RedirectResponse(f"/login?error=1&next={safe_next(next)}", status_code=303)
     response = RedirectResponse(started.url, status_code=303)
     # Lax, not Strict: the provider sends the browser back by a cross-site redirect.
     response.set_cookie(
-        oidc.FLOW_COOKIE,
+        OIDC_FLOW_COOKIE,
         started.cookie,
-        max_age=oidc.FLOW_LIFETIME,
+        max_age=OIDC_FLOW_LIFETIME,
         path=CALLBACK_PATH,
         httponly=True,
         samesite="lax",
@@ -148,13 +156,13 @@ def login_oidc_callback(
     """Back from the identity provider: check everything, open a session."""
     provider = _provider()
     try:
-        done = oidc.finish(
+        done = oidc_finish(
             provider,
-            flow_cookie=request.cookies.get(oidc.FLOW_COOKIE, ""),
+            flow_cookie=request.cookies.get(OIDC_FLOW_COOKIE, ""),
             params={"code": code, "state": state, "error": error},
             address=_address(request),
         )
-    except oidc.OidcRefused:
+    except OidcRefused:
         limiter = getattr(request.app.state, "limiter", None)
         if limiter is not None and request.client is not None:
             limiter.fail(request.client.host)
@@ -170,7 +178,7 @@ def login_oidc_callback(
         )
         response = HTMLResponse(page)
         _set_session(request, response, done.signed.token)
-    response.delete_cookie(oidc.FLOW_COOKIE, path=CALLBACK_PATH)
+    response.delete_cookie(OIDC_FLOW_COOKIE, path=CALLBACK_PATH)
     return response
 
 

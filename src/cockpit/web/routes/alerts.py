@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
+from cockpit import alerts
 from cockpit.access import scope_of
-from cockpit.alerts import lifecycle
 from cockpit.db import ensure_schema
 from cockpit.web.auth import Principal, allow, permit
 from cockpit.web.deps import ScopeDep
@@ -35,7 +35,7 @@ class StepIn(BaseModel):
 
 
 class AlertList(BaseModel):
-    data: list[lifecycle.AlertPublic]
+    data: list[alerts.AlertPublic]
     count: int
 
 
@@ -55,7 +55,7 @@ def list_alerts(
     """Alerts about firms of other districts are left out for a district official."""
     _ready()
     wide = limit if scope.whole_city else 2000
-    found = lifecycle.list_alerts(status=status, severity=severity, rule_id=rule_id, limit=wide)
+    found = alerts.list_alerts(status=status, severity=severity, rule_id=rule_id, limit=wide)
     data = [a for a in found if scope.sees_alert(a.subject, a.evidence)][:limit]
     return AlertList(data=data, count=len(data))
 
@@ -66,7 +66,7 @@ def list_alerts(
     response_model=Page,
 )
 def orderlist(who: Reader, months: Annotated[int, Query(ge=1, le=36)] = 12) -> dict[str, Any]:
-    from cockpit.alerts.views import orderlist_rows
+    from cockpit.alerts import orderlist_rows
     from cockpit.config import get_settings
 
     rows = orderlist_rows(home=get_settings().ensure_home(), months=months)
@@ -77,14 +77,14 @@ def orderlist(who: Reader, months: Annotated[int, Query(ge=1, le=36)] = 12) -> d
 @router.get(
     "/{alert_id}",
     summary="One alert with its history",
-    response_model=lifecycle.AlertPublic,
+    response_model=alerts.AlertPublic,
     dependencies=[allow("cockpit.read")],
 )
-def get_alert(alert_id: AlertId, scope: ScopeDep) -> lifecycle.AlertPublic:
+def get_alert(alert_id: AlertId, scope: ScopeDep) -> alerts.AlertPublic:
     _ready()
     try:
-        found = lifecycle.get_alert(alert_id=alert_id)
-    except lifecycle.AlertNotFound as exc:
+        found = alerts.get_alert(alert_id=alert_id)
+    except alerts.AlertNotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     if not scope.sees_alert(found.subject, found.evidence):
         # Another district's firm: answered as if there were no such alert.
@@ -92,30 +92,30 @@ def get_alert(alert_id: AlertId, scope: ScopeDep) -> lifecycle.AlertPublic:
     return found
 
 
-def _step(action: str, alert_id: int, body: StepIn, who: Principal) -> lifecycle.AlertPublic:
+def _step(action: str, alert_id: int, body: StepIn, who: Principal) -> alerts.AlertPublic:
     _ready()
-    step = lifecycle.acknowledge if action == "ack" else lifecycle.resolve
+    step = alerts.acknowledge if action == "ack" else alerts.resolve
     try:
         return step(alert_id=alert_id, actor=who.name, comment=body.comment)
-    except lifecycle.AlertNotFound as exc:
+    except alerts.AlertNotFound as exc:
         raise HTTPException(404, str(exc)) from exc
-    except lifecycle.InvalidTransition as exc:
+    except alerts.InvalidTransition as exc:
         raise HTTPException(409, str(exc)) from exc
 
 
 @router.post(
     "/{alert_id}/ack",
     summary="Acknowledge an open alert (operator key)",
-    response_model=lifecycle.AlertPublic,
+    response_model=alerts.AlertPublic,
 )
-def acknowledge(alert_id: AlertId, body: StepIn, who: Operator) -> lifecycle.AlertPublic:
+def acknowledge(alert_id: AlertId, body: StepIn, who: Operator) -> alerts.AlertPublic:
     return _step("ack", alert_id, body, who)
 
 
 @router.post(
     "/{alert_id}/resolve",
     summary="Resolve an alert (operator key)",
-    response_model=lifecycle.AlertPublic,
+    response_model=alerts.AlertPublic,
 )
-def resolve(alert_id: AlertId, body: StepIn, who: Operator) -> lifecycle.AlertPublic:
+def resolve(alert_id: AlertId, body: StepIn, who: Operator) -> alerts.AlertPublic:
     return _step("resolve", alert_id, body, who)

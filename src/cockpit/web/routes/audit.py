@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
-from cockpit.access import Invalid, audit
+from cockpit.access import AUDIT_ACTIONS, Invalid, search_audit, verify_audit
 from cockpit.web.auth import Principal, permit
 from cockpit.web.deps import LangDep
 from cockpit.web.routes.pages import render_page
@@ -40,8 +40,8 @@ def filters(
     since: date | None = None,
     until: date | None = None,
 ) -> Filters:
-    if action and action not in audit.ACTIONS:
-        raise Invalid(f"action {action!r}: one of {', '.join(audit.ACTIONS)}", field="action")
+    if action and action not in AUDIT_ACTIONS:
+        raise Invalid(f"action {action!r}: one of {', '.join(AUDIT_ACTIONS)}", field="action")
     return Filters(actor=actor, action=action, target=target, since=since, until=until)
 
 
@@ -56,7 +56,7 @@ def _day(d: date | None, *, end: bool = False) -> datetime | None:
 
 
 def _rows(f: Filters, limit: int) -> list[dict[str, Any]]:
-    return audit.search(
+    return search_audit(
         actor=f.actor, action=f.action, target=f.target, since=_day(f.since),
         until=_day(f.until, end=True), limit=limit,
     )  # fmt: skip
@@ -67,7 +67,7 @@ def audit_page(request: Request, lang: LangDep, who: Auditor, f: FiltersDep) -> 
     shown = {k: ("" if v is None else str(v)) for k, v in f.model_dump().items()}
     return render_page(
         request, "audit.html", lang, "audit", rows=_rows(f, 500), f=shown,
-        actions=audit.ACTIONS, verdict=audit.verify(),
+        actions=AUDIT_ACTIONS, verdict=verify_audit(),
         query=urlencode({k: v for k, v in shown.items() if v}),
     )  # fmt: skip
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import BaseModel
 
-from cockpit.bulletin.archive import Issued, all_issued, find_issued
+from cockpit.bulletin import Issued, all_issued, find_issued
 from cockpit.config import get_settings
 from cockpit.web.auth import allow
 from cockpit.web.deps import QueryDep

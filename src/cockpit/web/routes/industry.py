@@ -12,22 +12,22 @@ from typing import Any, Literal, TypeVar
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from cockpit.access import errors
+from cockpit import access, industry
 from cockpit.db import ensure_schema
-from cockpit.industry import atlas, exports, measures, registry
-from cockpit.industry.chains import all_chains
-from cockpit.industry.schemas import (
+from cockpit.industry import (
     ChainOut,
     ChainPage,
     FirmHistoryOut,
     FirmPage,
+    IndustryError,
     MeasureOut,
     MeasurePage,
     NodeOut,
     NodePage,
+    NotFound,
     RejectPage,
+    all_chains,
 )
-from cockpit.industry.vocab import IndustryError, NotFound
 from cockpit.web import industryviews
 from cockpit.web.auth import allow
 from cockpit.web.deps import ScopeDep
@@ -45,9 +45,9 @@ def _do(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     try:
         return fn(*args, **kwargs)
     except NotFound as exc:
-        raise errors.NotFound(str(exc)) from exc
+        raise access.NotFound(str(exc)) from exc
     except IndustryError as exc:
-        raise errors.Invalid(str(exc)) from exc
+        raise access.Invalid(str(exc)) from exc
 
 
 def _filter(
@@ -57,8 +57,8 @@ def _filter(
     designation: str | None,
     size: Size | None,
     q: str | None,
-) -> atlas.FirmFilter:
-    return atlas.FirmFilter(district, chain, node, designation, size, q)
+) -> industry.FirmFilter:
+    return industry.FirmFilter(district, chain, node, designation, size, q)
 
 
 def _download(body: bytes, name: str) -> Response:
@@ -88,7 +88,7 @@ def list_chains() -> dict[str, Any]:
 )
 def chain_nodes(chain_id: str) -> dict[str, Any]:
     """Every node of a chain with its local firms, coverage and outside candidates."""
-    views = _do(atlas.chain_map, chain_id)
+    views = _do(industry.chain_map, chain_id)
     return {"data": [v.to_dict() for v in views], "count": len(views)}
 
 
@@ -99,7 +99,7 @@ def chain_nodes(chain_id: str) -> dict[str, Any]:
 )
 def chain_node(chain_id: str, node_id: str) -> dict[str, Any]:
     """One node: what the chain page opens when a node is clicked."""
-    return _do(atlas.node_firms, chain_id, node_id).to_dict()
+    return _do(industry.node_firms, chain_id, node_id).to_dict()
 
 
 @router.get("/chains/{chain_id}/tree", dependencies=[allow("cockpit.read")])
@@ -120,7 +120,7 @@ def firms(
     scope: ScopeDep,
 ) -> dict[str, Any]:
     """Registry firms matching every filter given (a district official: their districts')."""
-    rows = _do(atlas.list_firms, _filter(district, chain, node, designation, size, q))
+    rows = _do(industry.list_firms, _filter(district, chain, node, designation, size, q))
     rows = scope.keep(rows, "district_code")
     return {"data": rows, "count": len(rows)}
 
@@ -137,9 +137,9 @@ def firms_xlsx(
     scope: ScopeDep,
 ) -> Response:
     """The filtered firm list as an Excel download (a district official: their districts')."""
-    rows = _do(atlas.list_firms, _filter(district, chain, node, designation, size, q))
+    rows = _do(industry.list_firms, _filter(district, chain, node, designation, size, q))
     rows = scope.keep(rows, "district_code")
-    body = exports.workbook_bytes("企业库", exports.FIRM_HEADER, exports.firm_rows(rows))
+    body = industry.workbook_bytes("企业库", industry.FIRM_HEADER, industry.firm_rows(rows))
     return _download(body, "firms.xlsx")
 
 
@@ -149,9 +149,9 @@ def firms_xlsx(
 def firm(scope: ScopeDep, credit_code: str = Path(..., max_length=40)) -> dict[str, Any]:
     """One firm with every version of its row, its designations and other rooms' ids (a
     district official: a firm of their districts only; another's is not found)."""
-    found: dict[str, Any] = _do(registry.firm_history, credit_code)
+    found: dict[str, Any] = _do(industry.firm_history, credit_code)
     if not scope.sees(found.get("district_code")):
-        raise errors.NotFound(f"no firm {credit_code}", field="path.credit_code")
+        raise access.NotFound(f"no firm {credit_code}", field="path.credit_code")
     return found
 
 
@@ -164,24 +164,24 @@ def firms_by_district(lang: Lang = "zh-CN") -> dict[str, Any]:
 @router.get("/gaps", dependencies=[allow("industry.read")], response_model=NodePage)
 def gaps(chain: str | None = None) -> dict[str, Any]:
     """The gap list: nodes with no confirmed sizeable local firm, with outside candidates."""
-    views = _do(atlas.gap_list, chain_id=chain)
+    views = _do(industry.gap_list, chain_id=chain)
     return {"data": [v.to_dict() for v in views], "count": len(views)}
 
 
 @router.get("/gaps.xlsx", dependencies=[allow("industry.read")], response_class=Response)
 def gaps_xlsx(chain: str | None = None) -> Response:
     """The 招商 target list (gap nodes and their candidates) as an Excel download."""
-    views = _do(atlas.gap_list, chain_id=chain)
-    rows = exports.target_list_rows(views)
+    views = _do(industry.gap_list, chain_id=chain)
+    rows = industry.target_list_rows(views)
     return _download(
-        exports.workbook_bytes("招商目标", exports.TARGET_HEADER, rows), "targets.xlsx"
+        industry.workbook_bytes("招商目标", industry.TARGET_HEADER, rows), "targets.xlsx"
     )
 
 
 @router.get("/rejects", dependencies=[allow("industry.read")], response_model=RejectPage)
 def rejects(limit: int = Query(1000, ge=1, le=10_000)) -> dict[str, Any]:
     """Rows the list loads refused, newest first: file, line, field (the file's header), reason."""
-    rows = _do(registry.refused_rows, limit=limit)
+    rows = _do(industry.refused_rows, limit=limit)
     return {"data": rows, "count": len(rows)}
 
 
@@ -189,9 +189,9 @@ def rejects(limit: int = Query(1000, ge=1, le=10_000)) -> dict[str, Any]:
 def measure_list() -> dict[str, Any]:
     """The figures the plans read, each with its definition."""
     rows = []
-    for name, m in measures.MEASURES.items():
+    for name, m in industry.MEASURES.items():
         for chain in m.chains:
-            figure = _do(measures.measure, name, chain=chain)
+            figure = _do(industry.measure, name, chain=chain)
             rows.append(
                 MeasureOut(
                     measure=name,

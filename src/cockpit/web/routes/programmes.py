@@ -26,20 +26,10 @@ from pydantic import (
 )
 from sqlalchemy import Engine
 
+from cockpit import programmes
 from cockpit.access import scope_of
 from cockpit.db import get_engine
-from cockpit.programmes import (
-    aioclaim,
-    audit,
-    consent,
-    fraud,
-    spending,
-    status,
-    subsidies,
-    vouchers,
-)
-from cockpit.programmes.rules import MAX_AMOUNT_FEN
-from cockpit.programmes.tx import ProgrammeError, pseudonym_of
+from cockpit.programmes import MAX_AMOUNT_FEN, ProgrammeError, pseudonym_of
 from cockpit.web import errors
 from cockpit.web.auth import Principal, permit
 from cockpit.web.programme_api import (
@@ -99,36 +89,36 @@ class ClaimOut(BaseModel):
     replayed: bool
 
 
-def _claim_round(engine: Engine, code: str, no: int) -> tuple[vouchers.RoundInfo, str | None]:
+def _claim_round(engine: Engine, code: str, no: int) -> tuple[programmes.RoundInfo, str | None]:
     """The round's rules and, on PostgreSQL, the conninfo of the async claim path (read once).
 
     Keeping the round's info here is safe: a budget row emptied or closed elsewhere is found
     empty by the claim's conditional UPDATE, whatever this process remembers.
     """
     _ready()
-    info = vouchers.round_info(engine, _round_id(code, no))
+    info = programmes.round_info(engine, _round_id(code, no))
     if engine.dialect.name != "postgresql":
         return info, None
     url = engine.url.set(drivername="postgresql")
     return info, url.render_as_string(hide_password=False)
 
 
-_claim_rounds: dict[tuple[Engine, str, int], tuple[vouchers.RoundInfo, str | None]] = {}
+_claim_rounds: dict[tuple[Engine, str, int], tuple[programmes.RoundInfo, str | None]] = {}
 JSON = "application/json"
 
 
 async def _claim(
-    engine: Engine, code: str, no: int, idem_key: str, who: vouchers.Identity
-) -> vouchers.ClaimResult:
+    engine: Engine, code: str, no: int, idem_key: str, who: programmes.Identity
+) -> programmes.ClaimResult:
     found = _claim_rounds.get((engine, code, no))
     if found is None:
         found = await run_in_threadpool(_claim_round, engine, code, no)
         _claim_rounds[(engine, code, no)] = found
     info, conninfo = found
-    if conninfo is not None and aioclaim.serves(info):
-        batcher = aioclaim.batcher_for(conninfo, info)
-        return await aioclaim.claim(batcher, idem_key=idem_key, who=who)
-    reference = partial(vouchers.claim, round_id=info.round_id, engine=engine)
+    if conninfo is not None and programmes.serves_batched(info):
+        batcher = programmes.batcher_for(conninfo, info)
+        return await programmes.claim_batched(batcher, idem_key=idem_key, who=who)
+    reference = partial(programmes.claim, round_id=info.round_id, engine=engine)
     return await run_in_threadpool(reference, idem_key=idem_key, who=who)
 
 
@@ -143,9 +133,9 @@ async def claim(
     code: Code, no: RoundNo, body: ClaimIn, who: Annotated[Principal, Depends(_claimant_key)]
 ) -> Response:
     # The burst's hot path: on the event loop, claims grouped into few transactions on
-    # PostgreSQL (``aioclaim``); SQLite and larger limits take ``vouchers.claim`` in a thread.
+    # PostgreSQL (``aioclaim``); SQLite and larger limits take ``programmes.claim`` in a thread.
     person = pseudonym_of(body.id_number)
-    claimant = vouchers.Identity(
+    claimant = programmes.Identity(
         person=person,
         account=_pseudonym(body.account),
         phone=_pseudonym(body.phone),
@@ -245,7 +235,9 @@ def give_consent(body: ConsentIn, who: ClaimantApp) -> ConsentOut:
     _ready()
     try:
         return ConsentOut(
-            **consent.issue(voucher_id=body.voucher_id, holder=pseudonym_of(body.id_number))
+            **programmes.issue_consent(
+                voucher_id=body.voucher_id, holder=pseudonym_of(body.id_number)
+            )
         )
     except ProgrammeError as exc:
         raise _refuse(exc) from None
@@ -296,8 +288,8 @@ def redeem(body: RedeemIn, who: Merchant) -> RedeemOut:
     _ready()
     _own_merchant(who, body.merchant_id)
     try:
-        holder = consent.check(body.consent, voucher_id=body.voucher_id).holder
-        done = spending.redeem(
+        holder = programmes.check_consent(body.consent, voucher_id=body.voucher_id).holder
+        done = programmes.redeem(
             idem_key=caller_of(who).scoped(body.idempotency_key),
             voucher_id=body.voucher_id,
             merchant_id=body.merchant_id,
@@ -337,7 +329,7 @@ def refund(body: RefundIn, who: Merchant) -> RefundOut:
     _ready()
     _own_merchant(who, body.merchant_id)
     try:
-        done = spending.refund(
+        done = programmes.refund(
             idem_key=caller_of(who).scoped(body.idempotency_key),
             merchant_id=body.merchant_id,
             txn_id=body.txn_id,
@@ -431,7 +423,7 @@ def apply(code: Code, body: ApplyIn, who: Applicant) -> ApplicationOut:
             caller.acting_for(body.applicant)
         applicant = body.applicant if firm else pseudonym_of(body.applicant)
         return _app_out(
-            subsidies.apply(
+            programmes.apply(
                 programme_code=code,
                 idem_key=caller.scoped(body.idempotency_key),
                 applicant=applicant,
@@ -458,7 +450,7 @@ def review(application_id: str, body: ReviewIn, who: Reviewer) -> ApplicationOut
     _ready()
     try:
         return _app_out(
-            subsidies.review(
+            programmes.review(
                 application_id=application_id,
                 idem_key=caller_of(who).scoped(body.idempotency_key),
                 decision=body.decision,
@@ -483,7 +475,7 @@ def disburse(application_id: str, body: DisburseIn, who: Operator) -> Applicatio
     _ready()
     try:
         return _app_out(
-            subsidies.disburse(
+            programmes.disburse(
                 application_id=application_id,
                 idem_key=caller_of(who).scoped(body.idempotency_key),
                 officer=caller_of(who).party,
@@ -507,7 +499,7 @@ def claw_back(application_id: str, body: ClawBackIn, who: Operator) -> Applicati
     _ready()
     try:
         return _app_out(
-            subsidies.claw_back(
+            programmes.claw_back(
                 application_id=application_id,
                 amount_fen=body.amount_fen,
                 reason=body.reason,
@@ -526,7 +518,7 @@ def claw_back(application_id: str, body: ClawBackIn, who: Operator) -> Applicati
 def get_application(application_id: str, who: Inspector) -> ApplicationOut:
     _ready()
     try:
-        found = subsidies.application(application_id)
+        found = programmes.application(application_id)
     except ProgrammeError as exc:
         raise _refuse(exc) from None
     # Another district's application answers as if there were none (district scope).
@@ -545,7 +537,7 @@ class ProgrammeList(BaseModel):
 @router.get("", response_model=ProgrammeList, summary="Installed programmes")
 def list_all(who: Anyone) -> ProgrammeList:
     _ready()
-    rows = status.list_programmes()
+    rows = programmes.list_programmes()
     return ProgrammeList(data=rows, count=len(rows))
 
 
@@ -553,7 +545,7 @@ def list_all(who: Anyone) -> ProgrammeList:
 def programme_status(code: Code, who: Anyone) -> dict[str, Any]:
     _ready()
     try:
-        return status.programme_status(code)
+        return programmes.programme_status(code)
     except ProgrammeError as exc:
         raise _refuse(exc) from None
 
@@ -562,7 +554,7 @@ def programme_status(code: Code, who: Anyone) -> dict[str, Any]:
 def flags(code: Code, who: Inspector) -> dict[str, Any]:
     _ready()
     try:
-        found = fraud.flags(programme_code=code)
+        found = programmes.flags(programme_code=code)
     except ProgrammeError as exc:
         raise _refuse(exc) from None
     # A district official reads the flags of their districts' merchants only.
@@ -576,7 +568,7 @@ def flags(code: Code, who: Inspector) -> dict[str, Any]:
 )
 def verify_ledger(who: Operator) -> dict[str, Any]:
     _ready()
-    return audit.verify(get_engine()).as_dict()
+    return programmes.verify_ledger(get_engine()).as_dict()
 
 
 # The appeals' routes, beside this module (which is long enough), under this router's prefix.
@@ -602,7 +594,7 @@ def release(code: Code, no: RoundNo, who: Operator) -> RoundReleaseOut:
     releases it. The cockpit's programmes page calls this."""
     _ready()
     try:
-        rid = vouchers.release_round(programme_code=code, no=no, officer=caller_of(who).party)
+        rid = programmes.release_round(programme_code=code, no=no, officer=caller_of(who).party)
     except ProgrammeError as exc:
         raise _refuse(exc) from exc
     state: Literal["proposed", "released"] = "proposed" if rid is None else "released"

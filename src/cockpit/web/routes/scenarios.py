@@ -17,39 +17,27 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
-from cockpit import reference
+from cockpit import reference, scenarios
 from cockpit.access import Forbidden, Invalid
 from cockpit.db import ensure_schema
 from cockpit.scenarios import (
-    calls,
-    catalogues,
-    exports,
-    matching,
-    ocds,
-    panel,
-    registry,
-    secrecy,
-)
-from cockpit.scenarios.history import shanghai_now
-from cockpit.scenarios.schemas import (
+    Actor,
     ApplicationOut,
     CallOut,
+    ConflictOfInterest,
     Criterion,
     FirmIn,
     FirmOut,
-    ScenarioIn,
-    ScenarioOut,
-    SolutionIn,
-    SolutionOut,
-)
-from cockpit.scenarios.vocab import (
-    Actor,
-    ConflictOfInterest,
     IllegalTransition,
     NotAllowed,
     NotFound,
     Role,
     ScenarioError,
+    ScenarioIn,
+    ScenarioOut,
+    SolutionIn,
+    SolutionOut,
+    shanghai_now,
 )
 from cockpit.web.auth import Principal, allow, permit
 from cockpit.web.schemas import Answer, Page
@@ -93,7 +81,7 @@ def _actor(who: Principal) -> Actor:
 
 def _sees_secrets(call_id: str, who: Principal) -> bool:
     """Auditors read everything; otherwise the call's insiders, or anyone after the award."""
-    insiders = _do(secrecy.insiders, call_id=call_id)
+    insiders = _do(scenarios.insiders, call_id=call_id)
     if who.can("audit.read") or insiders.published:
         return True
     try:
@@ -115,19 +103,19 @@ def list_scenarios(
 ) -> dict[str, Any]:
     """The scenario list (场景清单), filtered; ``{data, count}``."""
     today = shanghai_now().date() if open_only else None
-    return _page(_do(registry.list_scenarios, sector=sector, district=district, open_on=today))
+    return _page(_do(scenarios.list_scenarios, sector=sector, district=district, open_on=today))
 
 
 @router.post("", status_code=201)
 def add_scenario(body: ScenarioIn, who: Unit) -> ScenarioOut:
     """Publish a scenario need (unit or operator)."""
-    return _do(registry.add_scenario, need=body, actor=_actor(who))
+    return _do(scenarios.add_scenario, need=body, actor=_actor(who))
 
 
 @router.get("/firms", dependencies=READ, response_model=Page)
 def list_firms() -> dict[str, Any]:
     """Registered firms."""
-    return _page(_do(registry.list_firms))
+    return _page(_do(scenarios.list_firms))
 
 
 @router.post("/firms", status_code=201)
@@ -135,14 +123,14 @@ def add_firm(body: FirmIn, who: FirmOrOperator) -> FirmOut:
     """Register a firm (a firm key registers itself: its name is the firm id)."""
     if who.role == "firm":
         body = body.model_copy(update={"id": who.name})
-    return _do(registry.add_firm, firm=body, actor=_actor(who))
+    return _do(scenarios.add_firm, firm=body, actor=_actor(who))
 
 
 @router.get("/firms/{firm_id}/matches", dependencies=READ, response_model=Page)
 def firm_matches(firm_id: str, limit: int = 10) -> dict[str, Any]:
     """Open scenario needs ranked for a firm."""
     found = _do(
-        matching.match_scenarios, firm_id=firm_id, open_on=shanghai_now().date(), limit=limit
+        scenarios.match_scenarios, firm_id=firm_id, open_on=shanghai_now().date(), limit=limit
     )
     return _page([asdict(m) for m in found])
 
@@ -150,7 +138,7 @@ def firm_matches(firm_id: str, limit: int = 10) -> dict[str, Any]:
 @router.get("/solutions", dependencies=READ, response_model=Page)
 def list_solutions(firm_id: str | None = None, sector: str | None = None) -> dict[str, Any]:
     """Solutions and products."""
-    return _page(_do(registry.list_solutions, firm_id=firm_id, sector=sector))
+    return _page(_do(scenarios.list_solutions, firm_id=firm_id, sector=sector))
 
 
 @router.post("/solutions", status_code=201)
@@ -158,13 +146,13 @@ def add_solution(body: SolutionIn, who: FirmOrOperator) -> SolutionOut:
     """Register a solution or product (a firm only its own)."""
     if who.role == "firm" and body.firm_id != who.name:
         raise HTTPException(403, {"code": "NotAllowed", "message": "a firm adds only its own"})
-    return _do(registry.add_solution, solution=body, actor=_actor(who))
+    return _do(scenarios.add_solution, solution=body, actor=_actor(who))
 
 
 @router.get("/calls", dependencies=READ, response_model=Page)
 def list_calls(state: str | None = None, scenario_id: str | None = None) -> dict[str, Any]:
     """Calls, optionally in one state or for one scenario."""
-    return _page(_do(calls.list_calls, state=state, scenario_id=scenario_id))
+    return _page(_do(scenarios.list_calls, state=state, scenario_id=scenario_id))
 
 
 class CallIn(BaseModel):
@@ -177,7 +165,7 @@ class CallIn(BaseModel):
 def create_call(body: CallIn, who: Unit) -> CallOut:
     """Draft a call for a scenario need, with its review criteria."""
     return _do(
-        calls.create_call,
+        scenarios.create_call,
         scenario_id=body.scenario_id,
         call_id=body.call_id,
         criteria=body.criteria,
@@ -188,15 +176,15 @@ def create_call(body: CallIn, who: Unit) -> CallOut:
 @router.get("/calls/{call_id}", dependencies=READ)
 def get_call(call_id: str) -> CallOut:
     """One call, with its award and the explanation of it."""
-    return _do(calls.get_call, call_id=call_id)
+    return _do(scenarios.get_call, call_id=call_id)
 
 
 @router.get("/calls/{call_id}/timeline", response_model=Page)
 def call_timeline(call_id: str, who: Reader) -> dict[str, Any]:
     """The call's history, oldest first: each step dated and signed. Until the award, the
     details of bids, scores and conflicts are withheld from all but the call's insiders."""
-    events = _do(calls.timeline, call_id=call_id)
-    return _page(events if _sees_secrets(call_id, who) else secrecy.withhold(events))
+    events = _do(scenarios.timeline, call_id=call_id)
+    return _page(events if _sees_secrets(call_id, who) else scenarios.withhold(events))
 
 
 class StepIn(BaseModel):
@@ -213,7 +201,7 @@ StepName = Literal[
 def take_step(call_id: str, step: StepName, body: StepIn, who: Signer) -> CallOut:
     """Move the call one step; the step's own rules say which role may sign it."""
     return _do(
-        calls.advance,
+        scenarios.advance,
         call_id=call_id,
         step=step,
         actor=_actor(who),
@@ -233,7 +221,7 @@ class ApplicationIn(BaseModel):
 def apply(call_id: str, body: ApplicationIn, who: Firm) -> ApplicationOut:
     """Take up the call (揭榜) as the firm the key belongs to."""
     return _do(
-        panel.apply, call_id=call_id, firm_id=who.name, actor=_actor(who), **body.model_dump()
+        scenarios.apply, call_id=call_id, firm_id=who.name, actor=_actor(who), **body.model_dump()
     )
 
 
@@ -245,7 +233,7 @@ def list_applications(call_id: str, who: Insider) -> dict[str, Any]:
             "until the award, proposals are for the call's owner unit and its reviewers",
             code="call_secret",
         )
-    return _page(_do(panel.list_applications, call_id=call_id))
+    return _page(_do(scenarios.list_applications, call_id=call_id))
 
 
 class SeatIn(BaseModel):
@@ -264,13 +252,13 @@ def seat_reviewer(call_id: str, body: SeatIn, who: Operator) -> dict[str, str]:
     """Seat a reviewer on the panel (adding them to the pool first when a name is given)."""
     if body.name:
         _do(
-            panel.add_reviewer,
+            scenarios.add_reviewer,
             reviewer_id=body.reviewer_id,
             name=body.name,
             organisation=body.organisation,
             actor=_actor(who),
         )
-    _do(panel.seat_reviewer, call_id=call_id, reviewer_id=body.reviewer_id, actor=_actor(who))
+    _do(scenarios.seat_reviewer, call_id=call_id, reviewer_id=body.reviewer_id, actor=_actor(who))
     return {"call_id": call_id, "reviewer_id": body.reviewer_id}
 
 
@@ -290,7 +278,7 @@ def declare_conflict(call_id: str, body: ConflictIn, who: ReviewerOrOperator) ->
     """Declare a conflict of interest; scores it touches are withdrawn."""
     reviewer_id = body.reviewer_id or who.name
     withdrawn = _do(
-        panel.declare_conflict,
+        scenarios.declare_conflict,
         call_id=call_id,
         reviewer_id=reviewer_id,
         firm_id=body.firm_id,
@@ -317,7 +305,7 @@ class ScoreOut(BaseModel):
 def score(call_id: str, application_id: str, body: SheetIn, who: ReviewerKey) -> dict[str, str]:
     """Score an application as the reviewer the key names."""
     _do(
-        panel.score_application,
+        scenarios.score_application,
         call_id=call_id,
         application_id=application_id,
         reviewer_id=who.name,
@@ -335,15 +323,15 @@ class CaseIn(BaseModel):
 
 
 @router.post("/calls/{call_id}/case", status_code=201)
-def promote_case(call_id: str, body: CaseIn, who: Operator) -> catalogues.CaseOut:
+def promote_case(call_id: str, body: CaseIn, who: Operator) -> scenarios.CaseOut:
     """Promote an accepted delivery to the case library."""
-    return _do(catalogues.promote_case, call_id=call_id, actor=_actor(who), **body.model_dump())
+    return _do(scenarios.promote_case, call_id=call_id, actor=_actor(who), **body.model_dump())
 
 
 @router.get("/cases", dependencies=READ, response_model=Page)
 def list_cases(sector: str | None = None, district: str | None = None) -> dict[str, Any]:
     """The case library (典型案例)."""
-    return _page(_do(catalogues.list_cases, sector=sector, district=district))
+    return _page(_do(scenarios.list_cases, sector=sector, district=district))
 
 
 class CatalogueIn(BaseModel):
@@ -356,13 +344,13 @@ class CatalogueIn(BaseModel):
 @router.get("/catalogue", dependencies=READ, response_model=Page)
 def list_catalogue(year: int | None = None) -> dict[str, Any]:
     """The excellent-product catalogue (优秀产品目录)."""
-    return _page(_do(catalogues.list_catalogue, year=year))
+    return _page(_do(scenarios.list_catalogue, year=year))
 
 
 @router.post("/catalogue", status_code=201)
-def add_to_catalogue(body: CatalogueIn, who: Operator) -> catalogues.CatalogueOut:
+def add_to_catalogue(body: CatalogueIn, who: Operator) -> scenarios.CatalogueOut:
     """List a solution in the catalogue of a year."""
-    return _do(catalogues.add_to_catalogue, actor=_actor(who), **body.model_dump())
+    return _do(scenarios.add_to_catalogue, actor=_actor(who), **body.model_dump())
 
 
 @router.get("/counts", dependencies=READ, response_model=Answer)
@@ -371,18 +359,18 @@ def counts(
 ) -> dict[str, Any]:
     """Counts the plans and the cockpit read, with the same filters."""
     return {
-        "scenarios": _do(catalogues.count_scenarios, sector=sector, district=district, tag=tag),
-        "cases": _do(catalogues.count_cases, sector=sector, district=district, tag=tag),
-        "products": _do(catalogues.count_products, sector=sector, district=district),
-        "scenarios_by_sector": _do(catalogues.counts_by, kind="scenarios", by="sector"),
-        "cases_by_district": _do(catalogues.counts_by, kind="cases", by="district_code"),
+        "scenarios": _do(scenarios.count_scenarios, sector=sector, district=district, tag=tag),
+        "cases": _do(scenarios.count_cases, sector=sector, district=district, tag=tag),
+        "products": _do(scenarios.count_products, sector=sector, district=district),
+        "scenarios_by_sector": _do(scenarios.counts_by, kind="scenarios", by="sector"),
+        "cases_by_district": _do(scenarios.counts_by, kind="cases", by="district_code"),
     }
 
 
 @router.get("/ocds", response_class=JSONResponse, dependencies=READ, response_model=Answer)
 def ocds_package() -> dict[str, Any]:
     """Every published call as an OCDS 1.1 release package."""
-    return _do(ocds.release_package)
+    return _do(scenarios.release_package)
 
 
 @router.get("/export.csv", response_class=PlainTextResponse, dependencies=READ)
@@ -391,9 +379,9 @@ def export_csv() -> PlainTextResponse:
     import csv
     import io
 
-    rows = _do(exports.call_rows)
+    rows = _do(scenarios.call_rows)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=[c for c, _ in exports.COLUMNS])
+    writer = csv.DictWriter(buffer, fieldnames=[c for c, _ in scenarios.CALL_COLUMNS])
     writer.writeheader()
     writer.writerows(rows)
     return PlainTextResponse(buffer.getvalue(), media_type="text/csv; charset=utf-8")
@@ -402,17 +390,16 @@ def export_csv() -> PlainTextResponse:
 @router.get("/vocab", dependencies=READ, response_model=Answer)
 def vocabulary() -> dict[str, Any]:
     """Labels (zh, en) of sectors, capability tags, plan tags, call states and steps."""
-    from cockpit.scenarios import vocab
 
     def labels(items: Any) -> list[dict[str, str]]:
         return [{"code": i.code, "zh": i.name_zh, "en": i.name_en} for i in items]
 
     return {
-        "sectors": labels(vocab.SECTORS),
-        "capabilities": labels(vocab.capabilities()),
-        "tags": labels(vocab.TAGS),
+        "sectors": labels(scenarios.SECTORS),
+        "capabilities": labels(scenarios.capabilities()),
+        "tags": labels(scenarios.TAGS),
         "states": [
-            {"code": s.value, "zh": zh, "en": en} for s, (zh, en) in vocab.STATE_LABELS.items()
+            {"code": s.value, "zh": zh, "en": en} for s, (zh, en) in scenarios.STATE_LABELS.items()
         ],
         "steps": [
             {
@@ -421,7 +408,7 @@ def vocabulary() -> dict[str, Any]:
                 "from": [x.value for x in st.source],
                 "roles": sorted(r.value for r in st.roles),
             }
-            for st in vocab.STEPS.values()
+            for st in scenarios.STEPS.values()
         ],
     }
 
@@ -429,7 +416,7 @@ def vocabulary() -> dict[str, Any]:
 @router.get("/{scenario_id}", dependencies=READ)
 def get_scenario(scenario_id: str) -> ScenarioOut:
     """One scenario need."""
-    return _do(registry.get_scenario, scenario_id=scenario_id)
+    return _do(scenarios.get_scenario, scenario_id=scenario_id)
 
 
 @router.get("/{scenario_id}/matches", dependencies=READ, response_model=Page)
@@ -439,5 +426,5 @@ def scenario_matches(
     limit: int = 10,
 ) -> dict[str, Any]:
     """Solutions (or firms) ranked for a need, each with the parts of its score."""
-    fn = matching.match_firms if kind == "firms" else matching.match_solutions
+    fn = scenarios.match_firms if kind == "firms" else scenarios.match_solutions
     return _page([asdict(m) for m in _do(fn, scenario_id=scenario_id, limit=limit)])
