@@ -173,7 +173,7 @@ def last(action: str) -> dict[str, Any]:
     return found[0]
 
 
-def refused_with(answer: httpx.Response, client: TestClient, reason: str) -> None:
+def refused_with(answer: httpx2.Response, client: TestClient, reason: str) -> None:
     assert answer.status_code == 303 and answer.headers["location"].startswith("/login?error=1")
     assert "cockpit_session" not in answer.cookies
     assert client.get("/api/access/me").status_code == 401
