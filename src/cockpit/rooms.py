@@ -103,7 +103,7 @@ ROOMS: tuple[Room, ...] = (
 )
 #: Web routers that belong to no room: the cockpit's own pages and charts, and the auditor's
 #: page over the access room's trail.
-WEB_ROUTES = ("audit", "cockpit", "pages")
+WEB_ROUTES = ("audit", "cockpit", "pages", "workspace")
 #: Packages under cockpit/ that are not rooms.
 NOT_ROOMS = ("migrations",)
 

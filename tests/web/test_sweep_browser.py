@@ -3,7 +3,8 @@
 At 1366×768, 1920×1080 and 3840×2160: no console error, no request outside the app, no
 horizontal overflow, no text drawn over other text (the boxes of the page's text, clipped
 to what their containers show), and no raw key or code of the catalogues in the visible text.
-Chart text drawn on canvas is not in the DOM; the charts' own tests look at it.
+Chart text is drawn on canvas, outside the DOM: it is read from each chart's scene through
+ECharts (tests/web/charttext.js), its boxes checked for overlap and its words for raw codes.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
 
 # Pairs of text boxes that overlap (tests/web/overlaps.js).
 OVERLAPS = (Path(__file__).parent / "overlaps.js").read_text("utf-8")
+# The text every chart draws, and pairs of it that overlap (tests/web/charttext.js).
+CHART_TEXT = (Path(__file__).parent / "charttext.js").read_text("utf-8")
 
 
 def _raw_keys() -> re.Pattern[str]:
@@ -62,6 +65,7 @@ def test_every_page_reads_cleanly(
 ) -> None:
     ctx = browser.new_context(viewport={"width": width, "height": height})
     problems: list[str] = []
+    charts_drawn: dict[str, int] = {}
     try:
         for name, path in SWEPT:
             sep = "&" if "?" in path else "?"
@@ -74,8 +78,17 @@ def test_every_page_reads_cleanly(
             text = page.evaluate(VISIBLE_TEXT)
             if found := sorted(set(RAW.findall(text)) | set(SNAKE.findall(text))):
                 problems.append(f"{name}: raw codes {found}")
+            drawn = page.evaluate(CHART_TEXT)
+            if drawn["hits"]:
+                problems.append(f"{name}: chart text over chart text {drawn['hits']}")
+            words = "\n".join(drawn["texts"])
+            if found := sorted(set(RAW.findall(words)) | set(SNAKE.findall(words))):
+                problems.append(f"{name}: raw codes in charts {found}")
+            charts_drawn[name] = charts_drawn.get(name, 0) + len(drawn["texts"])
             problems += [f"{name}: {e}" for e in watched.errors + watched.blocked + watched.failed]
             page.close()
     finally:
         ctx.close()
     assert problems == []
+    # the chart reader reads: the overview's charts draw axis labels, legends and titles
+    assert charts_drawn["overview"] > 20, charts_drawn

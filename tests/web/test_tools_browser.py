@@ -200,18 +200,61 @@ def test_releasing_a_round_from_the_page_takes_two_officers(
     path = "/programmes?programme=yuzhong-vouchers-2025&lang=en"
     watched = open_page(context, live_url, path)  # the first officer (the test's own user)
     page = watched.page
-    before = page.locator("#rounds tbody tr").count()
+    released = page.locator(
+        "#rounds tbody tr[data-status=open], #rounds tbody tr[data-status=closed]"
+    )
+    before = released.count()
     page.click("#release-round")
     page.wait_for_function("() => !document.getElementById('round-error').hidden")
     assert "another officer must check it" in page.inner_text("#round-error")
     other = context.browser.new_context(viewport={"width": 1440, "height": 900})
     try:
         checked = open_page(other, live_url, path, user=second)
-        with checked.page.expect_navigation():
-            checked.page.click("#release-round")
-        checked.page.wait_for_function(READY)
-        assert checked.page.locator("#rounds tbody tr").count() == before + 1
+        cp = checked.page
+        # the checker sees what waits for them: the round proposed, and by whom
+        assert cp.locator("#rounds tbody tr[data-status=proposed]").count() == 1
+        assert cp.locator("#approvals tbody tr[data-action=release]").count() == 1
+        with cp.expect_navigation():
+            cp.click("#release-round")
+        cp.wait_for_function(READY)
+        now_released = "#rounds tbody tr[data-status=open], #rounds tbody tr[data-status=closed]"
+        assert cp.locator(now_released).count() == before + 1
+        assert cp.locator("#approvals tbody tr").count() == 0
+        # the round just opened can be closed from the page
+        with cp.expect_navigation():
+            cp.click("#rounds tbody tr[data-status=open] button.close-round >> nth=-1")
+        cp.wait_for_function(READY)
+        assert cp.locator("#rounds tbody tr[data-status=open]").count() == 0
         checked.assert_clean()
     finally:
         other.close()
+    watched.assert_clean()
+
+
+def test_officer_lists_filters_and_downloads_redemptions(context: Any, live_url: str) -> None:
+    path = "/programmes?programme=yuzhong-vouchers-2025&lang=en&list=redemptions"
+    watched = open_page(context, live_url, path)
+    page = watched.page
+    total = int(page.inner_text("#records-total").replace(",", ""))
+    assert total > 0 and page.locator("#records-table tbody tr").count() == min(total, 50)
+    page.select_option("#r-status", "paid")
+    with page.expect_navigation():
+        page.click("#records-filters button[type=submit]")
+    page.wait_for_function(READY)
+    paid = int(page.inner_text("#records-total").replace(",", ""))
+    assert 0 < paid <= total
+    assert page.locator("#records-table tbody tr[data-status=paid]").count() == min(paid, 50)
+    assert "Paid" in page.inner_text("#records h2")
+    with page.expect_download() as got:
+        page.click("#records-csv")
+    rows = list(csv.reader(io.StringIO(Path(got.value.path()).read_text("utf-8-sig"))))
+    assert len(rows) == 1 + paid  # every row, not the page shown
+    with page.expect_download() as got:
+        page.click("#records-xlsx")
+    sheet = load_workbook(io.BytesIO(Path(got.value.path()).read_bytes())).active
+    assert sheet is not None and sheet.max_row >= 3 + paid
+    with page.expect_navigation():
+        page.click("#tab-claims")
+    page.wait_for_function(READY)
+    assert page.locator("#records-table tbody tr").count() > 0
     watched.assert_clean()

@@ -47,6 +47,17 @@ from cockpit.programmes.models import (
     RedemptionRow,
     RoundRow,
 )
+from cockpit.programmes.records import (
+    CLAIM_STATUSES,
+    REDEMPTION_COLUMNS,
+    REDEMPTION_STATUSES,
+    scheduled_rounds,
+)
+from cockpit.programmes.records import Listing as RecordListing
+from cockpit.programmes.records import Window as RecordWindow
+from cockpit.programmes.records import claims as list_claims
+from cockpit.programmes.records import proposals as list_proposals
+from cockpit.programmes.records import redemptions as list_redemptions
 from cockpit.programmes.rules import (
     MAX_AMOUNT_FEN,
     load_programme,
@@ -104,8 +115,11 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "CLAIM_STATUSES",
     "MAX_AMOUNT_FEN",
     "MAX_CLIENT_KEY",
+    "REDEMPTION_COLUMNS",
+    "REDEMPTION_STATUSES",
     "ApplicationRow",
     "Caller",
     "CheckpointError",
@@ -120,6 +134,8 @@ __all__ = [
     "NotFound",
     "ProgrammeError",
     "ProgrammeRow",
+    "RecordListing",
+    "RecordWindow",
     "RedemptionRow",
     "Refusal",
     "RoundInfo",
@@ -151,7 +167,10 @@ __all__ = [
     "issue_consent",
     "leverage_of",
     "list_appeals",
+    "list_claims",
     "list_programmes",
+    "list_proposals",
+    "list_redemptions",
     "load_programme",
     "lodge_appeal",
     "open_round",
@@ -169,6 +188,7 @@ __all__ = [
     "resolve",
     "review",
     "round_info",
+    "scheduled_rounds",
     "serves_batched",
     "shipped",
     "shipped_programmes",

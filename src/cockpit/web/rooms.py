@@ -313,28 +313,46 @@ def programme_chart(*, lang: Lang) -> dict[str, Any]:
 def programme_workspace(
     *, lang: Lang, programme: str, flag_scope: Scope | None = None
 ) -> dict[str, Any]:
-    """The chosen programme's rounds (status, dates, packs) and its anti-fraud flags: those
+    """The chosen programme's rounds as its rules schedule them (released, proposed for
+    release and waiting for a second officer, or scheduled) and its anti-fraud flags: those
     ``flag_scope`` sees (None: the caller may not read flags, none shown)."""
-    api = [_api("programmes", n) for n in ("list_programmes", "programme_status", "flags")]
-    list_programmes, programme_status, flags = api
+    names = ("list_programmes", "programme_status", "flags", "list_proposals", "scheduled_rounds")
+    list_programmes, programme_status, flags, list_proposals, scheduled_rounds = (
+        _api("programmes", n) for n in names
+    )
     ensure_database()
     installed = list_programmes()
     if not installed:
         return missing("cockpit programmes install")
     code = next((p["code"] for p in installed if p["code"] == programme), installed[0]["code"])
     st = programme_status(code)
-    rounds = [
-        {
-            "no": r["no"],
-            "status": r["status"],
-            "status_label": i18n.code("round_status", r["status"], lang),
-            "opens_at": i18n.when(r["opens_at"]),
-            "closes_at": i18n.when(r["closes_at"]),
-            "packs": f"{r['packs_claimed']:,}"
-            + (f" / {r['packs_total']:,}" if r["packs_total"] else ""),
-        }
-        for r in st["rounds"]
-    ]
+    released = {r["no"]: r for r in st["rounds"]}
+    waiting = {
+        p["subject"]: p for p in list_proposals(programme_code=code) if p["action"] == "release"
+    }
+    rounds = []
+    for r in scheduled_rounds(programme_code=code) or list(released.values()):
+        got = released.get(r["no"])
+        proposal = waiting.get(f"{code}#{r['no']}")
+        state = got["status"] if got else "proposed" if proposal else "scheduled"
+        shown = got or r
+        rounds.append(
+            {
+                "no": r["no"],
+                "status": state,
+                "status_label": i18n.code("round_status", state, lang),
+                "opens_at": i18n.when(shown["opens_at"]),
+                "closes_at": i18n.when(shown["closes_at"]),
+                "packs": (
+                    f"{got['packs_claimed']:,}"
+                    + (f" / {got['packs_total']:,}" if got["packs_total"] else "")
+                    if got
+                    else "—"
+                ),
+                "maker": proposal["maker"] if proposal else "",
+            }
+        )
+    next_round = next((r["no"] for r in rounds if r["status"] in ("scheduled", "proposed")), None)
     found = [
         {
             "kind": f["kind"],
@@ -346,7 +364,14 @@ def programme_workspace(
             flag_scope.keep(flags(programme_code=code), "district_code") if flag_scope else []
         )
     ]
-    return {"available": True, "programme": code, "rounds": rounds, "flags": found}
+    return {
+        "available": True,
+        "programme": code,
+        "kind": next(p["kind"] for p in installed if p["code"] == code),
+        "rounds": rounds,
+        "next_round": next_round,
+        "flags": found,
+    }
 
 
 def _evidence_size(evidence: dict[str, Any]) -> int:

@@ -21,6 +21,8 @@ from cockpit.format import SHANGHAI
 from cockpit.web import assets, dataviews, guard, i18n, rooms, scenarioviews
 from cockpit.web.auth import allow
 from cockpit.web.deps import LangDep, MetricsDep, QueryDep, ScopeDep
+from cockpit.web.routes import workspace as workspace_api
+from cockpit.web.routes.workspace import PageListDep
 from cockpit.web.tablecache import current_lake
 from cockpit.web.views import Query
 
@@ -193,14 +195,27 @@ def alerts(request: Request, q: QueryDep, scope: ScopeDep) -> Response:
 
 
 @router.get("/programmes", response_class=HTMLResponse, dependencies=[allow("programmes.read")])
-def programmes(request: Request, q: QueryDep, scope: ScopeDep, programme: str = "") -> Response:
+def programmes(
+    request: Request, q: QueryDep, scope: ScopeDep, chosen: PageListDep, programme: str = ""
+) -> Response:
+    """Budgets and burn-down; for the officer, the workspace: create a programme, release
+    (four eyes) and close rounds, what waits for a check, flags, and the claims and
+    redemptions lists (of the caller's districts) with filters and downloads."""
+    who = request.state.principal
     listing = rooms.programmes(lang=q.lang)
     # Anti-fraud flags are person- and merchant-level: for readers of flags, in their scope.
-    who = getattr(request.state, "principal", None)
-    inspects = who is not None and who.can("programmes.inspect")
     workspace = rooms.programme_workspace(
-        lang=q.lang, programme=programme, flag_scope=scope if inspects else None
+        lang=q.lang,
+        programme=programme,
+        flag_scope=scope if who.can("programmes.inspect") else None,
     )
+    lists = approvals = None
+    if workspace.get("available"):
+        code = workspace["programme"]
+        if who.can("records.read"):
+            lists = workspace_api.page_records(code, chosen, q.district, scope, q.lang)
+        if who.can("programmes.operate"):
+            approvals = workspace_api.approvals_of(code, q.lang).rows
     return render(
         request,
         "programmes.html",
@@ -209,6 +224,8 @@ def programmes(request: Request, q: QueryDep, scope: ScopeDep, programme: str = 
         programmes=listing,
         programme=programme,
         workspace=workspace,
+        lists=lists,
+        approvals=approvals,
     )
 
 
