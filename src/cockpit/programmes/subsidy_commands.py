@@ -77,6 +77,13 @@ def _show(answer: dict[str, Any], json_out: bool) -> None:
         typer.echo(f"  {line['en']}\n  {line['zh']}")
     if answer.get("awaiting_check"):
         typer.echo(f"  {answer['awaiting_check']}")
+    if answer.get("entry_ids"):
+        typer.echo(f"  ledger entries booked: {', '.join(map(str, answer['entry_ids']))}")
+    for e in answer.get("ledger", []):
+        typer.echo(
+            f"  ledger entry {e['entry_id']:>6}  {e['op']:<8} {e['amount_fen'] / 100:>12,.2f}  "
+            f"{e['debit']} → {e['credit']}  {e['value_at'][:19]}"
+        )
 
 
 def _run(call: Any, json_out: bool) -> None:
@@ -220,7 +227,10 @@ def appeal_cmd(
     if json_out:
         _echo_json(got)
     else:
-        typer.echo(f"appeal {got['id']} lodged; to be decided by {got['due_at'][:10]}")
+        typer.echo(
+            f"appeal {got['id']} lodged (ledger entry {got['entry_ids'][0]}); to be decided "
+            f"by {got['due_at'][:10]}"
+        )
 
 
 @programmes_app.command("leverage")
