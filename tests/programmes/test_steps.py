@@ -106,11 +106,10 @@ def test_each_cli_step_prints_the_entries_it_booked(cockpit_home: Path) -> None:
     )
     assert _ops(rejected) == ["reject"]
     # The appeal decided (four eyes) reopens the refused application: both on the ledger.
-    appeals.take_up(appeal_id=appeal["id"], officer="Li")
-    proposed = appeals.decide(appeal_id=appeal["id"], outcome="upheld", reason="ok", officer="Li")
-    assert _ops(proposed) == ["propose"]
-    decided = appeals.decide(appeal_id=appeal["id"], outcome="upheld", reason="ok", officer="Wang")
-    assert _ops(decided) == ["reopen", "decide"]
+    verb = ("programmes", "decide-appeal", appeal["id"], "--outcome", "upheld", "--reason", "ok")
+    assert _ops(_run(*verb, "--as", "Li")) == ["propose"]  # taken up and proposed
+    decided = _run(*verb, "--as", "Wang")
+    assert decided["stage"] == "upheld" and _ops(decided) == ["reopen", "decide"]
     shown = _run("programmes", "review", sid)
     assert [e["op"] for e in shown["ledger"]] == ["submit", "refuse", "reopen"]
     assert shown["status"] == "submitted"

@@ -3,11 +3,14 @@
 ``ledger.verify`` recomputes every keyed hash, sequence and balance. ``verify`` here adds the
 two checks that make an edit *beside* the chain visible too:
 
-* **records against entries** — every programme, claim, voucher, redemption and approved or
-  paid application is matched with the ledger entries it produced (and every such entry
-  with its record): same amount, same accounts, same programme, and, where the entry carries
-  one, the same record digest (``doc``: a redemption's bill, an application's facts,
-  decision and reviewer, a programme's rules). A record deleted, inserted or edited is named;
+* **records against entries** — every programme, claim, voucher, redemption, application,
+  four-eyes proposal and appeal is matched with the ledger entries it produced (and every
+  such entry with its record): same amount, same accounts, same programme, and, where the
+  entry carries one, the same record digest (``doc``: a redemption's bill, an application's
+  facts, decision and reviewer, a programme's rules). An application must have its
+  ``submit`` step and be what its last step (``steps``) left — status and content — so a
+  refusal's reason rewritten or a rejection quietly undone is named. A record deleted,
+  inserted or edited is named;
 * **the checkpoint** — a file written outside the database by ``cockpit ledger checkpoint``
   (``checkpoint``) with each chain's head, count and balance at that time, authenticated
   with the ledger key: the chains must still hold those entries, unchanged, and may only

@@ -1,4 +1,5 @@
-"""``cockpit programmes apply | applications | approve | reject | disburse | appeal | leverage``:
+"""``cockpit programmes apply | applications | review | approve | reject | disburse | appeal |
+decide-appeal | leverage``:
 a purchase or trade-in subsidy run from the command line, through the same services (and
 the same ledger, four eyes and refusals) as the HTTP API.
 
@@ -231,6 +232,36 @@ def appeal_cmd(
             f"appeal {got['id']} lodged (ledger entry {got['entry_ids'][0]}); to be decided "
             f"by {got['due_at'][:10]}"
         )
+
+
+@programmes_app.command("decide-appeal")
+def decide_appeal_cmd(
+    appeal: str,
+    outcome: str = typer.Option(..., help="upheld or dismissed."),
+    reason: str = typer.Option(..., help="Why (kept with the decision)."),
+    officer: str = OFFICER,
+    json_out: bool = JSON_OPT,
+) -> None:
+    """Propose the decision on an appeal, or check another officer's (four eyes): an upheld
+    refusal goes back to review. A lodged appeal is taken up by the first officer."""
+    from cockpit.programmes import appeals
+    from cockpit.programmes.tx import ProgrammeError
+
+    _ready()
+    try:
+        stage = next((a["stage"] for a in appeals.appeals() if a["id"] == appeal), None)
+        if stage == "lodged":
+            appeals.take_up(appeal_id=appeal, officer=officer)
+        got = appeals.decide(appeal_id=appeal, outcome=outcome, reason=reason, officer=officer)
+    except ProgrammeError as exc:
+        raise _fail(exc) from None
+    if json_out:
+        _echo_json(got)
+        return
+    entries = ", ".join(map(str, got["entry_ids"]))
+    typer.echo(
+        f"appeal {appeal}: {got['awaiting_check'] or got['stage']} (ledger entries {entries})"
+    )
 
 
 @programmes_app.command("leverage")
