@@ -38,9 +38,12 @@ import re
 import unicodedata
 from datetime import date
 from functools import lru_cache
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import phonenumbers
+
+if TYPE_CHECKING:
+    import polars as pl
 
 PREFIX = "ps:"
 PSEUDONYM_PATTERN = r"^ps:[0-9a-f]{32}$"
@@ -97,6 +100,73 @@ def normalise(value: str) -> str:
     text = "".join(c for c in text if unicodedata.category(c) not in ("Cf", "Cc"))
     # Upper-casing can leave a text that NFKC would compose differently: fold once more.
     return unicodedata.normalize("NFKC", _SEPARATORS.sub("", text).upper())
+
+
+def normalise_many(values: pl.Series) -> pl.Series:
+    """``normalise`` over a column (nulls and pseudonyms left as they are).
+
+    Values already in one spelling (ASCII capitals and digits) are kept without a Python
+    call; each distinct other one goes through ``normalise`` once.
+    """
+    import polars as pl
+
+    text = values.cast(pl.String)
+    odd = ~text.str.contains(r"^(?:[0-9A-Z]+|ps:[0-9a-f]{32})$").fill_null(True)
+    if not odd.any():
+        return text
+    spellings = text.filter(odd).unique().to_list()
+    folded = {v: normalise(v) for v in spellings}
+    return (
+        pl.select(
+            pl.when(pl.lit(odd))
+            .then(pl.lit(text).replace_strict(folded, default=None, return_dtype=pl.String))
+            .otherwise(pl.lit(text))
+        )
+        .to_series()
+        .alias(values.name)
+    )
+
+
+def invalid_resident_ids(values: pl.Series) -> pl.Series:
+    """Per value of a normalised column: whether it has the shape of a resident ID number (17
+    digits and a check character) but is not one — no birth date, or a check character that
+    does not match (GB 11643). Vectorised (NumPy over the digits); the same verdict as
+    ``canonical(v, "resident_id")``, which the tests hold it to."""
+    import numpy as np
+    import polars as pl
+
+    text = values.cast(pl.String)
+    out = np.zeros(len(text), dtype=bool)
+    maybe = (text.str.len_bytes() == 18).fill_null(False)
+    if not maybe.any():
+        return pl.Series("invalid", out, dtype=pl.Boolean)
+    joined = str(text.filter(maybe).str.join("").item()).encode("utf-8")
+    raw = np.frombuffer(joined, dtype=np.uint8).reshape(-1, 18)
+    body = raw[:, :17]
+    last_char = raw[:, 17]
+    shaped = ((body - np.uint8(48)) <= 9).all(axis=1) & (
+        ((last_char - np.uint8(48)) <= 9) | (last_char == ord("X"))
+    )
+    # A float32 matrix product is exact here (sums below 2**24) and fast; the digits' "0"
+    # (48) is taken off the total rather than off every digit.
+    weights = np.array(_GB11643_WEIGHTS, dtype=np.float32)
+    total = (body @ weights).astype(np.int64) - 48 * int(sum(_GB11643_WEIGHTS))
+    checks = np.frombuffer(_GB11643_CHECK.encode("ascii"), dtype=np.uint8)
+    check_ok = checks[total % 11] == last_char
+
+    def number(first: int, width: int) -> Any:
+        value = np.zeros(len(raw), dtype=np.int64)
+        for column in range(first, first + width):
+            value = value * 10 + raw[:, column].astype(np.int64) - 48
+        return value
+
+    year, month, day = number(6, 4), number(10, 2), number(12, 2)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+    last = month_days[np.clip(month, 0, 12)] + ((month == 2) & leap)
+    born = (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= last)
+    out[maybe.arg_true().to_numpy()] = shaped & ~(check_ok & born)
+    return pl.Series("invalid", out, dtype=pl.Boolean)
 
 
 def gb11643_check(first17: str) -> str:

@@ -21,7 +21,7 @@ MERCHANT_HEADER = (
 )
 
 # Clear personal identifiers used across the tests; none may ever reach disk.
-PAYER_ID = "500103199001011234"
+PAYER_ID = "500103199001011232"  # a valid one: GB 11643 check digit 2
 PHONE = "13800138000"
 CARD = "6222020000000001234"
 DEVICE = "a1b2c3d4e5f60718"

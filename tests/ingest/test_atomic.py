@@ -29,7 +29,7 @@ def _big_csv(path: Path, rows: int) -> Path:
         pl.lit("M000001").alias("merchant_id"),
         pl.lit("offline").alias("channel"),
         pl.lit("ecny").alias("payment_method"),
-        pl.format("500103199{}", pl.col("i").cast(pl.String).str.zfill(9)).alias("payer_id"),
+        pl.format("139{}", pl.col("i").cast(pl.String).str.zfill(8)).alias("payer_id"),
         pl.lit("").alias("card_no"),
         pl.lit("").alias("device_id"),
         pl.lit("resident").alias("payer_segment"),

@@ -29,7 +29,7 @@ MONTHS = [f"2025-{m:02d}" for m in range(1, 9)]
 
 
 def _payer(txn: str) -> str:
-    return f"5001031990{int(txn[1:]) % 700:08d}"
+    return f"1380{int(txn[1:]) % 700:07d}"  # mobile numbers
 
 
 def _row(txn: str, month: str, amount: str, *, channel: str = "online") -> str:

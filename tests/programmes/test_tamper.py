@@ -1,24 +1,38 @@
 """The tamper suite: an insider with database access (but not the ledger key) edits, deletes,
 reorders, inserts with recomputed hashes, rewrites heads, deletes a programme, wipes the
-ledger, edits a bill, an application or a claim. Every case is found, naming the entry or
-record, by ``cockpit ledger verify --checkpoint FILE``.
+ledger, edits a bill, an application, a refusal, an appeal or a claim, removes the step an
+application was submitted by. Every case is found, naming the entry or record, by
+``cockpit ledger verify --checkpoint FILE``, on SQLite and on PostgreSQL (each case on a
+fresh copy of one database: a file copy, or ``CREATE DATABASE … TEMPLATE``).
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+import psycopg
 import pytest
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, make_url, text
 from typer.testing import CliRunner
 
 from cockpit.db import get_engine, make_engine, upgrade
-from cockpit.programmes import audit, checkpoint, ledger, spending, subsidies, vouchers
+from cockpit.programmes import (
+    appeals,
+    audit,
+    checkpoint,
+    ledger,
+    spending,
+    subsidies,
+    vouchers,
+)
 from cockpit.programmes.rules import shipped
 from cockpit.programmes.tx import request_hash
+from tests.pg import postgres_server
 from tests.programmes.helpers import car_facts, person, voucher_programme
 
 CODE = "tamper-vouchers"
@@ -27,16 +41,27 @@ FIRM = "91350100M000100Y43"
 FACTS = car_facts(159800, "INV-1")
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
-    """A database with claims, a redemption, a refund, approvals and a payout, and a
-    checkpoint of it kept outside its home: (database file, checkpoint file)."""
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def template(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path]]:
+    """A database with claims, a redemption, a refund, approvals and a payout, an
+    application refused by a rule and appealed, one awaiting review, and a checkpoint of it
+    kept outside its home: (database URL, checkpoint file)."""
     mp = pytest.MonkeyPatch()
     home = tmp_path_factory.mktemp("home")
     mp.setenv("COCKPIT_HOME", str(home))
-    mp.delenv("COCKPIT_DB_URL", raising=False)
     from cockpit.config import reset_settings
 
+    stack = ExitStack()
+    if request.param == "postgres":
+        url = stack.enter_context(postgres_server())
+        mp.setenv("COCKPIT_DB_URL", url)
+    else:
+        url = f"sqlite:///{home / 'cockpit.sqlite'}"
+        mp.delenv("COCKPIT_DB_URL", raising=False)
     reset_settings()
     get_engine.cache_clear()
     try:
@@ -78,16 +103,37 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, P
             subsidies.disburse(
                 application_id=app["application_id"], idem_key=f"d1-{officer}", officer=officer
             )
+        # A second car for the same buyer, refused by rule, and appealed.
+        refused = subsidies.apply(
+            programme_code=CAR,
+            idem_key="a-second",
+            applicant=f"{FIRM}-1",
+            facts=car_facts(99800, "INV-9"),
+        )
+        assert refused["decision"]["refusal"]["rule"] == "one_per_person"
+        appeals.lodge(
+            subject_kind="refused_application",
+            subject_id=refused["application_id"],
+            appellant=f"{FIRM}-1",
+            grounds="the first car was returned to the dealer",
+        )
+        # Last on the programme's chain: an application awaiting review.
+        subsidies.apply(
+            programme_code=CAR,
+            idem_key="a-pending",
+            applicant=f"{FIRM}-2",
+            facts=car_facts(159800, "INV-7"),
+        )
         assert audit.verify(engine).ok, audit.verify(engine).problems
         outside = tmp_path_factory.mktemp("checkpoints")
         point, _ = checkpoint.write(engine, outside)
         engine.dispose()
-        db = home / "cockpit.sqlite"
-        yield db, point
+        yield url, point
     finally:
         mp.undo()
         reset_settings()
         get_engine.cache_clear()
+        stack.close()
 
 
 def _one(conn: Connection, sql: str, **params: object) -> object:
@@ -108,23 +154,7 @@ def _rehash_tail(conn: Connection, chain_id: str, *, key: bytes | None) -> None:
     last_prev = prev
     seq = 0
     for r in rows:
-        fields = {
-            k: r[k]
-            for k in (
-                "chain_id",
-                "seq",
-                "at",
-                "value_at",
-                "op",
-                "debit",
-                "credit",
-                "amount_fen",
-                "programme_id",
-                "voucher_id",
-                "ref",
-                "doc",
-            )
-        }
+        fields = ledger.hashed_fields(r)
         digest = (
             ledger.legacy_entry_hash(prev_hash=prev, **fields)
             if key is None
@@ -176,6 +206,10 @@ def reorder(conn: Connection) -> str:
     return f"entry {eid} "
 
 
+# The last entry of the car programme's chain, before a forger appends to it.
+_LAST_ON_P2 = "chain_id = 'p2' AND seq = (SELECT MAX(seq) FROM prog_chains WHERE chain_id = 'p2')"
+
+
 def insert_plain_hash(conn: Connection) -> str:
     """A payout inserted with the chain's hashes recomputed in plain SHA-256."""
     conn.execute(
@@ -183,7 +217,7 @@ def insert_plain_hash(conn: Connection) -> str:
             "INSERT INTO prog_ledger (chain_id, seq, at, value_at, op, debit, credit, amount_fen, "
             "programme_id, voucher_id, ref, prev_hash, hash) SELECT chain_id, seq + 1, at, "
             "value_at, 'disburse', 'firm:x', 'paid:x', 1000000, programme_id, NULL, 'a-forged', "
-            "'', '' FROM prog_ledger WHERE op = 'disburse'"
+            f"'', '' FROM prog_ledger WHERE {_LAST_ON_P2}"
         )
     )
     _rehash_tail(conn, "p2", key=None)
@@ -209,7 +243,7 @@ def forged_payout_guessed_key(conn: Connection) -> str:
                 "INSERT INTO prog_ledger (chain_id, seq, at, value_at, op, debit, credit, "
                 "amount_fen, programme_id, voucher_id, ref, prev_hash, hash) SELECT chain_id, "
                 "seq + :n, at, value_at, :op, :d, :c, 1000000, programme_id, NULL, 'aforged', '', "
-                "'' FROM prog_ledger WHERE op = 'disburse' AND ref != 'aforged'"
+                f"'' FROM prog_ledger WHERE {_LAST_ON_P2}"
             ),
             {"n": n, "op": op, "d": debit, "c": credit},
         )
@@ -364,6 +398,78 @@ def edit_rules(conn: Connection) -> str:
     return f"programme {CAR} "
 
 
+def edit_refused_reason(conn: Connection) -> str:
+    """A refused application's rule and reason rewritten beside the chain."""
+    aid = _one(conn, "SELECT id FROM prog_applications WHERE status = 'rejected'")
+    conn.execute(
+        text("UPDATE prog_applications SET reason = :r WHERE id = :i"),
+        {"r": "documents_missing: the invoice was unreadable / 发票无法辨认", "i": aid},
+    )
+    return f"application {aid} was edited: it no longer matches entry"
+
+
+def refusal_turned_into_submission(conn: Connection) -> str:
+    """A refused application put back in the review queue without an appeal."""
+    aid = _one(conn, "SELECT id FROM prog_applications WHERE status = 'rejected'")
+    conn.execute(
+        text(
+            "UPDATE prog_applications SET status = 'submitted', reviewer = NULL, reason = NULL, "
+            "reviewed_at = NULL WHERE id = :i"
+        ),
+        {"i": aid},
+    )
+    return f"application {aid} is submitted but its last step on the ledger"
+
+
+def delete_submission_entry(conn: Connection) -> str:
+    """The pending application's submit entry — the last of its chain — removed, and the
+    chain's head moved back to the entry before, so the chain itself still verifies."""
+    aid = _one(conn, "SELECT id FROM prog_applications WHERE status = 'submitted'")
+    eid, chain, seq, prev = conn.execute(
+        text(
+            "SELECT id, chain_id, seq, prev_hash FROM prog_ledger WHERE op = 'submit' AND ref = :a"
+        ),
+        {"a": aid},
+    ).one()
+    assert _one(conn, "SELECT seq FROM prog_chains WHERE chain_id = :c", c=chain) == seq
+    conn.execute(text("DELETE FROM prog_ledger WHERE id = :i"), {"i": eid})
+    before = _one(
+        conn,
+        "SELECT prev_hash FROM prog_ledger WHERE chain_id = :c AND seq = :s",
+        c=chain,
+        s=seq - 1,
+    )
+    conn.execute(
+        text("UPDATE prog_chains SET seq = :s, head_hash = :h, prev_hash = :p WHERE chain_id = :c"),
+        {"s": seq - 1, "h": prev, "p": before, "c": chain},
+    )
+    return f"application {aid} has no submit entry"
+
+
+def edit_appeal_grounds(conn: Connection) -> str:
+    pid = _one(conn, "SELECT id FROM prog_appeals")
+    conn.execute(
+        text("UPDATE prog_appeals SET grounds = 'the dealer lost the invoice' WHERE id = :i"),
+        {"i": pid},
+    )
+    return f"appeal {pid} was edited"
+
+
+def edit_proposal_maker(conn: Connection) -> str:
+    """The maker of a checked approval rewritten (so the checker seems to have had a peer)."""
+    subject = _one(
+        conn, "SELECT subject FROM prog_proposals WHERE action = 'disburse' ORDER BY subject"
+    )
+    conn.execute(
+        text(
+            "UPDATE prog_proposals SET maker = 'Cashier Sun' "
+            "WHERE subject = :s AND action = 'disburse'"
+        ),
+        {"s": subject},
+    )
+    return f"proposal to disburse {subject} (by Cashier Sun) was edited"
+
+
 def roll_back_consistently(conn: Connection) -> str:
     """The last claim undone everywhere — entry, claim, vouchers, slots, head, balance — as
     a restore from an older copy would: consistent, so only the checkpoint can tell."""
@@ -411,22 +517,63 @@ CASES: list[Callable[[Connection], str]] = [
     edit_value_time,
     edit_rules,
     roll_back_consistently,
+    edit_refused_reason,
+    refusal_turned_into_submission,
+    delete_submission_entry,
+    edit_appeal_grounds,
+    edit_proposal_maker,
 ]
+# Found by holding records to their steps on the ledger, without a checkpoint: the chain
+# itself still verifies after each.
+STEP_CASES = [delete_submission_entry, edit_refused_reason, refusal_turned_into_submission]
+
+
+@contextmanager
+def _cloned(url: str) -> Iterator[str]:
+    """A PostgreSQL database copied from the one at ``url`` (no one may be connected to it)."""
+    source = make_url(url)
+    name = f"{source.database}_c{uuid.uuid4().hex[:8]}"
+    admin = dict(
+        host=source.host, port=source.port, user="postgres", dbname="postgres", autocommit=True
+    )
+    with psycopg.connect(**admin) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source.database}"')
+    try:
+        yield source.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(**admin) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
-def copy(template: tuple[Path, Path], tmp_path: Path) -> Iterator[tuple[Engine, Path]]:
-    db, point = template
-    target = tmp_path / "copy.sqlite"
-    shutil.copy(db, target)
-    engine = make_engine(f"sqlite:///{target}")
-    yield engine, point
-    engine.dispose()
+def copy(template: tuple[str, Path], tmp_path: Path) -> Iterator[tuple[Engine, Path]]:
+    url, point = template
+    with ExitStack() as stack:
+        if url.startswith("sqlite"):
+            target = tmp_path / "copy.sqlite"
+            shutil.copy(make_url(url).database or "", target)
+            clone = f"sqlite:///{target}"
+        else:
+            clone = stack.enter_context(_cloned(url))
+        engine = make_engine(clone)
+        yield engine, point
+        engine.dispose()
 
 
 def _insider(engine: Engine) -> Engine:
-    """The same database opened as an insider would, with sqlite3 and no foreign keys."""
+    """The same database opened as an insider would: with sqlite3 and no foreign keys, or
+    as PostgreSQL's superuser with triggers (foreign keys) off."""
     return create_engine(engine.url)
+
+
+def _tamper(engine: Engine, tamper: Callable[[Connection], str]) -> str:
+    insider = _insider(engine)
+    with insider.begin() as conn:
+        if insider.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+        expected = tamper(conn)
+    insider.dispose()
+    return expected
 
 
 def test_the_untouched_copy_verifies(copy: tuple[Engine, Path]) -> None:
@@ -440,12 +587,21 @@ def test_every_tampering_is_found_and_named(
     copy: tuple[Engine, Path], tamper: Callable[[Connection], str]
 ) -> None:
     engine, point = copy
-    insider = _insider(engine)
-    with insider.begin() as conn:
-        expected = tamper(conn)
-    insider.dispose()
+    expected = _tamper(engine, tamper)
     report = audit.verify(engine, checkpoint=point)
     assert not report.ok
+    messages = [p.message for p in report.problems]
+    assert any(expected in m for m in messages), messages
+
+
+@pytest.mark.parametrize("tamper", STEP_CASES, ids=[c.__name__ for c in STEP_CASES])
+def test_steps_beside_the_chain_are_found_without_a_checkpoint(
+    copy: tuple[Engine, Path], tamper: Callable[[Connection], str]
+) -> None:
+    engine, _ = copy
+    expected = _tamper(engine, tamper)
+    assert ledger.verify(engine).ok  # the chains alone still add up
+    report = audit.verify(engine)
     messages = [p.message for p in report.problems]
     assert any(expected in m for m in messages), messages
 

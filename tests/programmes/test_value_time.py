@@ -134,11 +134,14 @@ def test_each_movement_is_valued_at_its_operations_time_and_booked_now(
         ("clawback", pay.redemption_id): refund_at,
         ("close", f"round {rid}"): close_at,
         ("fund", car.code): subsidies_at[0],
+        ("submit", app["application_id"]): subsidies_at[0],  # a step: no money, valued too
         ("approve", app["application_id"]): subsidies_at[1],
         ("disburse", app["application_id"]): subsidies_at[2],
     }
-    seen = {(op, ref): value for op, ref, _, value in rows if op != "expire"}
+    seen = {(op, ref): value for op, ref, _, value in rows if op not in ("expire", "propose")}
     assert seen == {key: value_iso(moment) for key, moment in expected.items()}
+    proposed = [value for op, _, _, value in rows if op == "propose"]  # four eyes' makers
+    assert proposed == [value_iso(subsidies_at[1]), value_iso(subsidies_at[2])]
     expired = [value for op, _, _, value in rows if op == "expire"]
     assert len(expired) == 2 * 5 - 1 and set(expired) == {value_iso(expire_at)}
     assert all(booked_from <= at <= booked_to for _, _, at, _ in rows)  # booked today

@@ -20,6 +20,12 @@ from cockpit.ingest.readers import LINE
 from cockpit.ingest.scrub import scrub
 
 REASON, FIELD, MESSAGE, RAW = "_reason", "_field", "_message", "_raw"
+# Identifiers of people, put in one spelling (``cockpit.identity``) before they become
+# pseudonyms, so a payer is the same pseudonym as the voucher holder or applicant they are
+# in the programmes room however the feed spells the number; resident ID numbers that fail
+# their check are refused (``invalid_identifier``). Cards and devices are only pseudonymised.
+PEOPLE = ("payer_id",)
+INVALID = "_invalid_"  # + field: the private mask of values refused as identifiers
 CODE_LISTS = {"district": "districts", "region": "regions", "category": "categories"}
 FREE_TEXT = ("name", "products", "markets")
 EPOCH = date(1970, 1, 1)
@@ -216,9 +222,24 @@ def clean_batch(
     personal = [
         s.name for s in source_contract.fields if s.type == "personal" and s.name in texts.columns
     ]
+    for name in personal:
+        if name in PEOPLE and texts[name].dtype == pl.String:
+            one, invalid = people(texts[name])
+            texts = texts.with_columns(one)
+            if invalid.any():
+                texts = texts.with_columns(invalid.alias(INVALID + name))
     if personal:
         texts = texts.with_columns(pseudonymiser.apply_many([texts[n] for n in personal]))
     return texts
+
+
+def people(values: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """A column of people's identifiers in one spelling (``identity.normalise``), and which
+    of them are resident ID numbers that fail their check (``identity``)."""
+    from cockpit import identity
+
+    one = identity.normalise_many(values)
+    return one, identity.invalid_resident_ids(one)
 
 
 def validate_batch(
@@ -247,6 +268,9 @@ def validate_batch(
     if source == "official-stats" and "period" in texts.columns:
         typed = _cumulative_measures(typed, texts)
     checks = _as_reasons(_checks(typed, texts, source_contract))
+    for name in PEOPLE:
+        if INVALID + name in texts.columns:
+            checks |= _as_reasons({f"{name}\0invalid_identifier": texts[INVALID + name]})
     all_reasons = {f"{n}\0parse": r for n, r in reasons.items() if r.is_not_null().any()}
     ordered = _in_field_order(source_contract, all_reasons | checks)
     row_reasons = _row_rules(source, {c: typed[c] for c in typed.columns})
@@ -363,9 +387,17 @@ def raw_rows(
     columns = [c for c in frame.columns if c != LINE]
     # Every other cell is scrubbed of identifier-like tokens before the row is encoded (in
     # the JSON text, a token could run into an escape such as \f).
+    people_cols = {headers.columns[n] for n in PEOPLE if n in headers.columns}
+
+    def personal_cell(c: str) -> pl.Series:
+        cleaned = tp.clean_text(frame[c])
+        if c in people_cols and cleaned.dtype == pl.String:
+            cleaned = people(cleaned)[0]
+        return pseudonymiser.apply(cleaned).alias(c)
+
     cells = frame.select(
         [
-            pseudonymiser.apply(tp.clean_text(frame[c])).alias(c)
+            personal_cell(c)
             if c in personal
             else pl.Series(c, scrub_series(frame[c].cast(pl.String), pseudonymiser), pl.String)
             for c in columns

@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from cockpit.programmes import foureyes, ledger
+from cockpit.programmes import foureyes, ledger, steps
 from cockpit.programmes.ledger import Move, iso
 from cockpit.programmes.models import (
     AppealRow,
@@ -130,7 +130,8 @@ def lodge(
                 "due_at": iso(moment + timedelta(days=rules.appeal_decide_days)),
             },
         )
-        return _get(conn, aid)
+        booked = steps.appeal_step(conn, aid, "lodge", now=moment)
+        return {**_get(conn, aid), "entry_ids": [booked]}
 
 
 def refusal_of(round_id: int, person: str, *, engine: Engine | None = None) -> str:
@@ -233,8 +234,15 @@ def decide(
             payload={"outcome": outcome, "reason": reason},
         )
         if maker is None:
-            return {**appeal, "awaiting_check": f"{outcome} proposed by {officer}"}
-        effect = _effect(conn, appeal, amount, moment) if outcome == "upheld" else "none"
+            booked = steps.proposal_step(conn, action="appeal", subject=appeal_id, now=moment)
+            return {
+                **appeal,
+                "awaiting_check": f"{outcome} proposed by {officer}",
+                "entry_ids": [booked],
+            }
+        effect, entry_ids = "none", list[int]()
+        if outcome == "upheld":
+            effect, entry_ids = _effect(conn, appeal, amount, moment)
         conn.execute(
             update(AppealRow)
             .where(AppealRow.id == appeal_id)
@@ -245,7 +253,8 @@ def decide(
                 effect=effect,
             )
         )
-        return {**_get(conn, appeal_id), "awaiting_check": None}
+        entry_ids.append(steps.appeal_step(conn, appeal_id, "decide", now=moment))
+        return {**_get(conn, appeal_id), "awaiting_check": None, "entry_ids": entry_ids}
 
 
 def _clawed(conn: Connection, appeal: dict[str, Any]) -> int:
@@ -258,7 +267,10 @@ def _clawed(conn: Connection, appeal: dict[str, Any]) -> int:
     )
 
 
-def _effect(conn: Connection, appeal: dict[str, Any], amount: int, moment: datetime) -> str:
+def _effect(
+    conn: Connection, appeal: dict[str, Any], amount: int, moment: datetime
+) -> tuple[str, list[int]]:
+    """What an upheld appeal does, and the ledger entries that booked it."""
     kind, pid = appeal["subject_kind"], int(appeal["programme_id"])
     if kind == "clawback":
         debited = str(
@@ -267,7 +279,7 @@ def _effect(conn: Connection, appeal: dict[str, Any], amount: int, moment: datet
             ).scalar_one()
         )
         try:
-            ledger.append(
+            rows = ledger.append(
                 conn,
                 chain_id=programme_chain(pid),
                 programme_id=pid,
@@ -277,13 +289,16 @@ def _effect(conn: Connection, appeal: dict[str, Any], amount: int, moment: datet
             )
         except ledger.ChainBusyError:
             raise Conflict("the programme's budget cannot return this claw-back") from None
-        return f"{amount} fen returned to {debited} (ledger entry 'appeal')"
+        return (
+            f"{amount} fen returned to {debited} (ledger entry 'appeal')",
+            [steps.entry_id(conn, rows)],
+        )
     if kind == "refused_application":
-        return _reopen(conn, appeal)
-    return "refusal found wrong: the person may be granted a pack by an officer"
+        return _reopen(conn, appeal, moment)
+    return "refusal found wrong: the person may be granted a pack by an officer", []
 
 
-def _reopen(conn: Connection, appeal: dict[str, Any]) -> str:
+def _reopen(conn: Connection, appeal: dict[str, Any], moment: datetime) -> tuple[str, list[int]]:
     """Back to submitted for a new review; one the eligibility rules refused gets the amount
     its declared rule computed (``if_upheld``), the refusal having been found wrong."""
     app = conn.execute(
@@ -301,7 +316,10 @@ def _reopen(conn: Connection, appeal: dict[str, Any]) -> str:
         .where(ApplicationRow.id == appeal["subject_id"], ApplicationRow.status == "rejected")
         .values(reviewed_at=None, **values)
     )
-    return "application back to submitted, for a new review"
+    booked = steps.application_step(
+        conn, appeal["subject_id"], "reopen", now=moment, appeal_id=appeal["id"]
+    )
+    return "application back to submitted, for a new review", [booked]
 
 
 def overdue(*, engine: Engine | None = None, now: datetime | None = None) -> list[dict[str, Any]]:

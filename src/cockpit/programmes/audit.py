@@ -3,11 +3,14 @@
 ``ledger.verify`` recomputes every keyed hash, sequence and balance. ``verify`` here adds the
 two checks that make an edit *beside* the chain visible too:
 
-* **records against entries** — every programme, claim, voucher, redemption and approved or
-  paid application is matched with the ledger entries it produced (and every such entry
-  with its record): same amount, same accounts, same programme, and, where the entry carries
-  one, the same record digest (``doc``: a redemption's bill, an application's facts,
-  decision and reviewer, a programme's rules). A record deleted, inserted or edited is named;
+* **records against entries** — every programme, claim, voucher, redemption, application,
+  four-eyes proposal and appeal is matched with the ledger entries it produced (and every
+  such entry with its record): same amount, same accounts, same programme, and, where the
+  entry carries one, the same record digest (``doc``: a redemption's bill, an application's
+  facts, decision and reviewer, a programme's rules). An application must have its
+  ``submit`` step and be what its last step (``steps``) left — status and content — so a
+  refusal's reason rewritten or a rejection quietly undone is named. A record deleted,
+  inserted or edited is named;
 * **the checkpoint** — a file written outside the database by ``cockpit ledger checkpoint``
   (``checkpoint``) with each chain's head, count and balance at that time, authenticated
   with the ledger key: the chains must still hold those entries, unchanged, and may only
@@ -39,7 +42,18 @@ from cockpit.programmes.models import (
     RedemptionRow,
     VoucherRow,
 )
+from cockpit.programmes.steps import (
+    PROPOSED_ACTIONS,
+    STATUS_AFTER,
+    appeal_decided_doc,
+    appeal_lodged_doc,
+    application_state,
+    proposal_doc,
+)
 from cockpit.programmes.tx import request_hash
+
+MONEY_STEPS = ("approve", "disburse")
+OUTCOMES = ("upheld", "dismissed")
 
 
 def verify(engine: Engine, *, checkpoint: Path | None = None) -> Report:
@@ -76,6 +90,7 @@ def check_records(conn: Connection, report: Report) -> None:
     _claims(conn, booked, report)
     _redemptions(conn, booked, report)
     _applications(conn, booked, report)
+    _proposals(conn, booked, report)
     _resolutions(conn, booked, report)
     _appeals(conn, booked, report)
     _recoveries(conn, booked, report)
@@ -195,15 +210,40 @@ def _redemptions(
 def _applications(
     conn: Connection, booked: dict[tuple[str, str], list[Any]], report: Report
 ) -> None:
+    """Each application against the steps it produced: one ``submit``, its status the one
+    its last step left, its content the one that step's digest vouches for, and the money
+    entries (approve, disburse) matching its amount and applicant."""
     from cockpit.programmes.subsidies import application_doc
 
     seen: dict[str, str] = {}
     for a in conn.execute(select(ApplicationRow)):
         seen[a.id] = a.status
         what = f"application {a.id}"
+        _one(booked, "submit", a.id, what, report)
+        trail = sorted(
+            (e for op in STATUS_AFTER for e in booked.get((op, a.id), [])),
+            key=lambda e: (e.chain_id, e.seq),
+        )
+        # A ``submit`` booked after later steps is one booked for an application that
+        # predates step entries (migration prog_0008): the later steps still decide.
+        decisive = [e for e in trail if e.op != "submit"] or trail
+        last = decisive[-1] if decisive else None
+        if last is not None and STATUS_AFTER[last.op] != a.status:
+            _record(
+                report,
+                f"{what} is {a.status} but its last step on the ledger, entry {last.id} "
+                f"({last.op}), leaves it {STATUS_AFTER[last.op]}",
+                last,
+            )
+        elif last is not None and last.op not in MONEY_STEPS and last.doc != application_state(a):
+            _record(
+                report,
+                f"{what} was edited: it no longer matches entry {last.id} ({last.op})",
+                last,
+            )
         money = {"approved": ("approve",), "disbursed": ("approve", "disburse")}
         ops = money.get(a.status, ())
-        for op in ("approve", "disburse"):
+        for op in MONEY_STEPS:
             if op not in ops and booked.get((op, a.id)):
                 _record(
                     report,
@@ -224,12 +264,41 @@ def _applications(
             ):
                 _record(report, f"{what} was edited: it no longer matches entry {entry.id}", entry)
     for (op, ref), entries in booked.items():
-        if op in ("approve", "disburse") and ref not in seen:
+        if op in STATUS_AFTER and ref not in seen:
             _record(
                 report,
                 f"entry {entries[0].id} books application {ref}, which is not on record",
                 entries[0],
             )
+
+
+def _proposals(conn: Connection, booked: dict[tuple[str, str], list[Any]], report: Report) -> None:
+    """Each proposal of an approval, a payout or an appeal's decision against its
+    ``propose`` entry (what was proposed, how much, by whom), and each such entry against a
+    proposal on record."""
+    made: dict[str, list[Any]] = defaultdict(list)
+    for p in conn.execute(select(ProposalRow).where(ProposalRow.action.in_(PROPOSED_ACTIONS))):
+        made[p.subject].append(p)
+    for subject, proposals in made.items():
+        docs = [e.doc for e in booked.get(("propose", subject), [])]
+        for p in proposals:
+            if docs.count(proposal_doc(p)) != 1:
+                _record(
+                    report,
+                    f"proposal to {p.action} {subject} (by {p.maker}) was edited or has no "
+                    "single propose entry in the ledger",
+                )
+    for (op, ref), entries in booked.items():
+        if op != "propose":
+            continue
+        proposed = {proposal_doc(p) for p in made.get(ref, [])}
+        for e in entries:
+            if e.doc not in proposed:
+                _record(
+                    report,
+                    f"entry {e.id} books a proposal for {ref} that is not on record as such",
+                    e,
+                )
 
 
 def _resolutions(
@@ -262,7 +331,34 @@ def _resolutions(
 
 
 def _appeals(conn: Connection, booked: dict[tuple[str, str], list[Any]], report: Report) -> None:
-    """Claw-backs returned on appeal against the appeals that decided them."""
+    """Each appeal against its ``lodge`` and (once decided) ``decide`` entries, and
+    claw-backs returned on appeal against the appeals that decided them."""
+    known = {}
+    for a in conn.execute(select(AppealRow)):
+        known[a.id] = a
+        what = f"appeal {a.id}"
+        lodged = _one(booked, "lodge", a.id, what, report)
+        if lodged is not None and lodged.doc != appeal_lodged_doc(a):
+            _record(report, f"{what} was edited: it no longer matches entry {lodged.id}", lodged)
+        if a.stage in OUTCOMES:
+            decided = _one(booked, "decide", a.id, f"{what} ({a.stage})", report)
+            if decided is not None and decided.doc != appeal_decided_doc(a):
+                _record(
+                    report, f"{what} was edited: it no longer matches entry {decided.id}", decided
+                )
+        elif booked.get(("decide", a.id)):
+            _record(
+                report,
+                f"{what} is {a.stage} but the ledger has its decide entry",
+                booked[("decide", a.id)][0],
+            )
+    for (op, ref), entries in booked.items():
+        if op in ("lodge", "decide") and ref not in known:
+            _record(
+                report,
+                f"entry {entries[0].id} books appeal {ref}, which is not on record",
+                entries[0],
+            )
     upheld = {
         a.id: a
         for a in conn.execute(select(AppealRow).where(AppealRow.subject_kind == "clawback"))

@@ -2,8 +2,10 @@
 
 The rules are data (``rules.PurchaseEligibility`` in the programme file); each check that
 fails gives a ``Refusal`` naming its rule, the field of evidence, and the reason in English
-and Chinese. Evidence the rules need but the application lacks is a malformed application
-(``amounts.OutOfBounds``, a 422 naming the field), not a refusal. What needs the programme's
+and Chinese, worded by ``cockpit/codes.yaml`` (kind ``refusal_reason``, one sentence per
+rule with the evidence filled in: ``Refusal.by``). Evidence the rules need but the
+application lacks is a malformed application (``amounts.OutOfBounds``, a 422 naming the
+field), not a refusal. What needs the programme's
 records (one subsidy per item, per certificate, per person) is checked by ``subsidies``.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from cockpit import codes
 from cockpit.programmes.amounts import OutOfBounds, PurchaseFacts, TradeInFacts
 from cockpit.programmes.rules import PurchaseEligibility
 
@@ -28,6 +31,14 @@ _VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
 
 
 @dataclass(frozen=True)
+class Both:
+    """A value written differently in each language (a list's separators, a sentence)."""
+
+    en: str
+    zh: str
+
+
+@dataclass(frozen=True)
 class Refusal:
     """Why an application is refused: the rule, the evidence it looked at, the reason."""
 
@@ -35,6 +46,21 @@ class Refusal:
     field: str
     en: str
     zh: str
+
+    @classmethod
+    def by(cls, rule: str, field: str, **values: object) -> Refusal:
+        """The refusal by ``rule``, its reason in both languages from ``codes.yaml``
+        (``refusal_reason``), ``values`` (``Both`` where the languages differ) filled in."""
+        if not codes.known("refusal_reason", rule):
+            raise KeyError(f"refusal_reason/{rule} is not in cockpit/codes.yaml")
+
+        def words(lang: str) -> str:
+            filled = {
+                k: (getattr(v, lang[:2]) if isinstance(v, Both) else v) for k, v in values.items()
+            }
+            return codes.text("refusal_reason", rule, lang).format(**filled)
+
+        return cls(rule, field, words("en"), words("zh-CN"))
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -86,41 +112,34 @@ def required_evidence(el: PurchaseEligibility, facts: PurchaseFacts) -> None:
 def check(el: PurchaseEligibility, facts: PurchaseFacts) -> Refusal | None:
     """The first rule the evidence breaks, or None. Evidence must be there (see above)."""
     if facts.item_class not in el.item_classes:
-        return Refusal(
+        return Refusal.by(
             "item_class",
             "item_class",
-            f"{facts.item_class!r} is not one of the classes subsidised "
-            f"({', '.join(el.item_classes)})",
-            f"商品类别 {facts.item_class!r} 不在补贴范围（{'、'.join(el.item_classes)}）",
+            item_class=repr(facts.item_class),
+            classes=Both(", ".join(el.item_classes), "、".join(el.item_classes)),
         )
     day = facts.purchase_date
     if day is None or not el.purchased_from <= day <= el.purchased_to:
-        return Refusal(
+        return Refusal.by(
             "purchase_window",
             "purchase_date",
-            f"bought on {day}, outside the programme's window "
-            f"{el.purchased_from} to {el.purchased_to}",
-            f"购买日期 {day} 不在活动期 {el.purchased_from} 至 {el.purchased_to} 内",
+            day=day,
+            start=el.purchased_from,
+            end=el.purchased_to,
         )
     if el.sellers and facts.seller not in el.sellers:
-        return Refusal(
-            "seller_list",
-            "seller",
-            f"seller {facts.seller} is not on the programme's list of sellers",
-            f"销售企业 {facts.seller} 不在活动参与企业名单内",
-        )
+        return Refusal.by("seller_list", "seller", seller=facts.seller)
     district = facts.buyer_district or ""
     if el.buyer_districts and not any(_covers(d, district) for d in el.buyer_districts):
-        return Refusal(
+        return Refusal.by(
             "buyer_district",
             "buyer_district",
-            f"district {district} is neither the buyer's residence nor a registration "
-            f"district the programme covers ({', '.join(el.buyer_districts)})",
-            f"行政区划 {district} 不在活动范围（{'、'.join(el.buyer_districts)}）",
+            district=district,
+            districts=Both(", ".join(el.buyer_districts), "、".join(el.buyer_districts)),
         )
     return None
 
 
 def from_decision(lines_en: str, lines_zh: str) -> Refusal:
     """A refusal for a purchase the amount rule finds nothing payable for (no band, no rate)."""
-    return Refusal("amount_rule", "facts", lines_en, lines_zh)
+    return Refusal.by("amount_rule", "facts", detail=Both(lines_en, lines_zh))

@@ -33,6 +33,7 @@ import hashlib
 import hmac
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -143,6 +144,30 @@ def entry_fields(
     if doc is not None:
         fields.append(f"doc={doc}")
     return "\x1f".join(fields).encode("utf-8")
+
+
+# The columns of a stored entry its hash covers, besides ``prev_hash``.
+HASHED_COLUMNS = (
+    "chain_id",
+    "seq",
+    "at",
+    "value_at",
+    "op",
+    "debit",
+    "credit",
+    "amount_fen",
+    "programme_id",
+    "voucher_id",
+    "ref",
+    "doc",
+)
+
+
+def hashed_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of a stored entry (a row's mapping) that ``entry_hash`` takes, less
+    ``prev_hash``: recompute a stored entry's hash with
+    ``entry_hash(prev_hash=…, **hashed_fields(row))``."""
+    return {name: row[name] for name in HASHED_COLUMNS}
 
 
 def entry_hash(*, key: bytes | None = None, **fields: Any) -> str:
@@ -371,22 +396,7 @@ def _check_chain(rows: list[Any], head: Any, report: Report, key: bytes) -> None
                     message=(f"entry {r.id} does not point to the hash of the entry before it"),
                 )
             )
-        recomputed = entry_hash(
-            key=key,
-            prev_hash=r.prev_hash,
-            chain_id=r.chain_id,
-            seq=r.seq,
-            at=r.at,
-            value_at=r.value_at,
-            op=r.op,
-            debit=r.debit,
-            credit=r.credit,
-            amount_fen=r.amount_fen,
-            programme_id=r.programme_id,
-            voucher_id=r.voucher_id,
-            ref=r.ref,
-            doc=r.doc,
-        )
+        recomputed = entry_hash(key=key, prev_hash=r.prev_hash, **hashed_fields(r._mapping))
         if recomputed != r.hash:
             report.problems.append(
                 Problem(

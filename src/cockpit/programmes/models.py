@@ -25,6 +25,14 @@ from cockpit.db import Base
 
 Pseudonym = String(64)
 
+# Steps of a subsidy application or an appeal that the ledger books without moving money
+# (amount 0): submitted, refused by a rule, rejected by an officer, proposed (four eyes),
+# reopened on appeal, appeal lodged, appeal decided. Money entries stay strictly positive.
+STEP_OPS = ("submit", "refuse", "reject", "propose", "reopen", "lodge", "decide")
+STEP_CHECK = "amount_fen > 0 OR (amount_fen = 0 AND op IN ({}))".format(
+    ", ".join(f"'{op}'" for op in STEP_OPS)
+)
+
 
 class ProgrammeRow(Base):
     """An installed programme: its validated rules as JSON and their hash."""
@@ -90,7 +98,8 @@ class LedgerRow(Base):
     __tablename__ = "prog_ledger"
     __table_args__ = (
         UniqueConstraint("chain_id", "seq"),
-        CheckConstraint("amount_fen > 0", name="positive"),
+        # Money moves in positive amounts; a step (``ledger.STEP_OPS``) moves none.
+        CheckConstraint(STEP_CHECK, name="amount"),
     )
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True

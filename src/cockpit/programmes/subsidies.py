@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from cockpit.programmes import evidence, foureyes, ledger
+from cockpit.programmes import evidence, foureyes, ledger, steps
 from cockpit.programmes.amounts import (
     Decision,
     OutOfBounds,
@@ -30,7 +30,7 @@ from cockpit.programmes.amounts import (
     parse_facts,
 )
 from cockpit.programmes.eligibility import registry_verdict, with_verdict
-from cockpit.programmes.evidence import Refusal
+from cockpit.programmes.evidence import Both, Refusal
 from cockpit.programmes.ledger import Move, iso, now_iso
 from cockpit.programmes.models import ApplicationRow, IdentitySlotRow, LedgerRow
 from cockpit.programmes.rules import (
@@ -60,8 +60,11 @@ def _subsidy_rules(conn: Connection, pid: int) -> SubsidyProgramme:
     return rules
 
 
-def _answer(conn: Connection, application_id: str) -> dict[str, Any]:
-    """The application as the API shows it, with what awaits a second officer."""
+def _answer(
+    conn: Connection, application_id: str, booked: list[int] | None = None
+) -> dict[str, Any]:
+    """The application as the API shows it, with what awaits a second officer and the ids
+    of the ledger entries this step booked (``entry_ids``)."""
     waiting = [
         f"{p['action']} proposed by {p['maker']} at {p['made_at']}: awaiting another officer"
         for p in foureyes.pending(conn)
@@ -70,6 +73,7 @@ def _answer(conn: Connection, application_id: str) -> dict[str, Any]:
     return {
         **_public(_get(conn, application_id)),
         "awaiting_check": waiting[0] if waiting else None,
+        "entry_ids": list(booked or []),
     }
 
 
@@ -146,11 +150,11 @@ def _checked(
         and isinstance(parsed, TradeInFacts)
         and parsed.payout not in rules.payout
     ):
-        refusal = Refusal(
+        refusal = Refusal.by(
             "payout",
             "payout",
-            f"this programme pays {' or '.join(rules.payout)}, not {parsed.payout}",
-            f"本活动补贴方式为 {'或'.join(rules.payout)}，不含 {parsed.payout}",
+            offered=Both(" or ".join(rules.payout), "或".join(rules.payout)),
+            payout=parsed.payout,
         )
     # A purchase the amount rule finds nothing payable for (no band, no rate) is refused by
     # rule; a firm subsidy found ineligible waits for an officer's reasoned rejection.
@@ -177,21 +181,11 @@ def _records_refusal(
     """One subsidy per item, per old-item certificate and (as the rules say) per person."""
     for kind, value, field in _unique_evidence(parsed, rules):
         if _slots(conn, pid, kind, value):
-            what = {"item": "item", "cert": "old-item certificate"}[kind]
-            return Refusal(
-                f"one_per_{'item' if kind == 'item' else 'certificate'}",
-                field,
-                f"this {what} ({value}) already has a subsidy application",
-                f"该{'商品' if kind == 'item' else '旧物回收证明'}（{value}）已申请过补贴",
-            )
+            rule = "one_per_item" if kind == "item" else "one_per_certificate"
+            return Refusal.by(rule, field, value=value)
     held = len(_slots(conn, pid, "id", applicant))
     if held >= _limit(rules):
-        return Refusal(
-            "one_per_person",
-            "applicant",
-            f"the applicant already has {held} approved subsidy (limit {_limit(rules)})",
-            f"申请人已获批 {held} 次补贴（上限 {_limit(rules)} 次）",
-        )
+        return Refusal.by("one_per_person", "applicant", held=held, limit=_limit(rules))
     return None
 
 
@@ -242,24 +236,38 @@ def _apply(
             "facts_json": json.dumps(facts, sort_keys=True, default=str),
             "decision_json": json.dumps(recorded, ensure_ascii=False),
             "amount_fen": recorded["amount_fen"],
-            # Refused by the rules at once, kept with the rule and reason (and appealable).
-            "status": "submitted" if refusal is None else "rejected",
-            "reviewer": None if refusal is None else "rules",
-            "reason": None if refusal is None else refusal.reason(),
+            "status": "submitted",
+            "reviewer": None,
+            "reason": None,
             "submitted_at": _stamp(now),
-            "reviewed_at": None if refusal is None else _stamp(now),
+            "reviewed_at": None,
             "disbursed_at": None,
         }
         conn.execute(insert(ApplicationRow), row)
+        aid = str(row["id"])
         if refusal is None:
             # The item and certificate are taken while the application stands: a concurrent
             # second application for them hits the key; a rejection frees them.
             for kind, value, _field in _unique_evidence(parsed, rules):
                 conn.execute(
                     insert(IdentitySlotRow),
-                    {"scope": f"s{pid}", "kind": kind, "value": value, "slot": 1, "ref": row["id"]},
+                    {"scope": f"s{pid}", "kind": kind, "value": value, "slot": 1, "ref": aid},
                 )
-        answer = _answer(conn, str(row["id"]))
+        booked = [steps.application_step(conn, aid, "submit", now=now)]
+        if refusal is not None:
+            # Refused by the rules at once, kept with the rule and reason (and appealable).
+            conn.execute(
+                update(ApplicationRow)
+                .where(ApplicationRow.id == aid)
+                .values(
+                    status="rejected",
+                    reviewer="rules",
+                    reason=refusal.reason(),
+                    reviewed_at=row["submitted_at"],
+                )
+            )
+            booked.append(steps.application_step(conn, aid, "refuse", now=now, rule=refusal.rule))
+        answer = _answer(conn, aid, booked)
         remember(conn, idem_key=idem_key, op="apply", digest=digest, answer=answer)
     return answer
 
@@ -301,7 +309,8 @@ def application_doc(app: Any, **more: Any) -> str:
 
 def _approve(
     conn: Connection, app: Any, rules: SubsidyProgramme, now: datetime | None, reviewer: str
-) -> None:
+) -> int:
+    """Commit the money (the ``approve`` entry, whose id is returned)."""
     taken = (
         conn.execute(
             select(IdentitySlotRow.slot).where(
@@ -329,7 +338,7 @@ def _approve(
     _hold_evidence(conn, app, rules)
     pid = app.programme_id
     try:
-        ledger.append(
+        rows = ledger.append(
             conn,
             chain_id=programme_chain(pid),
             programme_id=pid,
@@ -352,6 +361,7 @@ def _approve(
         )
     except ledger.ChainBusyError:
         raise Conflict("the programme's budget cannot cover this amount") from None
+    return steps.entry_id(conn, rows)
 
 
 def _hold_evidence(conn: Connection, app: Any, rules: SubsidyProgramme) -> None:
@@ -454,12 +464,14 @@ def _review(
                 officer=reviewer,
             )
             if maker is None:  # proposed: a second officer's approval moves the money
-                answer = _answer(conn, application_id)
+                booked = [steps.proposal_step(conn, action="approve", subject=app.id, now=now)]
+                answer = _answer(conn, application_id, booked)
                 remember(conn, idem_key=idem_key, op="review", digest=digest, answer=answer)
                 return answer
-            _approve(conn, app, rules, now, reviewer)
+            booked = [_approve(conn, app, rules, now, reviewer)]
         else:
             _free_evidence(conn, app)
+            booked = []
         status = "approved" if decision == "approve" else "rejected"
         hit = conn.execute(
             update(ApplicationRow)
@@ -470,7 +482,9 @@ def _review(
         )
         if hit.rowcount != 1:
             raise Conflict(f"application {application_id} was reviewed at the same time")
-        answer = _answer(conn, application_id)
+        if decision != "approve":
+            booked = [steps.application_step(conn, application_id, "reject", now=now)]
+        answer = _answer(conn, application_id, booked)
         remember(conn, idem_key=idem_key, op="review", digest=digest, answer=answer)
     return answer
 
@@ -511,7 +525,8 @@ def disburse(
             officer=officer,
         )
         if maker is None:
-            answer = _answer(conn, application_id)
+            booked = [steps.proposal_step(conn, action="disburse", subject=app.id, now=now)]
+            answer = _answer(conn, application_id, booked)
             remember(conn, idem_key=idem_key, op="disburse", digest=digest, answer=answer)
             return answer
         hit = conn.execute(
@@ -521,7 +536,7 @@ def disburse(
         )
         if hit.rowcount != 1:
             raise Conflict(f"application {application_id} is {app.status}, not approved")
-        ledger.append(
+        rows = ledger.append(
             conn,
             chain_id=programme_chain(app.programme_id),
             programme_id=app.programme_id,
@@ -541,7 +556,7 @@ def disburse(
                 )
             ],
         )
-        answer = _answer(conn, application_id)
+        answer = _answer(conn, application_id, [steps.entry_id(conn, rows)])
         remember(conn, idem_key=idem_key, op="disburse", digest=digest, answer=answer)
     return answer
 
@@ -595,7 +610,7 @@ def claw_back(
                 **_answer(conn, application_id),
                 "awaiting_check": f"claw-back of {amount_fen} fen proposed by {officer}",
             }
-        ledger.append(
+        rows = ledger.append(
             conn,
             chain_id=programme_chain(app.programme_id),
             programme_id=app.programme_id,
@@ -611,13 +626,15 @@ def claw_back(
                 )
             ],
         )
-        return _answer(conn, application_id)
+        return _answer(conn, application_id, [steps.entry_id(conn, rows)])
 
 
 def application(application_id: str, *, engine: Engine | None = None) -> dict[str, Any]:
-    """One application with its decision lines."""
+    """One application with its decision lines and every ledger entry booked for it."""
     with engine_or_default(engine).connect() as conn:
-        return _answer(conn, application_id)
+        answer = _answer(conn, application_id)
+        entries = steps.entries_of(conn, _get(conn, application_id).programme_id, application_id)
+        return {**answer, "ledger": entries}
 
 
 def applications_of(

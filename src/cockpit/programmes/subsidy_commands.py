@@ -1,4 +1,5 @@
-"""``cockpit programmes apply | applications | approve | reject | disburse | appeal | leverage``:
+"""``cockpit programmes apply | applications | review | approve | reject | disburse | appeal |
+decide-appeal | leverage``:
 a purchase or trade-in subsidy run from the command line, through the same services (and
 the same ledger, four eyes and refusals) as the HTTP API.
 
@@ -77,6 +78,13 @@ def _show(answer: dict[str, Any], json_out: bool) -> None:
         typer.echo(f"  {line['en']}\n  {line['zh']}")
     if answer.get("awaiting_check"):
         typer.echo(f"  {answer['awaiting_check']}")
+    if answer.get("entry_ids"):
+        typer.echo(f"  ledger entries booked: {', '.join(map(str, answer['entry_ids']))}")
+    for e in answer.get("ledger", []):
+        typer.echo(
+            f"  ledger entry {e['entry_id']:>6}  {e['op']:<8} {e['amount_fen'] / 100:>12,.2f}  "
+            f"{e['debit']} → {e['credit']}  {e['value_at'][:19]}"
+        )
 
 
 def _run(call: Any, json_out: bool) -> None:
@@ -220,7 +228,40 @@ def appeal_cmd(
     if json_out:
         _echo_json(got)
     else:
-        typer.echo(f"appeal {got['id']} lodged; to be decided by {got['due_at'][:10]}")
+        typer.echo(
+            f"appeal {got['id']} lodged (ledger entry {got['entry_ids'][0]}); to be decided "
+            f"by {got['due_at'][:10]}"
+        )
+
+
+@programmes_app.command("decide-appeal")
+def decide_appeal_cmd(
+    appeal: str,
+    outcome: str = typer.Option(..., help="upheld or dismissed."),
+    reason: str = typer.Option(..., help="Why (kept with the decision)."),
+    officer: str = OFFICER,
+    json_out: bool = JSON_OPT,
+) -> None:
+    """Propose the decision on an appeal, or check another officer's (four eyes): an upheld
+    refusal goes back to review. A lodged appeal is taken up by the first officer."""
+    from cockpit.programmes import appeals
+    from cockpit.programmes.tx import ProgrammeError
+
+    _ready()
+    try:
+        stage = next((a["stage"] for a in appeals.appeals() if a["id"] == appeal), None)
+        if stage == "lodged":
+            appeals.take_up(appeal_id=appeal, officer=officer)
+        got = appeals.decide(appeal_id=appeal, outcome=outcome, reason=reason, officer=officer)
+    except ProgrammeError as exc:
+        raise _fail(exc) from None
+    if json_out:
+        _echo_json(got)
+        return
+    entries = ", ".join(map(str, got["entry_ids"]))
+    typer.echo(
+        f"appeal {appeal}: {got['awaiting_check'] or got['stage']} (ledger entries {entries})"
+    )
 
 
 @programmes_app.command("leverage")

@@ -84,7 +84,8 @@ def _movements(engine: Engine) -> dict[int, list[tuple[datetime, str, str, int]]
                 credit,
                 func.sum(LedgerRow.amount_fen),
             )
-            .where(LedgerRow.id <= last)
+            # Steps that move no money (a submission, a refusal) are no point on the curve.
+            .where(LedgerRow.id <= last, LedgerRow.amount_fen > 0)
             .group_by(LedgerRow.programme_id, second, debit, credit)
             .order_by(second)
         ).all()

@@ -32,8 +32,8 @@ MERCHANTS = "商户编号,商户名称,行政区划代码,商圈,行业类别,�
 OFFICIAL = "统计期,地区代码,类别代码,指标,数值(亿元),同比增长(%)"
 ORDERS = "企业编号,月份,在手订单(万元),新增订单(万元),出口额(万元)"
 # Identifiers of people: none may be stored in clear anywhere under COCKPIT_HOME.
-ID18 = "510104198103031234"
-ID_X = "51010419810303123X"
+ID18 = "510104198103031238"
+ID_X = "51010419810303018X"
 PHONE = "13912345678"
 CARD = "6222021234567890123"
 DEVICE = "a1b2c3d4e5f60718"

@@ -65,7 +65,13 @@ def _keyed_function() -> str:
 
 
 def _rekey(bind: sa.Connection) -> None:
-    from cockpit.programmes.ledger import GENESIS, entry_hash, ledger_key, legacy_entry_hash
+    from cockpit.programmes.ledger import (
+        GENESIS,
+        entry_hash,
+        hashed_fields,
+        ledger_key,
+        legacy_entry_hash,
+    )
 
     key = ledger_key()
     rows = bind.execute(sa.text("SELECT * FROM prog_ledger ORDER BY chain_id, seq")).mappings()
@@ -75,22 +81,7 @@ def _rekey(bind: sa.Connection) -> None:
     for chain_id, entries in chains.items():
         old_prev = new_prev = GENESIS
         for e in entries:
-            fields = {
-                k: e[k]
-                for k in (
-                    "chain_id",
-                    "seq",
-                    "at",
-                    "value_at",
-                    "op",
-                    "debit",
-                    "credit",
-                    "amount_fen",
-                    "programme_id",
-                    "voucher_id",
-                    "ref",
-                )
-            }
+            fields = hashed_fields(e)  # ``doc`` was just added: None, which adds nothing
             if (
                 e["prev_hash"] != old_prev
                 or legacy_entry_hash(prev_hash=old_prev, **fields) != e["hash"]

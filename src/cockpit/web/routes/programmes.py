@@ -394,6 +394,10 @@ class ApplicationOut(BaseModel):
     awaiting_check: str | None = Field(
         None, description="A proposed approval or payout waiting for a second officer"
     )
+    entry_ids: list[int] = Field(
+        default_factory=list,
+        description="The ledger entries this step booked (every step is one: see docs)",
+    )
 
 
 def _app_out(answer: dict[str, Any]) -> ApplicationOut:
