@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -533,15 +534,18 @@ def _cloned(url: str) -> Iterator[str]:
     """A PostgreSQL database copied from the one at ``url`` (no one may be connected to it)."""
     source = make_url(url)
     name = f"{source.database}_c{uuid.uuid4().hex[:8]}"
-    admin = dict(
-        host=source.host, port=source.port, user="postgres", dbname="postgres", autocommit=True
-    )
-    with psycopg.connect(**admin) as conn:
+
+    def admin() -> psycopg.Connection[Any]:
+        return psycopg.connect(
+            host=source.host, port=source.port, user="postgres", dbname="postgres", autocommit=True
+        )
+
+    with admin() as conn:
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source.database}"')
     try:
         yield source.set(database=name).render_as_string(hide_password=False)
     finally:
-        with psycopg.connect(**admin) as conn:
+        with admin() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

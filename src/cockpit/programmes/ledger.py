@@ -163,7 +163,7 @@ HASHED_COLUMNS = (
 )
 
 
-def hashed_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+def hashed_fields(row: Mapping[Any, Any]) -> dict[str, Any]:
     """The fields of a stored entry (a row's mapping) that ``entry_hash`` takes, less
     ``prev_hash``: recompute a stored entry's hash with
     ``entry_hash(prev_hash=…, **hashed_fields(row))``."""
