@@ -38,11 +38,13 @@ import pandas as pd
 NOWCAST = ("day7", "day14", "day21", "day31")
 
 
-def replay(seed: int, scale: str, origins: int) -> pd.DataFrame:
-    """Backtest rows of every official series of one generated city."""
+def replay(seed: int, scale: str, origins: int, keep: Path | None = None) -> pd.DataFrame:
+    """Backtest rows of every official series of one generated city (generated, ingested and
+    built in ``keep/<scale>-<seed>`` when given, and reused from there if already built)."""
     from cockpit.config import reset_settings
     from cockpit.forecast.officialrun import (
         CITY,
+        FEED_INDICATOR,
         backtest_series,
         read_feed_daily,
         read_published,
@@ -51,15 +53,19 @@ def replay(seed: int, scale: str, origins: int) -> pd.DataFrame:
     from cockpit.ingest import ingest_paths
     from cockpit.sample import generate_city
 
-    work = Path(tempfile.mkdtemp(prefix=f"official-bench-{seed}-"))
-    generate_city(work / "city", scale=scale, seed=seed)
-    os.environ["COCKPIT_HOME"] = str(work / "home")
-    os.environ.pop("COCKPIT_DB_URL", None)
-    reset_settings()
-    ingest_paths([work / "city"])
-    build(home=work / "home", engine="duckdb")
+    if keep is None:
+        work = Path(tempfile.mkdtemp(prefix=f"official-bench-{seed}-"))
+    else:
+        work = keep / f"{scale}-{seed}"
     lake = work / "home" / "lake"
-    daily = read_feed_daily(lake)
+    if not (lake / "indicator_values").exists():
+        generate_city(work / "city", scale=scale, seed=seed)
+        os.environ["COCKPIT_HOME"] = str(work / "home")
+        os.environ.pop("COCKPIT_DB_URL", None)
+        reset_settings()
+        ingest_paths([work / "city"])
+        build(home=work / "home", engine="duckdb")
+    daily = read_feed_daily(lake, FEED_INDICATOR)
     parts = []
     for key, series in read_published(lake).items():
         feed = daily if key == ("retail_sales", CITY, "") else None
@@ -213,6 +219,9 @@ def main() -> None:
     parser.add_argument("--scale", default="tiny")
     parser.add_argument("--origins", type=int, default=30)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="build cities in KEEP/<scale>-<seed>, reuse them"
+    )
     parser.add_argument("--rows", type=Path, default=None, help="keep the backtest rows here")
     parser.add_argument(
         "--from-rows", type=Path, default=None, help="score rows kept by --rows (no replay)"
@@ -224,7 +233,7 @@ def main() -> None:
         rows = rows[rows["seed"].isin(args.seeds)].reset_index(drop=True)
     else:
         rows = pd.concat(
-            [replay(s, args.scale, args.origins) for s in args.seeds], ignore_index=True
+            [replay(s, args.scale, args.origins, args.keep) for s in args.seeds], ignore_index=True
         )
     if args.rows is not None:
         rows.to_parquet(args.rows)

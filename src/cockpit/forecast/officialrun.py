@@ -48,6 +48,11 @@ ORIGINS = 24
 BACKTEST_PATHS = 400
 Z = {80: 1.2815515655446004, 95: 1.959963984540054}
 CITY = "500000"
+#: The feed's daily series the bridge reads: payments counted, not their value. The feed's
+#: value is dominated by a few large tickets (cars: under 1 % of payments, most of the value),
+#: so its year-on-year growth carries sampling noise of 27–53 % (sd, tiny sample city) where
+#: the count's is 3 % (docs/forecasting.md).
+FEED_INDICATOR = "transactions"
 SeriesKey = tuple[str, str, str]  # measure, region_code, category_code
 #: What a series publishes at a step: the model, rule (b), or their combination (``combo``).
 Estimator = Literal["ar", "rule_b", "combo"]
@@ -277,8 +282,9 @@ def read_published(lake: Path) -> dict[SeriesKey, Published]:
     return out
 
 
-def read_feed_daily(lake: Path) -> dict[str, float]:
-    """The feed's city retail sales per day (fen), from the built ``indicator_values`` day rows."""
+def read_feed_daily(lake: Path, indicator: str = "retail_sales") -> dict[str, float]:
+    """The feed's city ``indicator`` per day (retail sales in fen; ``FEED_INDICATOR``: the
+    bridge's payment counts), from the built ``indicator_values`` day rows."""
     import duckdb
 
     from cockpit.lake import read_files, table_dir
@@ -288,10 +294,10 @@ def read_feed_daily(lake: Path) -> dict[str, float]:
         return {}
     sql = f"""
         SELECT period, sum(value)::DOUBLE AS y FROM {read_files(days)}
-        WHERE indicator_id = 'retail_sales' AND coalesce(cut, '') = '' GROUP BY period
+        WHERE indicator_id = ? AND coalesce(cut, '') = '' GROUP BY period
     """
     with duckdb.connect() as con:
-        rows = con.execute(sql).fetchall()
+        rows = con.execute(sql, [indicator]).fetchall()
     return {str(p)[:10]: float(y) for p, y in rows if y is not None}
 
 
@@ -613,7 +619,7 @@ def run_official(home: Path, *, months: int = 24, origins: int = ORIGINS) -> dic
         from cockpit.forecast.sources import NoSeriesError
 
         raise NoSeriesError("the lake has no official statistics; run `cockpit ingest`")
-    daily = read_feed_daily(home / "lake") or None
+    daily = read_feed_daily(home / "lake", FEED_INDICATOR) or None
     feeds = {key: daily if key == ("retail_sales", CITY, "") else None for key in published}
     parts = []
     for key, series in published.items():
@@ -787,7 +793,9 @@ def year_distribution(
     if indices[0] < series.first:
         return None
     horizon = indices[-1] - series.last
-    daily = read_feed_daily(lake) or None if key == ("retail_sales", CITY, "") else None
+    daily = (
+        read_feed_daily(lake, FEED_INDICATOR) or None if key == ("retail_sales", CITY, "") else None
+    )
     if horizon <= 0:
         known = [series.level[i - series.first] for i in indices]
         if not all(np.isfinite(known)):
