@@ -157,6 +157,7 @@ def _calendar_of(period: str) -> tuple[int, float, float]:
     return len(days), weekend, float(off.mean())
 
 
+@lru_cache(maxsize=4096)
 def calendar_terms(index: int) -> tuple[float, NDArray[np.float64]]:
     """The calendar's part of a period's year-on-year growth: (log ratio of its days to the
     same period's a year before — a fixed offset, one more day of trade is one more day —,
@@ -164,7 +165,9 @@ def calendar_terms(index: int) -> tuple[float, NDArray[np.float64]]:
     now = _calendar_of(index_period(index))
     before = _calendar_of(index_period(index - PER_YEAR))
     offset = float(np.log(now[0] / before[0]))
-    return offset, np.array([now[1] - before[1], now[2] - before[2]])
+    terms = np.array([now[1] - before[1], now[2] - before[2]])
+    terms.setflags(write=False)  # cached: shared by every caller
+    return offset, terms
 
 
 @dataclass(frozen=True)
@@ -191,7 +194,7 @@ def fit_growth(
 ) -> GrowthModel:
     """The growth model on the tail of finite growth (and feed, where given); ``first`` is the
     period index of ``growth[0]``."""
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import GLSAR
 
     window = _tail(growth, feed)
     g = growth[window]
@@ -199,7 +202,7 @@ def fit_growth(
     if feed is not None:
         x = np.column_stack([x, feed[window]])
     y = g - offset
-    res = sm.GLSAR(y, x, rho=1).iterative_fit(maxiter=6)
+    res = GLSAR(y, x, rho=1).iterative_fit(maxiter=6)
     rho = float(np.clip(np.asarray(res.model.rho)[0], -0.99, 0.99))
     beta = np.asarray(res.params, dtype=float)
     u = y - x @ beta

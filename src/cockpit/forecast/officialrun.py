@@ -161,28 +161,43 @@ def _summary(
     return {"point": point, "mu": mu, "sd": np.sqrt(((logs - mu) ** 2).mean(axis=0))}
 
 
+def _factor_pair(group: pd.DataFrame, method: str) -> list[float] | None:
+    """(k80, k95) from one group of backtest rows; None under 10 points."""
+    sd = group[f"{method}_sd"].to_numpy(dtype=float)
+    mu = group[f"{method}_mu"].to_numpy(dtype=float)
+    r = np.abs(np.log(group["actual"].to_numpy(dtype=float)) - mu)
+    ok = sd > 0
+    r = r[ok] / sd[ok]
+    n = len(r)
+    if n < 10:
+        return None
+    ks = []
+    for level, z in Z.items():
+        q = min(1.0, math.ceil((n + 1) * level / 100) / n)
+        ks.append(float(np.quantile(r, q)) / z)
+    return ks
+
+
 def conformal_factors(rows: pd.DataFrame, method: str) -> dict[str, list[float]]:
     """Per horizon label: the factors (80 %, 95 %) on the paths' sd that make the backtest's
     intervals cover at their rates (split-conformal on log levels, finite-sample corrected);
-    ``official.stretch`` turns the pair into one distribution."""
+    ``official.stretch`` turns the pair into one distribution. A feed cut day with under 10
+    backtest points takes the factors of the cut days pooled."""
     out: dict[str, list[float]] = {}
     col = f"{method}_mu"
     if col not in rows:
         return out
     valid = rows.dropna(subset=[col])
-    for label, group in valid.groupby(valid["label"].map(factor_key)):
-        sd = group[f"{method}_sd"].to_numpy(dtype=float)
-        r = np.abs(np.log(group["actual"].to_numpy(dtype=float)) - group[col].to_numpy(dtype=float))
-        ok = sd > 0
-        r = r[ok] / sd[ok]
-        n = len(r)
-        if n < 10:
-            continue
-        ks = []
-        for level, z in Z.items():
-            q = min(1.0, math.ceil((n + 1) * level / 100) / n)
-            ks.append(float(np.quantile(r, q)) / z)
-        out[str(label)] = ks
+    keys = valid["label"].map(factor_key)
+    for label, group in valid.groupby(keys):
+        pair = _factor_pair(group, method)
+        if pair is not None:
+            out[str(label)] = pair
+    days = keys.str.startswith("day")
+    short = set(keys[days]) - set(out)
+    pooled = _factor_pair(valid[days], method) if short else None
+    if pooled is not None:
+        out.update(dict.fromkeys(sorted(short), pooled))
     return out
 
 
@@ -578,18 +593,20 @@ def _folds(rows: pd.DataFrame) -> pd.Series:
 def _cross_scores(
     rows: pd.DataFrame, method: str, other: dict[int, dict[str, list[float]]]
 ) -> dict[str, float]:
-    """``scores`` of the rows, each fold's coverage with the other fold's factors."""
+    """``scores`` of one series' rows at one horizon label (``_fold`` column: ``_folds``),
+    each fold's coverage with the factors learnt on the other fold."""
     out = scores(rows, method, {})
-    fold = _folds(rows)
-    for level in (80, 95):
-        col = f"cov{level}"
-        if col in out:
-            parts = [
-                (scores(rows[fold == f], method, other[f])[col], int((fold == f).sum()))
-                for f in (0, 1)
-                if (fold == f).any()
-            ]
-            out[col] = sum(c * n for c, n in parts) / sum(n for _, n in parts)
+    if f"{method}_mu" not in rows:
+        return out
+    key = factor_key(str(rows["label"].iloc[0]))
+    dev = np.abs(
+        np.log(rows["actual"].to_numpy(dtype=float)) - rows[f"{method}_mu"].to_numpy(dtype=float)
+    )
+    sd = rows[f"{method}_sd"].to_numpy(dtype=float)
+    fold = rows["_fold"].to_numpy(dtype=int)
+    for i, (level, z) in enumerate(Z.items()):
+        k = np.array([other[f].get(key, [1.0, 1.0])[i] for f in (0, 1)])[fold]
+        out[f"cov{level}"] = float(np.mean(dev <= z * sd * k))
     return out
 
 
@@ -598,6 +615,7 @@ def accuracy_table(rows: pd.DataFrame, plans: dict[SeriesKey, Plan]) -> pd.DataF
     import pandas as pd
 
     fold = _folds(rows)
+    rows = rows.assign(_fold=fold)
     out = []
     for method in ("ar", "rule_b", "combo", "rule_a"):
         if method not in rows:
