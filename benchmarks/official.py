@@ -42,10 +42,10 @@ def replay(seed: int, scale: str, origins: int, keep: Path | None = None) -> pd.
     """Backtest rows of every official series of one generated city (generated, ingested and
     built in ``keep/<scale>-<seed>`` when given, and reused from there if already built)."""
     from cockpit.config import reset_settings
+    from cockpit.forecast.officialbacktest import backtest_series
     from cockpit.forecast.officialrun import (
         CITY,
         FEED_INDICATOR,
-        backtest_series,
         read_feed_daily,
         read_published,
     )
@@ -94,7 +94,7 @@ def combined(rows: pd.DataFrame) -> pd.DataFrame:
 def published_method(rows: pd.DataFrame) -> pd.DataFrame:
     """Per row, the per-series choice of the earlier method (``choice``: its series and
     bucket's better method on the other seeds); the published method is the combination."""
-    from cockpit.forecast.officialrun import bucket_of, pooled_rule_steps, scores
+    from cockpit.forecast.officialbacktest import bucket_of, pooled_rule_steps, scores
 
     rows = rows.assign(bucket=rows["label"].map(bucket_of))
     keys = ["measure", "region_code", "category_code", "bucket"]
@@ -123,7 +123,7 @@ def published_method(rows: pd.DataFrame) -> pd.DataFrame:
 def coverage(rows: pd.DataFrame) -> pd.DataFrame:
     """Per row, whether the published method's calibrated 80/95 % intervals cover the figure;
     the factors are learnt on the other seeds."""
-    from cockpit.forecast.officialrun import Z, conformal_factors, factor_key
+    from cockpit.forecast.officialbacktest import Z, conformal_factors, factor_key
 
     parts = []
     for seed in rows["seed"].unique():

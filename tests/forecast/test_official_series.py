@@ -20,14 +20,8 @@ from cockpit.forecast.official import (
     published_series,
     stretch,
 )
-from cockpit.forecast.officialrun import (
-    Plan,
-    backtest_series,
-    choose,
-    conformal_factors,
-    estimate_rows,
-    scores,
-)
+from cockpit.forecast.officialbacktest import backtest_series, choose, conformal_factors, scores
+from cockpit.forecast.officialrun import Plan, estimate_rows
 
 
 def _periods(first_year: int, n: int) -> list[str]:
@@ -165,7 +159,7 @@ def test_one_stretched_distribution_has_both_calibrated_intervals(k80: float, k9
 
 
 def test_rule_b_is_published_at_a_step_where_pooled_the_model_loses() -> None:
-    from cockpit.forecast.officialrun import pooled_rule_steps
+    from cockpit.forecast.officialbacktest import pooled_rule_steps
 
     rows = pd.DataFrame(
         {
