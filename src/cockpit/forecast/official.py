@@ -5,10 +5,12 @@ The statistics bureau publishes a level and its year-on-year growth for each *re
 ``YYYY-12``, eleven periods a year. A published level is last year's level of the same period
 times its growth, so the model is of the growth rates (log growth ``g = log(1 + yoy)``):
 
-- ``ar``: an AR(1) with a constant on ``g`` (statsmodels ``AutoReg``), growth that moves slowly
-  around its mean. Where the feed covers the period being estimated (the nowcast), the same
-  regression adds the feed's own growth over the same days a year before as a regressor (a
-  bridge equation, ``AutoReg(exog=...)``), fitted on the periods where both exist.
+- ``ar``: a regression of ``g`` on the calendar (the change in the share of weekend days and
+  of holiday days off on the same period a year before; the days' ratio as an offset) with
+  AR(1) errors (statsmodels ``GLSAR``): growth that moves slowly around its mean, moved by the
+  holidays a known amount. Where the feed covers the period being estimated (the nowcast), the
+  same regression adds the feed's growth (its payment count) over the same days a year before
+  as a regressor (a bridge equation), fitted on the periods where both exist.
 - ``rule_b``: same period last year × the latest published growth, the rule a statistician
   tries first; as a distribution, a random walk on ``g`` (its mean is the rule exactly).
 - ``rule_a``: seasonal naive, same period last year (compared, never published).
