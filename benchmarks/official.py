@@ -38,12 +38,14 @@ import pandas as pd
 NOWCAST = ("day7", "day14", "day21", "day31")
 
 
-def replay(seed: int, scale: str, origins: int) -> pd.DataFrame:
-    """Backtest rows of every official series of one generated city."""
+def replay(seed: int, scale: str, origins: int, keep: Path | None = None) -> pd.DataFrame:
+    """Backtest rows of every official series of one generated city (generated, ingested and
+    built in ``keep/<scale>-<seed>`` when given, and reused from there if already built)."""
     from cockpit.config import reset_settings
+    from cockpit.forecast.officialbacktest import backtest_series
     from cockpit.forecast.officialrun import (
         CITY,
-        backtest_series,
+        FEED_INDICATOR,
         read_feed_daily,
         read_published,
     )
@@ -51,15 +53,19 @@ def replay(seed: int, scale: str, origins: int) -> pd.DataFrame:
     from cockpit.ingest import ingest_paths
     from cockpit.sample import generate_city
 
-    work = Path(tempfile.mkdtemp(prefix=f"official-bench-{seed}-"))
-    generate_city(work / "city", scale=scale, seed=seed)
-    os.environ["COCKPIT_HOME"] = str(work / "home")
-    os.environ.pop("COCKPIT_DB_URL", None)
-    reset_settings()
-    ingest_paths([work / "city"])
-    build(home=work / "home", engine="duckdb")
+    if keep is None:
+        work = Path(tempfile.mkdtemp(prefix=f"official-bench-{seed}-"))
+    else:
+        work = keep / f"{scale}-{seed}"
     lake = work / "home" / "lake"
-    daily = read_feed_daily(lake)
+    if not (lake / "indicator_values").exists():
+        generate_city(work / "city", scale=scale, seed=seed)
+        os.environ["COCKPIT_HOME"] = str(work / "home")
+        os.environ.pop("COCKPIT_DB_URL", None)
+        reset_settings()
+        ingest_paths([work / "city"])
+        build(home=work / "home", engine="duckdb")
+    daily = read_feed_daily(lake, FEED_INDICATOR)
     parts = []
     for key, series in read_published(lake).items():
         feed = daily if key == ("retail_sales", CITY, "") else None
@@ -88,7 +94,7 @@ def combined(rows: pd.DataFrame) -> pd.DataFrame:
 def published_method(rows: pd.DataFrame) -> pd.DataFrame:
     """Per row, the per-series choice of the earlier method (``choice``: its series and
     bucket's better method on the other seeds); the published method is the combination."""
-    from cockpit.forecast.officialrun import bucket_of, pooled_rule_steps, scores
+    from cockpit.forecast.officialbacktest import bucket_of, pooled_rule_steps, scores
 
     rows = rows.assign(bucket=rows["label"].map(bucket_of))
     keys = ["measure", "region_code", "category_code", "bucket"]
@@ -117,7 +123,7 @@ def published_method(rows: pd.DataFrame) -> pd.DataFrame:
 def coverage(rows: pd.DataFrame) -> pd.DataFrame:
     """Per row, whether the published method's calibrated 80/95 % intervals cover the figure;
     the factors are learnt on the other seeds."""
-    from cockpit.forecast.officialrun import Z, conformal_factors, factor_key
+    from cockpit.forecast.officialbacktest import Z, conformal_factors, factor_key
 
     parts = []
     for seed in rows["seed"].unique():
@@ -213,6 +219,9 @@ def main() -> None:
     parser.add_argument("--scale", default="tiny")
     parser.add_argument("--origins", type=int, default=30)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="build cities in KEEP/<scale>-<seed>, reuse them"
+    )
     parser.add_argument("--rows", type=Path, default=None, help="keep the backtest rows here")
     parser.add_argument(
         "--from-rows", type=Path, default=None, help="score rows kept by --rows (no replay)"
@@ -224,7 +233,7 @@ def main() -> None:
         rows = rows[rows["seed"].isin(args.seeds)].reset_index(drop=True)
     else:
         rows = pd.concat(
-            [replay(s, args.scale, args.origins) for s in args.seeds], ignore_index=True
+            [replay(s, args.scale, args.origins, args.keep) for s in args.seeds], ignore_index=True
         )
     if args.rows is not None:
         rows.to_parquet(args.rows)

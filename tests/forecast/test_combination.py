@@ -30,13 +30,13 @@ def test_weights_recover_the_mix_and_stay_in_the_unit_interval() -> None:
         [
             _rows("h1", ar, rule, 0.3 * ar + 0.7 * rule),  # truth is a 30/70 mix
             _rows("h2", ar, rule, rule + 2 * (rule - ar)),  # the model points the wrong way
-            _rows("day14", ar, rule, ar),  # the nowcast's cut days share one weight
+            _rows("day14", ar, rule, ar),  # each cut day its own weight
         ]
     )
     w = combination_weights(rows)
     assert abs(w["h1"] - 0.3) < 1e-9
     assert w["h2"] == 0.0
-    assert abs(w["day"] - 1.0) < 1e-9
+    assert abs(w["day14"] - 1.0) < 1e-9
     out = with_combination(rows, {"h1": 0.3})
     h1, h2 = out[out["label"] == "h1"], out[out["label"] == "h2"]
     assert np.allclose(h1["combo_mu"], 0.3 * h1["ar_mu"] + 0.7 * h1["rule_b_mu"])

@@ -20,14 +20,8 @@ from cockpit.forecast.official import (
     published_series,
     stretch,
 )
-from cockpit.forecast.officialrun import (
-    Plan,
-    backtest_series,
-    choose,
-    conformal_factors,
-    estimate_rows,
-    scores,
-)
+from cockpit.forecast.officialbacktest import backtest_series, choose, conformal_factors, scores
+from cockpit.forecast.officialrun import Plan, estimate_rows
 
 
 def _periods(first_year: int, n: int) -> list[str]:
@@ -165,7 +159,7 @@ def test_one_stretched_distribution_has_both_calibrated_intervals(k80: float, k9
 
 
 def test_rule_b_is_published_at_a_step_where_pooled_the_model_loses() -> None:
-    from cockpit.forecast.officialrun import pooled_rule_steps
+    from cockpit.forecast.officialbacktest import pooled_rule_steps
 
     rows = pd.DataFrame(
         {
@@ -182,3 +176,43 @@ def test_rule_b_is_published_at_a_step_where_pooled_the_model_loses() -> None:
     )
     assert [plan.method_at(h) for h in (1, 2, 3)] == ["ar", "rule_b", "ar"]
     assert "does not beat it" in plan.note_at(2)
+
+
+def test_calendar_terms_see_days_weekends_and_moving_holidays() -> None:
+    from cockpit.forecast.official import calendar_terms
+
+    # 1–2月 2024 had 29 February: one day more than 2023's, one more than 2025's.
+    assert calendar_terms(period_index("2024-01-02"))[0] == pytest.approx(np.log(60 / 59))
+    assert calendar_terms(period_index("2025-01-02"))[0] == pytest.approx(np.log(59 / 60))
+    # Mid-Autumn: 17 September 2024 (15–17 off), 6 October 2025 (National Day ran 1–8).
+    assert calendar_terms(period_index("2024-09"))[1][1] > 0
+    assert calendar_terms(period_index("2025-09"))[1][1] < 0
+    assert calendar_terms(period_index("2025-10"))[1][1] == pytest.approx(1 / 31)
+    # March 2025 has five Saturdays and five Sundays; March 2024 five Saturdays, five Sundays.
+    assert calendar_terms(period_index("2025-03"))[1][0] == pytest.approx(0.0)
+
+
+def test_the_growth_model_learns_a_holiday_effect_and_forecasts_it() -> None:
+    from cockpit.forecast.official import calendar_terms, fit_growth, simulate_growth
+
+    n = PER_YEAR * 7
+    start = period_index("2018-01-02")
+    rng = np.random.default_rng(8)
+    u = np.zeros(n)
+    for t in range(1, n):
+        u[t] = 0.6 * u[t - 1] + 0.002 * rng.standard_normal()
+    holiday = np.array([calendar_terms(start + t)[1][1] for t in range(n)])
+    offset = np.array([calendar_terms(start + t)[0] for t in range(n)])
+    g = 0.05 + offset + 0.8 * holiday + u
+    model = fit_growth(g, start)
+    assert model.beta[2] == pytest.approx(0.8, abs=0.15)
+    series = published_series(
+        [index_period(start + t) for t in range(n)],
+        list(1e12 * np.exp(np.cumsum(g))),
+        list(np.expm1(g) * 100),
+    )
+    _, means = simulate_growth(series, "ar", 14, paths=50)
+    ahead = np.array([calendar_terms(series.last + h)[1][1] for h in range(1, 15)])
+    # Beyond the errors' memory, the forecast moves with the known calendar.
+    far = means[6:] - 0.05 - np.array([calendar_terms(series.last + h)[0] for h in range(7, 15)])
+    assert np.corrcoef(far, ahead[6:])[0, 1] > 0.9

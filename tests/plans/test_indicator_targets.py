@@ -124,3 +124,58 @@ def test_the_sentence_agrees_with_the_numbers() -> None:
         projection_sentence(above) == "projected 205.0 billion yuan, 2.5 % above target, P = 100 %"
     )
     assert "short" not in projection_sentence(above)
+
+
+def _quarterly(lake: Path, regions: int, seed: int) -> None:
+    """Value added and GDP, year to date each quarter 2022–2026Q3, share drifting up."""
+    rng = np.random.default_rng(seed)
+    rows: list[dict[str, object]] = []
+    for r in range(regions):
+        region = YUZHONG if r == 0 else f"5001{r + 10:02d}"
+        gdp, va = {}, {}
+        for year in range(2022, 2027):
+            for q in range(1, 5):
+                if (year, q) > (2026, 3):
+                    break
+                g = 100 * YI * 1.06 ** (year - 2022) * q
+                share = 0.19 * np.exp(0.02 * (year - 2022) + 0.004 * rng.standard_normal())
+                gdp[(year, q)], va[(year, q)] = g, g * share
+        for (year, q), g in gdp.items():
+            if year == 2022:
+                continue
+            for measure, value, before in (
+                ("gdp_ytd", g, gdp[(year - 1, q)]),
+                ("commerce_value_added_ytd", va[(year, q)], va[(year - 1, q)]),
+            ):
+                rows.append(
+                    {
+                        "period": f"{year}-{3 * q:02d}",
+                        "region_code": region,
+                        "category_code": "",
+                        "measure": measure,
+                        "value_fen": int(value),
+                        "yoy_pct": round((value / before - 1) * 100, 1),
+                        "source": "test",
+                    }
+                )
+    _write(lake, "official_stats", rows)
+
+
+def test_the_value_added_share_is_projected_from_the_quarterly_series(tmp_path: Path) -> None:
+    from cockpit.forecast.officialshare import share_distribution
+
+    _quarterly(tmp_path, regions=12, seed=3)
+    plan = find_plan("yuzhong-commerce-2025-2027")
+    target = next(t for t in plan.targets if t.id == "commerce_value_added_share")
+    actual, projection = read_indicator_target(target, tmp_path)
+    assert actual is not None and actual.year == 2025
+    assert projection is not None and projection.draws
+    # The share climbs 2 % a year (log): 2027 lies about two steps above 2025.
+    assert projection.mean == pytest.approx(actual.value * np.exp(0.04), rel=0.02)
+    dist = share_distribution(tmp_path, YUZHONG, 2027)
+    assert dist is not None and "rule (b)" in dist.note
+    from cockpit.plans.progress import probability_of_reaching
+
+    assert probability_of_reaching(22.0, projection) == pytest.approx(
+        dist.probability_at_least(22.0)
+    )

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cockpit.forecast.officialrun import factor_key
+from cockpit.forecast.officialbacktest import factor_key
 
 if TYPE_CHECKING:
     import pandas as pd

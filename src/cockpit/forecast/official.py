@@ -5,10 +5,12 @@ The statistics bureau publishes a level and its year-on-year growth for each *re
 ``YYYY-12``, eleven periods a year. A published level is last year's level of the same period
 times its growth, so the model is of the growth rates (log growth ``g = log(1 + yoy)``):
 
-- ``ar``: an AR(1) with a constant on ``g`` (statsmodels ``AutoReg``), growth that moves slowly
-  around its mean. Where the feed covers the period being estimated (the nowcast), the same
-  regression adds the feed's own growth over the same days a year before as a regressor (a
-  bridge equation, ``AutoReg(exog=...)``), fitted on the periods where both exist.
+- ``ar``: a regression of ``g`` on the calendar (the change in the share of weekend days and
+  of holiday days off on the same period a year before; the days' ratio as an offset) with
+  AR(1) errors (statsmodels ``GLSAR``): growth that moves slowly around its mean, moved by the
+  holidays a known amount. Where the feed covers the period being estimated (the nowcast), the
+  same regression adds the feed's growth (its payment count) over the same days a year before
+  as a regressor (a bridge equation), fitted on the periods where both exist.
 - ``rule_b``: same period last year × the latest published growth, the rule a statistician
   tries first; as a distribution, a random walk on ``g`` (its mean is the rule exactly).
 - ``rule_a``: seasonal naive, same period last year (compared, never published).
@@ -22,6 +24,7 @@ interval and probability of reaching a target is read off these paths.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -134,34 +137,99 @@ class Step:
     sd: float
 
 
-def fit_ar(growth: NDArray[np.float64]) -> tuple[float, float, float]:
-    """(constant, AR coefficient, innovation sd) of AR(1) on the tail of finite growth."""
-    from statsmodels.tsa.ar_model import AutoReg
+@lru_cache(maxsize=4096)
+def _calendar_of(period: str) -> tuple[int, float, float]:
+    """(days, share of Saturdays and Sundays, share of public-holiday days off outside the
+    Spring Festival) of a release period; holidays from ``cockpit.forecast.holidays``."""
+    import calendar
+    import datetime as dt
 
-    g = growth[_tail(growth)]
-    res = AutoReg(g, lags=1, trend="c").fit()
-    const, phi = (float(v) for v in res.params)
-    phi = float(np.clip(phi, -0.99, 0.99))  # a stationary forecast far ahead
-    return const, phi, float(np.sqrt(res.sigma2))
+    import pandas as pd
+
+    from cockpit.forecast.holidays import daily_regressors
+
+    days = [
+        dt.date(int(m[:4]), int(m[5:7]), d)
+        for m in period_months(period)
+        for d in range(1, calendar.monthrange(int(m[:4]), int(m[5:7]))[1] + 1)
+    ]
+    reg = daily_regressors(pd.Series(days))
+    off = (reg["hol_golden"] + reg["hol_short"]).clip(upper=1.0)
+    weekend = float(np.mean([d.weekday() >= 5 for d in days]))
+    return len(days), weekend, float(off.mean())
+
+
+@lru_cache(maxsize=4096)
+def calendar_terms(index: int) -> tuple[float, NDArray[np.float64]]:
+    """The calendar's part of a period's year-on-year growth: (log ratio of its days to the
+    same period's a year before — a fixed offset, one more day of trade is one more day —,
+    the regressors: change in the share of weekend days and of holiday days off)."""
+    now = _calendar_of(index_period(index))
+    before = _calendar_of(index_period(index - PER_YEAR))
+    offset = float(np.log(now[0] / before[0]))
+    terms = np.array([now[1] - before[1], now[2] - before[2]])
+    terms.setflags(write=False)  # cached: shared by every caller
+    return offset, terms
+
+
+@dataclass(frozen=True)
+class GrowthModel:
+    """Log growth ``g_t = offset_t + [1, x_t, f_t]·beta + u_t``, ``u_t = rho·u_{t-1} + e_t``:
+    a regression on the calendar (and, for the bridge, the feed ``f``) with AR(1) errors,
+    fitted by feasible GLS (statsmodels ``GLSAR``)."""
+
+    beta: NDArray[np.float64]
+    rho: float
+    sd: float  # innovation sd of u
+    u_last: float  # u at the last period fitted
+
+
+def _design(indices: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    terms = [calendar_terms(int(i)) for i in indices]
+    offset = np.array([t[0] for t in terms])
+    x = np.array([t[1] for t in terms]).reshape(len(terms), -1)
+    return offset, np.column_stack([np.ones(len(terms)), x])
+
+
+def fit_growth(
+    growth: NDArray[np.float64], first: int, feed: NDArray[np.float64] | None = None
+) -> GrowthModel:
+    """The growth model on the tail of finite growth (and feed, where given); ``first`` is the
+    period index of ``growth[0]``."""
+    from statsmodels.regression.linear_model import GLSAR
+
+    window = _tail(growth, feed)
+    g = growth[window]
+    offset, x = _design(np.arange(first + window.start, first + window.stop))
+    if feed is not None:
+        x = np.column_stack([x, feed[window]])
+    y = g - offset
+    res = GLSAR(y, x, rho=1).iterative_fit(maxiter=6)
+    rho = float(np.clip(np.asarray(res.model.rho)[0], -0.99, 0.99))
+    beta = np.asarray(res.params, dtype=float)
+    u = y - x @ beta
+    # The innovations' sd: of u_t − rho·u_{t−1}, with the parameters' degrees of freedom.
+    e = u[1:] - rho * u[:-1]
+    dof = max(len(e) - x.shape[1] - 1, 1)
+    return GrowthModel(beta, rho, float(np.sqrt(np.sum(e**2) / dof)), float(u[-1]))
 
 
 def fit_bridge(
-    growth: NDArray[np.float64], feed: NDArray[np.float64], feed_now: float
+    growth: NDArray[np.float64], feed: NDArray[np.float64], feed_now: float, first: int = 0
 ) -> Step | None:
-    """One-step growth given the feed's growth: AR(1) with the feed as regressor.
+    """One-step growth given the feed's growth: the growth model with the feed as a regressor.
 
     ``feed[k]`` is the feed's growth over the same days as the target's (cut day) for the
     published period k; ``feed_now`` the target's. None without ``MIN_BRIDGE`` pairs.
     """
-    from statsmodels.tsa.ar_model import AutoReg
-
     window = _tail(growth, feed)
-    g, x = growth[window], feed[window]
-    if len(g) < MIN_BRIDGE + 1:
+    if window.stop - window.start < MIN_BRIDGE + 1:
         return None
-    res = AutoReg(g, lags=1, trend="c", exog=x[:, None]).fit()
-    pred = res.predict(start=len(g), end=len(g), exog_oos=np.array([[feed_now]]))
-    return Step(float(np.asarray(pred)[0]), float(np.sqrt(res.sigma2)))
+    model = fit_growth(growth, first, feed)
+    target = first + len(growth)
+    offset, x = calendar_terms(target)
+    mean = offset + float(np.r_[1.0, x, feed_now] @ model.beta) + model.rho * model.u_last
+    return Step(mean, model.sd)
 
 
 def simulate_growth(
@@ -183,16 +251,20 @@ def simulate_growth(
     means = np.empty(horizon)
     z = rng.standard_normal((paths, horizon))
     if method == "ar":
-        const, phi, sd = fit_ar(series.growth)
-        prev, prev_mean = np.full(paths, g_last), g_last
+        model = fit_growth(series.growth, series.first)
+        u, u_mean = np.full(paths, model.u_last), model.u_last
         for h in range(horizon):
+            offset, x = calendar_terms(series.last + 1 + h)
+            fixed = offset + float(np.r_[1.0, x] @ model.beta)
             if h == 0 and first_step is not None:
                 means[h] = first_step.mean
                 sims[:, h] = first_step.mean + first_step.sd * z[:, h]
-            else:
-                means[h] = const + phi * prev_mean
-                sims[:, h] = const + phi * prev + sd * z[:, h]
-            prev, prev_mean = sims[:, h], means[h]
+                u, u_mean = sims[:, h] - fixed, first_step.mean - fixed
+                continue
+            u_mean = model.rho * u_mean
+            u = model.rho * u + model.sd * z[:, h]
+            means[h] = fixed + u_mean
+            sims[:, h] = fixed + u
     else:
         diffs = np.diff(series.growth[_tail(series.growth)])
         sd = float(np.sqrt(np.mean(diffs**2))) if len(diffs) else 0.05
@@ -259,7 +331,7 @@ def nowcast_step(
     now = feed_growth(daily, index_period(series.last + 1), cut_day)
     if now is None:
         return None
-    return fit_bridge(series.growth, feed_history(daily, series, cut_day), now)
+    return fit_bridge(series.growth, feed_history(daily, series, cut_day), now, series.first)
 
 
 Z80, Z95 = 1.2815515655446004, 1.959963984540054

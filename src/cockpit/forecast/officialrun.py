@@ -1,4 +1,5 @@
-"""The official-series estimates of a lake: backtest, calibrate, choose, estimate, store.
+"""The official-series estimates of a lake: read, backtest (``officialbacktest``), calibrate,
+choose, estimate, store, and the predictive distributions the plans read.
 
 Reads built tables only: ``official_stats`` (the bureau's figures as ingested) and the day
 rows of ``indicator_values`` (the feed's city retail sales, for the bridge). Writes two lake
@@ -14,17 +15,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from cockpit.forecast.official import (
     PER_YEAR,
-    Method,
     Published,
     calibrated,
     index_period,
@@ -34,6 +33,22 @@ from cockpit.forecast.official import (
     predictive_levels,
     published_series,
 )
+from cockpit.forecast.officialbacktest import (
+    HORIZONS,
+    ORIGINS,
+    Estimator,
+    SeriesKey,
+    accuracy_table,
+    backtest_series,
+    bucket_of_step,
+    choose,
+    combine,
+    conformal_factors,
+    factor_key,
+    horizon_summary,
+    label_of,
+    pooled_rule_steps,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,205 +56,12 @@ if TYPE_CHECKING:
 ESTIMATES, ACCURACY = "official_estimates", "official_accuracy"
 #: Monthly measures modelled (year-to-date measures are sums of these).
 MEASURES = ("retail_sales", "wholesale_sales")
-CUT_DAYS = (7, 14, 21, 31)
-HORIZONS = 12
-#: Origins replayed per series in the product's backtest (the benchmark replays more).
-ORIGINS = 24
-BACKTEST_PATHS = 400
-Z = {80: 1.2815515655446004, 95: 1.959963984540054}
 CITY = "500000"
-SeriesKey = tuple[str, str, str]  # measure, region_code, category_code
-#: What a series publishes at a step: the model, rule (b), or their combination (``combo``).
-Estimator = Literal["ar", "rule_b", "combo"]
-
-
-def label_of(step: int, cut_day: int | None) -> str:
-    """Horizon label: ``day7``…``day31`` for the nowcast with the feed, else ``h1``…"""
-    return f"day{cut_day}" if step == 1 and cut_day is not None else f"h{step}"
-
-
-#: Methods are chosen per series for the next period (the nowcast), the near steps and the
-#: far ones (beyond the backtest's twelve, as the far ones).
-BUCKETS = ("next", "near", "far")
-
-
-def bucket_of(label: str) -> str:
-    """The bucket of a horizon label (``day7``, ``h1`` … ``h24``)."""
-    return bucket_of_step(1 if label.startswith("day") else int(label[1:]))
-
-
-def bucket_of_step(step: int) -> str:
-    return "next" if step == 1 else "near" if step <= 6 else "far"
-
-
-def factor_key(label: str) -> str:
-    """Conformal factors are learnt per step; the four feed cut days share one (the bridge's
-    errors barely differ between them, and each has few backtest points)."""
-    return "day" if label.startswith("day") else label
-
-
-def backtest_series(
-    series: Published,
-    daily: dict[str, float] | None,
-    *,
-    origins: int = ORIGINS,
-    horizons: int = HORIZONS,
-    cut_days: Iterable[int] = CUT_DAYS,
-    paths: int = BACKTEST_PATHS,
-) -> list[dict[str, Any]]:
-    """Rolling-origin errors of ``ar``, rule (b) and rule (a) on the series' published periods.
-
-    Each origin sees the periods up to it; its targets are the next ``horizons`` periods, and
-    the next period also with the feed cut at each of ``cut_days`` (where the feed covers
-    it). Rows: origin, target, step, label, actual, rule_a, and per method its point estimate
-    (``<m>``) and log-level mean and sd of its uncalibrated paths (``<m>_mu``, ``<m>_sd``).
-    """
-    rows: list[dict[str, Any]] = []
-    last = series.last
-    first_origin = max(series.first + PER_YEAR, last - origins)
-    for origin in range(first_origin, last):
-        seen = series.upto(origin)
-        if not np.isfinite(seen.growth[-1]) or not np.isfinite(seen.level).all():
-            continue
-        h_max = min(horizons, last - origin)
-        runs: list[tuple[int | None, int]] = [(None, h_max)]
-        if daily is not None:
-            runs += [(day, 1) for day in cut_days]
-        for cut_day, h in runs:
-            first = nowcast_step(seen, daily, cut_day) if cut_day is not None else None
-            if cut_day is not None and first is None:
-                continue
-            est = {
-                m: _summary(seen, m, h, first if m == "ar" else None, paths) for m in _methods(seen)
-            }
-            for step in range(1, h + 1):
-                target = origin + step
-                actual = series.level[target - series.first]
-                if not np.isfinite(actual):
-                    continue
-                base = target - PER_YEAR
-                rule_a = (
-                    seen.level[base - seen.first]
-                    if base <= origin
-                    else est["rule_b"]["point"][base - origin - 1]
-                )
-                row = {
-                    "origin": index_period(origin),
-                    "target": index_period(target),
-                    "step": step,
-                    "label": label_of(step, cut_day),
-                    "actual": float(actual),
-                    "rule_a": float(rule_a),
-                }
-                for m, s in est.items():
-                    row[m] = float(s["point"][step - 1])
-                    row[f"{m}_mu"] = float(s["mu"][step - 1])
-                    row[f"{m}_sd"] = float(s["sd"][step - 1])
-                rows.append(row)
-    return rows
-
-
-def _methods(series: Published) -> list[Method]:
-    return ["ar", "rule_b"] if series.enough else ["rule_b"]
-
-
-def _summary(
-    series: Published, method: Method, horizon: int, first: Any, paths: int
-) -> dict[str, NDArray[np.float64]]:
-    levels, point = predictive_levels(series, method, horizon, first_step=first, paths=paths)
-    logs = np.log(np.maximum(levels, 1.0))
-    mu = np.log(point)
-    return {"point": point, "mu": mu, "sd": np.sqrt(((logs - mu) ** 2).mean(axis=0))}
-
-
-def conformal_factors(rows: pd.DataFrame, method: str) -> dict[str, list[float]]:
-    """Per horizon label: the factors (80 %, 95 %) on the paths' sd that make the backtest's
-    intervals cover at their rates (split-conformal on log levels, finite-sample corrected);
-    ``official.stretch`` turns the pair into one distribution."""
-    out: dict[str, list[float]] = {}
-    col = f"{method}_mu"
-    if col not in rows:
-        return out
-    valid = rows.dropna(subset=[col])
-    for label, group in valid.groupby(valid["label"].map(factor_key)):
-        sd = group[f"{method}_sd"].to_numpy(dtype=float)
-        r = np.abs(np.log(group["actual"].to_numpy(dtype=float)) - group[col].to_numpy(dtype=float))
-        ok = sd > 0
-        r = r[ok] / sd[ok]
-        n = len(r)
-        if n < 10:
-            continue
-        ks = []
-        for level, z in Z.items():
-            q = min(1.0, math.ceil((n + 1) * level / 100) / n)
-            ks.append(float(np.quantile(r, q)) / z)
-        out[str(label)] = ks
-    return out
-
-
-def scores(rows: pd.DataFrame, method: str, factors: dict[str, list[float]]) -> dict[str, float]:
-    """MAPE, RMSE (% of the actual) and coverage of the calibrated 80 %/95 % intervals."""
-    actual = rows["actual"].to_numpy(dtype=float)
-    point = rows[method].to_numpy(dtype=float)
-    err = (point / actual - 1) * 100
-    out = {"n": float(len(rows)), "mape": float(np.mean(np.abs(err)))}
-    out["rmse"] = float(np.sqrt(np.mean(err**2)))
-    if f"{method}_mu" in rows:
-        dev = np.abs(np.log(actual) - rows[f"{method}_mu"].to_numpy(dtype=float))
-        for i, (level, z) in enumerate(Z.items()):
-            keys = rows["label"].map(
-                lambda lb, i=i: factors.get(factor_key(str(lb)), [1.0, 1.0])[i]
-            )
-            sd = rows[f"{method}_sd"].to_numpy(dtype=float) * keys.to_numpy(dtype=float)
-            out[f"cov{level}"] = float(np.mean(dev <= z * sd))
-    return out
-
-
-@dataclass
-class Choice:
-    """Which method a series publishes, per bucket, and why."""
-
-    methods: dict[str, Estimator] = field(default_factory=dict)
-    notes: dict[str, str] = field(default_factory=dict)
-
-
-def choose(rows: pd.DataFrame, series: Published) -> Choice:
-    """``ar`` where its backtest MAPE beats rule (b) in the bucket, else rule (b), said so."""
-    choice = Choice()
-    for bucket in BUCKETS:
-        if not series.enough:
-            choice.methods[bucket] = "rule_b"
-            choice.notes[bucket] = "under three years of published figures: rule (b)"
-            continue
-        part = rows[rows["label"].map(bucket_of) == bucket] if len(rows) else rows
-        if "ar" in part:
-            part = part.dropna(subset=["ar", "rule_b"])
-        if len(part) < 5 or "ar" not in part:
-            choice.methods[bucket] = "rule_b"
-            choice.notes[bucket] = "too short a backtest to show the model is better: rule (b)"
-            continue
-        ar = scores(part, "ar", {})["mape"]
-        rule = scores(part, "rule_b", {})["mape"]
-        if ar < rule:
-            choice.methods[bucket] = "ar"
-            choice.notes[bucket] = f"model (backtest MAPE {ar:.2f} % vs rule (b) {rule:.2f} %)"
-        else:
-            choice.methods[bucket] = "rule_b"
-            choice.notes[bucket] = (
-                f"rule (b): the model does not beat it (MAPE {ar:.2f} % vs {rule:.2f} %)"
-            )
-    return choice
-
-
-def combine(choice: Choice, series: Published, weights: dict[str, float]) -> Choice:
-    """The combination wherever the series has the model and the backtest fitted weights:
-    on held-out seeds it is no worse than rule (b) at any horizon (docs/benchmarks.md), where
-    choosing one method per series was. Its weights already fall to 0 where the model adds
-    nothing, so the per-step rule-(b) override does not apply to it."""
-    if not series.enough or not weights:
-        return choice
-    note = "combination of the model and rule (b), weights fitted on the backtest"
-    return Choice(dict.fromkeys(BUCKETS, "combo"), dict.fromkeys(BUCKETS, note))
+#: The feed's daily series the bridge reads: payments counted, not their value. The feed's
+#: value is dominated by a few large tickets (cars: under 1 % of payments, most of the value),
+#: so its year-on-year growth carries sampling noise of 27–53 % (sd, tiny sample city) where
+#: the count's is 3 % (docs/forecasting.md).
+FEED_INDICATOR = "transactions"
 
 
 # ---- the lake ------------------------------------------------------------------------------
@@ -277,8 +99,9 @@ def read_published(lake: Path) -> dict[SeriesKey, Published]:
     return out
 
 
-def read_feed_daily(lake: Path) -> dict[str, float]:
-    """The feed's city retail sales per day (fen), from the built ``indicator_values`` day rows."""
+def read_feed_daily(lake: Path, indicator: str = "retail_sales") -> dict[str, float]:
+    """The feed's city ``indicator`` per day (retail sales in fen; ``FEED_INDICATOR``: the
+    bridge's payment counts), from the built ``indicator_values`` day rows."""
     import duckdb
 
     from cockpit.lake import read_files, table_dir
@@ -288,10 +111,10 @@ def read_feed_daily(lake: Path) -> dict[str, float]:
         return {}
     sql = f"""
         SELECT period, sum(value)::DOUBLE AS y FROM {read_files(days)}
-        WHERE indicator_id = 'retail_sales' AND coalesce(cut, '') = '' GROUP BY period
+        WHERE indicator_id = ? AND coalesce(cut, '') = '' GROUP BY period
     """
     with duckdb.connect() as con:
-        rows = con.execute(sql).fetchall()
+        rows = con.execute(sql, [indicator]).fetchall()
     return {str(p)[:10]: float(y) for p, y in rows if y is not None}
 
 
@@ -349,26 +172,6 @@ class Plan:
         ):
             return "rule (b): across the lake's series the model does not beat it this far ahead"
         return self.notes[bucket_of_step(step)]
-
-
-def pooled_rule_steps(rows: pd.DataFrame) -> tuple[int, ...]:
-    """Steps 1–12 where the model's backtest MAPE, pooled over every series, is not below
-    rule (b)'s; and ``HORIZONS + 1`` when that holds over steps 7–12 together (beyond)."""
-    if not len(rows) or "ar" not in rows:
-        return ()
-    both = rows[rows["label"].str.startswith("h")].dropna(subset=["ar", "rule_b"])
-    if both.empty:
-        return ()
-    steps = both["label"].str[1:].astype(int)
-    out = []
-    for step in range(1, HORIZONS + 1):
-        part = both[steps == step]
-        if len(part) and scores(part, "ar", {})["mape"] >= scores(part, "rule_b", {})["mape"]:
-            out.append(step)
-    far = both[steps >= 7]
-    if len(far) and scores(far, "ar", {})["mape"] >= scores(far, "rule_b", {})["mape"]:
-        out.append(HORIZONS + 1)
-    return tuple(out)
 
 
 def scale_for(plan: Plan, method: str, horizon: int, cut_day: int | None) -> NDArray[np.float64]:
@@ -554,54 +357,6 @@ def _row(
     }
 
 
-def _folds(rows: pd.DataFrame) -> pd.Series:
-    """Two folds of series (by key), to measure coverage with factors learnt on the other."""
-    key = rows["measure"] + "/" + rows["region_code"] + "/" + rows["category_code"]
-    return key.map(lambda k: sum(map(ord, k)) % 2)
-
-
-def accuracy_table(rows: pd.DataFrame, plans: dict[SeriesKey, Plan]) -> pd.DataFrame:
-    """Per series, horizon label and method: backtest scores, cross-fitted coverage."""
-    import pandas as pd
-
-    fold = _folds(rows)
-    out = []
-    for method in ("ar", "rule_b", "combo", "rule_a"):
-        if method not in rows:
-            continue
-        other = {
-            f: conformal_factors(rows[fold != f], method) if method != "rule_a" else {}
-            for f in (0, 1)
-        }
-        for (measure, region, cat, label), g in rows.dropna(subset=[method]).groupby(
-            ["measure", "region_code", "category_code", "label"]
-        ):
-            key = (str(measure), str(region), str(cat))
-            s = scores(g, method, other[int(_folds(g).iloc[0])] if method != "rule_a" else {})
-            plan = plans.get(key)
-            chosen = plan is not None and _published_at(plan, str(label)) == method
-            pair = plan.factors.get(method, {}).get(factor_key(str(label))) if plan else None
-            out.append(
-                {
-                    "measure": key[0],
-                    "region_code": key[1],
-                    "category_code": key[2],
-                    "label": str(label),
-                    "method": method,
-                    **s,
-                    "factor80": pair[0] if pair else None,
-                    "factor95": pair[1] if pair else None,
-                    "published": chosen,
-                }
-            )
-    return pd.DataFrame(out)
-
-
-def _published_at(plan: Plan, label: str) -> Estimator:
-    """The method published at a horizon label (the nowcast: the next period's)."""
-    return plan.methods["next"] if label.startswith("day") else plan.method_at(int(label[1:]))
-
-
 def run_official(home: Path, *, months: int = 24, origins: int = ORIGINS) -> dict[str, Any]:
     """Backtest, calibrate and estimate every official monthly series of the lake; store."""
     import pandas as pd
@@ -613,7 +368,7 @@ def run_official(home: Path, *, months: int = 24, origins: int = ORIGINS) -> dic
         from cockpit.forecast.sources import NoSeriesError
 
         raise NoSeriesError("the lake has no official statistics; run `cockpit ingest`")
-    daily = read_feed_daily(home / "lake") or None
+    daily = read_feed_daily(home / "lake", FEED_INDICATOR) or None
     feeds = {key: daily if key == ("retail_sales", CITY, "") else None for key in published}
     parts = []
     for key, series in published.items():
@@ -652,33 +407,6 @@ def run_official(home: Path, *, months: int = 24, origins: int = ORIGINS) -> dic
         "backtest_rows": len(rows),
         "horizons": horizon_summary(accuracy),
     }
-
-
-def horizon_summary(accuracy: pd.DataFrame) -> list[dict[str, Any]]:
-    """Per horizon label: mean MAPE of each method over the series, the coverage of the
-    published intervals (weighted by backtest points), and how many series publish each."""
-    if accuracy.empty:
-        return []
-    out = []
-    order = sorted(
-        set(accuracy["label"]),
-        key=lambda lb: (not lb.startswith("day"), int(lb[3:] if lb.startswith("day") else lb[1:])),
-    )
-    for label in order:
-        part = accuracy[accuracy["label"] == label]
-        row: dict[str, Any] = {"label": label}
-        for method in ("ar", "rule_b", "combo", "rule_a"):
-            m = part[part["method"] == method]
-            row[method] = float(m["mape"].mean()) if len(m) else None
-        chosen = part[part["published"]]
-        for level in (80, 95):
-            col = f"cov{level}"
-            ok = chosen.dropna(subset=[col])
-            row[col] = float(np.average(ok[col], weights=ok["n"])) if len(ok) else None
-        row["model_series"] = int(chosen["method"].isin(["ar", "combo"]).sum())
-        row["rule_series"] = int((chosen["method"] == "rule_b").sum())
-        out.append(row)
-    return out
 
 
 def save_official(
@@ -786,7 +514,9 @@ def year_distribution(
     if indices[0] < series.first:
         return None
     horizon = indices[-1] - series.last
-    daily = read_feed_daily(lake) or None if key == ("retail_sales", CITY, "") else None
+    daily = (
+        read_feed_daily(lake, FEED_INDICATOR) or None if key == ("retail_sales", CITY, "") else None
+    )
     if horizon <= 0:
         known = [series.level[i - series.first] for i in indices]
         if not all(np.isfinite(known)):

@@ -121,7 +121,7 @@ def read_indicator_target(target: Target, lake: Path) -> tuple[Actual | None, Pr
     indicator = target.metric.indicator or ""
     region = target.metric.region or CITY
     if indicator == "commerce_value_added_share":
-        return value_added_share(lake, region), None
+        return value_added_share(lake, region), share_projection(lake, region, target.target.year)
     parts = [INDICATOR_TO_MEASURE[m] for m in INDICATOR_SERIES.get(indicator, ())]
     if not parts:
         return None, None
@@ -138,12 +138,26 @@ def read_indicator_target(target: Target, lake: Path) -> tuple[Actual | None, Pr
     return actual, projection_at_deadline(lake, indicator, region, target.target.year, actual)
 
 
-def value_added_share(lake: Path, region: str) -> Actual | None:
-    """Commerce value added as a % of GDP in the latest year with both 1–12月累计 published.
+def share_projection(lake: Path, region: str, target_year: int) -> Projection | None:
+    """Commerce value added as a % of GDP at the end of the target year: the draws of
+    ``cockpit.forecast.officialshare`` (the quarterly year-to-date series, a rule chosen and
+    its spread learnt by a rolling backtest pooled over regions)."""
+    from cockpit.forecast.officialshare import share_distribution
 
-    Quarterly year-to-date series: not modelled, so no projection (the status follows the
-    trajectory rule).
-    """
+    dist = share_distribution(lake, region, target_year)
+    if dist is None or dist.method == "published":
+        return None
+    return Projection(
+        mean=dist.mean,
+        sd=float(dist.draws.std()),
+        method=f"official quarterly series, {len(dist.draws)} backtest draws; {dist.note}",
+        draws=tuple(float(v) for v in dist.draws),
+    )
+
+
+def value_added_share(lake: Path, region: str) -> Actual | None:
+    """Commerce value added as a % of GDP in the latest year with both 1–12月累计 published
+    (its projection: ``share_projection``)."""
     if not has(lake, "official_stats"):
         return None
     rows = _query(
