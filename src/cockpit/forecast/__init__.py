@@ -21,6 +21,7 @@ from cockpit.forecast.daily import DailyForecast, forecast_daily
 from cockpit.forecast.holidays import daily_regressors, holiday_calendar
 from cockpit.forecast.nowcast import Nowcast, nowcast_month
 from cockpit.forecast.officialrun import latest_estimates, run_official, year_distribution
+from cockpit.forecast.officialshare import share_distribution
 from cockpit.forecast.pipeline import ForecastSpec, PanelForecast, forecast_panel
 from cockpit.forecast.run import ForecastRun, forecast_flat, forecast_hierarchy
 from cockpit.forecast.service import (
@@ -50,5 +51,6 @@ __all__ = [
     "nowcast_indicator",
     "nowcast_month",
     "run_official",
+    "share_distribution",
     "year_distribution",
 ]

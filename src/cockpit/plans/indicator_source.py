@@ -142,7 +142,7 @@ def share_projection(lake: Path, region: str, target_year: int) -> Projection | 
     """Commerce value added as a % of GDP at the end of the target year: the draws of
     ``cockpit.forecast.officialshare`` (the quarterly year-to-date series, a rule chosen and
     its spread learnt by a rolling backtest pooled over regions)."""
-    from cockpit.forecast.officialshare import share_distribution
+    from cockpit.forecast import share_distribution
 
     dist = share_distribution(lake, region, target_year)
     if dist is None or dist.method == "published":
