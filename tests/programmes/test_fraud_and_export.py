@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from cockpit.programmes import fraud, spending, vouchers
 from cockpit.programmes.export import export_events
+from cockpit.programmes.status import programme_status
 from cockpit.programmes.tx import LimitReached
 from tests.programmes.helpers import person, voucher_programme
 
@@ -100,3 +101,30 @@ def test_export_writes_events_with_voucher_ids_to_the_lake(busy: Engine, tmp_pat
     assert len(redeemed) == 8 and all(r["voucher_id"].startswith("v") for r in redeemed)
     assert str(table.schema.field("ts").type) == "timestamp[us]"
     assert str(table.schema.field("amount_fen").type) == "int64"
+
+
+def test_flags_are_found_again_as_soon_as_a_row_they_read_is_added(busy: Engine) -> None:
+    rid = programme_status(CODE, engine=busy)["rounds"][0]["round_id"]
+    vouchers.claim(round_id=rid, idem_key="c7", who=person(7), engine=busy)
+    before = fraud.flags(programme_code=CODE, engine=busy)
+    assert not any(f["subject"] == "dev-7" for f in before)
+    # What a caller does with its list does not reach the next caller.
+    before.clear()
+    again = fraud.flags(programme_code=CODE, engine=busy)
+    assert again and again == fraud.flags(programme_code=CODE, engine=busy)
+    # A refused claim books no ledger entry: person 1, past their limit, on person 7's device.
+    with pytest.raises(LimitReached):
+        vouchers.claim(
+            round_id=rid, idem_key="c1-again", who=person(1, device="dev-7"), engine=busy
+        )
+    after = fraud.flags(programme_code=CODE, engine=busy)
+    shared = next(f for f in after if (f["kind"], f["subject"]) == ("shared_device", "dev-7"))
+    assert shared["evidence"]["people"] == sorted([person(1).person, person(7).person])
+    # A refund adds a quick refund to the cash-out merchant's evidence at once.
+    spending.refund(
+        idem_key="f2", merchant_id="m-cashout", txn_id="t1-2", amount_fen=100, engine=busy
+    )
+    quick = next(
+        f for f in fraud.flags(programme_code=CODE, engine=busy) if f["kind"] == "quick_refund"
+    )
+    assert len(quick["evidence"]["refunds"]) == 3

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -152,3 +153,42 @@ def test_readers_without_officer_rights_cannot_create(app_home: Path) -> None:
     assert c.post(BASE, json={"rules_yaml": "programme: {}"}).status_code == 403
     page = c.get("/programmes", params={"programme": VOUCHERS, "lang": "en"})
     assert 'id="create-form"' not in page.text and 'id="records-table"' in page.text
+
+
+def _listing_row(page: str, code: str) -> list[str]:
+    """The cells of the programmes table's row of ``code``, as text."""
+    row = page.split(f'<tr data-code="{code}">', 1)[1].split("</tr>", 1)[0]
+    return [re.sub(r"<[^>]+>", " ", cell).strip() for cell in row.split("</td>")[:-1]]
+
+
+def test_a_new_claim_changes_the_page_at_once(app_home: Path) -> None:
+    """The listing's packs and flags (kept between requests) follow every claim, refused too."""
+    from datetime import datetime
+
+    from cockpit.programmes import claim, install_programme, open_round
+    from cockpit.programmes.rules import parse_programme
+    from cockpit.programmes.tx import LimitReached
+    from cockpit.programmes.vouchers import Identity
+
+    code = "ws-fresh-vouchers"
+    opens = datetime.now().astimezone() - timedelta(hours=1)
+    install_programme(programme=parse_programme(voucher_yaml(opens).replace(VOUCHERS, code)))
+    rid = open_round(programme_code=code, no=1)
+    c = client_as("analyst")
+
+    def packs_and_flags() -> tuple[str, str]:
+        page = c.get("/programmes", params={"lang": "en"})
+        assert page.status_code == 200, page.text
+        cells = _listing_row(page.text, code)
+        return cells[3], cells[7]
+
+    assert packs_and_flags() == ("0 / 6", "0")
+    claim(round_id=rid, idem_key="fresh-1", who=Identity(person=f"ps:{1:032x}", device="d1"))
+    assert packs_and_flags() == ("1 / 6", "0")
+    claim(round_id=rid, idem_key="fresh-2", who=Identity(person=f"ps:{2:032x}", device="d2"))
+    assert packs_and_flags() == ("2 / 6", "0")
+    # Person 1 again, past the limit, on person 2's device: refused, no ledger entry, and a
+    # shared-device flag at once.
+    with pytest.raises(LimitReached):
+        claim(round_id=rid, idem_key="fresh-3", who=Identity(person=f"ps:{1:032x}", device="d2"))
+    assert packs_and_flags() == ("2 / 6", "1")

@@ -15,12 +15,14 @@ Each flag carries ``district_code``: its merchant's district, or None for flags 
 
 from __future__ import annotations
 
+import copy
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, func, select
 
 from cockpit.programmes.models import (
     ClaimRow,
@@ -186,15 +188,55 @@ def _bursts(events: list[tuple[str | None, str]], t: Thresholds) -> list[dict[st
 def flags(
     *, programme_code: str, engine: Engine | None = None, thresholds: Thresholds | None = None
 ) -> list[dict[str, Any]]:
-    """Every flag of a programme, with evidence."""
+    """Every flag of a programme, with evidence.
+
+    The flags read every claim, refused claim, redemption, refund and merchant of the
+    programme. Those rows are only ever added, never changed or removed, so their counts and
+    largest ids are a version of what the flags rest on: the flags found are kept per
+    programme under that version and found again as soon as any of those rows is added (a
+    refused claim books no ledger entry, hence the tables themselves, not the ledger).
+    """
     t = thresholds or Thresholds()
-    with engine_or_default(engine).connect() as conn:
+    eng = engine_or_default(engine)
+    with eng.connect() as conn:
         pid = programme_id_of(conn, programme_code)
-        claims = conn.execute(select(ClaimRow).where(ClaimRow.programme_id == pid)).all()
-        refused = conn.execute(select(RefusalRow).where(RefusalRow.programme_id == pid)).all()
-        reds = conn.execute(select(RedemptionRow).where(RedemptionRow.programme_id == pid)).all()
+        # The version first: a row added after it is read makes the next call find again.
+        version = _version(conn, pid)
+        key = (eng.url.render_as_string(hide_password=False), programme_code, t)
+        with _LOCK:
+            kept = _FOUND.get(key)
+        if kept is not None and kept[0] == version:
+            return copy.deepcopy(kept[1])
+        # Only the columns the rules read, and each voucher's threshold by a join (a list of
+        # every redeemed voucher's id in an IN clause costs more than the join).
+        claims = conn.execute(
+            select(ClaimRow.id, ClaimRow.person, ClaimRow.device, ClaimRow.card, ClaimRow.at).where(
+                ClaimRow.programme_id == pid
+            )
+        ).all()
+        refused = conn.execute(
+            select(
+                RefusalRow.id, RefusalRow.person, RefusalRow.device, RefusalRow.card, RefusalRow.at
+            ).where(RefusalRow.programme_id == pid)
+        ).all()
+        reds = conn.execute(
+            select(
+                RedemptionRow.id,
+                RedemptionRow.voucher_id,
+                RedemptionRow.merchant_id,
+                RedemptionRow.txn_id,
+                RedemptionRow.payer,
+                RedemptionRow.card,
+                RedemptionRow.device,
+                RedemptionRow.bill_fen,
+                RedemptionRow.at,
+                VoucherRow.threshold_fen,
+            )
+            .join(VoucherRow, VoucherRow.id == RedemptionRow.voucher_id)
+            .where(RedemptionRow.programme_id == pid)
+        ).all()
         refunds = conn.execute(
-            select(RefundRow)
+            select(RefundRow.redemption_id, RefundRow.amount_fen, RefundRow.at)
             .join(RedemptionRow, RedemptionRow.id == RefundRow.redemption_id)
             .where(RedemptionRow.programme_id == pid)
         ).all()
@@ -207,17 +249,7 @@ def flags(
                 )
             ).all()
         }
-        thresholds_of = (
-            dict(
-                conn.execute(
-                    select(VoucherRow.id, VoucherRow.threshold_fen).where(
-                        VoucherRow.id.in_([r.voucher_id for r in reds])
-                    )
-                ).all()
-            )
-            if reds
-            else {}
-        )
+    thresholds_of = {r.voucher_id: r.threshold_fen for r in reds}
     devices = [(c.device, c.person, c.id) for c in claims]
     devices += [(r.device, r.person, f"refused:{r.id}") for r in refused]
     devices += [(r.device, r.payer, r.id) for r in reds]
@@ -231,7 +263,34 @@ def flags(
     found += _bursts([(c.device, c.at) for c in claims] + [(r.device, r.at) for r in refused], t)
     for flag in found:
         flag["district_code"] = districts.get(_flag_merchant(flag) or "")
+    with _LOCK:
+        _FOUND[key] = (version, copy.deepcopy(found))
     return found
+
+
+# Flags found, per (database, programme, thresholds): the version they were found at, and them.
+_FOUND: dict[tuple[str, str, Thresholds], tuple[tuple[Any, ...], list[dict[str, Any]]]] = {}
+_LOCK = threading.Lock()
+
+
+def _version(conn: Connection, pid: int) -> tuple[Any, ...]:
+    """How many rows of each kind the flags read there are, and the largest id of each."""
+    refund = (
+        select(func.count(), func.max(RefundRow.id))
+        .join(RedemptionRow, RedemptionRow.id == RefundRow.redemption_id)
+        .where(RedemptionRow.programme_id == pid)
+    )
+    queries = [
+        select(func.count(), func.max(row.id)).where(row.programme_id == pid)
+        for row in (ClaimRow, RefusalRow, RedemptionRow)
+    ]
+    queries += [
+        refund,
+        select(func.count(), func.max(MerchantRow.merchant_id)).where(
+            MerchantRow.programme_id == pid
+        ),
+    ]
+    return tuple(tuple(conn.execute(q).one()) for q in queries)
 
 
 MERCHANT_FLAGS = ("just_over_threshold", "quick_refund")

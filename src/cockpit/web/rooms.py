@@ -8,6 +8,8 @@ raises (it is a bug, not an empty room).
 from __future__ import annotations
 
 import importlib
+import logging
+import threading
 import time
 from datetime import datetime
 from typing import Any
@@ -133,27 +135,64 @@ def _target_item(t: Any, lang: Lang) -> dict[str, Any]:
     }
 
 
-PLANS_TTL_S = 30.0  # manual figures entered through the plans room show within this time
+# Manual figures entered through the plans room show within this time (and the one refresh
+# it starts): an answer older than this is still served while a thread finds it afresh, so
+# no page waits the seconds that reading every target's forecasts takes.
+PLANS_TTL_S = 30.0
 _plans_cache: dict[str, tuple[float, Any]] = {}
+_plans_refreshing: set[str] = set()
+_plans_lock = threading.Lock()
+log = logging.getLogger(__name__)
 
 
 def _progress() -> list[Any] | None:
-    """Every plan's progress (the plans room's ``all_progress``), kept ``PLANS_TTL_S``."""
+    """Every plan's progress (the plans room's ``all_progress``), kept ``PLANS_TTL_S``; an
+    older answer is served while one thread finds the new one (only the first waits)."""
     every = _api("plans", "all_progress")
     if every is None:
         return None
     from cockpit.config import get_settings
-    from cockpit.db import session_scope
 
     key = get_settings().database_url
     hit = _plans_cache.get(key)
-    if hit is not None and hit[0] > time.monotonic():
-        return list(hit[1])
-    ensure_database()
-    with session_scope() as session:
+    if hit is None:
+        ensure_database()
+        return list(_find_progress(key, every))
+    if hit[0] <= time.monotonic():
+        _refresh_progress(key, every)
+    return list(hit[1])
+
+
+def _find_progress(key: str, every: Any) -> list[Any]:
+    """``all_progress`` on the database at ``key``, kept under it."""
+    from cockpit.db import get_engine, session_scope
+
+    with session_scope(get_engine(key)) as session:
         plans = list(every(session=session))
     _plans_cache[key] = (time.monotonic() + PLANS_TTL_S, plans)
     return plans
+
+
+def _refresh_progress(key: str, every: Any) -> threading.Thread | None:
+    """Find the progress at ``key`` again in a thread, unless one already does (that
+    thread, or None)."""
+    with _plans_lock:
+        if key in _plans_refreshing:
+            return None
+        _plans_refreshing.add(key)
+
+    def run() -> None:
+        try:
+            _find_progress(key, every)
+        except Exception:  # the answer kept stays served; the next request tries again
+            log.exception("plans progress: refresh failed")
+        finally:
+            with _plans_lock:
+                _plans_refreshing.discard(key)
+
+    thread = threading.Thread(target=run, name="plans-progress", daemon=True)
+    thread.start()
+    return thread
 
 
 def plan_gauges(*, lang: Lang, plan: str = "") -> dict[str, Any]:
