@@ -36,12 +36,12 @@ def safe_text(ws: Any, row: int, col: int, text: str) -> Any:
     return cell
 
 
-def _write_cell(ws: Any, row: int, col: int, c: Cell) -> None:
+def _write_cell(ws: Any, row: int, col: int, c: Cell, lang: Lang) -> None:
     from openpyxl.comments import Comment
 
     value = c.rounded
     if value is None:
-        target = safe_text(ws, row, col, c.text)
+        target = safe_text(ws, row, col, c.display(lang))
     else:
         target = ws.cell(row=row, column=col, value=value)
         target.number_format = "0" if c.unit in ("rank", "count") else "0.0"
@@ -76,7 +76,7 @@ def _table_sheet(wb: Any, table: Table, lang: Lang, used: set[str]) -> None:
     for i, row in enumerate(table.rows, start=3):
         safe_text(ws, i, 1, ("  " * row.indent) + row.label(lang))
         for j, c in enumerate(row.cells, start=2):
-            _write_cell(ws, i, j, c)
+            _write_cell(ws, i, j, c, lang)
     if table.note(lang):
         safe_text(ws, len(table.rows) + 4, 1, table.note(lang))
     ws.column_dimensions["A"].width = LABEL_WIDTH
