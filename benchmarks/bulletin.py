@@ -1,7 +1,11 @@
 """Benchmark: one bulletin, and the city plus every district, on the sample city.
 
     .venv/bin/python benchmarks/bulletin.py --scale tiny --workers 2
-    .venv/bin/python benchmarks/bulletin.py --home /path/to/built/home --workers 2
+    .venv/bin/python benchmarks/bulletin.py --scale medium --home /tmp/cockpit-bench-medium-7
+
+``--home`` names a COCKPIT_HOME already built (the demo's, or the medium city's): its lake is
+only read (each timed run has a home of its own whose ``lake`` links to it), so the home
+needs no copy. ``--scale`` then only labels the result.
 
 Prepares a COCKPIT_HOME (generate, ingest, build: not timed) unless ``--home`` names one
 already built, then times, each from a fresh archive:
@@ -88,6 +92,7 @@ def one_at_a_time(home: Path, month: str, regions: list[str]) -> float:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from cockpit import reference
 
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bulletin-bench-") as tmp:
         root = Path(tmp)
         started = time.perf_counter()
@@ -105,7 +110,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "date": datetime.now().isoformat(timespec="minutes"),
         "machine": f"{platform.node()} {os.cpu_count()} CPUs",
-        "scale": "given home" if args.home else args.scale,
+        "scale": f"{args.scale} (given home {args.home})" if args.home else args.scale,
+        # The machine is shared: the load average says how much of it the run had.
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "month": args.month,
         "prepare_s": round(prepared, 1),
         "one_bulletin_s": round(wall_one, 1),

@@ -17,7 +17,7 @@ from cockpit.bulletin.issue import issue_bulletin
 from cockpit.bulletin.model import Z95
 from tests.bulletin.conftest import pdf_text
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # the lake first: minutes
 CAMPAIGN = "yuzhong-campaign-2026"
 
 

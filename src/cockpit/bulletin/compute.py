@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Literal
 
 from cockpit import reference
 from cockpit.bulletin import sources
@@ -511,9 +512,7 @@ def charts(
     trend = recent_releases(rel, TREND_RELEASES)
     growth = tuple(inputs.total(region, r)[1].rounded for r in trend)
     by_key = {t.key: t for t in tables}
-    cats = by_key["categories"].rows
-    dists = by_key["districts"].rows
-    digital = [r for r in by_key["digital"].rows if r.key != "digital_total"]
+    growth_series = ("同比增长", "Growth y/y")
     drawn = (
         Chart(
             "trend",
@@ -522,46 +521,60 @@ def charts(
             "Monthly retail sales growth, y/y",
             tuple(f"{r.year % 100:02d}/{r.short('zh-CN')}" for r in trend),
             tuple(f"{r.short('en')} {r.year % 100:02d}" for r in trend),
-            (Series("同比增长", "Growth y/y", growth),),
+            (Series(*growth_series, growth),),
             "%",
             "%",
         ),
-        Chart(
+        _bars(
             "categories",
             "barh",
-            "按类别分累计增速",
-            "Year-to-date growth by category",
-            tuple(r.label_zh for r in cats),
-            tuple(r.label_en for r in cats),
-            (Series("同比增长", "Growth y/y", tuple(r.cells[-1].rounded for r in cats)),),
-            "%",
-            "%",
+            ("按类别分累计增速", "Year-to-date growth by category"),
+            growth_series,
+            by_key["categories"].rows,
+            -1,
         ),
-        Chart(
+        # the districts' year-to-date growth: before the rank
+        _bars(
             "districts",
             "barh",
-            "分区县累计增速",
-            "Year-to-date growth by district",
-            tuple(r.label_zh for r in dists),
-            tuple(r.label_en for r in dists),
-            (Series("同比增长", "Growth y/y", tuple(r.cells[-2].rounded for r in dists)),),
-            "%",
-            "%",
+            ("分区县累计增速", "Year-to-date growth by district"),
+            growth_series,
+            by_key["districts"].rows,
+            -2,
         ),
-        Chart(
+        # the types' year-to-date share: first of the year to date's five columns
+        _bars(
             "digital",
             "bar",
-            "数字消费四类占社零比重（累计）",
-            "Digital consumption types, share of total (YTD)",
-            tuple(r.label_zh for r in digital),
-            tuple(r.label_en for r in digital),
-            (Series("占比", "Share", tuple(r.cells[-5].rounded for r in digital)),),
-            "%",
-            "%",
+            ("数字消费四类占社零比重（累计）", "Digital consumption types, share of total (YTD)"),
+            ("占比", "Share"),
+            tuple(r for r in by_key["digital"].rows if r.key != "digital_total"),
+            -5,
         ),
     )
     # A chart with nothing to draw (a district has no digital types) is left out.
     return tuple(c for c in drawn if any(v is not None for s in c.series for v in s.values))
+
+
+def _bars(
+    key: str,
+    kind: Literal["bar", "barh"],
+    title: tuple[str, str],
+    series: tuple[str, str],
+    rows: tuple[Row, ...],
+    column: int,
+) -> Chart:
+    """A bar chart of one column (``column``, from the right) of a table's rows, in %."""
+    return Chart(
+        key,
+        kind,
+        *title,
+        tuple(r.label_zh for r in rows),
+        tuple(r.label_en for r in rows),
+        (Series(*series, tuple(r.cells[column].rounded for r in rows)),),
+        "%",
+        "%",
+    )
 
 
 def warnings(region: str) -> tuple[WarningItem, ...]:

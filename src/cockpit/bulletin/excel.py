@@ -1,8 +1,9 @@
 """The bulletin as an Excel workbook: one sheet per table, numbers as numbers.
 
 Numbers are written rounded as printed (亿元 and % to one decimal) with a ``0.0`` format, so
-a cell equals the PDF's figure; suppressed cells hold "…". Every text cell is written as
-text with Excel's quote prefix, so a label that begins with = + - @ is never a formula.
+a cell equals the PDF's figure; suppressed cells hold "…". Every text cell goes through
+``cockpit.sheets.put_text`` (a string cell, with Excel's quote prefix where it begins like a
+formula), so a label that begins with = + - @ is never a formula.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import Any
 from cockpit.bulletin import charts
 from cockpit.bulletin.model import BASIS_MARK, Bulletin, Cell, Lang, Table
 from cockpit.bulletin.text import headline_text
+from cockpit.sheets import put_text
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 LABEL_WIDTH = 34  # characters: a Chinese label is about two Latin characters wide each
 NUMBER_WIDTH = 16
 BASIS_NOTE = {
@@ -27,13 +28,8 @@ BASIS_NOTE = {
 
 
 def safe_text(ws: Any, row: int, col: int, text: str) -> Any:
-    """Write ``text`` as a string cell that Excel never evaluates."""
-    cell = ws.cell(row=row, column=col)
-    cell.value = text
-    cell.data_type = "s"
-    if text.startswith(FORMULA_START):
-        cell.quotePrefix = True
-    return cell
+    """Write ``text`` as a string cell that Excel never evaluates (``sheets.put_text``)."""
+    return put_text(ws.cell(row=row, column=col), text)
 
 
 def _write_cell(ws: Any, row: int, col: int, c: Cell, lang: Lang) -> None:
