@@ -16,6 +16,7 @@ import pytest
 from cockpit.bulletin.issue import issue_bulletin
 from cockpit.bulletin.model import Z95
 from tests.bulletin.conftest import pdf_text
+from tests.bulletin.test_documents import row_tokens
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # the lake first: minutes
 CAMPAIGN = "yuzhong-campaign-2026"
@@ -128,12 +129,8 @@ def test_a_programmes_effect_is_its_evaluation_in_every_format(
         assert all(c.basis == "sample" for c in row.cells)  # estimated from the sample
         # the PDF's text: the row's six figures after its label, under the table's title
         text = pdf_text(result.issued.file("pdf"))
-        lines = text.splitlines()
-        first = next(i for i, line in enumerate(lines) if b.table("effects").title(lang) in line)
-        tokens = [
-            re.findall(r"-?\d+\.\d", line) for line in lines[first:] if row.label(lang)[:6] in line
-        ]
-        assert tokens and tokens[0][-6:] == want
+        title = b.table("effects").title(lang)[:12]
+        assert row_tokens(text, title, row, lang, 6) == want
         # the workbook's cells
         wb = load_workbook(result.issued.file("xlsx"))
         (name,) = [n for n in wb.sheetnames if b.table("effects").title(lang).startswith(n[:20])]
