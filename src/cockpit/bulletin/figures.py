@@ -105,13 +105,32 @@ class Inputs:
         return frame
 
     @cached_property
-    def sample(self) -> dict[tuple[str, ...], dict[str, tuple[float, bool, float | None]]]:
-        """(indicator, cut, district, category, digital type) → month → (Σ, suppressed, se)."""
-        out: dict[tuple[str, ...], dict[str, tuple[float, bool, float | None]]] = {}
+    def _months(self) -> pd.DataFrame:
+        """The catalogue's month rows (not the combined 1–2月 rows), keyed as ``sample``."""
         frame = self._catalogue
         if frame.empty:
-            return out
+            return frame
         frame = frame[(frame["period_type"] == "month") & (frame["period"].str.len() == 7)]
+        return frame.assign(year=frame["period"].str[:4].astype(int))
+
+    @cached_property
+    def sample(self) -> dict[tuple[str, ...], dict[str, tuple[float, bool, float | None]]]:
+        """(indicator, cut, district, category, digital type) → month → (Σ, suppressed, se),
+        filled a year at a time as figures ask for it (``_load_years``)."""
+        return {}
+
+    @cached_property
+    def _loaded_years(self) -> set[int]:
+        return set()
+
+    def _load_years(self, years: set[int]) -> None:
+        """Put the catalogue's month rows of ``years`` into ``sample`` (once each): a city of
+        many months and cuts has far more rows than one release reads."""
+        todo = years - self._loaded_years
+        if not todo or self._months.empty:
+            return
+        self._loaded_years.update(todo)
+        frame = self._months[self._months["year"].isin(todo)]
         cols = [frame[c].fillna("").astype(str) for c in KEY_COLUMNS]
         # The catalogue's small-cell rules decide what is hidden; the bulletin adds none of its own.
         suppressed = frame["status"].isin(HIDDEN)
@@ -120,18 +139,25 @@ class Inputs:
         ):
             # A hidden cell's figures are emptied by the catalogue: NaN keeps it hidden here.
             total = math.nan if pd.isna(num) else float(num)
-            out.setdefault(tuple(key), {})[period] = (total, bool(sup), None)
-        return out
+            self.sample.setdefault(tuple(key), {})[period] = (total, bool(sup), None)
 
     @cached_property
-    def published_rows(self) -> dict[tuple[str, ...], Published]:
-        """(indicator, cut, district, category, digital type, period type, period) → the
-        catalogue's growth, its standard error and the value's CV, as published."""
+    def _published_periods(self) -> dict[tuple[str, str], dict[tuple[str, ...], Published]]:
+        return {}
+
+    def published_rows(self, period_type: str, period: str) -> dict[tuple[str, ...], Published]:
+        """(indicator, cut, district, category, digital type) → the catalogue's growth, its
+        standard error and the value's CV, as published, for one period (built once)."""
+        found = self._published_periods.get((period_type, period))
+        if found is not None:
+            return found
         out: dict[tuple[str, ...], Published] = {}
+        self._published_periods[(period_type, period)] = out
         frame = self._catalogue
         if frame.empty:
             return out
-        cols = [frame[c].fillna("").astype(str) for c in (*KEY_COLUMNS, "period_type", "period")]
+        frame = frame[(frame["period_type"] == period_type) & (frame["period"] == period)]
+        cols = [frame[c].fillna("").astype(str) for c in KEY_COLUMNS]
         withheld = frame["growth_withheld"].fillna("").astype(str)
         for *key, yoy, se, cv, status, held in zip(
             *cols,
@@ -159,15 +185,13 @@ class Inputs:
             key = {**key, "district": region}
         cut = ",".join(k for k in ("district", "category", "digital_type") if key.get(k))
         period_type, period = ("ytd", rel.month) if ytd else ("month", rel.period)
-        return self.published_rows.get(
+        return self.published_rows(period_type, period).get(
             (
                 indicator,
                 cut,
                 key.get("district", ""),
                 key.get("category", ""),
                 key.get("digital_type", ""),
-                period_type,
-                period,
             )
         )
 
@@ -200,6 +224,17 @@ class Inputs:
     def _live_years(self) -> set[int]:
         return set()
 
+    def read_for(self, rel: Release) -> None:
+        """Read now all the lake gives the release's bulletins (the city's and every
+        district's): a batch reads it once, and processes forked after share it."""
+        for table in ("official", "nowcast", "nowcast_accuracy", "data_version"):
+            getattr(self, table)
+        self.programme_effects  # noqa: B018  (read, cached)
+        self._load_years({rel.year - 1, rel.year})
+        self.published_rows("month", rel.period)
+        self.published_rows("ytd", rel.month)
+        self.add_district_types((rel.year - 1, rel.year))
+
     @cached_property
     def programme_effects(self) -> dict[str, dict[str, Any]]:
         """Each programme's newest evaluation of its effect, by code."""
@@ -211,8 +246,8 @@ class Inputs:
 
     @cached_property
     def latest_month(self) -> str | None:
-        months = [m for by_month in self.sample.values() for m in by_month]
-        return max(months) if months else None
+        months = self._months
+        return None if months.empty else str(months["period"].max())
 
     def published(self, region: str, measure: str, period: str, category: str = "") -> bool:
         return (period, region, category, measure) in self.official
@@ -229,6 +264,7 @@ class Inputs:
             key.get("category", ""),
             key.get("digital_type", ""),
         )
+        self._load_years({int(m[:4]) for m in months})
         by_month = self.sample.get(idx)
         if by_month is None or any(m not in by_month for m in months):
             return None

@@ -57,10 +57,18 @@ def _parquet_files(lake: Path, table: str, *, top: bool = False) -> list[Path]:
     return registry.files(lake, table, top=top)
 
 
-def _read(files: list[Path], filters: list[Any] | None = None) -> pd.DataFrame:
+def _read(
+    files: list[Path], filters: list[Any] | None = None, columns: list[str] | None = None
+) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
-    tables = [pq.read_table(f, filters=filters) for f in files]
+    def wanted(f: Path) -> list[str] | None:
+        if columns is None:
+            return None
+        have = set(pq.read_schema(f).names)
+        return [c for c in columns if c in have]
+
+    tables = [pq.read_table(f, filters=filters, columns=wanted(f)) for f in files]
     frames = [t.to_pandas() for t in tables]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -118,13 +126,13 @@ def sample_values(lake: Path, indicator_ids: tuple[str, ...]) -> pd.DataFrame:
         ("indicator_id", "in", list(indicator_ids)),
         ("period_type", "in", ["month", "ytd"]),
     ]
-    # Day rows live in month folders; the monthly rows are the top-level parts.
-    frame = _read(_parquet_files(lake, "indicator_values", top=True), keep)
+    # Day rows live in month folders; the monthly rows are the top-level parts. Only the
+    # columns read: the table has some forty.
+    cols = [*VALUE_COLUMNS, "value", "num", "den", "yoy", *RELIABILITY_COLUMNS]
+    frame = _read(_parquet_files(lake, "indicator_values", top=True), keep, cols)
     if frame.empty:
         return frame
-    extra = [c for c in RELIABILITY_COLUMNS if c in frame.columns]
-    cols = [*VALUE_COLUMNS, "value", "num", "den", "yoy", *extra]
-    return frame[cols]
+    return frame[[c for c in cols if c in frame.columns]]
 
 
 def sample_live(lake: Path, indicator_id: str, by: list[str], year: int) -> pd.DataFrame:
