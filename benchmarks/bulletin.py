@@ -88,6 +88,7 @@ def batch(home: Path, month: str, regions: list[str], workers: int) -> tuple[flo
     global SHARED
     import multiprocessing
 
+    from cockpit import reference
     from cockpit.bulletin.figures import Inputs
     from cockpit.bulletin.periods import release_of
     from cockpit.config import reset_settings
@@ -97,7 +98,10 @@ def batch(home: Path, month: str, regions: list[str], workers: int) -> tuple[flo
     os.environ["COCKPIT_HOME"] = str(home)
     reset_settings()
     SHARED = Inputs(home / "lake")
-    SHARED.read_for(release_of(month))
+    SHARED.read_for(release_of(month), districts=regions != [reference.CITY_CODE])
+    from cockpit.db import ensure_schema
+
+    ensure_schema()  # the home's database, once: workers migrating it at once would collide
     read_cpu = time.process_time() - cpu_start
     try:
         fork = multiprocessing.get_context("fork")

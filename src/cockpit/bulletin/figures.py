@@ -224,16 +224,18 @@ class Inputs:
     def _live_years(self) -> set[int]:
         return set()
 
-    def read_for(self, rel: Release) -> None:
-        """Read now all the lake gives the release's bulletins (the city's and every
-        district's): a batch reads it once, and processes forked after share it."""
+    def read_for(self, rel: Release, *, districts: bool = True) -> None:
+        """Read now all the lake gives the release's bulletins (the city's, and with
+        ``districts`` every district's): a batch reads it once, and processes forked after
+        share it."""
         for table in ("official", "nowcast", "nowcast_accuracy", "data_version"):
             getattr(self, table)
         self.programme_effects  # noqa: B018  (read, cached)
         self._load_years({rel.year - 1, rel.year})
         self.published_rows("month", rel.period)
         self.published_rows("ytd", rel.month)
-        self.add_district_types((rel.year - 1, rel.year))
+        if districts:
+            self.add_district_types((rel.year - 1, rel.year))
 
     @cached_property
     def programme_effects(self) -> dict[str, dict[str, Any]]:
