@@ -1,8 +1,10 @@
 """Tables as files people open: CSV (UTF-8 with BOM, so Excel reads Chinese) and Excel.
 
 Cells come from the caller (a chart's data, a page's table), so they are treated as hostile:
-text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR) is
-written so it stays text — a leading apostrophe in CSV, a string cell in Excel.
+text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR, LF) is
+written so it stays text — a leading apostrophe in CSV; in Excel a string cell with the
+quote prefix (``put_text``), which keeps the text as written and stays text when a user
+edits the cell.
 
     >>> guard("=HYPERLINK(\\"http://x\\")")
     '\\'=HYPERLINK("http://x")'
@@ -28,7 +30,7 @@ from openpyxl.styles import Font
 from cockpit.format import SHANGHAI
 
 Cell = str | int | float | None
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 MAX_SHEET_TITLE = 31  # Excel's limit on a sheet name
 
 
@@ -74,9 +76,9 @@ def to_xlsx(sheet: Sheet) -> bytes:
     ws.append([_printable(sheet.title)])
     ws["A1"].font = Font(bold=True, size=13)
     ws.append([_printable(sheet.subtitle)])
-    ws.append([_printable(str(guard(c))) for c in sheet.columns])
-    for cell in ws[3]:
-        cell.font = Font(bold=True)
+    ws.append([None] * len(sheet.columns))
+    for col, name in enumerate(sheet.columns, start=1):
+        put_text(ws.cell(row=3, column=col), str(name)).font = Font(bold=True)
     for row in sheet.rows:
         ws.append([None] * len(row))
         for col, value in enumerate(row, start=1):
@@ -88,12 +90,21 @@ def to_xlsx(sheet: Sheet) -> bytes:
     return out.getvalue()
 
 
+def put_text(cell: Any, text: str) -> Any:
+    """Write ``text`` into an openpyxl ``cell`` as text no spreadsheet evaluates: a string
+    cell (openpyxl would otherwise store '=...' as a formula), with Excel's quote prefix
+    where it begins like a formula, so it stays text when a user edits it."""
+    cell.value = _printable(text)
+    cell.data_type = "s"
+    cell.quotePrefix = text.startswith(FORMULA_START)
+    return cell
+
+
 def _put(cell: Any, value: Cell) -> None:
-    # A string cell is never a formula, whatever it starts with; openpyxl would otherwise
-    # store '=...' as one.
-    cell.value = _printable(value) if isinstance(value, str) else value
     if isinstance(value, str):
-        cell.data_type = "s"
+        put_text(cell, value)
+    else:
+        cell.value = value
 
 
 def _printable(text: str) -> str:

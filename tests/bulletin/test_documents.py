@@ -101,7 +101,9 @@ def test_published_month_figures_are_the_official_series(
     assert [float(x) for x in got[("categories", "RS01")][2:]] == list(food)
     for row in b.table("districts").rows:
         ytd_d = official(built_lake, "2026-09", row.key, "", "retail_sales_ytd")
-        assert [float(x) for x in got[("districts", row.key)][2:4]] == list(ytd_d)
+        cells = got[("districts", row.key)]  # month, ±, growth, 1—9月, ±, growth, rank
+        assert [float(cells[3]), float(cells[5])] == list(ytd_d)
+        assert cells[1] == cells[4] == "—"  # published: no sampling error
     text = pdf_text(issued["sep-zh"].issued.file("pdf"))
     headline = f"1—9月，全市社会消费品零售总额{ytd[0]:.1f}亿元，同比增长{ytd[1]:.1f}%。"
     assert headline in re.sub(r"\s+", "", text)
@@ -212,4 +214,4 @@ def test_a_districts_digital_types_are_the_catalogues(home: Path, built_lake: Pa
         "AND district = '500103' AND period BETWEEN '2026-01' AND '2026-09' "
         "AND length(period) = 7"
     ).fetchall()[0]
-    assert row.cells[3].text == f"{100 * part / whole:.1f}"  # 1—9月 share of retail sales
+    assert row.cells[5].text == f"{100 * part / whole:.1f}"  # 1—9月 share of retail sales

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Literal
 
 from cockpit import reference
 from cockpit.bulletin import sources
@@ -18,7 +19,10 @@ from cockpit.bulletin.model import (
     Row,
     Series,
     Table,
+    Unit,
     WarningItem,
+    cv_cell,
+    margin95,
     none_cell,
 )
 from cockpit.bulletin.notes import NOTES
@@ -52,7 +56,7 @@ def compute_bulletin(
     region = region if region == CITY_CODE else reference.current_district_code(region)
     region_zh, region_en, scope_zh = region_names(region)
     total, _ = inputs.total(region, rel)
-    if total.value is None:
+    if total.value is None and not total.suppressed:
         raise NoData(
             f"no published or estimated retail sales for {region_zh} in {rel.period}: "
             "load the official series and feeds, then run `cockpit build`"
@@ -63,7 +67,7 @@ def compute_bulletin(
         categories_table(inputs, region, rel),
         digital_table(inputs, region, rel),
         districts_table(inputs, rel, region),
-        programmes_table(rel),
+        *programmes_tables(inputs, rel),
     )
     return Bulletin(
         region_code=region,
@@ -279,7 +283,10 @@ def digital_table(inputs: Inputs, region: str, rel: Release) -> Table:
             by_type = {"digital_type": dtype} if dtype else {}
             share = inputs.sample_share("digital_consumption", months, region, **by_type)
             growth = inputs.sample_growth("digital_consumption", rel, ytd, region, **by_type)
-            cells += [share, inputs.share_of(total, share), growth]
+            # The CV the catalogue publishes for the sample total the share rests on.
+            row = inputs.catalogue_row("digital_consumption", rel, ytd, region, **by_type)
+            cv = cv_cell(row.cv if row else None, share.suppressed)
+            cells += [share, cv, inputs.share_of(total, share), growth, margin95(growth)]
         rows.append(Row(key, zh, en, tuple(cells), 0 if not dtype else 1))
     cols: tuple[Column, ...] = ()
     for ytd in (False, True):
@@ -289,8 +296,10 @@ def digital_table(inputs: Inputs, region: str, rel: Release) -> Table:
         when_en = rel.label("en").rsplit(" ", 1)[0] if ytd else rel.month_label("en")
         cols += (
             Column(f"{when_zh}占社零比重", f"{when_en}: share of total", "%", "%"),
+            Column("变异系数", "CV", "%", "%"),
             Column(f"{when_zh}规模（估算）", f"{when_en}: estimated", "亿元", "100m yuan"),
             Column("同比增长（样本）", "Growth y/y (sample)", "%", "%"),
+            Column("±95%误差", "± 95% margin", "百分点", "points"),
         )
     return Table(
         "digital",
@@ -298,8 +307,16 @@ def digital_table(inputs: Inputs, region: str, rel: Release) -> Table:
         "Digital consumption by the four types of the Guiding Opinions",
         cols,
         tuple(rows),
-        "一笔交易可同时属于多类，各类之和大于去重合计。",
-        "A payment can be of several types, so the types add to more than the de-duplicated total.",
+        "一笔交易可同时属于多类，各类之和大于去重合计。变异系数为指标目录公布的样本数字消费额的"
+        "抽样相对标准误差（按商户重抽样），占比与规模以其为准；±为同比增速的95%误差范围"
+        "（1.96倍标准误差）；指标目录因样本过少或误差过大而不公布的以“…”表示，"
+        "目录未公布误差的以“—”表示。",
+        "A payment can be of several types, so the types add to more than the de-duplicated "
+        "total. CV: the sampling coefficient of variation the indicator catalogue publishes "
+        "for the sample's digital consumption (merchants resampled), on which the share and "
+        "the estimate rest; ±: the 95% margin of the growth rate (1.96 standard errors). What "
+        "the catalogue withholds as too thin or too uncertain is “…”; “—” where it publishes "
+        "no error.",
     )
 
 
@@ -316,7 +333,11 @@ def districts_table(inputs: Inputs, rel: Release, own: str) -> Table:
     rank = 0
     for d, month, month_g, ytd, ytd_g in ranked:
         mark = "★" if d.code == own else ""
-        cells = (ytd, ytd_g) if rel.combined else (month, month_g, ytd, ytd_g)
+        cells = (
+            (ytd, margin95(ytd), ytd_g)
+            if rel.combined
+            else (month, margin95(month), month_g, ytd, margin95(ytd), ytd_g)
+        )
         place = none_cell("rank", ytd_g.basis)
         if ytd_g.shown is not None:
             rank += 1
@@ -324,16 +345,43 @@ def districts_table(inputs: Inputs, rel: Release, own: str) -> Table:
         elif ytd_g.suppressed:
             place = Cell(None, "rank", ytd_g.basis, suppressed=True)
         rows.append(Row(d.code, mark + d.name_zh, mark + d.name_en, (*cells, place)))
-    cols = (*_columns(rel), Column("增速位次", "Rank by growth"))
+    margin = Column("±95%误差", "± 95% margin", "亿元", "100m yuan")
+    base = _columns(rel)  # (level, growth) for the month (unless 1–2月) and the year to date
+    cols = tuple(
+        c
+        for level, growth in zip(base[::2], base[1::2], strict=True)
+        for c in (level, margin, growth)
+    )
+    cols = (*cols, Column("增速位次", "Rank by growth"))
     return Table(
-        "districts", "分区县社会消费品零售总额", "Retail sales by district", cols, tuple(rows)
+        "districts",
+        "分区县社会消费品零售总额",
+        "Retail sales by district",
+        cols,
+        tuple(rows),
+        "已发布数为统计部门数，不含抽样误差（±列为“—”）；尚未发布月份为估算数（E），"
+        "±为其95%误差范围：临近预测的95%区间半宽，或按样本增速推算时增速标准误差的1.96倍；"
+        "累计数的误差为各估算月误差之和（上限）。",
+        "Published figures are the bureau's and carry no sampling error (± is “—”); a month "
+        "not yet published is estimated (E) and ± is its 95% margin: half the nowcast's 95% "
+        "band, or 1.96 standard errors of the sample growth it is grown at; a year to date "
+        "adds its estimated months' margins (an upper bound).",
     )
 
 
-def programmes_table(rel: Release) -> Table:
-    """Each programme's month: money out, sales with it, gross leverage; effect apart."""
-    rows = []
-    for p in sources.programme_month(rel.months):
+LEVERAGE_NOTE = {
+    "consumption_voucher": ("带券交易额 / 核销券额", "sales in voucher payments per yuan"),
+    "purchase_subsidy": ("获补贴商品销售额 / 补贴额", "sales of subsidised purchases per yuan"),
+    "trade_in_subsidy": ("以旧换新销售额 / 补贴额", "sales of new items traded in for per yuan"),
+}
+
+
+def programmes_tables(inputs: Inputs, rel: Release) -> tuple[Table, Table]:
+    """Each programme's month from its ledger (money out, sales, gross leverage computed and
+    as reported); apart, its effect as evaluated on the sample of payments."""
+    months = sources.programme_month(rel.months)
+    rows, kinds, reported = [], [], []
+    for p in months:
         leverage = p.sales_fen / p.paid_fen if p.paid_fen else None
         rows.append(
             Row(
@@ -344,27 +392,95 @@ def programmes_table(rel: Release) -> Table:
                     Cell(p.paid_fen, "wan", "programme"),
                     Cell(p.sales_fen, "wan", "programme"),
                     Cell(leverage, "x", "programme"),
-                    none_cell("x", "estimated"),
+                    Cell(p.reported_leverage, "x", "programme"),
                 ),
             )
         )
-    cols = (
-        Column("本期兑付", "Paid out", "万元", "10k yuan"),
-        Column("带动交易额", "Sales with it", "万元", "10k yuan"),
-        Column("拉动比（毛）", "Gross leverage", "倍", "x"),
-        Column("因果乘数（实测）", "Causal multiplier (measured)", "倍", "x"),
-    )
-    return Table(
+        kinds.append(LEVERAGE_NOTE.get(p.kind, LEVERAGE_NOTE["purchase_subsidy"]))
+        if p.reported_source:
+            reported.append((p.name_zh, p.name_en, p.reported_source))
+    zh_kinds = "；".join(sorted({k[0] for k in kinds}))
+    en_kinds = "; ".join(sorted({k[1] for k in kinds}))
+    ledger = Table(
         "programmes",
         "消费券与补贴项目本期情况",
         "Voucher and subsidy programmes this period",
-        cols,
+        (
+            Column("本期兑付", "Paid out", "万元", "10k yuan"),
+            Column("带动交易额", "Sales with it", "万元", "10k yuan"),
+            Column("拉动比（按台账计算）", "Gross leverage (computed)", "倍", "x"),
+            Column("拉动比（项目文件报告）", "Gross leverage (reported)", "倍", "x"),
+        ),
         tuple(rows),
-        "拉动比为带券交易额与补贴额之比，含本来就会发生的消费；因果乘数为双重差分实测的增量消费，"
-        "需运行 cockpit programmes effect 后方有数值。",
-        "Gross leverage counts all spending alongside a voucher, including what would have "
-        "happened anyway; the causal multiplier is the measured increment (difference in "
-        "differences) and shows only once `cockpit programmes effect` has been run.",
+        "兑付额、带动交易额和拉动比按项目台账计算"
+        + (f"（{zh_kinds}）" if zh_kinds else "")
+        + "，为毛口径，含本来就会发生的消费；“报告”为项目文件所载数"
+        + "".join(f"（{zh}：{src}）" for zh, _, src in reported)
+        + "，非本系统计算。",
+        "Paid out, sales and gross leverage are computed from the programme ledger"
+        + (f" ({en_kinds})" if en_kinds else "")
+        + ", gross: they include spending that would have happened anyway; “reported” is the "
+        "figure the programme file carries"
+        + "".join(f" ({en}: {src})" for _, en, src in reported)
+        + ", not computed here.",
+    )
+    return ledger, effects_table(inputs, months)
+
+
+def effects_table(inputs: Inputs, months: list[sources.ProgrammeMonth]) -> Table:
+    """Each programme's newest evaluation: the uplift and the causal multiplier with their
+    95 % intervals, estimated from the sample of payments; "not evaluated" where none."""
+    found = inputs.programme_effects
+    rows, about_zh, about_en = [], [], []
+    for p in months:
+        e = found.get(p.code)
+        if e is None:
+            unit: tuple[Unit, ...] = ("%",) * 3 + ("x",) * 3
+            cells = tuple(Cell(None, u, "sample", absent="not_evaluated") for u in unit)
+            rows.append(Row(p.code, p.name_zh, p.name_en, cells))
+            continue
+        pct = [Cell(100 * e[k], "%", "sample") for k in ("uplift", "uplift_lo95", "uplift_hi95")]
+        mult = [
+            Cell(e[k], "x", "sample")
+            for k in ("causal_multiplier", "multiplier_lo95", "multiplier_hi95")
+        ]
+        rows.append(Row(p.code, p.name_zh, p.name_en, (*pct, *mult)))
+        start, end = e["window_start"], e["window_end"]
+        passes = bool(e["pre_trend_passes"])
+        about_zh.append(
+            f"{p.name_zh}：评估期{start}至{end}，处理组{e['n_treated']}户、对照组"
+            f"{e['n_control']}户，事前趋势等价检验{'通过' if passes else '未通过'}，"
+            f"最小可检测效应{100 * (e['min_detectable'] or 0):.1f}%，评估于"
+            f"{str(e['evaluated_at'])[:16]}"
+        )
+        about_en.append(
+            f"{p.name_en}: {start} to {end}, {e['n_treated']} treated and {e['n_control']} "
+            f"control merchants, pre-trend equivalence {'shown' if passes else 'not shown'}, "
+            f"minimum detectable effect {100 * (e['min_detectable'] or 0):.1f}%, evaluated "
+            f"{str(e['evaluated_at'])[:16]}"
+        )
+    return Table(
+        "effects",
+        "消费券与补贴项目实测效应（样本估计）",
+        "Programmes' measured effect (estimated from the sample)",
+        (
+            Column("消费增幅（估计）", "Uplift (estimate)", "%", "%"),
+            Column("95%区间下限", "95% CI low", "%", "%"),
+            Column("95%区间上限", "95% CI high", "%", "%"),
+            Column("因果乘数（估计）", "Causal multiplier (estimate)", "倍", "x"),
+            Column("95%区间下限", "95% CI low", "倍", "x"),
+            Column("95%区间上限", "95% CI high", "倍", "x"),
+        ),
+        tuple(rows),
+        "由接入的交易样本估计（商户×月泊松面板，商户与月份固定效应，按商户聚类的标准误差），"
+        "为项目评估期的效应，与本期兑付额和拉动比分列；因果乘数为增量消费与同一项目补贴额之比。"
+        "未评估的项目标注“未评估”。" + "".join(f"{a}。" for a in about_zh),
+        "Estimated from the sample of payments (merchant × month Poisson panel, merchant and "
+        "month fixed effects, standard errors clustered by merchant), over the programme's "
+        "evaluation window, apart from this period's money out and leverage; the causal "
+        "multiplier is incremental spending per yuan of the same programme's subsidy. A "
+        "programme never evaluated says “not evaluated”. "
+        + "".join(f"{a}. " for a in about_en).rstrip(),
     )
 
 
@@ -396,9 +512,7 @@ def charts(
     trend = recent_releases(rel, TREND_RELEASES)
     growth = tuple(inputs.total(region, r)[1].rounded for r in trend)
     by_key = {t.key: t for t in tables}
-    cats = by_key["categories"].rows
-    dists = by_key["districts"].rows
-    digital = [r for r in by_key["digital"].rows if r.key != "digital_total"]
+    growth_series = ("同比增长", "Growth y/y")
     drawn = (
         Chart(
             "trend",
@@ -407,46 +521,60 @@ def charts(
             "Monthly retail sales growth, y/y",
             tuple(f"{r.year % 100:02d}/{r.short('zh-CN')}" for r in trend),
             tuple(f"{r.short('en')} {r.year % 100:02d}" for r in trend),
-            (Series("同比增长", "Growth y/y", growth),),
+            (Series(*growth_series, growth),),
             "%",
             "%",
         ),
-        Chart(
+        _bars(
             "categories",
             "barh",
-            "按类别分累计增速",
-            "Year-to-date growth by category",
-            tuple(r.label_zh for r in cats),
-            tuple(r.label_en for r in cats),
-            (Series("同比增长", "Growth y/y", tuple(r.cells[-1].rounded for r in cats)),),
-            "%",
-            "%",
+            ("按类别分累计增速", "Year-to-date growth by category"),
+            growth_series,
+            by_key["categories"].rows,
+            -1,
         ),
-        Chart(
+        # the districts' year-to-date growth: before the rank
+        _bars(
             "districts",
             "barh",
-            "分区县累计增速",
-            "Year-to-date growth by district",
-            tuple(r.label_zh for r in dists),
-            tuple(r.label_en for r in dists),
-            (Series("同比增长", "Growth y/y", tuple(r.cells[-2].rounded for r in dists)),),
-            "%",
-            "%",
+            ("分区县累计增速", "Year-to-date growth by district"),
+            growth_series,
+            by_key["districts"].rows,
+            -2,
         ),
-        Chart(
+        # the types' year-to-date share: first of the year to date's five columns
+        _bars(
             "digital",
             "bar",
-            "数字消费四类占社零比重（累计）",
-            "Digital consumption types, share of total (YTD)",
-            tuple(r.label_zh for r in digital),
-            tuple(r.label_en for r in digital),
-            (Series("占比", "Share", tuple(r.cells[-3].rounded for r in digital)),),
-            "%",
-            "%",
+            ("数字消费四类占社零比重（累计）", "Digital consumption types, share of total (YTD)"),
+            ("占比", "Share"),
+            tuple(r for r in by_key["digital"].rows if r.key != "digital_total"),
+            -5,
         ),
     )
     # A chart with nothing to draw (a district has no digital types) is left out.
     return tuple(c for c in drawn if any(v is not None for s in c.series for v in s.values))
+
+
+def _bars(
+    key: str,
+    kind: Literal["bar", "barh"],
+    title: tuple[str, str],
+    series: tuple[str, str],
+    rows: tuple[Row, ...],
+    column: int,
+) -> Chart:
+    """A bar chart of one column (``column``, from the right) of a table's rows, in %."""
+    return Chart(
+        key,
+        kind,
+        *title,
+        tuple(r.label_zh for r in rows),
+        tuple(r.label_en for r in rows),
+        (Series(*series, tuple(r.cells[column].rounded for r in rows)),),
+        "%",
+        "%",
+    )
 
 
 def warnings(region: str) -> tuple[WarningItem, ...]:

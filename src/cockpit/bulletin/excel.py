@@ -1,8 +1,9 @@
 """The bulletin as an Excel workbook: one sheet per table, numbers as numbers.
 
 Numbers are written rounded as printed (亿元 and % to one decimal) with a ``0.0`` format, so
-a cell equals the PDF's figure; suppressed cells hold "…". Every text cell is written as
-text with Excel's quote prefix, so a label that begins with = + - @ is never a formula.
+a cell equals the PDF's figure; suppressed cells hold "…". Every text cell goes through
+``cockpit.sheets.put_text`` (a string cell, with Excel's quote prefix where it begins like a
+formula), so a label that begins with = + - @ is never a formula.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import Any
 from cockpit.bulletin import charts
 from cockpit.bulletin.model import BASIS_MARK, Bulletin, Cell, Lang, Table
 from cockpit.bulletin.text import headline_text
+from cockpit.sheets import put_text
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 LABEL_WIDTH = 34  # characters: a Chinese label is about two Latin characters wide each
 NUMBER_WIDTH = 16
 BASIS_NOTE = {
@@ -27,21 +28,16 @@ BASIS_NOTE = {
 
 
 def safe_text(ws: Any, row: int, col: int, text: str) -> Any:
-    """Write ``text`` as a string cell that Excel never evaluates."""
-    cell = ws.cell(row=row, column=col)
-    cell.value = text
-    cell.data_type = "s"
-    if text.startswith(FORMULA_START):
-        cell.quotePrefix = True
-    return cell
+    """Write ``text`` as a string cell that Excel never evaluates (``sheets.put_text``)."""
+    return put_text(ws.cell(row=row, column=col), text)
 
 
-def _write_cell(ws: Any, row: int, col: int, c: Cell) -> None:
+def _write_cell(ws: Any, row: int, col: int, c: Cell, lang: Lang) -> None:
     from openpyxl.comments import Comment
 
     value = c.rounded
     if value is None:
-        target = safe_text(ws, row, col, c.text)
+        target = safe_text(ws, row, col, c.display(lang))
     else:
         target = ws.cell(row=row, column=col, value=value)
         target.number_format = "0" if c.unit in ("rank", "count") else "0.0"
@@ -76,7 +72,7 @@ def _table_sheet(wb: Any, table: Table, lang: Lang, used: set[str]) -> None:
     for i, row in enumerate(table.rows, start=3):
         safe_text(ws, i, 1, ("  " * row.indent) + row.label(lang))
         for j, c in enumerate(row.cells, start=2):
-            _write_cell(ws, i, j, c)
+            _write_cell(ws, i, j, c, lang)
     if table.note(lang):
         safe_text(ws, len(table.rows) + 4, 1, table.note(lang))
     ws.column_dimensions["A"].width = LABEL_WIDTH

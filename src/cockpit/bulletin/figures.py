@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from cockpit.bulletin import sources
-from cockpit.bulletin.model import Cell, none_cell
+from cockpit.bulletin.model import Z95, Cell, none_cell
 from cockpit.bulletin.periods import Release
 from cockpit.reference import CITY_CODE
 
@@ -32,10 +32,25 @@ SAMPLE_INDICATORS = (
     "transactions",
 )
 CATERING = "CT01"
+#: Ratio indicators: their published growth is a change in points, not the growth of the
+#: numerator the bulletin scales, so that growth is computed from the sums.
+RATIOS = ("online_goods_share",)
 #: The live cut a district's bulletin needs and the catalogue does not build.
 LIVE_BY = ["district", "digital_type"]
 #: The catalogue's small-cell statuses under which a cell's figures are not published.
 HIDDEN = ("suppressed", "complementary")
+KEY_COLUMNS = ("indicator_id", "cut", "district", "category", "digital_type")
+
+
+@dataclass(frozen=True)
+class Published:
+    """What the catalogue publishes of one row's reliability."""
+
+    yoy: float | None  # growth y/y in % (None where withheld or no base)
+    yoy_se: float | None  # its standard error, percentage points
+    cv: float | None  # the value's coefficient of variation (a fraction)
+    hidden: bool  # the cell is suppressed by the small-cell rules
+    yoy_withheld: bool  # the growth rate is withheld (thin base, too uncertain)
 
 
 @dataclass(frozen=True)
@@ -80,30 +95,105 @@ class Inputs:
         }
 
     @cached_property
-    def sample(self) -> dict[tuple[str, ...], dict[str, tuple[float, bool, float | None]]]:
-        """(indicator, cut, district, category, digital type) → month → (Σ, suppressed, se)."""
+    def _catalogue(self) -> pd.DataFrame:
         frame = sources.sample_values(self.lake, SAMPLE_INDICATORS)
-        out: dict[tuple[str, ...], dict[str, tuple[float, bool, float | None]]] = {}
         if frame.empty:
-            return out
-        frame = frame[frame["period"].str.len() == 7]  # months, not the combined 1–2月 rows
-        cols = [
-            frame[c].fillna("").astype(str)
-            for c in ("indicator_id", "cut", "district", "category", "digital_type")
-        ]
+            return frame
+        for col in ("status", "growth_withheld", "value_cv", "yoy_se"):
+            if col not in frame.columns:
+                frame[col] = None
+        return frame
+
+    @cached_property
+    def _months(self) -> pd.DataFrame:
+        """The catalogue's month rows (not the combined 1–2月 rows), keyed as ``sample``."""
+        frame = self._catalogue
+        if frame.empty:
+            return frame
+        frame = frame[(frame["period_type"] == "month") & (frame["period"].str.len() == 7)]
+        return frame.assign(year=frame["period"].str[:4].astype(int))
+
+    @cached_property
+    def sample(self) -> dict[tuple[str, ...], dict[str, tuple[float, bool, float | None]]]:
+        """(indicator, cut, district, category, digital type) → month → (Σ, suppressed, se),
+        filled a year at a time as figures ask for it (``_load_years``)."""
+        return {}
+
+    @cached_property
+    def _loaded_years(self) -> set[int]:
+        return set()
+
+    def _load_years(self, years: set[int]) -> None:
+        """Put the catalogue's month rows of ``years`` into ``sample`` (once each): a city of
+        many months and cuts has far more rows than one release reads."""
+        todo = years - self._loaded_years
+        if not todo or self._months.empty:
+            return
+        self._loaded_years.update(todo)
+        frame = self._months[self._months["year"].isin(todo)]
+        cols = [frame[c].fillna("").astype(str) for c in KEY_COLUMNS]
         # The catalogue's small-cell rules decide what is hidden; the bulletin adds none of its own.
         suppressed = frame["status"].isin(HIDDEN)
-        # Sampling errors are not printed yet (the PDF's table layout has no column for them):
-        # the catalogue's status alone decides what is hidden.
-        se = pd.Series(float("nan"), index=frame.index)
-        for *key, period, num, sup, s in zip(
-            *cols, frame["period"], frame["num"], suppressed, se, strict=True
+        for *key, period, num, sup in zip(
+            *cols, frame["period"], frame["num"], suppressed, strict=True
         ):
-            err = None if s is None or pd.isna(s) else float(s)
             # A hidden cell's figures are emptied by the catalogue: NaN keeps it hidden here.
             total = math.nan if pd.isna(num) else float(num)
-            out.setdefault(tuple(key), {})[period] = (total, bool(sup), err)
+            self.sample.setdefault(tuple(key), {})[period] = (total, bool(sup), None)
+
+    @cached_property
+    def _published_periods(self) -> dict[tuple[str, str], dict[tuple[str, ...], Published]]:
+        return {}
+
+    def published_rows(self, period_type: str, period: str) -> dict[tuple[str, ...], Published]:
+        """(indicator, cut, district, category, digital type) → the catalogue's growth, its
+        standard error and the value's CV, as published, for one period (built once)."""
+        found = self._published_periods.get((period_type, period))
+        if found is not None:
+            return found
+        out: dict[tuple[str, ...], Published] = {}
+        self._published_periods[(period_type, period)] = out
+        frame = self._catalogue
+        if frame.empty:
+            return out
+        frame = frame[(frame["period_type"] == period_type) & (frame["period"] == period)]
+        cols = [frame[c].fillna("").astype(str) for c in KEY_COLUMNS]
+        withheld = frame["growth_withheld"].fillna("").astype(str)
+        for *key, yoy, se, cv, status, held in zip(
+            *cols,
+            frame["yoy"],
+            frame["yoy_se"],
+            frame["value_cv"],
+            frame["status"],
+            withheld,
+            strict=True,
+        ):
+            out[tuple(key)] = Published(
+                _float(yoy),
+                _float(se),
+                _float(cv),
+                str(status) in HIDDEN,
+                "yoy:" in held,
+            )
         return out
+
+    def catalogue_row(
+        self, indicator: str, rel: Release, ytd: bool, region: str, **key: str
+    ) -> Published | None:
+        """The catalogue's row of ``indicator`` for the release (or its year to date)."""
+        if region != CITY_CODE:
+            key = {**key, "district": region}
+        cut = ",".join(k for k in ("district", "category", "digital_type") if key.get(k))
+        period_type, period = ("ytd", rel.month) if ytd else ("month", rel.period)
+        return self.published_rows(period_type, period).get(
+            (
+                indicator,
+                cut,
+                key.get("district", ""),
+                key.get("category", ""),
+                key.get("digital_type", ""),
+            )
+        )
 
     def add_district_types(self, years: tuple[int, ...]) -> None:
         """Add district × digital type sums (not built by the catalogue) for ``years``,
@@ -134,14 +224,32 @@ class Inputs:
     def _live_years(self) -> set[int]:
         return set()
 
+    def read_for(self, rel: Release, *, districts: bool = True) -> None:
+        """Read now all the lake gives the release's bulletins (the city's, and with
+        ``districts`` every district's): a batch reads it once, and processes forked after
+        share it."""
+        for table in ("official", "nowcast", "nowcast_accuracy", "data_version"):
+            getattr(self, table)
+        self.programme_effects  # noqa: B018  (read, cached)
+        self._load_years({rel.year - 1, rel.year})
+        self.published_rows("month", rel.period)
+        self.published_rows("ytd", rel.month)
+        if districts:
+            self.add_district_types((rel.year - 1, rel.year))
+
+    @cached_property
+    def programme_effects(self) -> dict[str, dict[str, Any]]:
+        """Each programme's newest evaluation of its effect, by code."""
+        return sources.programme_effects(self.lake)
+
     @cached_property
     def data_version(self) -> str:
         return sources.data_version(self.lake)
 
     @cached_property
     def latest_month(self) -> str | None:
-        months = [m for by_month in self.sample.values() for m in by_month]
-        return max(months) if months else None
+        months = self._months
+        return None if months.empty else str(months["period"].max())
 
     def published(self, region: str, measure: str, period: str, category: str = "") -> bool:
         return (period, region, category, measure) in self.official
@@ -158,6 +266,7 @@ class Inputs:
             key.get("category", ""),
             key.get("digital_type", ""),
         )
+        self._load_years({int(m[:4]) for m in months})
         by_month = self.sample.get(idx)
         if by_month is None or any(m not in by_month for m in months):
             return None
@@ -175,13 +284,22 @@ class Inputs:
         whole = self.sample_sum("retail_sales", months, **where)
         if part is None or whole is None or whole.fen == 0:
             return none_cell("%", "sample")
-        cv = 100 * part.se / part.fen if part.se is not None and part.fen else None
-        return Cell(100 * part.fen / whole.fen, "%", "sample", part.suppressed, cv)
+        return Cell(100 * part.fen / whole.fen, "%", "sample", part.suppressed)
 
     def sample_growth(
         self, indicator: str, rel: Release, ytd: bool, region: str, **key: str
     ) -> Cell:
-        """Growth of the sample's Σ over the release (or year to date) on a year before."""
+        """Growth of the sample's Σ over the release (or year to date) on a year before: the
+        catalogue's published rate with its standard error, "…" where it withholds it (thin
+        or too uncertain); computed from the sums only for a cut it does not build."""
+        if indicator not in RATIOS:
+            row = self.catalogue_row(indicator, rel, ytd, region, **key)
+            if row is not None:
+                if row.hidden or row.yoy_withheld:
+                    return Cell(None, "%", "sample", suppressed=True)
+                if row.yoy is None:
+                    return none_cell("%", "sample")
+                return Cell(row.yoy, "%", "sample", se=row.yoy_se)
         where = {} if region == CITY_CODE else {"district": region}
         months = rel.ytd_months if ytd else rel.months
         before = rel.year_before()
@@ -211,7 +329,8 @@ class Inputs:
             return Cell(got[0], "fen", "official"), Cell(got[1], "%", "official")
         estimate = self.nowcast.get((rel.period, region, category))
         if estimate is not None:
-            return Cell(estimate[0], "fen", "estimated"), Cell(estimate[1], "%", "estimated")
+            se = (estimate[3] - estimate[2]) / (2 * Z95)  # from its 95 % band
+            return Cell(estimate[0], "fen", "estimated", se=se), Cell(estimate[1], "%", "estimated")
         est = self._estimate(region, rel, category)
         before = self.official.get((rel.year_before().period, region, category, "retail_sales"))
         return est, self._growth(est, before[0] if before else None)
@@ -222,13 +341,19 @@ class Inputs:
         if got is not None:
             return Cell(got[0], "fen", "official"), Cell(got[1], "%", "official")
         parts = [self.level(region, r, category)[0] for r in rel.year_releases]
+        if any(p.suppressed for p in parts):
+            return Cell(None, "fen", "estimated", True), Cell(None, "%", "estimated", True)
         if any(p.value is None for p in parts):
             return none_cell("fen", "estimated"), none_cell("%", "estimated")
+        # The estimated months' errors added (at most the error of their sum), as the
+        # catalogue publishes a 1–N月 error; a published month carries none.
+        errors = [p.se for p in parts if p.basis != "official"]
         est = Cell(
             sum(p.value or 0.0 for p in parts),
             "fen",
             "estimated",
             any(p.suppressed for p in parts),
+            se=None if any(e is None for e in errors) else sum(e or 0.0 for e in errors),
         )
         before = self.official.get((rel.year_before().period, region, category, "retail_sales_ytd"))
         return est, self._growth(est, before[0] if before else None)
@@ -242,16 +367,19 @@ class Inputs:
         if total.value is None or share.value is None:
             return none_cell("fen", "estimated")
         hidden = share.suppressed or total.suppressed
-        return Cell(total.value * share.value / 100, "fen", "estimated", hidden, share.cv)
+        return Cell(total.value * share.value / 100, "fen", "estimated", hidden)
 
     def _estimate(self, region: str, rel: Release, category: str) -> Cell:
         """No official-scale estimate: a year ago grown at the sample's rate."""
         before = self.official.get((rel.year_before().period, region, category, "retail_sales"))
         key = {"category": category} if category else {}
         growth = self.sample_growth("retail_sales", rel, False, region, **key)
+        if before is not None and growth.suppressed:
+            return Cell(None, "fen", "estimated", suppressed=True)
         if before is None or growth.value is None:
             return none_cell("fen", "estimated")
-        return Cell(before[0] * (1 + growth.value / 100), "fen", "estimated", growth.suppressed)
+        se = None if growth.se is None else before[0] * growth.se / 100
+        return Cell(before[0] * (1 + growth.value / 100), "fen", "estimated", growth.suppressed, se)
 
     @staticmethod
     def _growth(level: Cell, before: float | None) -> Cell:

@@ -11,7 +11,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Basis = Literal["official", "estimated", "derived", "sample", "programme"]
+Basis = Literal["official", "estimated", "derived", "sample", "programme", "margin"]
 Unit = Literal["fen", "wan", "%", "pp", "x", "count", "rank"]
 Lang = Literal["zh-CN", "en"]
 LANGS: tuple[Lang, ...] = ("zh-CN", "en")
@@ -19,8 +19,18 @@ FEN_PER_YI = 10**10  # 1 亿元 = 10^8 yuan = 10^10 fen
 FEN_PER_WAN = 10**6  # 1 万元 = 10^6 fen (programmes are small beside the city)
 SUPPRESSED = "…"
 MISSING = "—"
+Z95 = 1.959964  # a 95 % margin is Z95 standard errors
+#: Why a cell holds no figure, where "—" (no data) would mislead: (zh-CN, en).
+ABSENT = {"not_evaluated": ("未评估", "not evaluated")}
 
-BASIS_MARK = {"official": "", "estimated": "E", "derived": "D", "sample": "S", "programme": "P"}
+BASIS_MARK = {
+    "official": "",
+    "estimated": "E",
+    "derived": "D",
+    "sample": "S",
+    "programme": "P",
+    "margin": "",  # a ± or CV column: its figure's basis is marked
+}
 
 
 @dataclass(frozen=True)
@@ -31,7 +41,8 @@ class Cell:
     unit: Unit
     basis: Basis
     suppressed: bool = False
-    cv: float | None = None  # relative standard error in %, where the source publishes one
+    se: float | None = None  # standard error in the cell's unit, where the source publishes one
+    absent: str = ""  # a key of ABSENT: why there is no figure (printed in words)
 
     @property
     def shown(self) -> float | None:
@@ -49,12 +60,20 @@ class Cell:
         """As the bureau prints it: one decimal; ranks and counts whole."""
         if self.suppressed:
             return SUPPRESSED
+        if self.absent:
+            return ABSENT[self.absent][1]
         shown = self.shown
         if shown is None:
             return MISSING
         if self.unit in ("count", "rank"):
             return f"{round(shown):d}"
         return f"{round(shown, 1) + 0.0:.1f}"  # + 0.0: a value that rounds to zero is "0.0"
+
+    def display(self, lang: Lang) -> str:
+        """``text`` in ``lang``: a figure, "…", "—", or why there is none ("未评估")."""
+        if self.absent and not self.suppressed:
+            return ABSENT[self.absent][0 if lang == "zh-CN" else 1]
+        return self.text
 
     @property
     def rounded(self) -> float | None:
@@ -67,6 +86,26 @@ class Cell:
 
 def none_cell(unit: Unit, basis: Basis = "official") -> Cell:
     return Cell(None, unit, basis)
+
+
+def margin95(c: Cell) -> Cell:
+    """The 95 % margin (± Z95 standard errors) of ``c``, in its unit (a growth rate's in
+    percentage points); "…" where ``c`` is hidden, "—" where no error is published."""
+    unit: Unit = "pp" if c.unit == "%" else c.unit
+    if c.suppressed:
+        return Cell(None, unit, "margin", suppressed=True)
+    if c.se is None or c.shown is None or not math.isfinite(c.se):
+        return none_cell(unit, "margin")
+    return Cell(Z95 * c.se, unit, "margin")
+
+
+def cv_cell(cv: float | None, hidden: bool) -> Cell:
+    """A coefficient of variation (a fraction) as a % cell."""
+    if hidden:
+        return Cell(None, "%", "margin", suppressed=True)
+    if cv is None or not math.isfinite(cv):
+        return none_cell("%", "margin")
+    return Cell(100 * cv, "%", "margin")
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,22 @@ NOTES: tuple[tuple[str, str], ...] = (
         "apart. Figures marked D are derived from published figures (goods = total − catering).",
     ),
     (
-        "样本过少或不宜公布的单元格以“…”表示；指标目录公布抽样误差的，括注相对标准误差（CV）。"
-        "“—”表示无数据。",
-        "Cells too thin to publish are shown as “…”; where the indicator catalogue publishes a "
-        "sampling error, its relative standard error (CV) is given. “—” means no data.",
+        "样本过少或不宜公布的单元格以“…”表示（指标目录的小单元格规则：商户过少、可反推、"
+        "增速基数过小或误差过大），本公报不另设规则。“—”表示无数据。",
+        "Cells too thin to publish are shown as “…” (the indicator catalogue's small-cell "
+        "rules: too few merchants, recoverable by subtraction, a growth rate on too thin a base "
+        "or too uncertain); the bulletin adds no rule of its own. “—” means no data.",
+    ),
+    (
+        "抽样误差：样本数的可靠程度按指标目录公布的误差列示——“变异系数”为样本合计的相对标准"
+        "误差（按商户重抽样，线性化计算），“±95%误差”为1.96倍标准误差（增速以百分点计）；"
+        "估算的区县总量以临近预测的95%区间半宽列示。统计部门发布数不含抽样误差，"
+        "其误差列为“—”。",
+        "Sampling error: how reliable a sample figure is, as the indicator catalogue publishes "
+        "it — “CV” is the sample total's relative standard error (merchants resampled, "
+        "linearised), “± 95% margin” is 1.96 standard errors (a growth rate's in percentage "
+        "points); an estimated district total carries half its nowcast's 95% band. The "
+        "bureau's published figures carry no sampling error: their margin is “—”.",
     ),
     (
         "数字消费按商务部等8部门《关于大力推进数字消费 共创数字时代美好生活的指导意见》"
@@ -41,8 +53,13 @@ NOTES: tuple[tuple[str, str], ...] = (
         "several types.",
     ),
     (
-        "消费券与补贴：兑付额与带动交易额来自项目台账；拉动比为毛口径，因果乘数为双重差分实测，二者分列。",
-        "Programmes: money paid and the sales with it come from the programme ledger; gross "
-        "leverage and the measured (difference-in-differences) multiplier are shown apart.",
+        "消费券与补贴：兑付额、带动交易额与拉动比（毛口径）按项目台账计算，项目文件所载拉动比标注"
+        "“报告”；实测效应与因果乘数由交易样本估计（商户×月泊松面板，附95%区间），另表列示，"
+        "未评估的项目标注“未评估”。",
+        "Programmes: money paid, the sales with it and gross leverage are computed from the "
+        "programme ledger, and a leverage the programme file carries is labelled “reported”; "
+        "the measured effect and causal multiplier are estimated from the sample of payments "
+        "(merchant × month Poisson panel, with 95% intervals) in a table apart, and a "
+        "programme never evaluated says “not evaluated”.",
     ),
 )

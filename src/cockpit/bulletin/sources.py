@@ -10,7 +10,8 @@ flags) can be pointed at by changing one function here and nothing else.
 - ``sample_values``: the catalogue's built values (the feeds' sample), with the reliability
   and suppression columns the catalogue carries where it carries them; ``sample_live``: a
   cut the catalogue does not build, computed by its engine.
-- ``programme_month``: money paid out by each programme in a month, and the sales with it.
+- ``programme_month``: money paid out by each programme in a month, and the sales with it;
+  ``programme_effects``: each programme's newest evaluation of its effect.
 - ``open_warnings``: open alerts.
 """
 
@@ -35,9 +36,18 @@ NOWCAST_COLUMNS = [
 ]
 ACCURACY_COLUMNS = ["region_code", "category_code", "label", "n", "mape", "cov95"]
 #: The reliability columns of ``indicator_values`` the bulletin reads: the catalogue's small-cell
-#: status (``cockpit.indicators.disclosure``).
-VALUE_COLUMNS = ["indicator_id", "period", "cut", "district", "category", "digital_type"]
-RELIABILITY_COLUMNS = ("status",)
+#: status and withheld growth rates (``cockpit.indicators.disclosure``), and its sampling
+#: errors (``cockpit.indicators.sampling``).
+VALUE_COLUMNS = [
+    "indicator_id",
+    "period_type",
+    "period",
+    "cut",
+    "district",
+    "category",
+    "digital_type",
+]
+RELIABILITY_COLUMNS = ("status", "growth_withheld", "value_cv", "yoy_se")
 
 
 def _parquet_files(lake: Path, table: str, *, top: bool = False) -> list[Path]:
@@ -47,10 +57,18 @@ def _parquet_files(lake: Path, table: str, *, top: bool = False) -> list[Path]:
     return registry.files(lake, table, top=top)
 
 
-def _read(files: list[Path], filters: list[Any] | None = None) -> pd.DataFrame:
+def _read(
+    files: list[Path], filters: list[Any] | None = None, columns: list[str] | None = None
+) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
-    tables = [pq.read_table(f, filters=filters) for f in files]
+    def wanted(f: Path) -> list[str] | None:
+        if columns is None:
+            return None
+        have = set(pq.read_schema(f).names)
+        return [c for c in columns if c in have]
+
+    tables = [pq.read_table(f, filters=filters, columns=wanted(f)) for f in files]
     frames = [t.to_pandas() for t in tables]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -102,16 +120,19 @@ def nowcast_accuracy(lake: Path) -> pd.DataFrame:
 
 
 def sample_values(lake: Path, indicator_ids: tuple[str, ...]) -> pd.DataFrame:
-    """Built monthly values of ``indicator_ids``: value, num, den, yoy, and any reliability
-    column (``status``) the catalogue publishes."""
-    keep = [("indicator_id", "in", list(indicator_ids)), ("period_type", "==", "month")]
-    # Day rows live in month folders; the monthly rows are the top-level parts.
-    frame = _read(_parquet_files(lake, "indicator_values", top=True), keep)
+    """Built monthly and year-to-date values of ``indicator_ids``: value, num, den, yoy, and
+    the reliability columns (``RELIABILITY_COLUMNS``) the catalogue publishes."""
+    keep = [
+        ("indicator_id", "in", list(indicator_ids)),
+        ("period_type", "in", ["month", "ytd"]),
+    ]
+    # Day rows live in month folders; the monthly rows are the top-level parts. Only the
+    # columns read: the table has some forty.
+    cols = [*VALUE_COLUMNS, "value", "num", "den", "yoy", *RELIABILITY_COLUMNS]
+    frame = _read(_parquet_files(lake, "indicator_values", top=True), keep, cols)
     if frame.empty:
         return frame
-    extra = [c for c in RELIABILITY_COLUMNS if c in frame.columns]
-    cols = [*VALUE_COLUMNS, "value", "num", "den", "yoy", *extra]
-    return frame[cols]
+    return frame[[c for c in cols if c in frame.columns]]
 
 
 def sample_live(lake: Path, indicator_id: str, by: list[str], year: int) -> pd.DataFrame:
@@ -130,7 +151,7 @@ def data_version(lake: Path) -> str:
     changes the fingerprint.
     """
     digest = hashlib.sha256()
-    for table in ("official_stats", "official_estimates", "indicator_values"):
+    for table in ("official_stats", "official_estimates", "indicator_values", "programme_effects"):
         for f in _parquet_files(lake, table, top=table == "indicator_values"):
             digest.update(f"{table}/{f.name}:{f.stat().st_size}\n".encode())
     return digest.hexdigest()[:16]
@@ -147,6 +168,8 @@ class ProgrammeMonth:
     paid_fen: int
     sales_fen: int
     payments: int
+    reported_leverage: float | None = None  # the programme file's figure, labelled reported
+    reported_source: str = ""
 
 
 def programme_month(month_prefixes: tuple[str, ...]) -> list[ProgrammeMonth]:
@@ -180,17 +203,61 @@ def programme_month(month_prefixes: tuple[str, ...]) -> list[ProgrammeMonth]:
                 ).where(RedemptionRow.programme_id == p.id, in_month)
             ).one()
             disbursed = or_(*[ApplicationRow.disbursed_at.startswith(m) for m in month_prefixes])
-            subsidy = conn.execute(
-                select(func.coalesce(func.sum(ApplicationRow.amount_fen), 0)).where(
-                    ApplicationRow.programme_id == p.id, disbursed
+            applications = conn.execute(
+                select(ApplicationRow.amount_fen, ApplicationRow.facts_json).where(
+                    ApplicationRow.programme_id == p.id,
+                    ApplicationRow.status == "disbursed",
+                    disbursed,
                 )
-            ).scalar_one()
+            ).all()
+            subsidy = sum(int(a) for a, _ in applications)
+            # A purchase or trade-in subsidy's sales are its paid purchases' prices.
+            bought = sum(_price_fen(f) for _, f in applications)
+            reported = _reported(conn, p.id)
             out.append(
                 ProgrammeMonth(
-                    p.code, p.kind, p.name_zh, p.name_en, int(paid) + int(subsidy), int(sales), n
+                    p.code,
+                    p.kind,
+                    p.name_zh,
+                    p.name_en,
+                    int(paid) + subsidy,
+                    int(sales) + bought,
+                    n + len(applications),
+                    None if reported is None else float(reported["gross_leverage"]),
+                    "" if reported is None else str(reported["source"]),
                 )
             )
     return out
+
+
+def _price_fen(facts_json: str) -> int:
+    import json
+    from decimal import Decimal
+
+    from cockpit.programmes.rules import yuan_to_fen
+
+    price = json.loads(facts_json).get("price_yuan")
+    return 0 if price is None else yuan_to_fen(Decimal(str(price)))
+
+
+def _reported(conn: Any, programme_id: int) -> dict[str, Any] | None:
+    """The leverage the programme file reports, with its source (issue 31's "reported")."""
+    from cockpit.programmes.catalog import load_rules
+    from cockpit.programmes.leverage import reported
+    from cockpit.programmes.tx import ProgrammeError
+
+    try:
+        return reported(load_rules(conn, programme_id))
+    except (ValueError, ProgrammeError):  # rules of an older shape: nothing reported
+        return None
+
+
+def programme_effects(lake: Path) -> dict[str, dict[str, Any]]:
+    """The newest recorded evaluation of each programme's effect (``programme_effects``),
+    by programme code; empty where none was evaluated."""
+    from cockpit.programmes.effect import latest_effects
+
+    return latest_effects(lake)
 
 
 @dataclass(frozen=True)

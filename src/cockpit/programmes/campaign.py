@@ -103,11 +103,12 @@ def put_on_ledger(sample_dir: Path, lake: Path, event: dict[str, Any]) -> dict[s
     return {"vouchers": done, "refused": refused}
 
 
-def evaluate(lake: Path, event: dict[str, Any]) -> dict[str, Any]:
-    """The campaign programme's effect on its treated merchants against their controls."""
-    from cockpit.programmes.effect import causal_effect
+def evaluate(lake: Path, event: dict[str, Any], *, record: bool = True) -> dict[str, Any]:
+    """The campaign programme's effect on its treated merchants against their controls,
+    kept in the lake's ``programme_effects`` (``record``) for the bulletin to print."""
+    from cockpit.programmes.effect import causal_effect, record_effect
 
-    return causal_effect(
+    causal = causal_effect(
         lake=lake,
         treated=event["treated_merchants"],
         controls=event["control_merchants"],
@@ -115,6 +116,9 @@ def evaluate(lake: Path, event: dict[str, Any]) -> dict[str, Any]:
         end=date.fromisoformat(event["end"]),
         programme_code=event["programme_code"],
     )
+    if record:
+        record_effect(lake, event["programme_code"], causal)
+    return causal
 
 
 def effect_lines(causal: dict[str, Any]) -> list[str]:

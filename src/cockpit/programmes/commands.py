@@ -309,6 +309,9 @@ def effect_cmd(
             end=date.fromisoformat(c["end"]),
             programme_code=code,  # the multiplier divides by this programme's own subsidy
         )
+        from cockpit.programmes.effect import record_effect
+
+        record_effect(get_settings().lake_dir, code, causal)
     shown = side_by_side(leverage=leverage, causal=causal)
     # Labelled for the programme's kind, computed from its records; the file's figure beside.
     shown[0]["label_en"], shown[0]["label_zh"] = leverage_label(kind)

@@ -379,6 +379,70 @@ def multiplier(effect: dict[str, Any], treated_sales_fen: int, subsidy_fen: int)
     return out
 
 
+EFFECTS = "programme_effects"
+
+
+def record_effect(lake: Path, programme_code: str, causal: dict[str, Any]) -> Path:
+    """Keep one evaluation (``causal_effect``'s result) in the lake's ``programme_effects``,
+    a part of its own, so the bulletin and the cockpit read the newest without refitting."""
+    import uuid
+    from datetime import datetime
+
+    from cockpit import lake as tables
+    from cockpit.format import SHANGHAI
+
+    effect, window = causal["effect"], causal["window"]
+    lo, hi = effect["uplift_ci"]
+    m_ci = causal.get("causal_multiplier_ci") or [None, None]
+    row = {
+        "evaluation_id": uuid.uuid4().hex[:16],
+        "programme_code": programme_code,
+        "evaluated_at": datetime.now(SHANGHAI).replace(tzinfo=None),
+        "window_start": date.fromisoformat(window["start"]),
+        "window_end": date.fromisoformat(window["end"]),
+        "outcome": causal.get("outcome"),
+        "method": causal.get("method"),
+        "n_treated": effect["n_treated"],
+        "n_control": effect["n_control"],
+        "uplift": effect["uplift"],
+        "uplift_lo95": lo,
+        "uplift_hi95": hi,
+        "pre_trend_passes": causal["pre_trend"]["passes"],
+        "min_detectable": causal.get("minimum_detectable_effect"),
+        "incremental_sales_fen": causal.get("incremental_sales_fen"),
+        "subsidy_fen": causal.get("subsidy_fen"),
+        "causal_multiplier": causal.get("causal_multiplier"),
+        "multiplier_lo95": m_ci[0],
+        "multiplier_hi95": m_ci[1],
+        "gross_leverage": (causal.get("gross") or {}).get("leverage"),
+        "note": causal.get("multiplier_note"),
+    }
+    path = tables.part_path(lake, EFFECTS, row["evaluation_id"])
+    tmp = path.with_name(f".{path.name}.tmp")
+    tables.write_table(EFFECTS, [row], tmp)
+    tmp.replace(path)
+    return path
+
+
+def latest_effects(lake: Path) -> dict[str, dict[str, Any]]:
+    """The newest recorded evaluation of each programme (``record_effect``), by code."""
+    import duckdb
+
+    from cockpit import lake as tables
+
+    con = duckdb.connect()
+    try:
+        frame = con.execute(
+            f"SELECT * FROM {tables.scan(lake, EFFECTS)} "
+            "QUALIFY row_number() OVER (PARTITION BY programme_code "
+            "ORDER BY evaluated_at DESC, evaluation_id DESC) = 1"
+        ).fetchall()
+        names = [d[0] for d in con.description or []]
+    finally:
+        con.close()
+    return {str(r[1]): dict(zip(names, r, strict=True)) for r in frame}
+
+
 def campaign_from_ground_truth(path: Path) -> dict[str, Any]:
     """The sample city's injected voucher campaign (kind ``voucher_campaign``)."""
     import json
