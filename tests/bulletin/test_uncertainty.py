@@ -24,7 +24,7 @@ CAMPAIGN = "yuzhong-campaign-2026"
 
 def catalogue(lake: Path, period_type: str, period: str, digital_type: str) -> tuple:
     """(value_cv, yoy, yoy_se, growth_withheld) of the city's digital consumption of a type."""
-    return duckdb.sql(
+    return duckdb.execute(
         "SELECT value_cv, yoy, yoy_se, coalesce(growth_withheld, '') "
         f"FROM read_parquet('{lake}/indicator_values/*.parquet') "
         f"WHERE indicator_id = 'digital_consumption' AND period_type = '{period_type}' "
@@ -60,7 +60,7 @@ def test_unpublished_district_totals_carry_the_nowcasts_band(home: Path, built_l
 
     b = compute_bulletin(month="2026-10")
     bands = dict(
-        duckdb.sql(
+        duckdb.execute(
             "SELECT region_code, (hi95 - lo95) / 2 FROM read_parquet("
             f"'{built_lake}/official_estimates/*.parquet') WHERE period = '2026-10' "
             "AND measure = 'retail_sales' AND coalesce(category_code, '') = '' "
@@ -113,7 +113,7 @@ def test_a_programmes_effect_is_its_evaluation_in_every_format(
     event = campaign_event(sample_city)
     assert event is not None
     causal = evaluate(lake, event)  # recorded in programme_effects
-    (uplift, lo, hi, mult, m_lo, m_hi) = duckdb.sql(
+    (uplift, lo, hi, mult, m_lo, m_hi) = duckdb.execute(
         "SELECT uplift, uplift_lo95, uplift_hi95, causal_multiplier, multiplier_lo95, "
         f"multiplier_hi95 FROM read_parquet('{lake}/programme_effects/*.parquet') "
         f"WHERE programme_code = '{CAMPAIGN}'"

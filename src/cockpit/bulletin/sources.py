@@ -234,7 +234,7 @@ def _price_fen(facts_json: str) -> int:
     import json
     from decimal import Decimal
 
-    from cockpit.programmes.rules import yuan_to_fen
+    from cockpit.programmes import yuan_to_fen
 
     price = json.loads(facts_json).get("price_yuan")
     return 0 if price is None else yuan_to_fen(Decimal(str(price)))
@@ -242,12 +242,10 @@ def _price_fen(facts_json: str) -> int:
 
 def _reported(conn: Any, programme_id: int) -> dict[str, Any] | None:
     """The leverage the programme file reports, with its source (issue 31's "reported")."""
-    from cockpit.programmes.catalog import load_rules
-    from cockpit.programmes.leverage import reported
-    from cockpit.programmes.tx import ProgrammeError
+    from cockpit.programmes import ProgrammeError, load_rules, reported_leverage
 
     try:
-        return reported(load_rules(conn, programme_id))
+        return reported_leverage(load_rules(conn, programme_id))
     except (ValueError, ProgrammeError):  # rules of an older shape: nothing reported
         return None
 
@@ -255,7 +253,7 @@ def _reported(conn: Any, programme_id: int) -> dict[str, Any] | None:
 def programme_effects(lake: Path) -> dict[str, dict[str, Any]]:
     """The newest recorded evaluation of each programme's effect (``programme_effects``),
     by programme code; empty where none was evaluated."""
-    from cockpit.programmes.effect import latest_effects
+    from cockpit.programmes import latest_effects
 
     return latest_effects(lake)
 

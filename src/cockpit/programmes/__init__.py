@@ -30,15 +30,17 @@ from cockpit.programmes.appeals import lodge as lodge_appeal
 from cockpit.programmes.appeals import take_up as take_up_appeal
 from cockpit.programmes.audit import verify as verify_ledger
 from cockpit.programmes.callers import MAX_CLIENT_KEY, Caller
+from cockpit.programmes.catalog import load_rules
 from cockpit.programmes.checkpoint import CheckpointError
 from cockpit.programmes.checkpoint import write as write_checkpoint
 from cockpit.programmes.consent import check as check_consent
 from cockpit.programmes.consent import issue as issue_consent
-from cockpit.programmes.effect import causal_effect, gross_leverage, side_by_side
+from cockpit.programmes.effect import causal_effect, gross_leverage, latest_effects, side_by_side
 from cockpit.programmes.evidence import Refusal
 from cockpit.programmes.export import export_events
 from cockpit.programmes.fraud import flags
 from cockpit.programmes.leverage import computed as leverage_of
+from cockpit.programmes.leverage import reported as reported_leverage
 from cockpit.programmes.lottery import commit_seed, draw, draw_record, register, verify_draw
 from cockpit.programmes.models import (
     ApplicationRow,
@@ -64,6 +66,7 @@ from cockpit.programmes.rules import (
     parse_programme,
     shipped,
     shipped_programmes,
+    yuan_to_fen,
 )
 from cockpit.programmes.settlement import reconcile, resolve
 from cockpit.programmes.spending import enrol_merchants, expire_due, redeem, refund
@@ -165,6 +168,7 @@ __all__ = [
     "gross_leverage",
     "install_programme",
     "issue_consent",
+    "latest_effects",
     "leverage_of",
     "list_appeals",
     "list_claims",
@@ -172,6 +176,7 @@ __all__ = [
     "list_proposals",
     "list_redemptions",
     "load_programme",
+    "load_rules",
     "lodge_appeal",
     "open_round",
     "parse_programme",
@@ -185,6 +190,7 @@ __all__ = [
     "refusal_of",
     "register",
     "release_round",
+    "reported_leverage",
     "resolve",
     "review",
     "round_info",
@@ -197,4 +203,5 @@ __all__ = [
     "verify_draw",
     "verify_ledger",
     "write_checkpoint",
+    "yuan_to_fen",
 ]
