@@ -21,14 +21,13 @@ import time
 from collections import defaultdict, deque
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cockpit.access import audit
-from cockpit.access.keys import authenticate
+from cockpit.access.keys import authenticate_async
 from cockpit.access.policy import policy
 from cockpit.web import errors
 
@@ -160,7 +159,7 @@ class Guard:
         token = _token(headers)
         caller, rate = f"ip:{address}", None
         if token:
-            principal = await run_in_threadpool(authenticate, token)
+            principal = await authenticate_async(token)
             if principal is None:
                 self.limiter.fail(address)
                 message = "unknown, expired or revoked API key"
