@@ -39,6 +39,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import closing
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -175,6 +176,22 @@ def postgres_cpu_seconds(url: str) -> float:
     return reaped + cpu_seconds(server_pids(master))
 
 
+def transactions(url: str) -> int:
+    """Transactions committed or rolled back so far in the benchmark's database (each
+    autocommit statement is one): with the CPU, what tells where a claim's database work
+    goes. Backends report theirs when idle or exiting, so read it after the server stops."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        found = conn.execute(
+            text(
+                "SELECT xact_commit + xact_rollback FROM pg_stat_database "
+                "WHERE datname = current_database()"
+            )
+        ).scalar_one()
+    engine.dispose()
+    return int(found)
+
+
 def server_pids(master: int) -> list[int]:
     """The uvicorn master and its worker processes."""
     found = [master]
@@ -287,12 +304,18 @@ retries = [0]
 
 
 async def burst(
-    base: str, key: str, code: str, jobs: list[dict[str, Any]], clients: int
+    base: str,
+    key: str,
+    code: str,
+    jobs: list[dict[str, Any]],
+    clients: int,
+    started: Callable[[], None] = lambda: None,
 ) -> tuple[float, list[float], dict[int, int]]:
     """Send every job from ``clients`` concurrent keep-alive connections; time each one.
 
     aiohttp's client on uvloop: bodies are encoded before the clock starts, and a request's
-    latency runs from just before it is sent to the end of its response body.
+    latency runs from just before it is sent to the end of its response body. ``started``
+    is called when the connections are open and the clock starts (CPU is counted from there).
     """
     latencies: list[float] = []
     codes: dict[int, int] = {}
@@ -328,6 +351,7 @@ async def burst(
                 await r.read()
 
         await asyncio.gather(*(warm() for _ in range(clients)))
+        started()
         start = time.perf_counter()
         await asyncio.gather(*(one_client(session) for _ in range(clients)))
         elapsed = time.perf_counter() - start
@@ -391,14 +415,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         try:
             wait_ready(base, key, proc)
             jobs = bodies(args.claims)
-            before = (
-                time.process_time(),
-                cpu_seconds(server_pids(proc.pid)),
-                postgres_cpu_seconds(url),
-            )
+            before: list[float] = []
+
+            def started() -> None:  # both workers have answered: no start-up work counted
+                before.extend(
+                    (
+                        time.process_time(),
+                        cpu_seconds(server_pids(proc.pid)),
+                        postgres_cpu_seconds(url),
+                        transactions(url),
+                    )
+                )
+
             with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
                 elapsed, latencies, codes = runner.run(
-                    burst(base, key, "bench-burst", jobs, args.clients)
+                    burst(base, key, "bench-burst", jobs, args.clients, started)
                 )
             cpu = {
                 "client": time.process_time() - before[0],
@@ -408,6 +439,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+        time.sleep(1.0)  # the server's backends have exited and reported their statistics
+        xacts = transactions(url) - before[3] - 1  # less this look-up's own
         verdict = check(url, rid)
     finally:
         if name is not None and not args.keep:
@@ -431,6 +464,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "status_codes": codes,
         "transport_retries": retries[0],
         "cpu_ms_per_claim": per_claim_ms,
+        "pg_transactions_per_claim": round(xacts / len(latencies), 3),
         # What two dedicated cores could sustain at this CPU cost per claim (client, API and
         # PostgreSQL): an upper bound, ignoring waits and context switches.
         "cpu_bound_claims_per_s_on_2_cores": round(2000 / total_ms) if total_ms else None,
