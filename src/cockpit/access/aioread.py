@@ -141,3 +141,8 @@ def reader(conninfo: str, sql: str) -> GroupedReader:
     if key not in found:
         found[key] = GroupedReader(conninfo, sql)
     return found[key]
+
+
+def statements() -> int:
+    """Statements sent so far by this event loop's readers."""
+    return sum(r.statements for r in _readers.get(asyncio.get_running_loop(), {}).values())
