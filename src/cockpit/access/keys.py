@@ -338,10 +338,9 @@ def authenticate(token: str, *, engine: Engine | None = None) -> Principal | Non
 
 
 # The key rows of some digests, for ``aioread``: the digest first.
-_GROUPED_SQL = (
-    "SELECT token_sha256, digest_kind, id, role, name, scopes, expires_at, revoked_at "
-    "FROM web_api_keys WHERE token_sha256 = ANY(%s)"
-)
+_KEY_COLUMNS = "token_sha256, digest_kind, id, role, name, scopes, expires_at, revoked_at"
+_GROUPED_SQL = f"SELECT {_KEY_COLUMNS} FROM web_api_keys WHERE token_sha256 = ANY(%s)"
+_SQLITE_SQL = f"SELECT {_KEY_COLUMNS} FROM web_api_keys WHERE token_sha256 IN (?, ?)"
 
 
 @dataclass(frozen=True)
@@ -359,19 +358,23 @@ async def authenticate_async(token: str, *, engine: Engine | None = None) -> Pri
     """``authenticate`` for the request gate, on the event loop.
 
     On PostgreSQL the key's row is read by a statement sent after this call, shared with the
-    requests waiting at the same moment (``cockpit.access.aioread``): revocation still acts
-    on the very next request, at a fraction of the cost. Elsewhere ``authenticate`` runs in
-    a thread.
+    requests waiting at the same moment (``cockpit.access.aioread``); on SQLite it is read on
+    the event loop. Either way revocation acts on the very next request, at a fraction of
+    the cost of a thread and a pooled connection per request.
     """
     engine = engine or get_engine()
-    conninfo = aioread.conninfo_of(engine)
-    if conninfo is None:
-        return await run_in_threadpool(authenticate, token, engine=engine)
     digests = _digests(token)
     if digests is None:
         return None
     digest, legacy = digests
-    found = await aioread.reader(conninfo, _GROUPED_SQL).read(digests)
+    conninfo = aioread.conninfo_of(engine)
+    if conninfo is not None:
+        found = await aioread.reader(conninfo, _GROUPED_SQL).read(digests)
+    else:
+        rows = aioread.sqlite_rows(engine, _SQLITE_SQL, digests)
+        if rows is None:
+            return await run_in_threadpool(authenticate, token, engine=engine)
+        found = {row[0]: row for row in rows}
     row = found.get(digest)
     if row is None or row[1] != "hmac":
         row = found.get(legacy)
@@ -380,7 +383,15 @@ async def authenticate_async(token: str, *, engine: Engine | None = None) -> Pri
     if row is None:
         unknown_tokens.add(digest)
         return None
-    key = _KeyRow(*row[1:])
+    kind, key_id, role, name, scopes, expires, revoked = row[1:]
+    key = _KeyRow(kind, key_id, role, name, scopes, _moment(expires), _moment(revoked))
     if key.digest_kind != "hmac":
         return await run_in_threadpool(_live, key, digest, engine)
     return _live(key, digest, engine)
+
+
+def _moment(value: Any) -> datetime | None:
+    """A time as the drivers give it: a datetime (psycopg) or SQLite's stored text."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
