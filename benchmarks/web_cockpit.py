@@ -441,7 +441,10 @@ def report(result: dict[str, Any]) -> str:
         lines.append(f"{p['page']:<52} {p['median_ms']:>9} {p['max_ms']:>8} {p['drawn']:>8}{extra}")
     auth = result.get("authorisation")
     if auth:
-        lines += ["", f"{'with / without authorisation':<52} {'p50 ms':>13} {'p95 ms':>13} {'p95 +':>6}"]
+        lines += [
+            "",
+            f"{'with / without authorisation':<52} {'p50 ms':>13} {'p95 ms':>13} {'p95 +':>6}",
+        ]
         for e in auth["endpoints"]:
             lines.append(
                 f"{e['endpoint']:<52} {e['p50_ms']:>6}/{e['p50_ms_without']:<6} "
@@ -502,15 +505,16 @@ def main() -> None:
         action="store_true",
         help="also compare every chart with and without authorisation (issue 25)",
     )
-    parser.add_argument(
-        "--authorisation-only", action="store_true", help="only that comparison"
-    )
+    parser.add_argument("--authorisation-only", action="store_true", help="only that comparison")
     parser.add_argument("--serve-open", type=int, help=argparse.SUPPRESS)  # open_app's server
     args = parser.parse_args()
-    if args.serve_open:
+    if args.serve_open:  # as ``cockpit serve`` runs the app in development mode
         import uvicorn
 
-        uvicorn.run(open_app(), host="127.0.0.1", port=args.serve_open, log_level="warning")
+        uvicorn.run(
+            open_app(), host="127.0.0.1", port=args.serve_open, log_level="warning",
+            proxy_headers=False,
+        )  # fmt: skip
         return
     only_auth = args.authorisation_only
     prepared = None

@@ -118,7 +118,9 @@ class GroupedReader:
         return await _Connection.connect(self.conninfo, autocommit=True)
 
 
-def _fail(group: list[tuple[Sequence[str], asyncio.Future[dict[str, Row]]]], exc: BaseException) -> None:
+def _fail(
+    group: list[tuple[Sequence[str], asyncio.Future[dict[str, Row]]]], exc: BaseException
+) -> None:
     for _, future in group:
         if not future.done():
             future.set_exception(exc)

@@ -145,9 +145,10 @@ class Permit(APIKeyHeader):
 
     It answers the ``Principal``: from an API key or a session cookie, each read on every
     request from the event loop (``cockpit.access.aioread``), so revoking, signing out or
-    disabling works at once; a state-changing call must carry the session's CSRF token). No principal: 401 (pages
-    redirect to the sign-in page); a role without the permission: 403. ``public`` admits
-    everyone. The dependency is also the OpenAPI security scheme (``X-API-Key``).
+    disabling works at once (a state-changing call must carry the session's CSRF token).
+    No principal: 401 (pages redirect to the sign-in page); a role without the permission:
+    403. ``public`` admits everyone. The dependency is also the OpenAPI security scheme
+    (``X-API-Key``).
     """
 
     def __init__(self, permission: str) -> None:

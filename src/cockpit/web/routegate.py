@@ -16,6 +16,7 @@ they are.
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from starlette._utils import get_route_path
 from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
@@ -68,6 +69,6 @@ def gate_routers(routes: list[BaseRoute]) -> int:
         paths = _paths(route)
         if paths is None:
             continue
-        route.matches = gated(route.matches, paths)  # type: ignore[method-assign]
+        route.matches = gated(route.matches, paths)  # type: ignore[method-assign,assignment]
         done += 1
     return done
