@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import queue
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
+from logging.handlers import QueueHandler, QueueListener
 from typing import Any
 
 from starlette.datastructures import Headers
@@ -230,6 +233,32 @@ def with_security_headers(
     if https:
         extra.append(HSTS)
     return [*headers, *extra]
+
+
+class _Passing(QueueHandler):
+    """Hands records to the writing thread as they are: formatting happens there too."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        return record
+
+
+def buffer_access_log() -> Callable[[], None]:
+    """Send access lines through a queue to a thread that writes them with the root logger's
+    handlers, so no request waits on the log's file; the function returned writes whatever is
+    still queued and stops the thread (``cockpit serve`` calls it at shutdown)."""
+    lines: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    listener = QueueListener(lines, *logging.getLogger().handlers, respect_handler_level=True)
+    handler = _Passing(lines)
+    access_log.addHandler(handler)
+    access_log.propagate = False
+    listener.start()
+
+    def stop() -> None:
+        listener.stop()  # writes the lines still queued first
+        access_log.removeHandler(handler)
+        access_log.propagate = True
+
+    return stop
 
 
 def log_access(scope: Scope, status: int, seconds: float) -> None:
