@@ -18,7 +18,8 @@ What it does, all on loopback:
    clock starts; each latency runs from just before its request is sent to the end of its
    response body, measured by the client;
 5. checks, in the database after the burst, that exactly ``--packs`` packs were granted, no
-   ID/phone/card/device holds two, and the ledger verifies; prints claims/s, p50/p99 latency,
+   ID/phone/card/device holds two, and the ledger and the audit trail (one entry per granted
+   claim, written by the API's audit writer) verify; prints claims/s, p50/p99 latency,
    the ratio to the raw rate, and the CPU time per claim of the client, the API processes
    and the whole PostgreSQL server (every database on it: on a shared machine others' work
    counts too).
@@ -51,6 +52,7 @@ import psycopg
 import uvloop
 from sqlalchemy import create_engine, text
 
+from cockpit.access import audit
 from cockpit.db import upgrade
 from cockpit.identity import gb11643_check, luhn_ok
 from cockpit.programmes import ledger, vouchers
@@ -377,8 +379,11 @@ def check(url: str, round_id: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     report = ledger.verify(engine)
     verify_s = time.perf_counter() - t0
+    trail = audit.verify(engine=engine)  # every granted claim is a write in the audit trail
     engine.dispose()
     return {
+        "audit_ok": trail.ok,
+        "audit_entries": trail.checked,
         "granted": granted,
         "max_claims_per_identifier": worst,
         "ledger_ok": report.ok,
@@ -497,6 +502,7 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False), "utf-8")
     ok = result["exactly_budget"] and result["nobody_over_limit"] and result["ledger_ok"]
+    ok = ok and result["audit_ok"]
     sys.exit(0 if ok else 1)
 
 
