@@ -18,7 +18,8 @@ What it does, all on loopback:
    clock starts; each latency runs from just before its request is sent to the end of its
    response body, measured by the client;
 5. checks, in the database after the burst, that exactly ``--packs`` packs were granted, no
-   ID/phone/card/device holds two, and the ledger verifies; prints claims/s, p50/p99 latency,
+   ID/phone/card/device holds two, and the ledger and the audit trail (one entry per granted
+   claim, written by the API's audit writer) verify; prints claims/s, p50/p99 latency,
    the ratio to the raw rate, and the CPU time per claim of the client, the API processes
    and the whole PostgreSQL server (every database on it: on a shared machine others' work
    counts too).
@@ -39,6 +40,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import closing
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -50,6 +52,7 @@ import psycopg
 import uvloop
 from sqlalchemy import create_engine, text
 
+from cockpit.access import audit
 from cockpit.db import upgrade
 from cockpit.identity import gb11643_check, luhn_ok
 from cockpit.programmes import ledger, vouchers
@@ -175,6 +178,22 @@ def postgres_cpu_seconds(url: str) -> float:
     return reaped + cpu_seconds(server_pids(master))
 
 
+def transactions(url: str) -> int:
+    """Transactions committed or rolled back so far in the benchmark's database (each
+    autocommit statement is one): with the CPU, what tells where a claim's database work
+    goes. Backends report theirs when idle or exiting, so read it after the server stops."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        found = conn.execute(
+            text(
+                "SELECT xact_commit + xact_rollback FROM pg_stat_database "
+                "WHERE datname = current_database()"
+            )
+        ).scalar_one()
+    engine.dispose()
+    return int(found)
+
+
 def server_pids(master: int) -> list[int]:
     """The uvicorn master and its worker processes."""
     found = [master]
@@ -287,12 +306,18 @@ retries = [0]
 
 
 async def burst(
-    base: str, key: str, code: str, jobs: list[dict[str, Any]], clients: int
+    base: str,
+    key: str,
+    code: str,
+    jobs: list[dict[str, Any]],
+    clients: int,
+    started: Callable[[], None] = lambda: None,
 ) -> tuple[float, list[float], dict[int, int]]:
     """Send every job from ``clients`` concurrent keep-alive connections; time each one.
 
     aiohttp's client on uvloop: bodies are encoded before the clock starts, and a request's
-    latency runs from just before it is sent to the end of its response body.
+    latency runs from just before it is sent to the end of its response body. ``started``
+    is called when the connections are open and the clock starts (CPU is counted from there).
     """
     latencies: list[float] = []
     codes: dict[int, int] = {}
@@ -328,6 +353,7 @@ async def burst(
                 await r.read()
 
         await asyncio.gather(*(warm() for _ in range(clients)))
+        started()
         start = time.perf_counter()
         await asyncio.gather(*(one_client(session) for _ in range(clients)))
         elapsed = time.perf_counter() - start
@@ -353,8 +379,11 @@ def check(url: str, round_id: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     report = ledger.verify(engine)
     verify_s = time.perf_counter() - t0
+    trail = audit.verify(engine=engine)  # every granted claim is a write in the audit trail
     engine.dispose()
     return {
+        "audit_ok": trail.ok,
+        "audit_entries": trail.checked,
         "granted": granted,
         "max_claims_per_identifier": worst,
         "ledger_ok": report.ok,
@@ -391,14 +420,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         try:
             wait_ready(base, key, proc)
             jobs = bodies(args.claims)
-            before = (
-                time.process_time(),
-                cpu_seconds(server_pids(proc.pid)),
-                postgres_cpu_seconds(url),
-            )
+            before: list[float] = []
+
+            def started() -> None:  # both workers have answered: no start-up work counted
+                before.extend(
+                    (
+                        time.process_time(),
+                        cpu_seconds(server_pids(proc.pid)),
+                        postgres_cpu_seconds(url),
+                        transactions(url),
+                    )
+                )
+
             with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
                 elapsed, latencies, codes = runner.run(
-                    burst(base, key, "bench-burst", jobs, args.clients)
+                    burst(base, key, "bench-burst", jobs, args.clients, started)
                 )
             cpu = {
                 "client": time.process_time() - before[0],
@@ -408,6 +444,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+        time.sleep(1.0)  # the server's backends have exited and reported their statistics
+        xacts = transactions(url) - before[3] - 1  # less this look-up's own
         verdict = check(url, rid)
     finally:
         if name is not None and not args.keep:
@@ -431,6 +469,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "status_codes": codes,
         "transport_retries": retries[0],
         "cpu_ms_per_claim": per_claim_ms,
+        "pg_transactions_per_claim": round(xacts / len(latencies), 3),
         # What two dedicated cores could sustain at this CPU cost per claim (client, API and
         # PostgreSQL): an upper bound, ignoring waits and context switches.
         "cpu_bound_claims_per_s_on_2_cores": round(2000 / total_ms) if total_ms else None,
@@ -463,6 +502,7 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False), "utf-8")
     ok = result["exactly_budget"] and result["nobody_over_limit"] and result["ledger_ok"]
+    ok = ok and result["audit_ok"]
     sys.exit(0 if ok else 1)
 
 

@@ -13,6 +13,12 @@ programmes, scenarios), timed and reported as ``prepare_s``. ``--rebuild`` force
 × 38 districts × 19 categories with forecasts, ingests, quarantine and the Order + List,
 plus the rooms of tests/web/roomdata.py), in seconds.
 
+``--authorisation`` (or ``--authorisation-only``) adds issue 25's measure: what sign-in, the
+permission check and the request gate add to each chart's latency. A second server runs the
+same app with them taken out (``open_app``: no ``Guard`` middleware, every route's ``Permit``
+replaced by a fixed analyst), and each endpoint is asked of both servers in turn, request by
+request, so both see the same load; scope (the analyst's, the whole city) applies in both.
+
 The app runs as ``cockpit serve`` on loopback; pages are drawn by Debian's Chromium
 (headless, through Playwright) with every other host blocked. A page counts as fully
 drawn when every chart on it has been drawn and painted (``body[data-ready-at]``,
@@ -31,6 +37,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +163,140 @@ def time_endpoints(base: str, n: int, cookies: dict[str, str]) -> list[dict[str,
                 }
             )
     return out
+
+
+def open_app() -> Any:
+    """The cockpit's app without authorisation, for the baseline only: no request gate, and
+    every route's permission check answering a fixed analyst (city scope) at once, as if the
+    session had been looked up for free. Never served outside this benchmark's process.
+
+    The route's ``Permit`` objects change class, rather than being replaced through
+    ``dependency_overrides``, which would make FastAPI rebuild each dependency on every
+    request and slow the baseline down."""
+    from cockpit.web import auth
+    from cockpit.web.app import create_app
+    from cockpit.web.guard import Guard
+
+    analyst = auth.Principal(kind="user", id=0, role="analyst", name="benchmark")
+
+    class Open(auth.Permit):
+        async def __call__(self, request: auth.Request) -> auth.Principal:
+            request.state.principal = analyst
+            request.state.permission = self.permission
+            return analyst
+
+    app = create_app()
+    app.user_middleware = [m for m in app.user_middleware if m.cls is not Guard]
+    for dependency in auth._permits.values():
+        dependency.__class__ = Open
+    return app
+
+
+@contextmanager
+def served_open(home: Path) -> Iterator[str]:
+    """``open_app`` over ``home`` in a uvicorn process on a free loopback port."""
+    from tests.web.server import free_port
+
+    port = free_port()
+    env = {**os.environ, "COCKPIT_HOME": str(home)}
+    env.pop("COCKPIT_DB_URL", None)
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--serve-open", str(port)]
+    proc = subprocess.Popen(cmd, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError("the baseline server exited")
+            try:
+                if httpx.get(f"{url}/api/cockpit/periods", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the baseline server did not answer within 60 s")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds used so far by process ``pid`` and its threads (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_pid(port: int) -> int:
+    """The process of ours serving on ``port`` (its command line names the port)."""
+    for task in Path(f"/proc/{os.getpid()}/task").glob("*/children"):
+        for pid in task.read_text().split():
+            args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            if str(port).encode() in args:
+                return int(pid)
+    raise RuntimeError(f"no server of ours on port {port}")
+
+
+def time_authorisation(
+    base: str, cookies: dict[str, str], open_base: str, n: int
+) -> dict[str, Any]:
+    """Each endpoint asked of the app with authorisation and of ``open_app``, alternately
+    (the order swapped every request), over one keep-alive connection each; with the CPU
+    each server spent on them, which the neighbours' load disturbs far less than latency."""
+    rows = []
+    pids = [server_pid(int(b.rsplit(":", 1)[1])) for b in (base, open_base)]
+    with (
+        httpx.Client(base_url=base, timeout=120, cookies=cookies) as signed,
+        httpx.Client(base_url=open_base, timeout=120) as bare,
+    ):
+        for path in ENDPOINTS:
+            with_auth: list[float] = []
+            without: list[float] = []
+            for client in (signed, bare):  # cold answers, not counted
+                client.get(path).raise_for_status()
+            cpu = [cpu_seconds(pid) for pid in pids]
+            for i in range(n):
+                pair = [(signed, with_auth), (bare, without)]
+                for client, times in pair if i % 2 else pair[::-1]:
+                    start = time.perf_counter()
+                    client.get(path).raise_for_status()
+                    times.append((time.perf_counter() - start) * 1000)
+            cpu = [(cpu_seconds(pid) - c) / n * 1000 for pid, c in zip(pids, cpu, strict=True)]
+            p95, p95_open = percentile(with_auth, 0.95), percentile(without, 0.95)
+            rows.append(
+                {
+                    "endpoint": path,
+                    "cpu_ms": round(cpu[0], 3),
+                    "cpu_ms_without": round(cpu[1], 3),
+                    "p50_ms": round(statistics.median(with_auth), 2),
+                    "p50_ms_without": round(statistics.median(without), 2),
+                    "p95_ms": round(p95, 2),
+                    "p95_ms_without": round(p95_open, 2),
+                    "p95_added": round(p95 / p95_open - 1, 3),
+                    "n": n,
+                }
+            )
+    added = [r["p95_added"] for r in rows]
+    sum_with = sum(r["p95_ms"] for r in rows)
+    sum_without = sum(r["p95_ms_without"] for r in rows)
+    cpu_with = sum(r["cpu_ms"] for r in rows) / len(rows)
+    cpu_without = sum(r["cpu_ms_without"] for r in rows) / len(rows)
+    return {
+        "endpoints": rows,
+        # Server CPU per chart request, averaged over the endpoints (10 ms clock ticks: read
+        # it over all endpoints, not one by one).
+        "cpu_ms_per_request": round(cpu_with, 3),
+        "cpu_ms_per_request_without": round(cpu_without, 3),
+        "cpu_added": round(cpu_with / cpu_without - 1, 3) if cpu_without else None,
+        "p95_added_median": round(statistics.median(added), 3),
+        # Every chart's p95 together: what a page of charts waits for, with and without.
+        "p95_added_all_charts": round(sum_with / sum_without - 1, 3),
+        "p50_added_ms_median": round(
+            statistics.median(r["p50_ms"] - r["p50_ms_without"] for r in rows), 2
+        ),
+        "target_met": sum_with / sum_without - 1 <= 0.10,
+    }
 
 
 # What each endpoint is asked when every request must be new: the filters it reads.
@@ -297,6 +439,30 @@ def report(result: dict[str, Any]) -> str:
     for p in result["pages"]:
         extra = f"  ({p['no_data']} no data, {p['errors']} errors)" if p["no_data"] else ""
         lines.append(f"{p['page']:<52} {p['median_ms']:>9} {p['max_ms']:>8} {p['drawn']:>8}{extra}")
+    auth = result.get("authorisation")
+    if auth:
+        lines += [
+            "",
+            f"{'with / without authorisation':<52} {'p50 ms':>13} {'p95 ms':>13} {'p95 +':>6}",
+        ]
+        for e in auth["endpoints"]:
+            lines.append(
+                f"{e['endpoint']:<52} {e['p50_ms']:>6}/{e['p50_ms_without']:<6} "
+                f"{e['p95_ms']:>6}/{e['p95_ms_without']:<6} {e['p95_added']:>+6.0%}"
+            )
+        lines.append(
+            f"authorisation adds {auth['p95_added_all_charts']:+.1%} to the charts' p95 "
+            f"(sum over endpoints; median per endpoint {auth['p95_added_median']:+.1%}, "
+            f"median p50 {auth['p50_added_ms_median']:+} ms; target +10%) "
+            f"{'MET' if auth['target_met'] else 'NOT MET'}"
+        )
+        lines.append(
+            f"server CPU per chart request: {auth['cpu_ms_per_request']} ms with, "
+            f"{auth['cpu_ms_per_request_without']} ms without authorisation "
+            f"({auth['cpu_added']:+.1%})"
+        )
+    if not result["endpoints"]:
+        return "\n".join(lines)
     s = result["summary"]
     lines += [
         "",
@@ -334,7 +500,23 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=5, help="page loads per page")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("--no-pages", action="store_true", help="measure the API only")
+    parser.add_argument(
+        "--authorisation",
+        action="store_true",
+        help="also compare every chart with and without authorisation (issue 25)",
+    )
+    parser.add_argument("--authorisation-only", action="store_true", help="only that comparison")
+    parser.add_argument("--serve-open", type=int, help=argparse.SUPPRESS)  # open_app's server
     args = parser.parse_args()
+    if args.serve_open:  # as ``cockpit serve`` runs the app in development mode
+        import uvicorn
+
+        uvicorn.run(
+            open_app(), host="127.0.0.1", port=args.serve_open, log_level="warning",
+            proxy_headers=False,
+        )  # fmt: skip
+        return
+    only_auth = args.authorisation_only
     prepared = None
     with tempfile.TemporaryDirectory() as tmp:
         if args.synthetic:
@@ -361,11 +543,20 @@ def main() -> None:
                 "home": str(home),
                 "data": data,
                 "prepare_s": prepared,
-                "endpoints": time_endpoints(base, args.requests, cookies),
-                "uncached": time_uncached(base, args.requests, cookies),
-                "pages": [] if args.no_pages else time_pages(base, args.draws, cookies),
+                "endpoints": [] if only_auth else time_endpoints(base, args.requests, cookies),
+                "uncached": [] if only_auth else time_uncached(base, args.requests, cookies),
+                "pages": [],
             }
-    result["summary"] = summary(result)
+            if args.authorisation or only_auth:
+                with served_open(home) as open_base:
+                    result["authorisation"] = time_authorisation(
+                        base, cookies, open_base, args.requests
+                    )
+            if not (args.no_pages or only_auth):
+                result["pages"] = time_pages(base, args.draws, cookies)
+            result["load_average_at_end"] = round(os.getloadavg()[0], 1)
+    if result["endpoints"]:
+        result["summary"] = summary(result)
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
     else:

@@ -19,6 +19,7 @@ from cockpit.access.accounts import (
     list_users,
     reset_password,
     session_principal,
+    session_principal_async,
     sign_in,
 )
 from cockpit.access.audit import ACTIONS as AUDIT_ACTIONS
@@ -34,6 +35,7 @@ from cockpit.access.keys import (
     NewKey,
     UnknownRoleError,
     authenticate,
+    authenticate_async,
     check_role,
     create_api_key,
     hash_token,
@@ -85,6 +87,7 @@ __all__ = [
     "audit_entry_for",
     "audit_writer",
     "authenticate",
+    "authenticate_async",
     "caller_idempotency_key",
     "check_password",
     "check_role",
@@ -108,6 +111,7 @@ __all__ = [
     "scope_of",
     "search_audit",
     "session_principal",
+    "session_principal_async",
     "sign_in",
     "verify_audit",
 ]

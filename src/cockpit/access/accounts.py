@@ -378,6 +378,51 @@ def session_principal(token: str, *, engine: Engine | None = None) -> SessionInf
     return SessionInfo(principal=who, csrf_token=row.csrf_token)
 
 
+# The same read for ``session_principal_async``: the digest first, one or many.
+_SESSION_SQL = (
+    "SELECT s.token_sha256, s.csrf_token, s.expires_at, u.id, u.username, u.role, "
+    "u.districts, u.disabled_at FROM access_sessions s JOIN access_users u ON u.id = s.user_id "
+    "WHERE s.ended_at IS NULL AND s.token_sha256 "
+)
+_GROUPED_SESSION_SQL = _SESSION_SQL + "= ANY(%s)"
+_SQLITE_SESSION_SQL = _SESSION_SQL + "= ?"
+
+
+async def session_principal_async(
+    token: str, *, engine: Engine | None = None
+) -> SessionInfo | None:
+    """``session_principal`` for the request's check, on the event loop: grouped with the
+    requests of the moment on PostgreSQL, read on the loop on SQLite (``aioread``); still
+    read on every request, so signing out and disabling act on the next one."""
+    from starlette.concurrency import run_in_threadpool
+
+    from cockpit.access import aioread
+
+    engine = engine or get_engine()
+    digest = hash_session(token)
+    conninfo = aioread.conninfo_of(engine)
+    if conninfo is not None:
+        row = (await aioread.reader(conninfo, _GROUPED_SESSION_SQL).read((digest,))).get(digest)
+    else:
+        rows = aioread.sqlite_rows(engine, _SQLITE_SESSION_SQL, (digest,))
+        if rows is None:
+            return await run_in_threadpool(session_principal, token, engine=engine)
+        row = rows[0] if rows else None
+    if row is None:
+        return None
+    _, csrf, expires, user_id, username, role, districts, disabled = row
+    if disabled is not None or _aware(_moment(expires)) <= _now():
+        return None
+    codes = frozenset(c for c in districts.split(",") if c)
+    who = Principal(kind="user", id=user_id, role=role, name=username, districts=codes)
+    return SessionInfo(principal=who, csrf_token=csrf)
+
+
+def _moment(value: object) -> datetime:
+    """A time as the drivers give it: a datetime (psycopg) or SQLite's stored text."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
 def end_session(token: str, *, engine: Engine | None = None) -> None:
     """Sign out: the session stops working at once."""
     with session_scope(engine) as session:

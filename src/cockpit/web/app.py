@@ -25,6 +25,7 @@ from cockpit.config import get_settings
 from cockpit.rooms import router_modules
 from cockpit.web import errors
 from cockpit.web.guard import Guard, Limiter
+from cockpit.web.routegate import gate_routers
 
 
 def route_modules() -> list[str]:
@@ -75,6 +76,7 @@ def create_app() -> FastAPI:
     for name in route_modules():
         module = importlib.import_module(f"cockpit.web.routes.{name}")
         app.include_router(module.router)
+    gate_routers(app.router.routes)  # each request tries only the rooms it may belong to
     install_error_handlers(app)
     limiter = Limiter(get_settings().rate_limit)
     app.state.limiter = limiter

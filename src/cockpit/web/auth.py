@@ -118,11 +118,9 @@ async def _check_csrf(request: Any, expected: str) -> None:
 
 
 async def _session_principal(request: Any, token: str) -> Principal:
-    from fastapi.concurrency import run_in_threadpool
+    from cockpit.access import session_principal_async
 
-    from cockpit.access import session_principal
-
-    info = await run_in_threadpool(session_principal, token)
+    info = await session_principal_async(token)
     if info is None:
         raise NotSignedIn("the session has ended; sign in again", code="session_ended")
     request.state.csrf_token = info.csrf_token
@@ -147,11 +145,12 @@ async def caller(request: Any) -> Principal:
 class Permit(APIKeyHeader):
     """The dependency every route declares: the permission it needs (``policy.yaml``).
 
-    It answers the ``Principal``: from an API key (cached, as the claim burst needs) or from
-    a session cookie (read on every request, so signing out or disabling works at once; a
-    state-changing call must carry the session's CSRF token). No principal: 401 (pages
-    redirect to the sign-in page); a role without the permission: 403. ``public`` admits
-    everyone. The dependency is also the OpenAPI security scheme (``X-API-Key``).
+    It answers the ``Principal``: from an API key or a session cookie, each read on every
+    request from the event loop (``cockpit.access.aioread``), so revoking, signing out or
+    disabling works at once (a state-changing call must carry the session's CSRF token).
+    No principal: 401 (pages redirect to the sign-in page); a role without the permission:
+    403. ``public`` admits everyone. The dependency is also the OpenAPI security scheme
+    (``X-API-Key``).
     """
 
     def __init__(self, permission: str) -> None:

@@ -32,6 +32,7 @@ def serve_cockpit(*, host: str, port: int) -> None:
     import uvicorn
 
     from cockpit.web.app import create_app
+    from cockpit.web.guard import buffer_access_log
 
     production = get_settings().mode == "production"
     if not production and not is_loopback(host):
@@ -40,11 +41,19 @@ def serve_cockpit(*, host: str, port: int) -> None:
             "set COCKPIT_MODE=production (with its secrets) to serve a network",
             param_hint="--host",
         )
-    if production:  # every access logged, one line each (cockpit.web.guard)
+    stop_log = None
+    if production:  # every access logged, one line each, written off the requests' path
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        stop_log = buffer_access_log()
     typer.echo(f"Commerce Cockpit on http://{host}:{port}/  (Ctrl+C to stop)")
-    # Behind a TLS proxy, X-Forwarded-Proto makes requests https: Secure cookies and HSTS.
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning", proxy_headers=production)
+    try:
+        # Behind a TLS proxy, X-Forwarded-Proto makes requests https: Secure cookies and HSTS.
+        uvicorn.run(
+            create_app(), host=host, port=port, log_level="warning", proxy_headers=production
+        )
+    finally:
+        if stop_log is not None:
+            stop_log()  # the last lines reach the log before the process ends
 
 
 def demo_step(ctx: DemoContext) -> str:

@@ -16,19 +16,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import queue
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
+from logging.handlers import QueueHandler, QueueListener
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cockpit import access
-from cockpit.access import AuditEntry, audit_entry_for, audit_writer, authenticate
+from cockpit.access import AuditEntry, audit_entry_for, audit_writer, authenticate_async
 from cockpit.web import errors
 
 KIB = 1024
@@ -159,7 +161,7 @@ class Guard:
         token = _token(headers)
         caller, rate = f"ip:{address}", None
         if token:
-            principal = await run_in_threadpool(authenticate, token)
+            principal = await authenticate_async(token)
             if principal is None:
                 self.limiter.fail(address)
                 message = "unknown, expired or revoked API key"
@@ -230,6 +232,32 @@ def with_security_headers(
     if https:
         extra.append(HSTS)
     return [*headers, *extra]
+
+
+class _Passing(QueueHandler):
+    """Hands records to the writing thread as they are: formatting happens there too."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        return record
+
+
+def buffer_access_log() -> Callable[[], None]:
+    """Send access lines through a queue to a thread that writes them with the root logger's
+    handlers, so no request waits on the log's file; the function returned writes whatever is
+    still queued and stops the thread (``cockpit serve`` calls it at shutdown)."""
+    lines: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    listener = QueueListener(lines, *logging.getLogger().handlers, respect_handler_level=True)
+    handler = _Passing(lines)
+    access_log.addHandler(handler)
+    access_log.propagate = False
+    listener.start()
+
+    def stop() -> None:
+        listener.stop()  # writes the lines still queued first
+        access_log.removeHandler(handler)
+        access_log.propagate = True
+
+    return stop
 
 
 def log_access(scope: Scope, status: int, seconds: float) -> None:
