@@ -61,22 +61,32 @@ def test_cells_of_fewer_than_three_merchants_are_empty_everywhere(
     assert (fine["status"] == "ok").any()
 
 
+PAIRS = [("district", "category"), ("business_district", "category")]
+
+
+def _label(x: object) -> str | None:
+    return x if isinstance(x, str) else None
+
+
 def _unknowns_determined(
-    v: pd.DataFrame, ind: str, period: str
+    v: pd.DataFrame, ind: str, period: str, pair: tuple[str, str] = PAIRS[0]
 ) -> list[tuple[str, str | None, str | None]]:
     """Suppressed cells of one indicator and month that linear algebra on the published
-    totals pins down: unknowns are the hidden district, category and district × category
-    cells; equations say rows and columns add up to their district / category and those to
-    the city total. A cell is determined when its unit vector is in the row space."""
+    totals pins down: unknowns are the hidden cells of the pair's two single cuts (e.g.
+    district and category) and of the pair; equations say rows and columns add up to their
+    single cells and those to the city total. A cell is determined when its unit vector is
+    in the row space."""
+    first, second = pair
+    both = f"{first},{second}"
     rows = _months(v)
     rows = rows[(rows["indicator_id"] == ind) & (rows["period"] == period)]
     total = rows[rows["cut"] == ""]["value"].iloc[0]
     assert not math.isnan(total)
     cells: dict[tuple[str, str | None, str | None], float] = {}
-    for r in rows[rows["cut"].isin(["district", "category", "district,category"])].itertuples():
-        d = r.district if isinstance(r.district, str) else None
-        c = r.category if isinstance(r.category, str) else None
-        cells[(r.cut, d, c)] = r.value
+    for r in rows[rows["cut"].isin([first, second, both])].to_dict("records"):
+        a = _label(r[first]) if r["cut"] in (first, both) else None
+        b = _label(r[second]) if r["cut"] in (second, both) else None
+        cells[(r["cut"], a, b)] = r["value"]
     unknown = [k for k, x in cells.items() if math.isnan(x)]
     col = {k: i for i, k in enumerate(unknown)}
     equations: list[list[float]] = []
@@ -91,16 +101,16 @@ def _unknowns_determined(
         if a.any():
             equations.append(list(a))
 
-    districts = sorted({k[1] for k in cells if k[0] == "district"})
-    categories = sorted({k[2] for k in cells if k[0] == "category"})
-    equation([("district", d, None) for d in districts], None)
-    equation([("category", None, c) for c in categories], None)
-    for d in districts:
-        members = [k for k in cells if k[0] == "district,category" and k[1] == d]
-        equation(members, ("district", d, None))
-    for c in categories:
-        members = [k for k in cells if k[0] == "district,category" and k[2] == c]
-        equation(members, ("category", None, c))
+    firsts = sorted({k[1] for k in cells if k[0] == first}, key=str)
+    seconds = sorted({k[2] for k in cells if k[0] == second}, key=str)
+    equation([(first, d, None) for d in firsts], None)
+    equation([(second, None, c) for c in seconds], None)
+    for d in firsts:
+        members = [k for k in cells if k[0] == both and k[1] == d]
+        equation(members, (first, d, None))
+    for c in seconds:
+        members = [k for k in cells if k[0] == both and k[2] == c]
+        equation(members, (second, None, c))
     if not unknown:
         return []
     a = np.array(equations) if equations else np.zeros((0, len(unknown)))
@@ -114,27 +124,41 @@ def _unknowns_determined(
     return found
 
 
+@pytest.mark.parametrize("pair", PAIRS, ids=",".join)
 @pytest.mark.parametrize("ind", ADDITIVE)
 def test_no_suppressed_cell_can_be_recovered_from_the_totals(
-    both: tuple[pd.DataFrame, pd.DataFrame], ind: str
+    both: tuple[pd.DataFrame, pd.DataFrame], ind: str, pair: tuple[str, str]
 ) -> None:
     published, _ = both
     months = sorted(set(_months(published)["period"]))
-    hidden = 0
+    rows = _months(published)
+    rows = rows[rows["cut"] == ",".join(pair)]
     for period in months:
-        assert _unknowns_determined(published, ind, period) == [], period
-        rows = _months(published)
-        hidden += int(((rows["period"] == period) & rows["value"].isna()).sum())
-    assert hidden > 50
+        assert _unknowns_determined(published, ind, period, pair) == [], period
+    assert int(rows["value"].isna().sum()) > 50, "the pair has hidden cells"
 
 
-def test_the_attack_finds_a_cell_when_complementary_suppression_is_off(
+def test_the_outside_area_is_a_business_district_of_the_pair(
     both: tuple[pd.DataFrame, pd.DataFrame],
+) -> None:
+    """Business district "" (merchants outside any area) is a row of the pair like the
+    others, so the pair's cells add up to each category."""
+    published, _ = both
+    pair = _months(published)
+    pair = pair[pair["cut"] == "business_district,category"]
+    assert (pair["business_district"] == "").any()
+    assert pair["business_district"].notna().all() and pair["category"].notna().all()
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=",".join)
+def test_the_attack_finds_a_cell_when_complementary_suppression_is_off(
+    both: tuple[pd.DataFrame, pd.DataFrame], pair: tuple[str, str]
 ) -> None:
     """The recovery test can fail: primary suppression alone leaves cells recoverable."""
     published, every = both
     primary = published.copy()
     back = primary["status"] == "complementary"
+    back &= primary["cut"].isin([*pair, ",".join(pair)])
     assert back.any()
     keys = ["indicator_id", "period_type", "period", "cut", *CUT_DIMENSIONS]
     truth = every[every["period_type"] != "day"].set_index(keys)["value"]
@@ -143,7 +167,7 @@ def test_the_attack_finds_a_cell_when_complementary_suppression_is_off(
         pd.MultiIndex.from_frame(primary.loc[back, keys])
     ).to_numpy()
     found = [
-        _unknowns_determined(primary, "retail_sales", p)
+        _unknowns_determined(primary, "retail_sales", p, pair)
         for p in sorted(set(_months(primary)["period"]))
     ]
     assert any(found)
@@ -154,7 +178,7 @@ def test_a_cumulative_row_is_suppressed_when_one_of_its_months_is(
 ) -> None:
     published, _ = both
     v = published[published["indicator_id"] == "retail_sales"]
-    keys = ["cut", "district", "category"]
+    keys = ["cut", *CUT_DIMENSIONS]
     months = _months(v).copy()
     months["year"] = months["period"].str.slice(0, 4)
     ytd = v[v["period_type"] == "ytd"]
@@ -179,7 +203,7 @@ def test_a_growth_rate_on_a_suppressed_base_is_withheld(
     v = _months(published)
     v = v[v["indicator_id"] == "retail_sales"].copy()
     v["mi"] = v["period"].str.slice(0, 4).astype(int) * 12 + v["period"].str.slice(5).astype(int)
-    keys = ["cut", "district", "category", "mi"]
+    keys = ["cut", *CUT_DIMENSIONS, "mi"]
     base = v[[*keys, "status"]].copy()
     base["mi"] += 1
     merged = v.merge(base, on=keys, how="inner", suffixes=("", "_base"), sort=False)

@@ -118,43 +118,57 @@ def test_compute_refuses_a_dimension_the_indicator_does_not_allow(built_home: Pa
         compute("online_share", by=["channel"], home=built_home)
 
 
-PAIR = "district,category"
+PAIRS = [("district", "category"), ("business_district", "category")]
 
 
-def test_district_by_category_matches_plain_python(
-    facts: list[plain.Row], values: pd.DataFrame
+@pytest.mark.parametrize("pair", PAIRS, ids=",".join)
+def test_each_pair_matches_plain_python(
+    facts: list[plain.Row], values: pd.DataFrame, pair: tuple[str, str]
 ) -> None:
-    v = values[(values["period_type"] == "month") & (values["cut"] == PAIR)]
+    first, second = pair
+    v = values[(values["period_type"] == "month") & (values["cut"] == ",".join(pair))]
     v = v[v["period"].str.len() == 7]
-    assert v["district"].notna().all() and v["category"].notna().all()
-    built = {(r.indicator_id, r.period, r.district, r.category): r.value for r in v.itertuples()}
+    assert v[first].notna().all() and v[second].notna().all()
+    built = {
+        (r["indicator_id"], r["period"], r[first], r[second]): r["value"]
+        for r in v.to_dict("records")
+    }
     groups: dict[tuple[str, str, str], list[plain.Row]] = {}
     for f in facts:
-        groups.setdefault((f["month"], f["district"], f["category"]), []).append(f)
+        groups.setdefault((f["month"], f[first], f[second]), []).append(f)
+    if first == "business_district":
+        assert any(k[1] == "" for k in groups), "merchants outside any area are a row"
     checked = 0
     for ind in INDICATORS:
-        if not {"district", "category"} <= set(ind.dimensions):
+        if not {first, second} <= set(ind.dimensions):
             assert ind.id not in set(v["indicator_id"])
             continue
-        for (month, district, category), rows in groups.items():
-            got = built[(ind.id, month, district, category)]
-            assert _close(got, plain.value(ind.id, rows)), (ind.id, month, district, category)
+        for (month, a, b), rows in groups.items():
+            got = built[(ind.id, month, a, b)]
+            assert _close(got, plain.value(ind.id, rows)), (ind.id, month, a, b)
             checked += 1
     assert checked > 1000
 
 
-def test_district_by_category_adds_up_to_the_district(values: pd.DataFrame) -> None:
+@pytest.mark.parametrize("pair", PAIRS, ids=",".join)
+@pytest.mark.parametrize("side", [0, 1])
+def test_each_pair_adds_up_to_its_single_cuts(
+    values: pd.DataFrame, pair: tuple[str, str], side: int
+) -> None:
+    """Rows of the pair add up to the single cut of either dimension (business district
+    "" included: the merchants outside any area)."""
+    dim = pair[side]
     additive = [i.id for i in INDICATORS if i.kind != "merchants"]
     v = values[values["indicator_id"].isin(additive) & (values["period_type"] != "day")]
-    keys = ["indicator_id", "period_type", "period", "district"]
-    pair = v[v["cut"] == PAIR].groupby(keys)[["num", "den"]].sum(min_count=1)
-    single = v[v["cut"] == "district"].set_index(keys)[["num", "den"]].sort_index()
-    pair = pair.reindex(single.index)
+    keys = ["indicator_id", "period_type", "period", dim]
+    got = v[v["cut"] == ",".join(pair)].groupby(keys)[["num", "den"]].sum(min_count=1)
+    single = v[v["cut"] == dim].set_index(keys)[["num", "den"]].sort_index()
+    got = got.reindex(single.index)
     assert len(single) > 500
-    pd.testing.assert_series_equal(pair["num"], single["num"], check_dtype=False)
+    pd.testing.assert_series_equal(got["num"], single["num"], check_dtype=False)
     ratios = single["den"].notna()
     assert ratios.any()
-    pd.testing.assert_series_equal(pair["den"][ratios], single["den"][ratios], check_dtype=False)
+    pd.testing.assert_series_equal(got["den"][ratios], single["den"][ratios], check_dtype=False)
 
 
 def test_values_and_compute_serve_district_by_category(

@@ -129,8 +129,8 @@ def indicator_rows(
     n_months: int = MONTHS, *, district_category: bool = True
 ) -> dict[str, list[Any]]:
     """``indicator_values``: the city, each single cut (district, category, ...) and, unless
-    ``district_category`` is false (a home built before that cut existed), retail sales by
-    district × category."""
+    ``district_category`` is false (a home built before those cuts existed), retail sales by
+    district × category and by business district × category (one cell suppressed)."""
     table = IndicatorTable()
     cuts = [("", "", 1.2e13)]
     cuts += [("district", d.code, 3e11) for d in reference.districts()]
@@ -168,7 +168,32 @@ def indicator_rows(
                     table.add(
                         "retail_sales", "district,category", "", values, ytd=is_ytd, dims=dims
                     )
+        areas = [b.code for b in reference.business_districts()]
+        for bd in [*areas, ""]:  # "": the merchants outside any business district
+            for c in reference.categories_in(2025):
+                base = (4e10 if bd else 8e11) * category_weight(c.code)
+                levels, _, ytd = _with_growth(
+                    [_level(base, bd + c.code, i) for i in range(n_months)]
+                )
+                dims = {"business_district": bd, "category": c.code}
+                for values, is_ytd in ((levels, False), (ytd, True)):
+                    table.add(AREA_CUT_IND, AREA_CUT, "", values, ytd=is_ytd, dims=dims)
+        _suppress(table.cols, AREA_CUT, {"business_district": areas[0], **SUPPRESSED_AREA_CELL})
     return table.cols
+
+
+AREA_CUT_IND, AREA_CUT = "retail_sales", "business_district,category"
+# One business district × category cell the small-cell rules withheld, every month.
+SUPPRESSED_AREA_CELL = {"category": "RS03"}
+
+
+def _suppress(cols: dict[str, list[Any]], cut: str, dims: dict[str, str]) -> None:
+    """Mark the rows of ``cut`` with ``dims`` suppressed, as the indicators' rules do."""
+    for i, row_cut in enumerate(cols["cut"]):
+        if row_cut == cut and all(cols[k][i] == v for k, v in dims.items()):
+            for k in ("value", "yoy", "ss_yoy", "value_se", "value_cv", "yoy_se", "ss_yoy_se"):
+                cols[k][i] = None
+            cols["status"][i] = "suppressed"
 
 
 def forecast_rows(n_months: int = MONTHS, horizon: int = 6) -> dict[str, list[Any]]:

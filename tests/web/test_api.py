@@ -357,3 +357,94 @@ def test_headline_gauges_leave_ended_plans_out_unless_chosen(client: TestClient)
     if ended:  # plans ship as data: which have ended depends on today's year
         chosen = client.get("/api/cockpit/plans/gauges", params={"plan": ended[0]["id"]}).json()
         assert chosen["items"] and all(i["plan_ended"] for i in chosen["items"])
+
+
+AREA_API = "/api/cockpit/districts/{}/areas/{}/categories"
+
+
+def _area_row(period: str, area: str, category: str) -> dict:
+    """The business district × category row written, without the cockpit's code."""
+    rows = indicator_rows()
+    for i, cut in enumerate(rows["cut"]):
+        if (
+            cut == "business_district,category"
+            and rows["period_type"][i] == "month"
+            and (rows["period"][i], rows["business_district"][i], rows["category"][i])
+            == (period, area, category)
+        ):
+            return {k: v[i] for k, v in rows.items()}
+    raise KeyError((period, area, category))
+
+
+def test_an_areas_categories_come_from_the_business_district_by_category_cut(
+    client: TestClient,
+) -> None:
+    from tests.web.lakedata import SUPPRESSED_AREA_CELL
+
+    body = client.get(AREA_API.format("500103", "BD01"), params={"period": "2025-06"}).json()
+    assert body["available"] and (body["district"], body["business_district"]) == (
+        "500103",
+        "BD01",
+    )
+    items = {i["code"]: i for i in body["items"]}
+    assert set(items) == {c.code for c in reference.categories_in(2025)}
+    divisor = {"亿元": 1e10, "万元": 1e6, "元": 1e2}[body["unit"]]
+    hidden = SUPPRESSED_AREA_CELL["category"]
+    for code, item in items.items():
+        row = _area_row("2025-06", "BD01", code)
+        if code == hidden:
+            assert item["value"] is None and item["value_se"] is None
+            assert item["status"] == "suppressed" and item["yoy_pct"] is None
+            continue
+        assert item["value"] == pytest.approx(row["value"] / divisor, abs=1e-3)
+        assert item["value_se"] == pytest.approx(row["value_se"] / divisor, abs=1e-3)
+        assert item["yoy_pct"] == row["ss_yoy"] and item["yoy_se"] == row["ss_yoy_se"]
+    other = client.get(AREA_API.format("500103", "BD02"), params={"period": "2025-06"})
+    if other.status_code == 200:  # BD02 is in Yuzhong too
+        assert [i["value"] for i in other.json()["items"]] != [i["value"] for i in body["items"]]
+
+
+@pytest.mark.parametrize(
+    ("district", "area", "field"),
+    [
+        ("500103", "BD99", "path.area"),  # no such business district
+        ("500105", "BD01", "path.area"),  # BD01 is Yuzhong's, not Jiangbei's
+        ("999999", "BD01", "path.code"),  # no such district
+        ("500103", "", "path.area"),  # the outside-any-area row has no page
+    ],
+)
+def test_an_unknown_area_or_one_of_another_district_is_not_found(
+    client: TestClient, district: str, area: str, field: str
+) -> None:
+    if not area:
+        got = client.get(f"/districts/{district}/areas/%20")
+        assert got.status_code == 404 and got.json()["code"] == "not_found"
+        return
+    for path in (AREA_API.format(district, area), f"/districts/{district}/areas/{area}"):
+        got = client.get(path, headers={"Accept": "application/json"})
+        assert got.status_code == 404, path
+        body = got.json()
+        assert (body["code"], body["field"]) == ("not_found", field) and body["message"]
+
+
+def test_the_area_page_has_its_breadcrumbs_and_chart_in_both_languages(
+    client: TestClient,
+) -> None:
+    zh = client.get("/districts/500103/areas/BD01", params={"lang": "zh-CN", "period": "2025-06"})
+    assert zh.status_code == 200
+    assert 'href="/districts?district=500103&amp;period=2025-06"' in zh.text
+    assert "解放碑-朝天门" in zh.text and "渝中区" in zh.text and "全市" in zh.text
+    assert 'data-src="/api/cockpit/districts/500103/areas/BD01/categories?' in zh.text
+    assert 'name="category"' not in zh.text  # an area's page is not filtered by category
+    en = client.get("/districts/500103/areas/BD01", params={"lang": "en"})
+    assert "Jiefangbei-Chaotianmen" in en.text and "Business district sales by category" in en.text
+
+
+def test_a_build_without_the_area_cut_says_so(cockpit_home: Path) -> None:
+    from cockpit.web.app import create_app
+
+    write_lake(cockpit_home, district_category=False)
+    with TestClient(create_app()) as c:
+        sign_in_as(c, "analyst")
+        body = c.get(AREA_API.format("500103", "BD01")).json()
+        assert body == {"available": False, "reason": "cut_not_built", "hint": "cockpit build"}

@@ -14,6 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PAGES = [
     ("overview", "/"),
     ("districts", "/districts?district=500103"),
+    ("area", "/districts/500103/areas/BD01"),
     ("categories", "/categories"),
     ("plans", "/plans"),
     ("alerts", "/alerts"),
@@ -27,6 +28,7 @@ PAGES = [
 CHARTS_WITH_DATA = {
     "overview": 9,
     "districts": 8,
+    "area": 1,
     "categories": 3,
     "plans": 2,
     "alerts": 1,

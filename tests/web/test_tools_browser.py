@@ -172,6 +172,30 @@ def test_clicking_a_category_bar_filters_the_other_charts(context: Any, live_url
     watched.assert_clean()
 
 
+def test_clicking_a_business_district_bar_opens_its_page(context: Any, live_url: str) -> None:
+    """City → district → business district (商圈) → category, each a URL."""
+    watched = open_page(context, live_url, "/districts?district=500103&period=2025-06&lang=en")
+    page = watched.page
+    bars = "#district-areas"
+    q = "district=500103&period=2025-06&lang=en"
+    items = api(live_url).get(f"{live_url}/api/cockpit/business-districts?{q}").json()["items"]
+    top = items[0]  # drawn at the bottom: the bars run smallest to largest upwards
+    _click_at(page, bars, page.evaluate(BAR_AT, [bars, len(items) - 1]))
+    assert f"/districts/500103/areas/{top['code']}?" in page.url and "period=2025-06" in page.url
+    crumbs = page.inner_text("nav.crumbs")
+    assert "Whole city" in crumbs and "Yuzhong" in crumbs and top["label"] in crumbs
+    area = page.evaluate(
+        "echarts.getInstanceByDom(document.querySelector('#area-categories'))"
+        ".getOption().yAxis[0].data.length"
+    )
+    assert area == 19
+    assert top["label"] in page.inner_text(".card:has(#area-categories) h2")
+    with page.expect_navigation():
+        page.click("nav.crumbs li:nth-child(2) a")
+    assert "/districts?district=500103" in page.url
+    watched.assert_clean()
+
+
 def test_programme_workspace_lists_rounds_and_draws_dates_and_shares(
     context: Any, live_url: str
 ) -> None:

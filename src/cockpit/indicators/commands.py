@@ -77,7 +77,8 @@ def show(
     by: list[str] = typer.Option(
         [],
         "--by",
-        help="A dimension (district, category, …), or the built pair district,category.",
+        help="A dimension (district, category, …), or a built pair (district,category or "
+        "business_district,category).",
     ),
     month: str | None = typer.Option(None, "--month", help="YYYY-MM (or YYYY, or YYYY-01-02)."),
     ytd: bool = typer.Option(False, "--ytd", help="Year-to-date (1–N月累计) rows."),

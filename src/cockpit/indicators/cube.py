@@ -41,7 +41,10 @@ FLAGS = {
 # in the one cut it is in now, in both periods (NBS 可比口径: a move is not growth).
 RESTATED = ("district", "business_district", "category", "dp", "dc")
 # Two-dimension cuts built beside the single ones (for indicators that allow both).
-PAIR_CUTS: tuple[tuple[str, ...], ...] = (("district", "category"),)
+PAIR_CUTS: tuple[tuple[str, ...], ...] = (
+    ("district", "category"),
+    ("business_district", "category"),
+)
 CUTS: tuple[tuple[str, ...], ...] = ((), *((d,) for d in CUT_DIMENSIONS), *PAIR_CUTS)
 DAY_CUTS: tuple[tuple[str, ...], ...] = ((), ("district",))
 # The merchant-grain groupings of the cube (beside mi and merchant_id); every month cut is

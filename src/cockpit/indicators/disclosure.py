@@ -8,9 +8,10 @@ without a rule of their own:
   is **suppressed**: its value, numerator, denominator and growth rates are emptied, for
   every indicator of the cell (``status`` = ``suppressed``);
 - where one suppressed cell of a line that adds up to a published total (a single cut's
-  cells to the city total; a row or column of district × category to its district or
-  category) would be the total minus the others, the next-smallest cell of the line is
-  suppressed too (``complementary``), until no line has exactly one;
+  cells to the city total; a row or column of district × category or business district ×
+  category to its district, business district or category) would be the total minus the
+  others, the next-smallest cell of the line is suppressed too (``complementary``), until
+  no line has exactly one;
 - a cumulative row (1–N月, 1–2月) is suppressed when any of its months is (else the month
   is one cumulative row minus the one before), and rests on its largest month's merchants;
 - a growth rate is withheld when its base cell is suppressed (else value / (1 + growth)
@@ -48,7 +49,13 @@ ADDITIVE_CUTS = (
     "payer_segment",
     "payment_method",
 )
-PAIR = ("district", "category")
+# Two-dimension cuts (``cube.PAIR_CUTS``): each row and column adds up to a published cell of
+# the single cut of its first and second dimension (business district ``""``, outside any
+# area, included: its cells are published like the others).
+PAIRS: tuple[tuple[str, str], ...] = (
+    ("district", "category"),
+    ("business_district", "category"),
+)
 GROWTH_LAGS = {"mom": 1, "yoy": 12, "ss_mom": 1, "ss_yoy": 12}
 OK, UNRELIABLE, SUPPRESSED, COMPLEMENTARY = "ok", "unreliable", "suppressed", "complementary"
 _MONTH, _YTD, _DAY = 0, 1, 2
@@ -159,12 +166,11 @@ def month_cells(v: pd.DataFrame, policy: Policy) -> pd.DataFrame:
 def _lines(cells: pd.DataFrame) -> list[tuple[np.ndarray, list[str]]]:
     """(rows, the columns naming a line) of every set of cells that adds up to a total."""
     one = cells["cut"].isin(ADDITIVE_CUTS).to_numpy()
-    pair = (cells["cut"] == ",".join(PAIR)).to_numpy()
-    return [
-        (one, ["kind", "time", "cut"]),
-        (pair, ["kind", "time", "district"]),
-        (pair, ["kind", "time", "category"]),
-    ]
+    lines: list[tuple[np.ndarray, list[str]]] = [(one, ["kind", "time", "cut"])]
+    for first, second in PAIRS:
+        pair = (cells["cut"] == f"{first},{second}").to_numpy()
+        lines += [(pair, ["kind", "time", first]), (pair, ["kind", "time", second])]
+    return lines
 
 
 def suppress_complementary(cells: pd.DataFrame) -> None:

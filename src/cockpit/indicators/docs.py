@@ -48,9 +48,11 @@ The cut dimensions are district, business_district, category, channel, digital_t
 payer_segment and payment_method (business_district `` = merchant without one).
 Day rows are stored under `indicator_values/day/month=YYYY-MM/` (read `**/*.parquet`).
 
-Cuts built: the total, each single dimension, and district × category (`cut` =
-`district,category`, both columns set; for indicators allowing both), by month (with 1–2月
-and 1–N月累计 rows); by day: the total and district. Other combinations:
+Cuts built: the total, each single dimension, district × category (`cut` =
+`district,category`, both columns set) and business district × category (`cut` =
+`business_district,category`; business district `` = merchants outside any area, a row like
+the others, so each category's cells add up to it), for indicators allowing both, by month
+(with 1–2月 and 1–N月累计 rows); by day: the total and district. Other combinations:
 `cockpit.indicators.compute()`.
 
 ### `indicator_coverage` — feed vs official, by period and category
@@ -139,9 +141,10 @@ standard error.
   handbooks). Its value, numerator, denominator, standard errors and growth rates are
   empty for every indicator, and `status` = `suppressed`.
 - *Complementary*: where a line of cells that adds up to a published total (a single cut
-  to the city; a district × category row to its district, a column to its category) has
-  exactly one suppressed cell, it would be the total minus the others: the line's next
-  smallest cell is suppressed too (`status` = `complementary`), until no line has one.
+  to the city; a district × category or business district × category row to its district
+  or business district, a column to its category) has exactly one suppressed cell, it
+  would be the total minus the others: the line's next smallest cell is suppressed too
+  (`status` = `complementary`), until no line has one.
   `tests/indicators/test_disclosure.py` tries to recover every hidden cell by linear
   algebra on the published totals, and shows the attack succeeds without this step.
 - A 1–N月 or 1–2月 row is suppressed when any of its months is (else the month is one

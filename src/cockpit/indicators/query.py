@@ -95,8 +95,9 @@ def values(
 ) -> pd.DataFrame:
     """Built values of one indicator for one built cut.
 
-    ``by``: no dimension, one, or a built pair (``["district", "category"]``, any order;
-    ``"district,category"`` also works); ``month`` / ``day`` choose the period type.
+    ``by``: no dimension, one, or a built pair (``["district", "category"]`` or
+    ``["business_district", "category"]``, any order; ``"district,category"`` also works);
+    ``month`` / ``day`` choose the period type.
     """
     from cockpit.indicators.cube import CUTS, built_cut
 

@@ -162,7 +162,10 @@ class VoucherRow(Base):
     threshold_fen: Mapped[int] = mapped_column(BigInteger)
     valid_until: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(12))  # active, redeemed, expired
-    __table_args__ = (Index("ix_prog_vouchers_status_valid", "status", "valid_until"),)
+    __table_args__ = (
+        Index("ix_prog_vouchers_status_valid", "status", "valid_until"),
+        Index("ix_prog_vouchers_programme_status", "programme_id", "status"),
+    )
 
 
 class MerchantRow(Base):
@@ -179,7 +182,10 @@ class RedemptionRow(Base):
     """A voucher spent in a payment: the voucher pays first, the payer the rest."""
 
     __tablename__ = "prog_redemptions"
-    __table_args__ = (UniqueConstraint("merchant_id", "txn_id"),)
+    __table_args__ = (
+        UniqueConstraint("merchant_id", "txn_id"),
+        Index("ix_prog_redemptions_programme_id", "programme_id"),
+    )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     idem_key: Mapped[str] = mapped_column(String(80), unique=True)
     request_sha256: Mapped[str] = mapped_column(String(64))

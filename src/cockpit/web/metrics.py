@@ -2,9 +2,10 @@
 
 Everything the pages show about consumption comes through ``Metrics``:
 ``indicator_values`` (docs/indicators.md: one row per indicator, period and cut: the whole
-city, one dimension, or district × category) and ``forecasts`` (the forecast room's runs,
-docs/forecasting.md). Never raw transactions. Growth shown is the same-store rate where the
-indicators give one (NBS's comparable scope), else the all-merchant rate.
+city, one dimension, district × category or business district × category) and
+``forecasts`` (the forecast room's runs, docs/forecasting.md). Never raw transactions.
+Growth shown is the same-store rate where the indicators give one (NBS's comparable scope),
+else the all-merchant rate.
 """
 
 from __future__ import annotations
@@ -42,7 +43,9 @@ GROWTH_SE = "CASE WHEN ss_yoy IS NOT NULL THEN ss_yoy_se ELSE yoy_se END"
 ERRORS = f"value_se, value_cv, {GROWTH_SE} AS yoy_se, status"
 
 
-DISTRICT_CATEGORY = "district,category"  # the one two-dimension cut the indicators build
+# The two-dimension cuts the indicators build.
+DISTRICT_CATEGORY = "district,category"
+AREA_CATEGORY = "business_district,category"
 
 
 class CutNotBuilt(LookupError):
@@ -61,20 +64,36 @@ class Point:
 
 @dataclass(frozen=True)
 class Cut:
-    """Which slice of the indicators a view shows ('' = not cut by that dimension)."""
+    """Which slice of the indicators a view shows ('' = not cut by that dimension). A
+    business district (商圈) is a slice of its own, not of its district: the indicators cut
+    by business district alone or with a category, never with the district."""
 
     district: str = ""
     category: str = ""
+    business_district: str = ""
+
+    def __post_init__(self) -> None:
+        if self.business_district and self.district:
+            raise ValueError("a business district is cut without its district")
 
     @property
     def name(self) -> str:
         """The ``cut`` column's value for this slice."""
+        if self.business_district:
+            return AREA_CATEGORY if self.category else "business_district"
         if self.district and self.category:
             return DISTRICT_CATEGORY
         return "district" if self.district else "category" if self.category else ""
 
     def where(self) -> tuple[str, list[str]]:
         """SQL condition and parameters selecting this cut's rows."""
+        if self.business_district and self.category:
+            return (
+                f"cut = '{AREA_CATEGORY}' AND business_district = ? AND category = ?",
+                [self.business_district, self.category],
+            )
+        if self.business_district:
+            return "cut = 'business_district' AND business_district = ?", [self.business_district]
         if self.district and self.category:
             return (
                 f"cut = '{DISTRICT_CATEGORY}' AND district = ? AND category = ?",
@@ -129,8 +148,8 @@ class Metrics:
         Raises ``CutNotBuilt`` for district × category when the build has not made it."""
         if not self.built:
             return []
-        if cut.name == DISTRICT_CATEGORY and not self.has_cut(DISTRICT_CATEGORY):
-            raise CutNotBuilt(DISTRICT_CATEGORY)
+        if cut.name in (DISTRICT_CATEGORY, AREA_CATEGORY) and not self.has_cut(cut.name):
+            raise CutNotBuilt(cut.name)
         kind = "ytd" if ytd else "month"
         if indicator in TILE_INDICATORS:
             return list(self._tile_series(cut).get((indicator, kind), []))
@@ -162,7 +181,7 @@ class Metrics:
         def compute() -> dict[tuple[str, str], list[Point]]:
             return self._read_series(list(TILE_INDICATORS), cut)
 
-        key = f"series:{cut.district}:{cut.category}"
+        key = f"series:{cut.district}:{cut.category}:{cut.business_district}"
         return self.lake.memo(INDICATORS_TABLE, key, compute)
 
     def ytd_series(self, indicator: str, cut: Cut) -> list[Point]:
@@ -177,22 +196,34 @@ class Metrics:
         self, indicator: str, period: str, *, by: str, within: Cut | None = None
     ) -> list[dict[str, Any]]:
         """``indicator`` in ``period`` for every value of dimension ``by`` (e.g. district),
-        optionally within one district or category (the district × category cut).
+        optionally within one district, business district or category (the district ×
+        category or business district × category cut).
 
         Every month's are read at once and remembered until the indicators are rebuilt.
         Raises ``CutNotBuilt`` when ``within`` asks for a cut the build has not made."""
         if not self.built:
             return []
         cut, fixed, params = by, "", [indicator]
-        if within is not None and (within.district or within.category):
-            cut = DISTRICT_CATEGORY
-            if {by, "district" if within.district else "category"} != {"district", "category"}:
+        fixed_by = {
+            d: v
+            for d, v in (
+                ("district", within.district if within else ""),
+                ("business_district", within.business_district if within else ""),
+                ("category", within.category if within else ""),
+            )
+            if v
+        }
+        if fixed_by:
+            pairs = {frozenset(c.split(",")): c for c in (DISTRICT_CATEGORY, AREA_CATEGORY)}
+            found = pairs.get(frozenset([by, *fixed_by])) if len(fixed_by) == 1 else None
+            if found is None:
                 raise CutNotBuilt(f"{by} within {within}")
+            cut = found
             if not self.has_cut(cut):
                 raise CutNotBuilt(cut)
-            other = "district" if within.district else "category"
+            ((other, value),) = fixed_by.items()
             fixed = f"AND {other} = ? "
-            params.append(within.district or within.category)
+            params.append(value)
 
         def compute() -> dict[str, list[dict[str, Any]]]:
             sql = self.lake.sql(
@@ -206,7 +237,7 @@ class Metrics:
                 found.setdefault(r.pop("period"), []).append(r)
             return found
 
-        key = f"across:{indicator}:{by}:{':'.join(params[1:])}"
+        key = f"across:{indicator}:{by}:{cut}:{':'.join(params[1:])}"
         every = self.lake.memo(INDICATORS_TABLE, key, compute)
         return [dict(r) for r in every.get(period, [])]
 
@@ -240,7 +271,7 @@ class Metrics:
         as the newest ``cockpit forecast official`` run holds it: published periods, then
         the nowcast and forecasts with their 80/95 % bounds; empty where none is published
         (district × category) or no run was made."""
-        if not self.lake.has(ESTIMATES_TABLE) or (cut.district and cut.category):
+        if not self.lake.has(ESTIMATES_TABLE) or cut.name not in ("", "district", "category"):
             return []
         sql = self.lake.sql(
             "SELECT period, period_label, status, method, value_fen AS value, lo80, hi80, "
@@ -266,7 +297,7 @@ class Metrics:
 
     def forecast(self, indicator: str, cut: Cut) -> list[dict[str, Any]]:
         """The latest run's forecast of ``indicator`` for ``cut``: mean and 80/95 % bands."""
-        if not self.lake.has(FORECASTS_TABLE) or cut.name == DISTRICT_CATEGORY:
+        if not self.lake.has(FORECASTS_TABLE) or cut.name not in ("", "district", "category"):
             return []  # forecasts are by district or by category
         region = cut.district or CITY_REGION
         sql = self.lake.sql(

@@ -403,12 +403,19 @@ def by_category(metrics: Metrics, q: Query) -> dict[str, Any]:
         return not_built()
     if not rows:
         return missing(BUILD_HINT)
+    return {**_category_bars(rows, q), "district": q.district}
+
+
+def _category_bars(rows: list[dict[str, Any]], q: Query) -> dict[str, Any]:
+    """Category bars (largest first) from ``Metrics.across(..., by="category")`` rows, with
+    each figure's growth, standard error and disclosure status."""
     divisor, unit = i18n.money_unit(max(r["value"] or 0 for r in rows), q.lang)
     items = [
         {
             "code": r["key"],
             "label": i18n.name_of(reference.category(r["key"]), q.lang),
             "value": None if r["value"] is None else round(r["value"] / divisor, 3),
+            "value_se": None if r["value_se"] is None else round(r["value_se"] / divisor, 3),
             "yoy_pct": r["yoy_pct"],
             "yoy_se": r["yoy_se"],
             "status": r["status"],
@@ -416,12 +423,38 @@ def by_category(metrics: Metrics, q: Query) -> dict[str, Any]:
         for r in rows
     ]
     items.sort(key=lambda item: item["value"] or 0, reverse=True)
+    return {"available": True, "unit": unit, "period": q.period, "items": items}
+
+
+def area_of(district: str, area: str) -> reference.BusinessDistrict:
+    """The business district ``area`` (its code in business_districts.csv) of ``district``;
+    ``NotFound`` for an unknown district or area, or an area of another district."""
+    try:
+        code = reference.current_district_code(district)
+    except reference.ReferenceError:
+        raise NotFound(f"no district {district!r}", field="path.code") from None
+    for b in reference.business_districts():
+        if b.code == area and b.district_code == code:
+            return b
+    raise NotFound(f"no business district {area!r} in district {code}", field="path.area")
+
+
+def area_categories(metrics: Metrics, q: Query, area: reference.BusinessDistrict) -> dict[str, Any]:
+    """Retail sales of every category of one business district (商圈) in the month, from the
+    business district × category cut, with growth, standard errors and status."""
+    if not metrics.built or not q.period:
+        return missing(BUILD_HINT)
+    within = Cut(business_district=area.code)
+    try:
+        rows = metrics.across(RETAIL, q.period, by="category", within=within)
+    except CutNotBuilt:
+        return not_built()
+    if not rows:
+        return missing(BUILD_HINT)
     return {
-        "available": True,
-        "unit": unit,
-        "period": q.period,
-        "district": q.district,
-        "items": items,
+        **_category_bars(rows, q),
+        "district": area.district_code,
+        "business_district": area.code,
     }
 
 
@@ -477,8 +510,14 @@ def business_districts(metrics: Metrics, q: Query) -> dict[str, Any]:
         }
         for r in rows
     ]
-    items.sort(key=lambda item: item["value"], reverse=True)
-    return {"available": True, "unit": unit, "period": q.period, "items": items}
+    items.sort(key=lambda item: item["value"] or 0, reverse=True)
+    return {
+        "available": True,
+        "unit": unit,
+        "period": q.period,
+        "district": q.district,
+        "items": items,
+    }
 
 
 def order_list(

@@ -83,6 +83,24 @@ def business_districts(q: QueryDep, metrics: MetricsDep) -> Json:
     return cached(metrics, "business_districts", q, views.business_districts)
 
 
+@router.get(
+    "/districts/{code}/areas/{area}/categories",
+    dependencies=[allow("cockpit.read")],
+    response_model=Chart,
+)
+def area_categories(code: str, area: str, q: QueryDep, metrics: MetricsDep) -> Json:
+    """Retail sales by category of one business district (商圈, its code in
+    business_districts.csv) of the district in the month; 404 for an unknown area or one
+    of another district."""
+    found = views.area_of(code, area)
+    return cached(
+        metrics,
+        f"area_categories:{found.code}",
+        q,
+        lambda m, query: views.area_categories(m, query, found),
+    )
+
+
 @router.get("/digital-structure", dependencies=[allow("cockpit.read")], response_model=Chart)
 def digital_structure(q: QueryDep, metrics: MetricsDep) -> Json:
     """Digital consumption by the four types, every month."""

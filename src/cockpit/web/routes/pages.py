@@ -7,6 +7,7 @@ out tiles and tables. ``?lang=`` switches language and is remembered in a cookie
 from __future__ import annotations
 
 import mimetypes
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 
 from cockpit import reference
 from cockpit.format import SHANGHAI
-from cockpit.web import assets, dataviews, guard, i18n, rooms, scenarioviews
+from cockpit.web import assets, dataviews, guard, i18n, rooms, scenarioviews, views
 from cockpit.web.auth import allow
 from cockpit.web.deps import LangDep, MetricsDep, QueryDep, ScopeDep
 from cockpit.web.routes import workspace as workspace_api
@@ -174,6 +175,31 @@ def districts(request: Request, q: QueryDep, metrics: MetricsDep) -> Response:
     district = reference.district(q.district) if q.district else None
     return render(
         request, "districts.html", q, "districts", periods=metrics.periods(), district=district
+    )
+
+
+@router.get(
+    "/districts/{code}/areas/{area}",
+    response_class=HTMLResponse,
+    dependencies=[allow("cockpit.read")],
+)
+def area(request: Request, code: str, area: str, q: QueryDep, metrics: MetricsDep) -> Response:
+    """One business district (商圈) of a district: its categories in the month, under the
+    breadcrumbs city → district → business district."""
+    found = views.area_of(code, area)
+    q = replace(q, district=found.district_code, category="", start="", end="", compare=False)
+    place = reference.district(found.district_code)
+    scope = " · ".join([i18n.name_of(place, q.lang), i18n.name_of(found, q.lang), q.period])
+    return render(
+        request,
+        "area.html",
+        q,
+        "districts",
+        periods=metrics.periods(),
+        district=place,
+        area=found,
+        area_scope=scope,
+        api=f"/api/cockpit/districts/{found.district_code}/areas/{found.code}/categories",
     )
 
 

@@ -198,28 +198,44 @@
     },
 
     // Bars of categories or business districts; a click on a category filters the page's
-    // other charts to it (a second click on the chosen one clears it).
+    // other charts to it (a second click on the chosen one clears it); a click on a business
+    // district (data-drill="area") opens its page, /districts/<district>/areas/<code>.
+    // Growth carries its 95 % margin; a cell the small-cell rules withhold says why.
     bars(el, data) {
       const items = data.items.slice().reverse();
       const chosen = el.dataset.drill === "category" ? C.filters.category : "";
       const chart = chartOf(el);
+      const growth = (i) => i.yoy_pct == null ? "—" : (i.yoy_pct > 0 ? "+" : "") + fmt(i.yoy_pct) + "%" + (i.yoy_se != null ? " ± " + fmt(1.96 * i.yoy_se) : "");
+      const withheld = (i) => (i.status && i.status !== "ok" ? L["status_" + i.status] || "" : "");
       chart.off("click");
       if (el.dataset.drill) {
         chart.on("click", (p) => {
           const item = items[p.dataIndex];
           if (!item) return;
+          if (el.dataset.drill === "area") {
+            const district = data.district || C.filters.district;
+            if (district) location.href = drillUrl("/districts/" + encodeURIComponent(district) + "/areas/" + encodeURIComponent(item.code), { district: "", category: "" });
+            return;
+          }
           const code = item.code === chosen ? "" : item.code;
           location.href = drillUrl(location.pathname, { [el.dataset.drill]: code });
         });
       }
       chart.setOption(Object.assign(base(), {
         grid: { left: 150, right: 60, top: 24, bottom: 24 },
-        tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: (v) => fmt(v, 2) + " " + data.unit },
+        tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, formatter: (ps) => {
+          const i = items[ps[0].dataIndex];
+          const note = withheld(i);
+          return esc(i.label) + "<br>" + (i.value == null ? "—" : esc(fmt(i.value, 2) + " " + data.unit)) +
+            "<br>" + esc(L.series_yoy) + " " + esc(growth(i)) + (note ? "<br>(" + esc(note) + ")" : "");
+        } },
         xAxis: { type: "value", name: data.unit },
         yAxis: { type: "category", data: items.map((i) => i.label), axisLabel: { width: 140, overflow: "truncate", fontSize: 12 } },
         series: [{ type: "bar", cursor: el.dataset.drill ? "pointer" : "default",
-          data: items.map((i) => (chosen && i.code === chosen ? { value: i.value, itemStyle: { color: "#d9730d" } } : i.value)), label: { show: true, position: "right", formatter: (p) => { const y = items[p.dataIndex].yoy_pct; return y == null ? "" : (y > 0 ? "+" : "") + fmt(y) + "%"; } } }],
+          data: items.map((i) => (chosen && i.code === chosen ? { value: i.value, itemStyle: { color: "#d9730d" } } : i.value)), label: { show: true, position: "right", formatter: (p) => { const i = items[p.dataIndex]; if (i.value == null) return withheld(i) ? "…" : ""; const y = i.yoy_pct; return y == null ? "" : (y > 0 ? "+" : "") + fmt(y) + "%"; } } }],
       }));
+      ownTables.set(el, { columns: [L.col_name, L.col_value + " (" + data.unit + ")", L.series_yoy + " %", "± (95%)", L.col_status],
+        rows: data.items.map((i) => [i.label, i.value, i.yoy_pct, i.yoy_se == null ? null : 1.96 * i.yoy_se, withheld(i) || "—"]) });
     },
 
     digital(el, data) {
