@@ -244,11 +244,17 @@ def test_releasing_a_round_from_the_page_takes_two_officers(
         now_released = "#rounds tbody tr[data-status=open], #rounds tbody tr[data-status=closed]"
         assert cp.locator(now_released).count() == before + 1
         assert cp.locator("#approvals tbody tr").count() == 0
-        # the round just opened can be closed from the page
+        # the round just opened (the newest open one) can be closed from the page
+        newest = cp.locator("#rounds tbody tr[data-status=open]").last.get_attribute("data-no")
+        still_open = cp.locator("#rounds tbody tr[data-status=open]").count()
         with cp.expect_navigation():
-            cp.click("#rounds tbody tr[data-status=open] button.close-round >> nth=-1")
+            cp.click(f"#rounds tbody tr[data-no='{newest}'] button.close-round")
         cp.wait_for_function(READY)
-        assert cp.locator("#rounds tbody tr[data-status=open]").count() == 0
+        assert (
+            cp.locator(f"#rounds tbody tr[data-no='{newest}']").get_attribute("data-status")
+            == "closed"
+        )
+        assert cp.locator("#rounds tbody tr[data-status=open]").count() == still_open - 1
         checked.assert_clean()
     finally:
         other.close()
