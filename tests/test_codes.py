@@ -5,9 +5,15 @@ from __future__ import annotations
 from typing import get_args
 
 import pytest
+from pydantic import BaseModel
 
 from cockpit import codes
 from cockpit.datafiles import DataFileError, validate_text
+
+
+def _kind_annotation(model: type[BaseModel]) -> object:
+    """The annotation of a programme model's ``kind`` field (a ``Literal``)."""
+    return model.model_fields["kind"].annotation
 
 
 def _room_codes() -> list[tuple[str, str]]:
@@ -22,7 +28,7 @@ def _room_codes() -> list[tuple[str, str]]:
         programme_rules.RentSubsidy,
         programme_rules.CarrierSubsidy,
     )
-    kinds = [m.model_fields["kind"].annotation for m in models]
+    kinds = [_kind_annotation(m) for m in models]
     found = [("plan_status", s) for s in get_args(Status)]
     found += [("scenario_status", str(s)) for s in CallState]
     found += [("event", name) for name in STEPS]

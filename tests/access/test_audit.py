@@ -30,9 +30,9 @@ def client(cockpit_home: Path) -> Iterator[TestClient]:
         yield c
 
 
-def actions(**filters: str) -> list[str]:
+def actions(*, target: str) -> list[str]:
     audit.writer.flush()
-    return [r["action"] for r in audit.search(**filters)]
+    return [r["action"] for r in audit.search(target=target)]
 
 
 def test_sign_ins_and_failures_are_recorded_with_their_address(client: TestClient) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text, update
+from starlette.types import Message, Scope
 from typer.testing import CliRunner
 
 from cockpit.access import keys
@@ -129,16 +130,16 @@ def test_a_bad_key_is_refused_before_a_byte_of_the_body_is_read(cockpit_home: Pa
     ensure_schema()
     app = create_app()
     read: list[bytes] = []
-    sent: list[dict[str, Any]] = []
+    sent: list[Message] = []
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> Message:
         read.append(b"body")
         return {"type": "http.request", "body": b"{}", "more_body": False}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         sent.append(message)
 
-    scope = {
+    scope: Scope = {
         "type": "http", "method": "POST", "path": "/api/alerts/1/ack", "raw_path": b"",
         "query_string": b"", "root_path": "", "scheme": "http", "http_version": "1.1",
         "headers": [(b"x-api-key", b"ck_wrong"), (b"content-type", b"application/json")],

@@ -21,6 +21,7 @@ def test_every_route_declares_exactly_one_known_permission() -> None:
     missing, unknown = [], []
     for route in declared_routes():
         perms = set(route_permissions(route.dependant))
+        assert route.methods is not None
         where = f"{sorted(route.methods)} {route.path}"
         if not perms:
             missing.append(where)

@@ -54,6 +54,7 @@ def get_routes() -> list[str]:
         "application_id": SEEDED.applications.get("500105", "x"),
     }
     for route in declared_routes():
+        assert route.methods is not None
         if "GET" not in route.methods:
             continue
         paths.append(re.sub(r"{(\w+)}", lambda m: values.get(m.group(1), "x"), route.path))

@@ -61,7 +61,9 @@ def test_checkpoint_is_emailed_and_posted_and_verifies(
     message = email.message_from_bytes(raw, policy=email.policy.default)
     attached = [p for p in message.walk() if p.get_filename() == path.name]
     mailed = tmp_path / "mailed.json"
-    mailed.write_bytes(attached[0].get_payload(decode=True))
+    payload = attached[0].get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    mailed.write_bytes(payload)
     assert mailed.read_bytes() == path.read_bytes()
     assert "账本检查点" in str(
         email.header.make_header(email.header.decode_header(message["Subject"]))

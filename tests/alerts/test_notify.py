@@ -194,7 +194,9 @@ def test_email_arrives_at_a_real_smtp_server_after_a_refusal(db: Engine, mailbox
     subject = str(email.header.make_header(email.header.decode_header(message["Subject"])))
     assert subject == "商务驾驶舱预警：2 条"
     parts = {p.get_filename(): p for p in message.walk() if p.get_filename()}
-    attached = json.loads(parts["alerts.json"].get_payload(decode=True))
+    payload = parts["alerts.json"].get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    attached = json.loads(payload)
     assert {a["subject"] for a in attached["alerts"]} == {"E1", "E2"}
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from cockpit.alerts.backtest import RIGHT_KINDS, score_lake
-from cockpit.alerts.rules import default_rules_text, load_rules, parse_rules
+from cockpit.alerts.rules import RuleSet, default_rules_text, load_rules, parse_rules
 
 # The sample city is generated, ingested and built first: minutes on two shared cores.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
@@ -24,12 +25,12 @@ def city_home(sample_city: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     return home
 
 
-def ground_truth(sample_city: Path) -> dict[str, object]:
-    truth: dict[str, object] = json.loads((sample_city / "ground_truth.json").read_text("utf-8"))
+def ground_truth(sample_city: Path) -> dict[str, Any]:
+    truth: dict[str, Any] = json.loads((sample_city / "ground_truth.json").read_text("utf-8"))
     return truth
 
 
-def series_and_feed_rules() -> object:
+def series_and_feed_rules() -> RuleSet:
     # plan targets come from the plans room's database, not from the sample city's events
     rules = parse_rules(default_rules_text())
     return rules.model_copy(
@@ -42,11 +43,11 @@ def test_every_injected_event_raises_its_right_alert(city_home: Path, sample_cit
     score = score_lake(
         city_home,
         series_and_feed_rules(),
-        truth,  # type: ignore[arg-type]
+        truth,
         first_month="2025-04",
         last_month="2026-10",
     )
-    required = {e["kind"] for e in truth["events"] if e["kind"] in RIGHT_KINDS}  # type: ignore[index,union-attr]
+    required = {e["kind"] for e in truth["events"] if e["kind"] in RIGHT_KINDS}
     assert required == set(RIGHT_KINDS)
     assert score.recall == {kind: True for kind in required}
     right = {
@@ -67,7 +68,7 @@ def test_an_event_free_year_stays_below_one_false_alarm_per_district(
     score = score_lake(
         city_home,
         series_and_feed_rules(),
-        ground_truth(sample_city),  # type: ignore[arg-type]
+        ground_truth(sample_city),
         first_month="2024-01",
         last_month="2024-12",
     )

@@ -68,11 +68,13 @@ def test_the_schedule_issues_and_delivers_pdf_excel_and_headlines(
     _, to, raw = mailbox.messages[0]
     assert to == ["analysts@bureau.example"]
     message = email.message_from_bytes(raw, policy=email.policy.default)
-    names = sorted(part.get_filename() for part in message.iter_attachments())
+    names = sorted(str(part.get_filename()) for part in message.iter_attachments())
     assert names == ["bulletin-500000-2026-09-zh-CN.pdf", "bulletin-500000-2026-09-zh-CN.xlsx"]
-    pdf = next(p for p in message.iter_attachments() if p.get_filename().endswith(".pdf"))
+    pdf = next(p for p in message.iter_attachments() if str(p.get_filename()).endswith(".pdf"))
     assert pdf.get_content().startswith(b"%PDF")
-    body = message.get_body(("plain",)).get_content()
+    plain = message.get_body(("plain",))
+    assert plain is not None
+    body = plain.get_content()
     assert "1—9月，全市社会消费品零售总额" in body
     paths = [r.path.split("?")[0] for r in receiver.requests]
     assert paths == ["/wecom", "/dingtalk", "/feishu"] * 2

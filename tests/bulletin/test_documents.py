@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from cockpit.bulletin.issue import IssueResult, issue_bulletin
-from cockpit.bulletin.model import Bulletin, Row
+from cockpit.bulletin.model import Bulletin, Lang, Row
 from tests.bulletin.conftest import pdf_fonts, pdf_text, using_home
 
 pytestmark = pytest.mark.slow
@@ -42,7 +42,7 @@ def official(
     lake: Path, period: str, region: str, category: str, measure: str
 ) -> tuple[float, float]:
     """(亿元 to one decimal, published growth) straight from official_stats."""
-    row = duckdb.sql(
+    row = duckdb.execute(
         f"SELECT value_fen, yoy_pct FROM read_parquet('{lake}/official_stats/**/*.parquet') "
         f"WHERE period = '{period}' AND region_code = '{region}' "
         f"AND coalesce(category_code, '') = '{category}' AND measure = '{measure}'"
@@ -50,7 +50,7 @@ def official(
     return round(row[0] / 1e10, 1), round(row[1], 1)
 
 
-def row_tokens(text: str, title: str, row: Row, lang: str, n: int) -> list[str]:
+def row_tokens(text: str, title: str, row: Row, lang: Lang, n: int) -> list[str]:
     """The ``n`` figures printed after ``row``'s label, below the table's ``title``, in the
     PDF's layout text (a long label may wrap: its figures are on one of the next lines)."""
     lines = text.splitlines()
@@ -67,7 +67,7 @@ def row_tokens(text: str, title: str, row: Row, lang: str, n: int) -> list[str]:
     raise AssertionError(f"row {row.label(lang)!r} not found in the PDF")
 
 
-def pdf_figures(result: IssueResult, lang: str) -> dict[tuple[str, str], list[str]]:
+def pdf_figures(result: IssueResult, lang: Lang) -> dict[tuple[str, str], list[str]]:
     text = pdf_text(result.issued.file("pdf"))
     b = result.bulletin
     return {
@@ -82,7 +82,8 @@ def expected(b: Bulletin) -> dict[tuple[str, str], list[str]]:
 
 
 def test_every_pdf_figure_is_the_models(issued: dict[str, IssueResult]) -> None:
-    for key, lang in (("sep-zh", "zh-CN"), ("sep-en", "en"), ("oct", "zh-CN")):
+    cases: tuple[tuple[str, Lang], ...] = (("sep-zh", "zh-CN"), ("sep-en", "en"), ("oct", "zh-CN"))
+    for key, lang in cases:
         got = pdf_figures(issued[key], lang)
         assert got == expected(issued[key].bulletin)
 
@@ -110,7 +111,7 @@ def test_published_month_figures_are_the_official_series(
 
 
 def test_sample_shares_are_the_catalogues(issued: dict[str, IssueResult], built_lake: Path) -> None:
-    num, den = duckdb.sql(
+    num, den = duckdb.execute(
         f"SELECT sum(num), sum(den) FROM read_parquet('{built_lake}/indicator_values/*.parquet') "
         "WHERE indicator_id = 'online_goods_share' AND period_type = 'month' AND cut = '' "
         "AND period BETWEEN '2026-01' AND '2026-09' AND length(period) = 7"
@@ -122,7 +123,7 @@ def test_sample_shares_are_the_catalogues(issued: dict[str, IssueResult], built_
 def test_unpublished_month_is_the_nowcast_and_says_so(
     issued: dict[str, IssueResult], built_lake: Path
 ) -> None:
-    estimate, low, high = duckdb.sql(
+    estimate, low, high = duckdb.execute(
         "SELECT value_fen, lo95, hi95 "
         f"FROM read_parquet('{built_lake}/official_estimates/*.parquet') "
         "WHERE period = '2026-10' AND measure = 'retail_sales' AND region_code = '500000' "
@@ -208,7 +209,7 @@ def test_a_districts_digital_types_are_the_catalogues(home: Path, built_lake: Pa
     )
     mine = live[(live["district"] == "500103") & (live["digital_type"] == "digital_channels")]
     part = mine[mine["month"] <= "2026-09"]["num"].sum()
-    (whole,) = duckdb.sql(
+    (whole,) = duckdb.execute(
         f"SELECT sum(num) FROM read_parquet('{built_lake}/indicator_values/*.parquet') "
         "WHERE indicator_id = 'retail_sales' AND period_type = 'month' AND cut = 'district' "
         "AND district = '500103' AND period BETWEEN '2026-01' AND '2026-09' "

@@ -93,7 +93,8 @@ def test_the_model_beats_rule_b_where_growth_mean_reverts_and_is_published() -> 
 
 
 def test_calibrated_intervals_cover_at_their_rates_on_held_out_series() -> None:
-    fit, held = [], []
+    fit: list[pd.DataFrame] = []
+    held: list[pd.DataFrame] = []
     for seed in range(10):
         periods, levels, yoy = _ar_series(PER_YEAR * 6, seed=100 + seed)
         found = pd.DataFrame(
@@ -125,7 +126,7 @@ def test_the_feed_regressor_is_the_feeds_growth_over_the_same_days() -> None:
 def test_diebold_mariano_at_horizon_one_is_the_paired_t_test() -> None:
     rng = np.random.default_rng(5)
     e_model, e_rule = rng.normal(0, 1.0, 40), rng.normal(0, 1.5, 40)
-    stat, p = diebold_mariano(e_model, e_rule, h=1)
+    stat, p = diebold_mariano(e_model.tolist(), e_rule.tolist(), h=1)
     reference = stats.ttest_1samp(e_model**2 - e_rule**2, 0.0)
     assert stat == pytest.approx(reference.statistic)
     assert p == pytest.approx(reference.pvalue)
@@ -137,12 +138,12 @@ def test_diebold_mariano_at_horizon_one_is_the_paired_t_test() -> None:
 def test_diebold_mariano_is_antisymmetric_and_its_p_value_a_probability(h: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     a, b = rng.normal(0, 1, 30), rng.normal(0, 1.2, 30)
-    s_ab, p_ab = diebold_mariano(a, b, h=h)
-    s_ba, p_ba = diebold_mariano(b, a, h=h)
+    s_ab, p_ab = diebold_mariano(a.tolist(), b.tolist(), h=h)
+    s_ba, p_ba = diebold_mariano(b.tolist(), a.tolist(), h=h)
     if np.isfinite(s_ab):
         assert s_ab == pytest.approx(-s_ba) and p_ab == pytest.approx(p_ba)
         assert 0 <= p_ab <= 1
-    same = diebold_mariano(a, a, h=h)
+    same = diebold_mariano(a.tolist(), a.tolist(), h=h)
     assert np.isnan(same[0])
 
 

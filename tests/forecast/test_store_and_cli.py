@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from cockpit.cli import app
 from cockpit.forecast.pipeline import ForecastSpec
 from cockpit.forecast.service import forecast_series
+from cockpit.forecast.store import StoredRun
 from cockpit.forecast.synthetic import monthly_panel
 
 pytestmark = pytest.mark.slow
@@ -21,11 +22,19 @@ pytestmark = pytest.mark.slow
 def test_runs_are_stored_cached_and_reported(cockpit_home: Path) -> None:
     panel = monthly_panel(2, 2, start=dt.date(2022, 1, 1), end=dt.date(2025, 12, 31), seed=1)
     spec = ForecastSpec(h=3, n_windows=1, models=("AutoETS", "SeasonalNaive"))
-    kwargs = {"dimensions": ("district", "category"), "spec": spec, "home": cockpit_home}
-    first = forecast_series(series=panel, indicator_id="demo", by="both", **kwargs)  # type: ignore[arg-type]
-    again = forecast_series(
-        series=panel.sample(frac=1.0, random_state=0), indicator_id="demo", by="both", **kwargs
-    )
+
+    def run(series: pd.DataFrame) -> StoredRun:
+        return forecast_series(
+            series=series,
+            indicator_id="demo",
+            by="both",
+            dimensions=("district", "category"),
+            spec=spec,
+            home=cockpit_home,
+        )
+
+    first = run(panel)
+    again = run(panel.sample(frac=1.0, random_state=0))
     assert not first.cached and again.cached and again.run_id == first.run_id
 
     stored = pd.read_parquet(cockpit_home / "lake" / "forecasts" / f"part-{first.run_id}.parquet")
@@ -50,7 +59,7 @@ def test_runs_are_stored_cached_and_reported(cockpit_home: Path) -> None:
     assert str(stored["ds"].dtype) == "datetime64[us]" or "datetime64" in str(stored["ds"].dtype)
 
     changed = panel.assign(y=panel["y"] * 1.01)
-    fresh = forecast_series(series=changed, indicator_id="demo", by="both", **kwargs)  # type: ignore[arg-type]
+    fresh = run(changed)
     assert not fresh.cached and fresh.run_id != first.run_id
 
     result = CliRunner().invoke(app, ["forecast", "report", "--json"])

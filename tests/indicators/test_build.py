@@ -93,7 +93,7 @@ def test_a_build_stopped_before_the_daily_values_redoes_them_next_time(
 ) -> None:
     """The added day's cube part is listed, but its daily values were never written: the
     next build (here with another day of the month) writes them too."""
-    from cockpit.indicators import build as build_module
+    import cockpit.indicators.build as build_module
 
     home = tmp_path / "inc"
     write_lake(home / "lake", SPEC)
@@ -219,7 +219,7 @@ def test_a_build_in_runs_of_months_equals_one_run(
 ) -> None:
     """A large lake is built a few months at a time (bounded memory): same values, also
     for an incremental build after it."""
-    from cockpit.indicators import build as build_module
+    import cockpit.indicators.build as build_module
 
     one, runs = tmp_path / "one", tmp_path / "runs"
     write_lake(one / "lake", SPEC)

@@ -96,7 +96,7 @@ def test_bad_values_are_refused_row_by_row_with_the_files_header(
     engine: Engine, tmp_path: Path
 ) -> None:
     header = ["统一社会信用代码", "企业名称", "区县代码", "企业规模", "营业收入(万元)"]
-    rows = [
+    rows: list[list[Any]] = [
         ["91350100M000100Y43", "甲公司", "500103", "中型", 1200],
         ["914403001922038216", "乙公司", "500103", "巨型", 10],
         ["91350100M000100Y43", "甲公司重复", "500103", "小型", 1],

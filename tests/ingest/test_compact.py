@@ -39,7 +39,7 @@ def _lake_with_days(home: Path) -> Path:
 def _rows(home: Path) -> list[tuple[object, ...]]:
     """Every transaction, in a fixed order."""
     files = [str(p) for p in lake.part_files(home / "lake", "transactions")]
-    return duckdb.sql(
+    return duckdb.execute(
         f"SELECT * FROM read_parquet({files}, hive_partitioning = false) ORDER BY ALL"
     ).fetchall()
 
@@ -57,7 +57,7 @@ def test_each_month_becomes_one_clustered_file_with_the_same_rows(tmp_path: Path
     for month, files in month_files(home / "lake").items():
         assert [f.name for f in files] == [f"part-{report.compaction_id}.parquet"], month
         assert is_clustered(files[0])
-        keys = duckdb.sql(f"SELECT merchant_id, ts FROM '{files[0]}'").fetchall()
+        keys = duckdb.execute(f"SELECT merchant_id, ts FROM '{files[0]}'").fetchall()
         assert keys == sorted(keys)  # clustered by merchant, then time
     assert compact(home).months == []  # already one clustered file a month
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import random
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +124,7 @@ def test_reading_ahead_hands_on_every_block_in_order_then_the_readers_error() ->
 def test_a_consumer_that_stops_early_stops_the_reader_too() -> None:
     produced: list[int] = []
     ahead = stage.read_ahead(_numbered(10_000, produced))
+    assert isinstance(ahead, Generator)  # so it has close()
     assert next(ahead).frame["i"][0] == 0
     ahead.close()  # returns at once: the reader thread has stopped
     assert len(produced) < 5

@@ -62,7 +62,7 @@ def test_the_actual_is_the_latest_complete_official_year(tmp_path: Path) -> None
     _official(tmp_path, {2024: 1740 * YI, 2025: 1800 * YI})
     actual, projection = read_indicator_target(_retail_target(), tmp_path)
     assert actual is not None
-    assert (actual.year, actual.value) == (2025, pytest.approx(1800 * YI, rel=1e-6))
+    assert actual.year == 2025 and actual.value == pytest.approx(1800 * YI, rel=1e-6)
     # Projected from the official series alone (the forecast room's model), no run needed.
     assert projection is not None and projection.mean > actual.value
 

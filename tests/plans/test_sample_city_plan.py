@@ -40,6 +40,7 @@ def test_yuzhong_retail_target_is_assessed_from_the_ingested_official_figures(
     assert retail.actual_year == 2025  # 2026 is unfinished in the sample city
     assert retail.actual == pytest.approx(_published_yuzhong_year(sample_city / OFFICIAL, 2025))
     # The sample Yuzhong starts where its plan does: roughly 170-180 billion yuan in 2025.
+    assert retail.actual is not None
     assert 160e9 * 100 < retail.actual < 190e9 * 100
     assert retail.required_now == pytest.approx(172.8e9 * 100 * 1.05, rel=1e-3)
     assert retail.status in {"on_track", "at_risk", "off_track"}

@@ -15,9 +15,10 @@ from sqlalchemy import text
 from cockpit.db import get_engine, upgrade
 from cockpit.programmes import appeals, audit, spending, vouchers
 from cockpit.programmes.rules import shipped
-from cockpit.programmes.tx import NotAllowed
+from cockpit.programmes.tx import NotAllowed, pseudonym_of
 from cockpit.web.app import install_error_handlers
 from cockpit.web.auth import create_api_key
+from cockpit.web.programme_api import _round_id
 from cockpit.web.routes import programmes as routes
 from tests.live import live_server
 from tests.programmes.helpers import car_facts, resident_id, voucher_programme
@@ -175,21 +176,21 @@ def test_deadlines_to_lodge_and_to_decide(api: Api) -> None:
                 "phone": "13800000009",
             },
         )
-    rid = routes._round_id(CODE, 1)
-    refusal = appeals.refusal_of(rid, routes.pseudonym_of(resident_id(6)))
+    rid = _round_id(CODE, 1)
+    refusal = appeals.refusal_of(rid, pseudonym_of(resident_id(6)))
     late = datetime.now().astimezone() + timedelta(days=31)
     with pytest.raises(NotAllowed, match="closed"):
         appeals.lodge(
             subject_kind="refused_claim",
             subject_id=refusal,
-            appellant=routes.pseudonym_of(resident_id(6)),
+            appellant=pseudonym_of(resident_id(6)),
             grounds="late",
             now=late,
         )
     appeals.lodge(
         subject_kind="refused_claim",
         subject_id=refusal,
-        appellant=routes.pseudonym_of(resident_id(6)),
+        appellant=pseudonym_of(resident_id(6)),
         grounds="in time",
     )
     assert appeals.overdue() == []

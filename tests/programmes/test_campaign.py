@@ -116,11 +116,12 @@ def test_a_pack_issued_elsewhere_keeps_its_ids_on_the_ledger(engine: Engine, cod
 def test_each_campaign_round_funds_its_months_vouchers(per_month: list[int]) -> None:
     import datetime as dt
 
-    from cockpit.programmes.rules import parse_programme
+    from cockpit.programmes.rules import VoucherProgramme, parse_programme
     from cockpit.sample.campaign import programme_yaml
     from cockpit.sample.events import VOUCHER_FACE_FEN
 
     paid = [dt.date(2026, 3 + i, 5) for i, n in enumerate(per_month) for _ in range(n)]
     programme = parse_programme(programme_yaml(paid))
+    assert isinstance(programme, VoucherProgramme)
     for i, n in enumerate(per_month):
         assert programme.round_budget_fen(i) // VOUCHER_FACE_FEN >= n

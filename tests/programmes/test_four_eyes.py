@@ -11,7 +11,7 @@ from sqlalchemy import Engine, text
 
 from cockpit.programmes import audit, foureyes, subsidies, vouchers
 from cockpit.programmes.rules import PurchaseSubsidy, shipped
-from cockpit.programmes.tx import Conflict
+from cockpit.programmes.tx import Conflict, NotAllowed
 from tests.programmes.helpers import car_facts
 
 
@@ -160,7 +160,7 @@ def test_a_paid_subsidy_is_clawed_back_with_four_eyes_and_can_be_appealed(
         subsidies.claw_back(officer="inspector", **kw)
     subsidies.claw_back(officer="director", **kw)
     assert _budget(sqlite_engine, code) == before + 50_000
-    with pytest.raises(subsidies.NotAllowed, match="between 1 and 150000"):
+    with pytest.raises(NotAllowed, match="between 1 and 150000"):
         subsidies.claw_back(**{**kw, "amount_fen": 150_001}, officer="inspector")
     assert audit.verify(sqlite_engine).ok
     entry = appeals.recovery_of(aid, engine=sqlite_engine)

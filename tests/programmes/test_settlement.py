@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from cockpit.format import SHANGHAI
 from cockpit.programmes import audit, foureyes, settlement, spending, vouchers
+from cockpit.programmes.tx import NotAllowed
 from cockpit.sample.settlement import write_statement
 from tests.programmes.helpers import person, voucher_programme
 
@@ -89,7 +90,7 @@ def test_resolutions_need_four_eyes_and_corrections_are_booked(
         ).one()
     assert booked[0] == 500 and booked[2] == "merchant:m1"
     missing = items["missing_in_ledger"]["id"]
-    with pytest.raises(settlement.NotAllowed, match="explain"):
+    with pytest.raises(NotAllowed, match="explain"):
         settlement.resolve(
             item_id=missing, action="write_off", note="x", officer="a", engine=sqlite_engine
         )

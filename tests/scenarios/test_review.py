@@ -91,6 +91,7 @@ def test_conflict_declared_after_scoring_withdraws_those_scores(
     assert withdrawn == 4  # R1's four criterion scores of F1
     calls.advance(call_id=open_call, step="review", actor=OPERATOR, engine=engine)
     awarded = calls.advance(call_id=open_call, step="award", actor=OPERATOR, engine=engine)
+    assert awarded.award_explanation is not None
     table = {row["firm_id"]: row for row in awarded.award_explanation["ranking"]}
     assert table["F1"]["reviewers"] == 1 and table["F1"]["total"] == 72.0  # R2's 60/80/80/80
     assert awarded.award_application_id == apps["F2"]
@@ -124,6 +125,7 @@ def test_equal_totals_are_split_by_the_heaviest_criterion_and_explained(
     calls.advance(call_id=open_call, step="review", actor=OPERATOR, engine=engine)
     awarded = calls.advance(call_id=open_call, step="award", actor=OPERATOR, engine=engine)
     why = awarded.award_explanation
+    assert why is not None
     assert awarded.award_application_id == apps["F2"]
     assert why["tied_on_total"] == [apps["F2"], apps["F1"]]
     assert why["decided_by"]["rule"] == "criterion:technical"
