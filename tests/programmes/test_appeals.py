@@ -16,6 +16,7 @@ from cockpit.db import get_engine, upgrade
 from cockpit.programmes import appeals, audit, spending, vouchers
 from cockpit.programmes.rules import shipped
 from cockpit.programmes.tx import NotAllowed, pseudonym_of
+from cockpit.programmes.tx import NotFound as ProgrammeNotFound
 from cockpit.web.app import install_error_handlers
 from cockpit.web.auth import create_api_key
 from cockpit.web.programme_api import _round_id
@@ -209,3 +210,10 @@ def test_cli_lists_appeals(api: Api) -> None:
     assert got.exit_code == 0 and json.loads(got.output)["data"][0]["stage"] == "dismissed"
     overdue = CliRunner().invoke(app, ["programmes", "appeals", "--overdue", "--json"])
     assert json.loads(overdue.output)["count"] == 0
+
+
+@pytest.mark.parametrize("subject_id", ["²", "٣", "99999999999999999999", "-1", ""])
+@pytest.mark.parametrize("kind", ["refused_claim", "clawback"])
+def test_a_subject_that_is_no_row_id_is_not_found(api: Api, kind: str, subject_id: str) -> None:
+    with pytest.raises(ProgrammeNotFound):
+        appeals.lodge(subject_kind=kind, subject_id=subject_id, appellant="x", grounds="g")

@@ -81,6 +81,7 @@ def test_lists_filter_page_and_download_every_row(app_home: Path) -> None:
         ({"since": "yesterday"}, "query.since"),
         ({"district": "999999"}, "query.district"),
         ({"round": 0}, "query.round"),
+        ({"round": "²"}, "query.round"),  # str.isdigit() says yes, int() says no
     ],
 )
 def test_bad_filters_are_refused_in_the_one_shape(

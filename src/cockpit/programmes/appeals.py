@@ -54,12 +54,18 @@ class NotYourAppeal(ProgrammeError):
     status, code = 403, "not_yours"
 
 
+def _is_row_id(text: str) -> bool:
+    """A row id a database can hold: ASCII digits (str.isdigit() also takes '²', which int()
+    refuses) and under 2**63."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
 def _subject(conn: Connection, kind: str, subject_id: str) -> tuple[int, str, str, int | None]:
     """(programme, affected party, decided at, ledger entry) of what is appealed."""
     if kind == "refused_claim":
         refusal = (
             conn.execute(select(RefusalRow).where(RefusalRow.id == int(subject_id))).first()
-            if subject_id.isdigit()
+            if _is_row_id(subject_id)
             else None
         )
         if refusal is None:
@@ -72,7 +78,7 @@ def _subject(conn: Connection, kind: str, subject_id: str) -> tuple[int, str, st
                     LedgerRow.id == int(subject_id), LedgerRow.op.in_(("clawback", "recover"))
                 )
             ).first()
-            if subject_id.isdigit()
+            if _is_row_id(subject_id)
             else None
         )
         if entry is None:

@@ -156,7 +156,8 @@ class Guard:
             return _refuse(429, "locked", message, **{"Retry-After": str(int(wait) + 1)}), receive
         cap = body_cap(scope["path"])
         length = headers.get("content-length", "")
-        if scope["method"] in BODY_METHODS and length.isdigit() and int(length) > cap:
+        declared = int(length) if length.isascii() and length.isdigit() else 0  # not '²'
+        if scope["method"] in BODY_METHODS and declared > cap:
             return _refuse(413, "too_large", f"request body over {cap} bytes"), receive
         token = _token(headers)
         caller, rate = f"ip:{address}", None

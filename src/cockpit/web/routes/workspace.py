@@ -74,7 +74,8 @@ def _number(text: str, field: str) -> int | None:
     """A round number from a form ('' = any)."""
     if not text:
         return None
-    if not text.isdigit() or not 1 <= int(text) <= 10_000:
+    # isascii: str.isdigit() also accepts digits int() refuses, such as '²'.
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 10_000:
         raise Invalid(f"round must be a number from 1 to 10000, not {text[:20]!r}", field=field)
     return int(text)
 
