@@ -38,6 +38,22 @@ HEADER = (
 )
 
 
+def _resident_ids(n: int) -> list[str]:
+    """``n`` distinct valid resident ID numbers (GB 11643: a real birth date and the check
+    character), as a bank feed's payers carry: invalid ones would be quarantined."""
+    from datetime import date, timedelta
+
+    from cockpit.identity import gb11643_check
+
+    born = date(1960, 1, 1)
+    out = []
+    for i in range(n):
+        day = (born + timedelta(days=i // 1000)).strftime("%Y%m%d")
+        first17 = f"500103{day}{i % 1000:03d}"
+        out.append(first17 + gb11643_check(first17))
+    return out
+
+
 def write_transactions_csv(path: Path, rows: int, *, seed: int = 7, chunk: int = 1_000_000) -> None:
     """A transactions CSV of ``rows`` rows, written in chunks with pyarrow."""
     import numpy as np
@@ -47,6 +63,7 @@ def write_transactions_csv(path: Path, rows: int, *, seed: int = 7, chunk: int =
 
     rng = np.random.default_rng(seed)
     payers = max(1000, rows // 20)
+    ids = pa.array(_resident_ids(payers))
     start = np.datetime64("2025-01-01T00:00:00", "s")
     with path.open("wb") as sink:
         sink.write((HEADER + "\n").encode())
@@ -70,7 +87,7 @@ def write_transactions_csv(path: Path, rows: int, *, seed: int = 7, chunk: int =
                     ),
                     "channel": _pick(CHANNELS, rng.integers(0, len(CHANNELS), n)),
                     "payment_method": _pick(PAYMENTS, rng.integers(0, len(PAYMENTS), n)),
-                    "payer_id": pa.array(500103199000000000 + payer).cast(pa.string()),
+                    "payer_id": ids.take(pa.array(payer)),
                     "card_no": pa.array(6222020000000000 + payer).cast(pa.string()),
                     "device_id": pc.binary_join_element_wise(
                         "d", pa.array(payer * 7919).cast(pa.string()), ""

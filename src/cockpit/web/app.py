@@ -47,6 +47,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Everything loaded so far (modules, routes, settings) lives as long as the process:
     # moved out of the collector's sight, so a full collection during a claims burst scans
     # only what requests allocate, instead of pausing every request for the whole heap.
+    # The batched claim path is imported on first use elsewhere (cockpit.programmes keeps it
+    # lazy for the CLI): here it is loaded first, so that it is frozen with the rest.
+    from cockpit import programmes
+
+    programmes.serves_batched  # noqa: B018 (the attribute's import is the point)
     gc.collect()
     gc.freeze()
     try:
