@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 import pytest
@@ -110,7 +111,7 @@ def test_compute_one_month_of_a_share_by_district(built_home: Path, facts: list[
     rows = [f for f in facts if f["month"] == "2025-06"]
     for r in got.itertuples():
         expected = plain.value("ecny_share", [f for f in rows if f["district"] == r.district])
-        assert _close(r.value, expected)
+        assert _close(cast(float, r.value), expected)
 
 
 def test_compute_refuses_a_dimension_the_indicator_does_not_allow(built_home: Path) -> None:
@@ -190,9 +191,10 @@ def test_values_and_compute_serve_district_by_category(
     merged = a.merge(live, on=["district", "category"], how="left", suffixes=("", "_live"))
     assert len(merged) == len(a) and merged["num"].notna().sum() == len(live)
     for r in merged.itertuples():
-        if math.isnan(r.num):  # a pair with no sale this month: an empty share
-            assert math.isnan(r.value)
+        num, value = cast(float, r.num), cast(float, r.value)
+        if math.isnan(num):  # a pair with no sale this month: an empty share
+            assert math.isnan(value)
         else:
-            assert _close(r.value, r.value_live), r
+            assert _close(value, cast(float, r.value_live)), r
     with pytest.raises(ValueError, match="no built cut"):
         built_values("retail_sales", by=["district", "channel"], lake=built_home / "lake")
