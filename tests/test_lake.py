@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import duckdb
@@ -109,3 +110,12 @@ def test_no_module_but_the_lake_reads_parquet_files_itself() -> None:
         if "read_parquet(" in p.read_text("utf-8")
     }
     assert readers - NOT_THE_LAKE == {"lake.py"}
+
+
+def test_no_module_but_the_lake_and_the_settings_spells_the_lake_folder() -> None:
+    spellers = {
+        p.relative_to(SRC).as_posix()
+        for p in SRC.rglob("*.py")
+        if re.search(r"""/ ["']lake["']""", p.read_text("utf-8"))
+    }
+    assert spellers == {"lake.py", "config.py"}

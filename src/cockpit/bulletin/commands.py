@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from cockpit.format import json_text
+from cockpit.lake import lake_of
 
 if TYPE_CHECKING:
     from cockpit.bulletin.issue import IssueResult
@@ -65,7 +66,7 @@ def issue_many(
     from cockpit.bulletin.figures import Inputs
     from cockpit.bulletin.issue import issue_bulletin
 
-    inputs = Inputs(home / "lake")
+    inputs = Inputs(lake_of(home))
     month = month or inputs.latest_month
     if month is None:
         raise LookupError("the lake has no built indicator values: run `cockpit build`")

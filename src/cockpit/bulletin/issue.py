@@ -14,6 +14,7 @@ from cockpit.bulletin.figures import Inputs
 from cockpit.bulletin.html import render_html
 from cockpit.bulletin.model import Bulletin, Lang
 from cockpit.bulletin.pdf import write_pdf
+from cockpit.lake import lake_of
 from cockpit.reference import CITY_CODE
 
 
@@ -64,7 +65,7 @@ def issue_bulletin(
 
     start = time.perf_counter()
     home = home or get_settings().home
-    inputs = inputs or Inputs(home / "lake")
+    inputs = inputs or Inputs(lake_of(home))
     b = compute_bulletin(month=month, region=region, inputs=inputs)
     earlier = versions(home, b.region_code, b.period, lang)
     next_version = earlier[-1].version + 1 if earlier else 1

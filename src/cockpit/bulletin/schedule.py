@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from cockpit import reference
 from cockpit.bulletin.model import Lang
 from cockpit.datafiles import validate_text
+from cockpit.lake import lake_of
 from cockpit.reference import CITY_CODE
 
 SHIPPED = Path(__file__).parent / "data" / "schedule.yaml"
@@ -138,7 +139,7 @@ def run_once(
     from cockpit.bulletin.issue import issue_bulletin
 
     start = time.perf_counter()
-    inputs = Inputs(home / "lake")
+    inputs = Inputs(lake_of(home))
     month = schedule.month_for(now or dt.datetime.now(dt.UTC), inputs.latest_month)
     report = RunReport(schedule.id, month)
     wanted = set(schedule.channels)

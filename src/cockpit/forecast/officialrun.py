@@ -49,6 +49,7 @@ from cockpit.forecast.officialbacktest import (
     label_of,
     pooled_rule_steps,
 )
+from cockpit.lake import lake_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -363,12 +364,12 @@ def run_official(home: Path, *, months: int = 24, origins: int = ORIGINS) -> dic
 
     from cockpit.forecast.combination import combination_weights, with_combination
 
-    published = read_published(home / "lake")
+    published = read_published(lake_of(home))
     if not published:
         from cockpit.forecast.sources import NoSeriesError
 
         raise NoSeriesError("the lake has no official statistics; run `cockpit ingest`")
-    daily = read_feed_daily(home / "lake", FEED_INDICATOR) or None
+    daily = read_feed_daily(lake_of(home), FEED_INDICATOR) or None
     feeds = {key: daily if key == ("retail_sales", CITY, "") else None for key in published}
     parts = []
     for key, series in published.items():
@@ -419,7 +420,7 @@ def save_official(
 
     now = dt.datetime.now(dt.UTC)
     run_id = f"{now:%Y%m%dT%H%M%S%f}"
-    lake = home / "lake"
+    lake = lake_of(home)
     meta = {
         "/".join(k): {
             "methods": p.methods,
@@ -449,7 +450,7 @@ def save_official(
 
 def latest_estimates(home: Path) -> pd.DataFrame:
     """The newest run's ``official_estimates`` (empty without one)."""
-    from cockpit.lake import frame, lake_of, part_files
+    from cockpit.lake import frame, part_files
 
     return frame(part_files(lake_of(home), ESTIMATES)[-1:])
 

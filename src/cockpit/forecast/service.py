@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal
 from cockpit.forecast.pipeline import ForecastSpec
 from cockpit.forecast.run import forecast_flat, forecast_hierarchy
 from cockpit.forecast.store import StoredRun, find_cached, input_hash, save_run
+from cockpit.lake import lake_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -89,7 +90,7 @@ def _city_daily(home: Path) -> pd.DataFrame:
     from cockpit.forecast.officialrun import read_feed_daily
     from cockpit.forecast.sources import NoSeriesError
 
-    daily = read_feed_daily(home / "lake")
+    daily = read_feed_daily(lake_of(home))
     if not daily:
         raise NoSeriesError("no daily retail sales in lake/indicator_values; run `cockpit build`")
     frame = pd.DataFrame({"ds": pd.to_datetime(list(daily)), "y": list(daily.values())})

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cockpit.lake import lake_of
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -142,7 +144,7 @@ def save_run(
         "series": len(run.panel.chosen),
         "models": json.dumps(run.panel.chosen, sort_keys=True),
     }
-    lake = home / "lake"
+    lake = lake_of(home)
     _write(lake, FORECASTS, run_id, forecasts)
     _write(lake, ACCURACY, run_id, report)
     _write(lake, RUNS, run_id, pd.DataFrame([meta]))  # last: a run exists once this does
@@ -160,18 +162,18 @@ def _load(lake: Path, meta: dict[str, Any], cached: bool) -> StoredRun:
 
 def find_cached(home: Path, digest: str) -> StoredRun | None:
     """The stored run made from exactly this input, if any."""
-    runs = _read(home / "lake", RUNS)
+    runs = _read(lake_of(home), RUNS)
     if runs.empty:
         return None
     hits = runs[runs["input_hash"] == digest].sort_values("created_at")
     if hits.empty:
         return None
-    return _load(home / "lake", {str(k): v for k, v in hits.iloc[-1].items()}, cached=True)
+    return _load(lake_of(home), {str(k): v for k, v in hits.iloc[-1].items()}, cached=True)
 
 
 def latest_run(home: Path, indicator_id: str | None = None) -> StoredRun | None:
     """The newest stored run (of one indicator, if given)."""
-    runs = _read(home / "lake", RUNS)
+    runs = _read(lake_of(home), RUNS)
     if runs.empty:
         return None
     if indicator_id is not None:
@@ -179,4 +181,4 @@ def latest_run(home: Path, indicator_id: str | None = None) -> StoredRun | None:
     if runs.empty:
         return None
     newest = runs.sort_values("created_at").iloc[-1]
-    return _load(home / "lake", {str(k): v for k, v in newest.items()}, cached=True)
+    return _load(lake_of(home), {str(k): v for k, v in newest.items()}, cached=True)

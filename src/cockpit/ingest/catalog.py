@@ -16,9 +16,9 @@ from cockpit.config import get_settings
 def create_views(con: Any, home: Path) -> None:
     """(Re)create a view for every lake table on ``con``."""
     for table in lake.INGESTED:
-        sql = lake.select(home / "lake", table, glob=True)
+        sql = lake.select(lake.lake_of(home), table, glob=True)
         if table == "quarantine":
-            sql = quarantine_sql(home / "lake", glob=True)
+            sql = quarantine_sql(lake.lake_of(home), glob=True)
         con.execute(f"CREATE OR REPLACE VIEW {table} AS {sql}")
 
 
