@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -356,3 +357,76 @@ def test_rounds_with_larger_limits_take_the_reference_path(
     assert [a.status_code for a in answers] == [201, 201, 409]
     assert answers[2].json()["code"] == "limit_reached"
     assert len(_claims(get_engine(), rid)) == 2
+
+
+def _pending(info: vouchers.RoundInfo, n: int, who: Identity) -> aioclaim.Pending:
+    """Claim ``n`` of ``who`` as ``aioclaim.claim`` queues it (no event loop needed here)."""
+    moment = datetime.now().astimezone()
+    pairs = who.identifiers(list(info.rules.limits.identifiers))
+    scopes = (f"r{info.round_id}", f"p{info.programme_id}")
+    claim_id = f"c-lock-{info.round_id}-{n}"
+    return aioclaim.Pending(
+        who=who,
+        idem_key=f"lock-{info.round_id}-{n}",
+        digest=f"{n:064x}",
+        stamp=ledger.iso(moment),
+        value_at=ledger.value_iso(moment),
+        vouchers=vouchers._voucher_rows(info, claim_id, who.person, moment),
+        slots=[(scope, kind, value) for scope in scopes for kind, value in pairs],
+        future=cast("asyncio.Future[ClaimResult]", None),
+    )
+
+
+def test_two_batches_waiting_on_each_other_part_at_once(pg_engine: Engine, code: str) -> None:
+    """prog_0010: batch A holds a phone that batch B's claim names, and B one that A's next
+    claim names. Each waits on the other; PostgreSQL would find the cycle only after
+    ``deadlock_timeout`` (10 s here, for both sessions), but the batch's lock timeout lets the
+    claim that waited go first: it is answered ``retry``, nothing of it written, and both
+    batches finish within a second."""
+    import threading
+    import time
+
+    import psycopg
+
+    info = _open(pg_engine, code, packs=10, parts=2)
+    a1 = _pending(info, 1, person(1, phone="shared-p"))
+    b1 = _pending(info, 2, person(2, phone="shared-q"))
+    b2 = _pending(info, 3, person(3, phone="shared-p"))  # waits on a1
+    a2 = _pending(info, 4, person(4, phone="shared-q"))  # waits on b1
+    first = psycopg.connect(_conninfo(pg_engine))
+    second = psycopg.connect(_conninfo(pg_engine))
+    outcomes: dict[str, list[str]] = {}
+    try:
+        for conn in (first, second):
+            conn.execute("SET deadlock_timeout = '10s'")
+        started = time.monotonic()
+        row = first.execute(aioclaim.BATCH_SQL, aioclaim._batch_params(info, 0, [a1])).fetchone()
+        assert row is not None and row[0] == ["granted"]
+
+        def run_b() -> None:
+            found = second.execute(aioclaim.BATCH_SQL, aioclaim._batch_params(info, 1, [b1, b2]))
+            outcomes["b"] = list(found.fetchone()[0])  # type: ignore[index]
+            second.commit()
+
+        b = threading.Thread(target=run_b)
+        b.start()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:  # B holds b1's phone and waits for a1's
+            waiting = first.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = %s AND wait_event_type = 'Lock'",
+                (second.info.backend_pid,),
+            ).fetchone()
+            if (waiting and waiting[0]) or "b" in outcomes:
+                break
+            time.sleep(0.005)
+        found = first.execute(aioclaim.BATCH_SQL, aioclaim._batch_params(info, 0, [a2]))
+        outcomes["a"] = list(found.fetchone()[0])  # type: ignore[index]
+        first.commit()
+        b.join(timeout=15)
+        elapsed = time.monotonic() - started
+    finally:
+        first.close()
+        second.close()
+    assert elapsed < 5, f"the batches waited {elapsed:.1f} s on each other"
+    assert sorted(outcomes["a"] + outcomes["b"]) == ["granted", "retry", "taken"]
+    assert ledger.verify(pg_engine).ok
