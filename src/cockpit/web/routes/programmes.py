@@ -8,6 +8,7 @@ pseudonymised with the ingestion HMAC before anything is stored. Refusals are 4x
 
 # No ``from __future__ import annotations``: FastAPI reads these annotations at run time.
 
+import asyncio
 import json
 from collections.abc import Callable, Coroutine
 from functools import partial
@@ -103,18 +104,35 @@ def _claim_round(engine: Engine, code: str, no: int) -> tuple[programmes.RoundIn
     return info, url.render_as_string(hide_password=False)
 
 
-_claim_rounds: dict[tuple[Engine, str, int], tuple[programmes.RoundInfo, str | None]] = {}
+RoundKey = tuple[Engine, str, int]
+ClaimRound = tuple[programmes.RoundInfo, str | None]
+_claim_rounds: dict[RoundKey, ClaimRound] = {}
+_reading_rounds: dict[RoundKey, "asyncio.Task[ClaimRound]"] = {}
 JSON = "application/json"
+
+
+async def _round_of(engine: Engine, code: str, no: int) -> ClaimRound:
+    """``_claim_round``, read once per process: the claims that arrive together when a round
+    opens, before the first read is back, wait for that read instead of each sending its own
+    (two hundred reads in worker threads at the burst's first moment, measured)."""
+    key = (engine, code, no)
+    found = _claim_rounds.get(key)
+    if found is not None:
+        return found
+    reading = _reading_rounds.get(key)
+    if reading is None:
+        reading = asyncio.ensure_future(run_in_threadpool(_claim_round, engine, code, no))
+        _reading_rounds[key] = reading
+        reading.add_done_callback(lambda _: _reading_rounds.pop(key, None))
+    found = await asyncio.shield(reading)  # a caller that gives up leaves the read to others
+    _claim_rounds[key] = found
+    return found
 
 
 async def _claim(
     engine: Engine, code: str, no: int, idem_key: str, who: programmes.Identity
 ) -> programmes.ClaimResult:
-    found = _claim_rounds.get((engine, code, no))
-    if found is None:
-        found = await run_in_threadpool(_claim_round, engine, code, no)
-        _claim_rounds[(engine, code, no)] = found
-    info, conninfo = found
+    info, conninfo = await _round_of(engine, code, no)
     if conninfo is not None and programmes.serves_batched(info):
         batcher = programmes.batcher_for(conninfo, info)
         return await programmes.claim_batched(batcher, idem_key=idem_key, who=who)
