@@ -21,12 +21,24 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(home: Path, *, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+def served(
+    home: Path, *, extra_env: dict[str, str] | None = None, workers: int = 1
+) -> Iterator[str]:
     """``cockpit serve`` over ``home`` on a free loopback port; yields its base URL."""
+    with serving(home, extra_env=extra_env, workers=workers) as (url, _):
+        yield url
+
+
+@contextmanager
+def serving(
+    home: Path, *, extra_env: dict[str, str] | None = None, workers: int = 1
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``served``, yielding the server's process too."""
     port = free_port()
     env = {**os.environ, "COCKPIT_HOME": str(home), **(extra_env or {})}
     env.pop("COCKPIT_DB_URL", None)
     cmd = [sys.executable, "-c", "from cockpit.cli import app; app()", "serve", "--port", str(port)]
+    cmd += ["--workers", str(workers)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -43,7 +55,7 @@ def served(home: Path, *, extra_env: dict[str, str] | None = None) -> Iterator[s
             if time.monotonic() > deadline:
                 raise RuntimeError("cockpit serve did not answer within 60 s")
             time.sleep(0.2)
-        yield url
+        yield url, proc
     finally:
         proc.terminate()
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import TYPE_CHECKING
 
 import typer
@@ -25,8 +26,38 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def serve_cockpit(*, host: str, port: int) -> None:
-    """Serve the cockpit until interrupted; development mode only on loopback."""
+def serve_cockpit(*, host: str, port: int, workers: int = 1) -> None:
+    """Serve the cockpit until interrupted; development mode only on loopback.
+
+    With ``workers`` above 1, that many processes each listen on the port (``web.workers``).
+    """
+    production = get_settings().mode == "production"
+    if not production and not is_loopback(host):
+        raise typer.BadParameter(
+            f"{host} is not a loopback address: development mode serves this machine only; "
+            "set COCKPIT_MODE=production (with its secrets) to serve a network",
+            param_hint="--host",
+        )
+    typer.echo(f"Commerce Cockpit on http://{host}:{port}/  (Ctrl+C to stop)")
+    if workers > 1:
+        from cockpit.web.workers import WorkerPlan, can_share_port, check_port, run_workers
+
+        if not can_share_port():
+            raise typer.BadParameter(
+                "several workers need SO_REUSEPORT (Linux); serve one worker per port",
+                param_hint="--workers",
+            )
+        try:
+            check_port(host, port)
+        except OSError as exc:
+            typer.echo(f"cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
+            raise typer.Exit(1) from exc
+        raise typer.Exit(run_workers(WorkerPlan(host, port, serve_socket), workers))
+    serve_socket(None, host=host, port=port)
+
+
+def serve_socket(sock: socket.socket | None, *, host: str = "", port: int = 0) -> None:
+    """Run the app in this process, on ``sock`` (a worker's) or on ``host:port``."""
     import logging
 
     import uvicorn
@@ -35,22 +66,22 @@ def serve_cockpit(*, host: str, port: int) -> None:
     from cockpit.web.guard import buffer_access_log
 
     production = get_settings().mode == "production"
-    if not production and not is_loopback(host):
-        raise typer.BadParameter(
-            f"{host} is not a loopback address: development mode serves this machine only; "
-            "set COCKPIT_MODE=production (with its secrets) to serve a network",
-            param_hint="--host",
-        )
     stop_log = None
     if production:  # every access logged, one line each, written off the requests' path
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         stop_log = buffer_access_log()
-    typer.echo(f"Commerce Cockpit on http://{host}:{port}/  (Ctrl+C to stop)")
+    # Behind a TLS proxy, X-Forwarded-Proto makes requests https: Secure cookies and HSTS.
+    # Uvicorn's own access log is off: the gate writes the cockpit's (``guard.log_access``).
+    config = uvicorn.Config(
+        create_app(),
+        host=host or "127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=production,
+    )
     try:
-        # Behind a TLS proxy, X-Forwarded-Proto makes requests https: Secure cookies and HSTS.
-        uvicorn.run(
-            create_app(), host=host, port=port, log_level="warning", proxy_headers=production
-        )
+        uvicorn.Server(config).run(sockets=[sock] if sock is not None else None)
     finally:
         if stop_log is not None:
             stop_log()  # the last lines reach the log before the process ends
@@ -76,10 +107,16 @@ def register(app: typer.Typer) -> None:
     def serve(
         host: str = typer.Option(None, help="Address to bind. Default: COCKPIT_HOST (127.0.0.1)."),
         port: int = typer.Option(None, help="Port. Default: COCKPIT_PORT (8000)."),
+        workers: int = typer.Option(
+            1,
+            min=1,
+            max=64,
+            help="Server processes, each listening on the port (one per core; Linux).",
+        ),
     ) -> None:
         """Serve the web cockpit and its JSON API (OpenAPI at /docs)."""
         settings = get_settings()
-        serve_cockpit(host=host or settings.host, port=port or settings.port)
+        serve_cockpit(host=host or settings.host, port=port or settings.port, workers=workers)
 
     @app.command("web-assets")
     def web_assets(

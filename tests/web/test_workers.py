@@ -1,0 +1,106 @@
+"""``cockpit serve --workers N``: N processes, each listening on the port, all serving;
+stopped together, and together when one dies."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.web.server import free_port, serving
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT")
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        found += [int(p) for p in task.read_text().split()]
+    return found
+
+
+def _workers(pid: int) -> list[int]:
+    """The server's worker processes (not multiprocessing's resource tracker)."""
+    return [
+        p
+        for p in _children(pid)
+        if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()
+        and b"resource_tracker" not in Path(f"/proc/{p}/cmdline").read_bytes()
+    ]
+
+
+def _sockets(pid: int) -> int:
+    fds = Path(f"/proc/{pid}/fd")
+    return sum(1 for fd in fds.iterdir() if os.readlink(fd).startswith("socket:"))
+
+
+def _gone(pid: int, seconds: float = 30.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _get(url: str) -> tuple[socket.socket, bytes]:
+    """A kept-open connection that has asked for /login, and the answer's first bytes."""
+    host, port = url.removeprefix("http://").split(":")
+    conn = socket.create_connection((host, int(port)), timeout=10)
+    conn.sendall(f"GET /login HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+    return conn, conn.recv(64)
+
+
+def test_every_worker_takes_connections_and_all_stop_together(tmp_path: Path) -> None:
+    with serving(tmp_path, workers=2) as (url, proc):
+        workers = _workers(proc.pid)
+        assert len(workers) == 2
+        before = {w: _sockets(w) for w in workers}
+        held = [_get(url) for _ in range(40)]
+        assert all(first.startswith(b"HTTP/1.1 200") for _, first in held)
+        # The kernel spreads connections over the workers' sockets by a hash of the
+        # addresses: each takes some (all 40 on one: one chance in 2**39).
+        taken = {w: _sockets(w) - before[w] for w in workers}
+        assert all(n > 0 for n in taken.values()), taken
+        assert sum(taken.values()) == 40
+        for conn, _ in held:
+            conn.close()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        assert all(_gone(w) for w in workers)
+
+
+def test_a_dead_worker_stops_the_server(tmp_path: Path) -> None:
+    with serving(tmp_path, workers=2) as (_, proc):
+        first, second = _workers(proc.pid)
+        os.kill(first, signal.SIGKILL)
+        assert proc.wait(timeout=30) == 1
+        assert _gone(second)
+
+
+def test_a_port_in_use_fails_before_any_worker_starts(tmp_path: Path) -> None:
+    port = free_port()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        env = {**os.environ, "COCKPIT_HOME": str(tmp_path)}
+        env.pop("COCKPIT_DB_URL", None)
+        cmd = [sys.executable, "-c", "from cockpit.cli import app; app()", "serve"]
+        done = subprocess.run(
+            [*cmd, "--port", str(port), "--workers", "2"],
+            env=env,
+            capture_output=True,
+            timeout=60,
+        )
+    assert done.returncode != 0
+    assert b"Address already in use" in done.stderr + done.stdout
