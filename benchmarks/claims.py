@@ -44,9 +44,10 @@ from collections.abc import Callable
 from contextlib import closing
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
+import httptools
 import httpx
 import psycopg
 import uvloop
@@ -225,34 +226,15 @@ def free_port() -> int:
 
 
 def start_server(url: str, home: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    """``cockpit serve --workers N`` on a free port: the product's own server, each worker
+    with its own listening socket (``cockpit.web.workers``)."""
     port = free_port()
     env = {**os.environ, "COCKPIT_DB_URL": url, "COCKPIT_HOME": str(home)}
+    serve = "from cockpit.cli import app; app()"
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "cockpit.web.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--loop",
-            "uvloop",
-            "--http",
-            "httptools",
-            "--log-level",
-            "warning",
-            "--no-access-log",
-            "--timeout-keep-alive",
-            "60",
-            "--backlog",
-            "4096",
-        ],
+        [sys.executable, "-c", serve, "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
+        stdout=subprocess.DEVNULL,
     )
     return proc, f"http://127.0.0.1:{port}"
 
@@ -303,16 +285,122 @@ def bodies(n: int) -> list[dict[str, Any]]:
 
 
 retries = [0]
+Burst = tuple[float, list[float], dict[int, int]]
 
 
-async def burst(
+class _Connection(asyncio.Protocol):
+    """One keep-alive HTTP/1.1 connection of the lean client: a request is bytes written
+    whole, its answer the status parsed by httptools (the parser uvicorn uses) when the
+    response is complete. One request at a time, as a phone's app sends them."""
+
+    def __init__(self) -> None:
+        self.parser = httptools.HttpResponseParser(self)
+        self.transport: asyncio.Transport | None = None
+        self.done: asyncio.Future[int] | None = None
+        self.lost = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is no subclass
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            self._fail(exc)
+
+    def on_message_complete(self) -> None:
+        if self.done is not None and not self.done.done():
+            self.done.set_result(self.parser.get_status_code())
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._fail(exc or ConnectionResetError("the server closed the connection"))
+        if not self.lost.done():
+            self.lost.set_result(None)
+
+    def _fail(self, exc: BaseException) -> None:
+        if self.done is not None and not self.done.done():
+            self.done.set_exception(ConnectionResetError(str(exc)))
+
+    async def send(self, raw: bytes) -> int:
+        assert self.transport is not None
+        if self.transport.is_closing():
+            raise ConnectionResetError("the connection is closed")
+        self.done = asyncio.get_running_loop().create_future()
+        self.transport.write(raw)
+        return await self.done
+
+
+def _raw_request(method: str, host: str, path: str, key: str, body: bytes = b"") -> bytes:
+    head = (
+        f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nX-API-Key: {key}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode("ascii") + body
+
+
+async def burst_lean(
     base: str,
     key: str,
     code: str,
     jobs: list[dict[str, Any]],
     clients: int,
     started: Callable[[], None] = lambda: None,
-) -> tuple[float, list[float], dict[int, int]]:
+) -> Burst:
+    """``burst`` with the lean client: the same requests on the same keep-alive connections,
+    at a fraction of aiohttp's CPU (the load generator shares the two cores with the API and
+    PostgreSQL, and its CPU is none of theirs). Each request is encoded whole before the clock
+    starts; a latency runs from the write to the end of the response, parsed."""
+    loop = asyncio.get_running_loop()
+    host_port = base.removeprefix("http://")
+    host, port = host_port.rsplit(":", 1)
+    path = f"/api/programmes/{code}/rounds/1/claims"
+    raws = iter([_raw_request("POST", host_port, path, key, json.dumps(b).encode()) for b in jobs])
+    warm_up = _raw_request("GET", host_port, "/api/programmes", key)
+    latencies: list[float] = []
+    codes: dict[int, int] = {}
+    retries[0] = 0
+
+    async def connect() -> _Connection:
+        _, conn = await loop.create_connection(_Connection, host, int(port))
+        return conn
+
+    async def one_client(conn: _Connection) -> None:
+        for raw in raws:
+            t0 = time.perf_counter()
+            for attempt in range(5):
+                try:
+                    status = await conn.send(raw)
+                    break
+                except ConnectionResetError:
+                    # A dropped connection: reconnect and send the same claim again (same
+                    # idempotency key), as a real app does; it can never be granted twice.
+                    retries[0] += 1
+                    if attempt == 4:
+                        raise
+                    conn = await connect()
+            latencies.append(time.perf_counter() - t0)
+            codes[status] = codes.get(status, 0) + 1
+        assert conn.transport is not None
+        conn.transport.close()
+
+    # Open the connections before the clock starts, as phones already connected would be.
+    conns = await asyncio.gather(*(connect() for _ in range(clients)))
+    await asyncio.gather(*(c.send(warm_up) for c in conns))
+    started()
+    start = time.perf_counter()
+    await asyncio.gather(*(one_client(c) for c in conns))
+    elapsed = time.perf_counter() - start
+    return elapsed, latencies, codes
+
+
+async def burst_aiohttp(
+    base: str,
+    key: str,
+    code: str,
+    jobs: list[dict[str, Any]],
+    clients: int,
+    started: Callable[[], None] = lambda: None,
+) -> Burst:
     """Send every job from ``clients`` concurrent keep-alive connections; time each one.
 
     aiohttp's client on uvloop: bodies are encoded before the clock starts, and a request's
@@ -358,6 +446,9 @@ async def burst(
         await asyncio.gather(*(one_client(session) for _ in range(clients)))
         elapsed = time.perf_counter() - start
     return elapsed, latencies, codes
+
+
+CLIENTS = {"lean": burst_lean, "aiohttp": burst_aiohttp}
 
 
 def check(url: str, round_id: int) -> dict[str, Any]:
@@ -433,6 +524,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 )
 
             with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+                burst = CLIENTS[args.client]
                 elapsed, latencies, codes = runner.run(
                     burst(base, key, "bench-burst", jobs, args.clients, started)
                 )
@@ -460,6 +552,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "claims": args.claims,
         "packs": args.packs,
         "clients": args.clients,
+        "client": args.client,
         "workers": args.workers,
         "parts": args.parts,
         "seconds": round(elapsed, 2),
@@ -488,6 +581,12 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=100_000)
     parser.add_argument("--packs", type=int, default=50_000)
     parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument(
+        "--client",
+        choices=sorted(CLIENTS),
+        default="lean",
+        help="load generator: lean (asyncio + httptools, the default) or aiohttp's client",
+    )
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--parts", type=int, default=16, help="budget rows of the round")
     parser.add_argument("--raw-threads", type=int, default=16)
