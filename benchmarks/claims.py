@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/claims.py                       # the published run
     .venv/bin/python benchmarks/claims.py --claims 10000 --packs 5000 --raw-seconds 3   # quick
 
-Needs the ``bench`` extra (``pip install -e ".[bench]"``: aiohttp, the load generator).
+The ``--client aiohttp`` load generator needs the ``bench`` extra (``pip install -e
+".[bench]"``); the default one needs only httptools, which the server uses too.
 
 What it does, all on loopback:
 1. makes a throwaway PostgreSQL database (127.0.0.1:5432, or --db-url) and migrates it;
@@ -11,12 +12,13 @@ What it does, all on loopback:
 3. measures the *raw* rate of the claim's conditional UPDATE on the budget rows (the ceiling:
    ``UPDATE prog_chains SET balance_fen = balance_fen - pack ... WHERE balance_fen >= pack
    RETURNING ...`` + COMMIT, one per transaction, from ``--raw-threads`` connections);
-4. starts ``uvicorn cockpit.web.app:create_app`` (uvloop, httptools) with ``--workers``
-   processes and fires ``--claims`` claims from ``--clients`` concurrent keep-alive
-   connections of aiohttp's client on uvloop (15 % of them a second try by someone who
-   already claimed, from another account sharing their phone). Bodies are encoded before the
-   clock starts; each latency runs from just before its request is sent to the end of its
-   response body, measured by the client;
+4. starts ``cockpit serve --workers N`` (uvicorn, uvloop, httptools; each worker with its
+   own listening socket) and fires ``--claims`` claims from ``--clients`` concurrent
+   keep-alive connections on uvloop (15 % of them a second try by someone who already
+   claimed, from another account sharing their phone), by the lean client (asyncio protocols
+   and httptools' response parser, the default) or aiohttp's. Requests are encoded before
+   the clock starts; each latency runs from just before its request is sent to the end of
+   its response, measured by the client;
 5. checks, in the database after the burst, that exactly ``--packs`` packs were granted, no
    ID/phone/card/device holds two, and the ledger and the audit trail (one entry per granted
    claim, written by the API's audit writer) verify; prints claims/s, p50/p99 latency,
