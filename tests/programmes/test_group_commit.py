@@ -378,7 +378,8 @@ def _pending(info: vouchers.RoundInfo, n: int, who: Identity) -> aioclaim.Pendin
 
 
 def test_two_batches_waiting_on_each_other_part_at_once(pg_engine: Engine, code: str) -> None:
-    """prog_0010: batch A holds a phone that batch B's claim names, and B one that A's next
+    """prog_0010: B, asking for the budget row A holds, takes the round's free one; then A
+    holds a phone that batch B's claim names, and B one that A's next
     claim names. Each waits on the other; PostgreSQL would find the cycle only after
     ``deadlock_timeout`` (10 s here, for both sessions), but the batch's lock timeout lets the
     claim that waited go first: it is answered ``retry``, nothing of it written, and both
@@ -396,16 +397,18 @@ def test_two_batches_waiting_on_each_other_part_at_once(pg_engine: Engine, code:
     first = psycopg.connect(_conninfo(pg_engine))
     second = psycopg.connect(_conninfo(pg_engine))
     outcomes: dict[str, list[str]] = {}
+    rows: dict[str, str] = {}
     try:
         for conn in (first, second):
             conn.execute("SET deadlock_timeout = '10s'")
         started = time.monotonic()
         row = first.execute(aioclaim.BATCH_SQL, aioclaim._batch_params(info, 0, [a1])).fetchone()
-        assert row is not None and row[0] == ["granted"]
+        assert row is not None and row[0] == ["granted", f"r{info.round_id}.0"]
 
         def run_b() -> None:
-            found = second.execute(aioclaim.BATCH_SQL, aioclaim._batch_params(info, 1, [b1, b2]))
-            outcomes["b"] = list(found.fetchone()[0])  # type: ignore[index]
+            # B asks for the budget row A holds, and takes the free one instead.
+            found = second.execute(aioclaim.BATCH_SQL, aioclaim._batch_params(info, 0, [b1, b2]))
+            *outcomes["b"], rows["b"] = found.fetchone()[0]  # type: ignore[index]
             second.commit()
 
         b = threading.Thread(target=run_b)
@@ -420,7 +423,7 @@ def test_two_batches_waiting_on_each_other_part_at_once(pg_engine: Engine, code:
                 break
             time.sleep(0.005)
         found = first.execute(aioclaim.BATCH_SQL, aioclaim._batch_params(info, 0, [a2]))
-        outcomes["a"] = list(found.fetchone()[0])  # type: ignore[index]
+        *outcomes["a"], rows["a"] = found.fetchone()[0]  # type: ignore[index]
         first.commit()
         b.join(timeout=15)
         elapsed = time.monotonic() - started
@@ -429,4 +432,5 @@ def test_two_batches_waiting_on_each_other_part_at_once(pg_engine: Engine, code:
         second.close()
     assert elapsed < 5, f"the batches waited {elapsed:.1f} s on each other"
     assert sorted(outcomes["a"] + outcomes["b"]) == ["granted", "retry", "taken"]
+    assert rows == {"a": f"r{info.round_id}.0", "b": f"r{info.round_id}.1"}
     assert ledger.verify(pg_engine).ok

@@ -8,11 +8,11 @@ claim route uses this path on PostgreSQL:
 * each API process keeps a few **autocommit** psycopg connections per event loop (``Pool``);
 * a claim joins its round's queue (``Batcher``). While a connection is free it goes at once,
   alone; while every connection is busy, claims queue, and the next free connection takes up
-  to ``MAX_BATCH`` of them as **one call** of ``prog_claim_batch`` (migration ``prog_0003``,
-  after ``prog_0002``) on one budget row chosen at random: one round trip, one transaction,
-  one WAL flush for the lot. Each claim runs in its own subtransaction there, exactly as the
-  single-claim statement would (budget row, hash chain, ledger entry, identity slots, claim,
-  vouchers);
+  to ``MAX_BATCH`` of them as **one call** of ``prog_claim_batch`` (migration ``prog_0010``,
+  after ``prog_0002``) on one budget row (one chosen at random if no other batch holds it,
+  else a free one): one round trip, one transaction, one WAL flush for the lot. Each claim
+  runs in its own subtransaction there, exactly as the single-claim statement would (budget
+  row, hash chain, ledger entry, identity slots, claim, vouchers);
 * every claim gets its own answer: ``granted``; ``taken`` → the earlier claim with this
   idempotency key (replay, or ``IdempotencyMismatch``), else ``LimitReached``, recorded as a
   refusal for the anti-fraud flags; ``empty`` → the row is marked exhausted in this process
@@ -193,11 +193,11 @@ class Batcher:
         if not live:
             await _sold_out(conn, batch)
             return
-        part = random.choice(live)
-        cur = await conn.execute(BATCH_SQL, _batch_params(self.info, part, batch))
+        cur = await conn.execute(BATCH_SQL, _batch_params(self.info, random.choice(live), batch))
         row = await cur.fetchone()
         assert row is not None
-        outcomes: list[str] = row[0]
+        *outcomes, used = row[0]  # one word per claim, then the budget row the batch took
+        part = int(used.rsplit(".", 1)[1])
         again: list[Pending] = []
         taken: list[Pending] = []
         for p, outcome in zip(batch, outcomes, strict=True):
