@@ -348,7 +348,7 @@ async def burst_lean(
     clients: int,
     started: Callable[[], None] = lambda: None,
 ) -> Burst:
-    """``burst`` with the lean client: the same requests on the same keep-alive connections,
+    """``burst_aiohttp`` with the lean client: the same requests on the same connections,
     at a fraction of aiohttp's CPU (the load generator shares the two cores with the API and
     PostgreSQL, and its CPU is none of theirs). Each request is encoded whole before the clock
     starts; a latency runs from the write to the end of the response, parsed."""
