@@ -81,10 +81,17 @@ REPLAY_SQL = (
     "LEFT JOIN prog_vouchers v ON v.claim_id = c.id "
     "WHERE c.idem_key = ANY(%b) ORDER BY c.idem_key, v.face_fen, v.id"
 )
-REFUSALS_SQL = (
-    "INSERT INTO prog_refusals (programme_id, round_id, person, account, device, card, at) "
-    "SELECT %b, %b, x.* FROM unnest(CAST(%b AS text[]), CAST(%b AS text[]), "
-    "CAST(%b AS text[]), CAST(%b AS text[]), CAST(%b AS text[])) AS x"
+# The refusals of a batch's ``taken`` claims and the earlier claims behind them, in one
+# statement: a refusal is stored for each idempotency key no claim holds (the person's limit
+# said no), and the earlier claims of the others are answered. The two parts see one
+# snapshot, so they agree on which keys are taken.
+REFUSE_SQL = (
+    "WITH refused AS (INSERT INTO prog_refusals "
+    "(programme_id, round_id, person, account, device, card, at) "
+    "SELECT %b, %b, x.person, x.account, x.device, x.card, x.at FROM unnest("
+    "CAST(%b AS text[]), CAST(%b AS text[]), CAST(%b AS text[]), CAST(%b AS text[]), "
+    "CAST(%b AS text[]), CAST(%b AS text[])) AS x(idem_key, person, account, device, card, at) "
+    "WHERE NOT EXISTS (SELECT 1 FROM prog_claims c WHERE c.idem_key = x.idem_key)) " + REPLAY_SQL
 )
 
 
@@ -271,13 +278,18 @@ def _batch_params(info: RoundInfo, part: int, batch: list[Pending]) -> tuple[Any
     )
 
 
-async def _replays(
-    conn: psycopg.AsyncConnection[Any], keys: list[str]
-) -> dict[str, tuple[str, int, str, list[dict[str, Any]]]]:
+Replays = dict[str, tuple[str, int, str, list[dict[str, Any]]]]
+
+
+async def _replays(conn: psycopg.AsyncConnection[Any], keys: list[str]) -> Replays:
     """Earlier claims by idempotency key: (claim id, round, request digest, vouchers)."""
-    found: dict[str, tuple[str, int, str, list[dict[str, Any]]]] = {}
     cur = await conn.execute(REPLAY_SQL, (keys,))
-    for key, claim_id, round_id, digest, vid, face, threshold, until in await cur.fetchall():
+    return _replay_rows(await cur.fetchall())
+
+
+def _replay_rows(rows: list[tuple[Any, ...]]) -> Replays:
+    found: Replays = {}
+    for key, claim_id, round_id, digest, vid, face, threshold, until in rows:
         entry = found.setdefault(key, (claim_id, round_id, digest, []))
         if vid is not None:
             entry[3].append(
@@ -291,7 +303,7 @@ async def _replays(
     return found
 
 
-def _replay_or(p: Pending, found: dict[str, tuple[str, int, str, list[dict[str, Any]]]]) -> bool:
+def _replay_or(p: Pending, found: Replays) -> bool:
     """Answer ``p`` from an earlier claim with its key, if there is one; True if answered."""
     earlier = found.get(p.idem_key)
     if earlier is None:
@@ -318,32 +330,33 @@ async def _refused(
 ) -> None:
     """Unique keys said no: the earlier claim with each key, or else the person's limit.
 
-    Two round trips for all of them: one look-up of their keys, one insert of the refusals.
+    One round trip for all of them (``REFUSE_SQL``): the refusals stored, the earlier claims read.
     """
-    found = await _replays(conn, [p.idem_key for p in taken])
-    refused = [p for p in taken if not _replay_or(p, found)]
-    if not refused:
-        return
-    await conn.execute(
-        REFUSALS_SQL,
+    keys = [p.idem_key for p in taken]
+    cur = await conn.execute(
+        REFUSE_SQL,
         (
             info.programme_id,
             info.round_id,
-            [p.who.person for p in refused],
-            [p.who.account for p in refused],
-            [p.who.device for p in refused],
-            [p.who.card for p in refused],
-            [p.stamp for p in refused],
+            keys,
+            [p.who.person for p in taken],
+            [p.who.account for p in taken],
+            [p.who.device for p in taken],
+            [p.who.card for p in taken],
+            [p.stamp for p in taken],
+            keys,
         ),
     )
-    for p in refused:  # one exception each: each request's traceback is its own
-        _fail(
-            [p],
-            LimitReached(
-                "this person (same ID, phone, card or device) has already claimed the most "
-                "packs allowed"
-            ),
-        )
+    found = _replay_rows(await cur.fetchall())
+    for p in taken:  # one exception each: each request's traceback is its own
+        if not _replay_or(p, found):
+            _fail(
+                [p],
+                LimitReached(
+                    "this person (same ID, phone, card or device) has already claimed the most "
+                    "packs allowed"
+                ),
+            )
 
 
 _batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, int], Batcher]] = (
