@@ -448,3 +448,17 @@ def test_a_build_without_the_area_cut_says_so(cockpit_home: Path) -> None:
         sign_in_as(c, "analyst")
         body = c.get(AREA_API.format("500103", "BD01")).json()
         assert body == {"available": False, "reason": "cut_not_built", "hint": "cockpit build"}
+
+
+def test_the_app_collects_young_objects_less_often_while_it_runs(cockpit_home: Path) -> None:
+    """The lifespan sets the collector's thresholds for a burst and gives the process its own
+    back when the app stops (tests run many apps in one process)."""
+    import gc
+
+    from cockpit.web.app import GC_THRESHOLDS, create_app
+
+    before = gc.get_threshold()
+    assert before != GC_THRESHOLDS
+    with TestClient(create_app()):
+        assert gc.get_threshold() == GC_THRESHOLDS
+    assert gc.get_threshold() == before

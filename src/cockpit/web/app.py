@@ -62,12 +62,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     programmes.serves_batched  # noqa: B018 (the attribute's import is the point)
     gc.collect()
     gc.freeze()
+    thresholds = gc.get_threshold()
     gc.set_threshold(*GC_THRESHOLDS)
     try:
         yield
     finally:
         await run_in_threadpool(audit_writer.flush)  # queued audit entries reach the trail
         gc.unfreeze()  # collectable again at shutdown, so extension objects are freed
+        gc.set_threshold(*thresholds)  # a process that runs apps one after another (tests)
 
 
 def create_app() -> FastAPI:
