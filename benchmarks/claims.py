@@ -299,7 +299,6 @@ class _Connection(asyncio.Protocol):
         self.parser = httptools.HttpResponseParser(self)
         self.transport: asyncio.Transport | None = None
         self.done: asyncio.Future[int] | None = None
-        self.lost = asyncio.get_running_loop().create_future()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is no subclass
@@ -316,8 +315,6 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._fail(exc or ConnectionResetError("the server closed the connection"))
-        if not self.lost.done():
-            self.lost.set_result(None)
 
     def _fail(self, exc: BaseException) -> None:
         if self.done is not None and not self.done.done():
@@ -589,7 +586,9 @@ def main() -> None:
         default="lean",
         help="load generator: lean (asyncio + httptools, the default) or aiohttp's client",
     )
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="server processes (cockpit serve --workers)"
+    )
     parser.add_argument("--parts", type=int, default=16, help="budget rows of the round")
     parser.add_argument("--raw-threads", type=int, default=16)
     parser.add_argument("--raw-seconds", type=float, default=10.0)

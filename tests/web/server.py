@@ -20,12 +20,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def serve_command(
+    home: Path, port: int, *, workers: int = 1, extra_env: dict[str, str] | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """The command and environment of ``cockpit serve`` over ``home`` on ``port``."""
+    env = {**os.environ, "COCKPIT_HOME": str(home), **(extra_env or {})}
+    env.pop("COCKPIT_DB_URL", None)
+    cmd = [sys.executable, "-c", "from cockpit.cli import app; app()", "serve", "--port", str(port)]
+    return [*cmd, "--workers", str(workers)], env
+
+
 @contextmanager
-def served(
-    home: Path, *, extra_env: dict[str, str] | None = None, workers: int = 1
-) -> Iterator[str]:
+def served(home: Path, *, extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """``cockpit serve`` over ``home`` on a free loopback port; yields its base URL."""
-    with serving(home, extra_env=extra_env, workers=workers) as (url, _):
+    with serving(home, extra_env=extra_env) as (url, _):
         yield url
 
 
@@ -35,10 +43,7 @@ def serving(
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """``served``, yielding the server's process too."""
     port = free_port()
-    env = {**os.environ, "COCKPIT_HOME": str(home), **(extra_env or {})}
-    env.pop("COCKPIT_DB_URL", None)
-    cmd = [sys.executable, "-c", "from cockpit.cli import app; app()", "serve", "--port", str(port)]
-    cmd += ["--workers", str(workers)]
+    cmd, env = serve_command(home, port, workers=workers, extra_env=extra_env)
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.server import free_port, serving
+from tests.web.server import free_port, serve_command, serving
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT")
 
@@ -93,14 +93,7 @@ def test_a_port_in_use_fails_before_any_worker_starts(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", port))
         taken.listen()
-        env = {**os.environ, "COCKPIT_HOME": str(tmp_path)}
-        env.pop("COCKPIT_DB_URL", None)
-        cmd = [sys.executable, "-c", "from cockpit.cli import app; app()", "serve"]
-        done = subprocess.run(
-            [*cmd, "--port", str(port), "--workers", "2"],
-            env=env,
-            capture_output=True,
-            timeout=60,
-        )
+        cmd, env = serve_command(tmp_path, port, workers=2)
+        done = subprocess.run(cmd, env=env, capture_output=True, timeout=60)
     assert done.returncode != 0
     assert b"Address already in use" in done.stderr + done.stdout

@@ -54,7 +54,9 @@ class WorkerPlan:
 
 
 def _worker(plan: WorkerPlan) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    # A Ctrl+C meant for the parent reaches the whole process group: ignored while the worker
+    # starts (no traceback from a half-done import); uvicorn then installs its own handlers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     plan.run(bind_shared(plan.host, plan.port))
 
 

@@ -106,8 +106,8 @@ def _claim_round(engine: Engine, code: str, no: int) -> tuple[programmes.RoundIn
 
 RoundKey = tuple[Engine, str, int]
 ClaimRound = tuple[programmes.RoundInfo, str | None]
-_claim_rounds: dict[RoundKey, ClaimRound] = {}
-_reading_rounds: dict[RoundKey, "asyncio.Task[ClaimRound]"] = {}
+# Each round's read, kept once it has succeeded (a failed one is dropped, to be tried again).
+_claim_rounds: dict[RoundKey, "asyncio.Future[ClaimRound]"] = {}
 JSON = "application/json"
 
 
@@ -116,17 +116,17 @@ async def _round_of(engine: Engine, code: str, no: int) -> ClaimRound:
     opens, before the first read is back, wait for that read instead of each sending its own
     (two hundred reads in worker threads at the burst's first moment, measured)."""
     key = (engine, code, no)
-    found = _claim_rounds.get(key)
-    if found is not None:
-        return found
-    reading = _reading_rounds.get(key)
+    reading = _claim_rounds.get(key)
     if reading is None:
         reading = asyncio.ensure_future(run_in_threadpool(_claim_round, engine, code, no))
-        _reading_rounds[key] = reading
-        reading.add_done_callback(lambda _: _reading_rounds.pop(key, None))
-    found = await asyncio.shield(reading)  # a caller that gives up leaves the read to others
-    _claim_rounds[key] = found
-    return found
+        _claim_rounds[key] = reading
+
+        def forget_failed(done: "asyncio.Future[ClaimRound]") -> None:
+            if done.cancelled() or done.exception() is not None:
+                _claim_rounds.pop(key, None)
+
+        reading.add_done_callback(forget_failed)
+    return await asyncio.shield(reading)  # a caller that gives up leaves the read to others
 
 
 async def _claim(
