@@ -7,8 +7,9 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -18,6 +19,11 @@ from tests.access.helpers import sign_in_as
 from tests.web.test_burndown import VOUCHERS, run_programmes, voucher_yaml
 
 BASE = "/api/cockpit/programmes"
+
+
+def _shanghai_today() -> date:
+    """Today where the claims are stamped (Asia/Shanghai), not on the machine's clock."""
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
 @pytest.fixture
@@ -51,10 +57,10 @@ def test_lists_filter_page_and_download_every_row(app_home: Path) -> None:
         c.get(f"{BASE}/{VOUCHERS}/redemptions", params={"district": "500105"}).json()["total"] == 0
     )
     assert c.get(f"{BASE}/{VOUCHERS}/claims", params={"round": 2}).json()["total"] == 0
-    later = (date.today() + timedelta(days=3)).isoformat()
+    later = (_shanghai_today() + timedelta(days=3)).isoformat()
     assert c.get(f"{BASE}/{VOUCHERS}/claims", params={"since": later}).json()["total"] == 0
-    today = date.today().isoformat()
-    window = {"since": (date.today() - timedelta(days=1)).isoformat(), "until": today}
+    today = _shanghai_today().isoformat()
+    window = {"since": (_shanghai_today() - timedelta(days=1)).isoformat(), "until": today}
     assert c.get(f"{BASE}/{VOUCHERS}/claims", params=window).json()["total"] == 4
     paged = c.get(f"{BASE}/{VOUCHERS}/claims", params={"limit": 3, "offset": 3}).json()
     assert len(paged["rows"]) == 1 and paged["total"] == 4
