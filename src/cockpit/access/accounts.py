@@ -13,14 +13,16 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, bindparam, select, update
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from cockpit import reference
-from cockpit.access import audit
+from cockpit.access import aioread, audit
 from cockpit.access.errors import DomainError
 from cockpit.access.models import SessionRow, UserRow
 from cockpit.access.policy import policy
@@ -394,10 +396,6 @@ async def session_principal_async(
     """``session_principal`` for the request's check, on the event loop: grouped with the
     requests of the moment on PostgreSQL, read on the loop on SQLite (``aioread``); still
     read on every request, so signing out and disabling act on the next one."""
-    from starlette.concurrency import run_in_threadpool
-
-    from cockpit.access import aioread
-
     engine = engine or get_engine()
     digest = hash_session(token)
     conninfo = aioread.conninfo_of(engine)
@@ -413,6 +411,12 @@ async def session_principal_async(
     _, csrf, expires, user_id, username, role, districts, disabled = row
     if disabled is not None or _aware(_moment(expires)) <= _now():
         return None
+    return _session_info(csrf, user_id, username, role, districts)
+
+
+@lru_cache(maxsize=4096)
+def _session_info(csrf: str, user_id: int, username: str, role: str, districts: str) -> SessionInfo:
+    # The same row read again gives the same (immutable) answer: made once, not per request.
     codes = frozenset(c for c in districts.split(",") if c)
     who = Principal(kind="user", id=user_id, role=role, name=username, districts=codes)
     return SessionInfo(principal=who, csrf_token=csrf)

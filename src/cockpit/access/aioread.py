@@ -28,6 +28,7 @@ import asyncio
 import os
 import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Sequence
 from typing import Any
@@ -168,29 +169,57 @@ def _sqlite_path(engine: Engine) -> str | None:
     return None if not database or database == ":memory:" else database
 
 
+class _Reader:
+    """This thread's read-only connection to one SQLite file, and the file it opened."""
+
+    def __init__(self, path: str, inode: int) -> None:
+        uri = f"file:{path}?mode=ro"
+        self.conn = sqlite3.connect(uri, uri=True, timeout=SQLITE_WAIT, check_same_thread=False)
+        self.inode = inode
+        self.checked = time.monotonic()
+
+
+# Seconds between checks that the path still names the file the connection opened (a stat
+# is a system call; on a virtual machine it costs about as much as the query).
+INODE_RECHECK = 1.0
+
+
 def sqlite_rows(engine: Engine, sql: str, params: Sequence[object]) -> list[Row] | None:
     """The rows of ``sql`` read on this thread's read-only connection to ``engine``'s SQLite
     file; None when that is not possible (not a file, busy, missing tables): read it
-    through the engine, in a thread."""
+    through the engine, in a thread.
+
+    A file made anew at the same path (a restore) is connected to again: noticed within
+    ``INODE_RECHECK`` seconds, and at once by a read that finds nothing."""
     path = _sqlite_path(engine)
     if path is None:
         return None
-    connections: dict[str, tuple[sqlite3.Connection, int]] = _local.__dict__.setdefault(
-        "connections", {}
-    )
-    conn: sqlite3.Connection | None = None
+    readers: dict[str, _Reader] = _local.__dict__.setdefault("readers", {})
+    reader = readers.get(path)
     try:
-        inode = os.stat(path).st_ino  # a file made anew at the same path: connect again
-        conn, seen = connections.get(path, (None, -1))
-        if conn is None or seen != inode:
-            if conn is not None:
-                conn.close()
-            uri = f"file:{path}?mode=ro"
-            conn = sqlite3.connect(uri, uri=True, timeout=SQLITE_WAIT, check_same_thread=False)
-            connections[path] = (conn, inode)
-        return conn.execute(sql, tuple(params)).fetchall()
+        stale = reader is None or time.monotonic() - reader.checked > INODE_RECHECK
+        if stale:
+            reader = _current(readers, path)
+        assert reader is not None
+        rows = reader.conn.execute(sql, tuple(params)).fetchall()
+        if not rows and not stale and _current(readers, path) is not reader:
+            rows = readers[path].conn.execute(sql, tuple(params)).fetchall()
+        return rows
     except (OSError, sqlite3.Error):
-        if conn is not None:
-            conn.close()
-        connections.pop(path, None)
+        gone = readers.pop(path, None)
+        if gone is not None:
+            gone.conn.close()
         return None
+
+
+def _current(readers: dict[str, _Reader], path: str) -> _Reader:
+    """The reader of ``path``, connected again if the path now names another file."""
+    inode = os.stat(path).st_ino
+    reader = readers.get(path)
+    if reader is not None and reader.inode == inode:
+        reader.checked = time.monotonic()
+        return reader
+    if reader is not None:
+        reader.conn.close()
+    reader = readers[path] = _Reader(path, inode)
+    return reader
