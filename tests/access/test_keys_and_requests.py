@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -243,3 +244,52 @@ def test_cli_creates_rotates_and_lists_keys(cockpit_home: Path) -> None:
     assert [k["revoked_at"] is None for k in listed["data"]] == [False, True]
     bad = runner.invoke(app, ["apikeys", "create", "--role", "merchant", "--name", "a b"])
     assert bad.exit_code == 2 and "registry id" in bad.output
+
+
+def test_a_lockout_ends_and_the_address_is_forgotten(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cockpit.web import guard
+
+    limiter = guard.Limiter(per_minute=10)
+    assert limiter.locked_for("10.0.0.1") == 0.0
+    for _ in range(FAILURES_ALLOWED):
+        limiter.fail("10.0.0.1")
+    assert limiter.locked_for("10.0.0.1") > 0 and limiter.locked_for("10.0.0.2") == 0.0
+    later = time.monotonic() + guard.LOCKOUT_SECONDS + 1
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    assert limiter.locked_for("10.0.0.1") == 0.0
+    assert not limiter._locked  # nothing left to look up on the next request
+
+
+def test_the_gate_reads_the_first_of_each_header_as_starlette_does() -> None:
+    from starlette.datastructures import Headers
+
+    from cockpit.web.guard import read_credentials
+
+    raw = [
+        (b"cookie", b"a=1"),
+        (b"x-api-key", b"k-second"),
+        (b"authorization", b"Basic abc"),
+        (b"cookie", b"b=2"),
+        (b"content-length", b"12"),
+        (b"content-length", b"99"),
+    ]
+    sent = read_credentials({"headers": raw})
+    headers = Headers(raw=raw)
+    assert sent.cookie == headers["cookie"] and sent.length == headers["content-length"]
+    assert sent.token == "k-second"  # not a bearer token: the X-API-Key header
+    bearer = read_credentials({"headers": [(b"authorization", b"bearer  tok ")]})
+    assert bearer.token == "tok"
+
+
+def test_a_route_keeps_its_own_security_header() -> None:
+    from cockpit.web.guard import CSP, with_security_headers
+
+    own = [(b"Content-Security-Policy", b"default-src 'none'"), (b"content-type", b"text/plain")]
+    headers = with_security_headers(own, https=True)
+    names = [name.lower() for name, _ in headers]
+    assert names.count(b"content-security-policy") == 1
+    assert (b"content-security-policy", CSP.encode()) not in headers
+    assert b"strict-transport-security" in names and b"x-frame-options" in names
+    plain = dict(with_security_headers([], https=False))
+    assert plain[b"content-security-policy"] == CSP.encode()
+    assert b"strict-transport-security" not in plain

@@ -29,6 +29,7 @@ import secrets
 from typing import Any
 
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader
 
 from cockpit import access
@@ -37,6 +38,7 @@ from cockpit.access import (
     Forbidden,
     NotSignedIn,
     key_roles,
+    session_principal_async,
 )
 
 # Re-exported: the rooms' routes and tests import the key functions from here.
@@ -91,13 +93,9 @@ def _bearer(headers: Any) -> str:
     return bearer or headers.get("x-api-key") or ""
 
 
-async def _key_principal(request: Any, token: str) -> Principal:
-    # The guard middleware has usually checked the key already, before the body was read.
-    from fastapi.concurrency import run_in_threadpool
-
-    principal: Principal | None = request.scope.get("state", {}).get("key_principal")
-    if principal is None:
-        principal = await run_in_threadpool(authenticate, token)
+async def _key_principal(token: str) -> Principal:
+    # Only for apps without the gate, which checks the key before the body is read.
+    principal = await run_in_threadpool(authenticate, token)
     if principal is None:
         raise NotSignedIn("unknown, expired or revoked API key", field="X-API-Key", code="bad_key")
     return principal
@@ -118,8 +116,6 @@ async def _check_csrf(request: Any, expected: str) -> None:
 
 
 async def _session_principal(request: Any, token: str) -> Principal:
-    from cockpit.access import session_principal_async
-
     info = await session_principal_async(token)
     if info is None:
         raise NotSignedIn("the session has ended; sign in again", code="session_ended")
@@ -131,9 +127,13 @@ async def _session_principal(request: Any, token: str) -> Principal:
 
 async def caller(request: Any) -> Principal:
     """The principal of a request: its API key, else its session cookie; ``NotSignedIn``."""
-    token = _bearer(request.headers)
+    # The gate (``cockpit.web.guard``) has checked the key already; an app without it has not.
+    state = request.scope.get("state", {})
+    if state.get("key_principal") is not None:
+        return state["key_principal"]  # type: ignore[no-any-return]
+    token = "" if state.get("gate_read_key") else _bearer(request.headers)
     if token:
-        return await _key_principal(request, token)
+        return await _key_principal(token)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         return await _session_principal(request, cookie)

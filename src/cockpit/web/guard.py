@@ -14,7 +14,6 @@ The limiter lives on the app (``app.state.limiter``), so each app counts its own
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import queue
 import threading
@@ -22,9 +21,8 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from logging.handlers import QueueHandler, QueueListener
-from typing import Any
+from typing import Any, NamedTuple
 
-from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -64,9 +62,14 @@ class Limiter:
 
     def locked_for(self, address: str) -> float:
         """Seconds ``address`` stays locked out (0: not locked)."""
+        if not self._locked:  # the usual case, asked on every request: no lock taken
+            return 0.0
+        now = time.monotonic()
         with self._lock:
             until = self._locked.get(address, 0.0)
-        return max(0.0, until - time.monotonic())
+            if until and until <= now:  # served its time: forgotten, so the dict empties
+                del self._locked[address]
+        return max(0.0, until - now)
 
     def fail(self, address: str) -> None:
         """Count a bad key or failed sign-in from ``address``; lock it out after too many."""
@@ -100,14 +103,34 @@ def _refuse(status: int, code: str, message: str, field: str = "", **headers: st
     return JSONResponse(body, status_code=status, headers=headers or None)
 
 
-def _token(headers: Headers) -> str:
-    scheme, _, credentials = headers.get("authorization", "").partition(" ")
+class Credentials(NamedTuple):
+    """What the gate reads of a request's headers, in one pass over them."""
+
+    length: str  # Content-Length as sent ('' if none)
+    token: str  # the API key ('Authorization: Bearer' first, then 'X-API-Key'); '' if none
+    cookie: str  # the Cookie header ('' if none)
+
+
+_WANTED = (b"content-length", b"authorization", b"x-api-key", b"cookie")
+
+
+def read_credentials(scope: Scope) -> Credentials:
+    """The gate's headers of ``scope`` (the first of each, as Starlette's ``Headers.get``).
+
+    >>> read_credentials({"headers": [(b"authorization", b"Bearer  k1 "), (b"x-api-key", b"k2")]})
+    Credentials(length='', token='k1', cookie='')
+    >>> read_credentials({"headers": [(b"authorization", b"Basic x"), (b"x-api-key", b"k2")]})
+    Credentials(length='', token='k2', cookie='')
+    """
+    found: dict[bytes, bytes] = {}
+    for name, value in scope["headers"]:
+        if name in _WANTED and name not in found:
+            found[name] = value
+    scheme, _, credentials = found.get(b"authorization", b"").decode("latin-1").partition(" ")
     bearer = credentials.strip() if scheme.lower() == "bearer" else ""
-    return bearer or headers.get("x-api-key") or ""
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    token = bearer or found.get(b"x-api-key", b"").decode("latin-1")
+    cookie = found.get(b"cookie", b"").decode("latin-1")
+    return Credentials(found.get(b"content-length", b"").decode("latin-1"), token, cookie)
 
 
 def role_rate(role: str) -> int | None:
@@ -148,30 +171,32 @@ class Guard:
         log_access(scope, status, time.perf_counter() - started)
 
     async def _check(self, scope: Scope, receive: Receive) -> tuple[Any, Receive]:
-        headers = Headers(scope=scope)
+        sent = read_credentials(scope)
         address = (scope.get("client") or ("?", 0))[0]
         wait = self.limiter.locked_for(address)
         if wait:
             message = "too many bad keys or failed sign-ins from this address"
             return _refuse(429, "locked", message, **{"Retry-After": str(int(wait) + 1)}), receive
         cap = body_cap(scope["path"])
-        length = headers.get("content-length", "")
+        length = sent.length
         declared = int(length) if length.isascii() and length.isdigit() else 0  # not '²'
         if scope["method"] in BODY_METHODS and declared > cap:
             return _refuse(413, "too_large", f"request body over {cap} bytes"), receive
-        token = _token(headers)
+        state = scope.setdefault("state", {})
+        state["gate_read_key"] = True  # ``Permit`` need not look for a key again
         caller, rate = f"ip:{address}", None
-        if token:
-            principal = await authenticate_async(token)
+        if sent.token:
+            principal = await authenticate_async(sent.token)
             if principal is None:
                 self.limiter.fail(address)
                 message = "unknown, expired or revoked API key"
                 return _refuse(401, "bad_key", message, "X-API-Key"), receive
-            scope.setdefault("state", {})["key_principal"] = principal
+            state["key_principal"] = principal
             caller = f"key:{principal.id}"
             rate = role_rate(principal.role)
-        elif cookie := headers.get("cookie", ""):
-            caller = f"cookie:{_digest(cookie)}"
+        elif sent.cookie:
+            # Python's string hash is keyed per process: a bucket name, not a secret.
+            caller = f"cookie:{hash(sent.cookie):x}"
         if not self.limiter.allow(caller, rate):
             message = "too many requests this minute"
             return _refuse(429, "rate_limited", message, **{"Retry-After": "60"}), receive
@@ -217,7 +242,9 @@ SECURITY_HEADERS = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
+    (b"content-security-policy", CSP.encode()),
 )
+_SECURITY_NAMES = frozenset(name for name, _ in SECURITY_HEADERS)
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 access_log = logging.getLogger("cockpit.web.access")
 
@@ -226,13 +253,9 @@ def with_security_headers(
     headers: list[tuple[bytes, bytes]], https: bool
 ) -> list[tuple[bytes, bytes]]:
     """``headers`` with the security headers a route did not set itself (HSTS over TLS)."""
-    present = {name.lower() for name, _ in headers}
-    extra = [h for h in SECURITY_HEADERS if h[0] not in present]
-    if b"content-security-policy" not in present:
-        extra.append((b"content-security-policy", CSP.encode()))
-    if https:
-        extra.append(HSTS)
-    return [*headers, *extra]
+    present = _SECURITY_NAMES.intersection(name.lower() for name, _ in headers)
+    extra = [h for h in SECURITY_HEADERS if h[0] not in present] if present else SECURITY_HEADERS
+    return [*headers, *extra, HSTS] if https else [*headers, *extra]
 
 
 class _Passing(QueueHandler):
