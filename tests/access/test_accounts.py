@@ -159,6 +159,28 @@ def test_signing_out_or_disabling_ends_the_session_at_once(client: TestClient) -
     assert other != name
 
 
+def test_a_changed_account_or_an_expired_session_acts_on_the_next_request(
+    client: TestClient,
+) -> None:
+    """What a request is answered with comes from the rows read for it, never from an
+    earlier request's: a role changed in the database, then an expiry passed."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from cockpit.access.models import SessionRow
+
+    name = sign_in_as(client, "analyst")
+    assert client.get("/api/access/me").json()["role"] == "analyst"
+    with session_scope() as session:
+        session.execute(update(UserRow).where(UserRow.username == name).values(role="auditor"))
+    assert client.get("/api/access/me").json()["role"] == "auditor"
+    past = datetime.now(UTC) - timedelta(seconds=1)
+    with session_scope() as session:
+        session.execute(update(SessionRow).values(expires_at=past))
+    assert client.get("/api/cockpit/periods").status_code == 401
+
+
 def test_a_role_without_the_permission_gets_403_in_the_one_shape(client: TestClient) -> None:
     sign_in_as(client, "leader")
     answer = client.post("/api/alerts/1/ack", json={})
