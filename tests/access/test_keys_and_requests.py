@@ -293,3 +293,29 @@ def test_a_route_keeps_its_own_security_header() -> None:
     plain = dict(with_security_headers([], https=False))
     assert plain[b"content-security-policy"] == CSP.encode()
     assert b"strict-transport-security" not in plain
+
+
+@pytest.mark.parametrize("path", ["/api/programmes/consents", "/api/programmes/P1/rounds/1/claims"])
+def test_a_client_that_leaves_before_its_body_is_no_server_error(
+    client: TestClient, path: str
+) -> None:
+    """A connection closed while the body is awaited: a 400 in the one shape, no traceback."""
+    app = client.app
+    token = key("claimant_app", "claims-app")["X-API-Key"]
+    scope: Scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+        "root_path": "", "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80),
+        "headers": [(b"content-type", b"application/json"), (b"x-api-key", token.encode())],
+    }  # fmt: skip
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 400
+    assert b"client_disconnected" in sent[1]["body"]

@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from cockpit import __version__
 from cockpit.access import DomainError, NotSignedIn, audit_writer
@@ -113,6 +114,7 @@ def install_error_handlers(app: FastAPI) -> None:
     # reach the drivers as these; they are the caller's mistake, never the server's.
     app.add_exception_handler(UnicodeError, _unstorable)
     app.add_exception_handler(OverflowError, _unstorable)
+    app.add_exception_handler(ClientDisconnect, _client_left)
 
 
 def _wants_page(request: Request) -> bool:
@@ -135,6 +137,15 @@ async def _invalid(request: Request, exc: RequestValidationError) -> Response:
 async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
     body = errors.from_http(exc.status_code, exc.detail)
     return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _client_left(request: Request, exc: Exception) -> Response:
+    # The caller closed the connection before its body arrived (seen at the end of a claims
+    # burst): nobody reads this answer, and it is no error of the server's to log as one.
+    body = errors.shape(
+        {"code": "client_disconnected", "message": "the connection closed before the body came"}
+    )
+    return JSONResponse(body, status_code=400)
 
 
 async def _unstorable(request: Request, exc: Exception) -> Response:
