@@ -343,6 +343,9 @@ def link_subject(
     _audit(by, "user_linked", username, address, detail, engine)
 
 
+# A browser sends its cookie with every chart: the digest of a cookie seen a moment ago is
+# looked up rather than computed again (bounded, least recently used first out).
+@lru_cache(maxsize=4096)
 def hash_session(token: str) -> str:
     """The SHA-256 (hex) under which a session cookie is stored."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
@@ -397,7 +400,7 @@ async def session_principal_async(
     requests of the moment on PostgreSQL, read on the loop on SQLite (``aioread``); still
     read on every request, so signing out and disabling act on the next one."""
     engine = engine or get_engine()
-    digest = _request_digest(token)
+    digest = hash_session(token)
     conninfo = aioread.conninfo_of(engine)
     if conninfo is not None:
         row = (await aioread.reader(conninfo, _GROUPED_SESSION_SQL).read((digest,))).get(digest)
@@ -409,20 +412,13 @@ async def session_principal_async(
     if row is None:
         return None
     _, csrf, expires, user_id, username, role, districts, disabled = row
-    ends = _stored_moment(expires) if isinstance(expires, str) else _aware(_moment(expires))
+    ends = _stored_moment(expires) if isinstance(expires, str) else _aware(expires)
     if disabled is not None or ends <= _now():
         return None
     return _session_info(csrf, user_id, username, role, districts)
 
 
-# A browser sends its cookie with every chart: the digest of a cookie seen a moment ago, and
-# the parsed expiry of a row read a moment ago, are looked up rather than computed again
-# (pure functions of their argument; bounded, least recently used first out).
-@lru_cache(maxsize=4096)
-def _request_digest(token: str) -> str:
-    return hash_session(token)
-
-
+# SQLite's stored text of a session's expiry, parsed once for the rows read again and again.
 @lru_cache(maxsize=4096)
 def _stored_moment(text: str) -> datetime:
     return _aware(datetime.fromisoformat(text))

@@ -195,15 +195,16 @@ def sqlite_rows(engine: Engine, sql: str, params: Sequence[object]) -> list[Row]
     if path is None:
         return None
     readers: dict[str, _Reader] = _local.__dict__.setdefault("readers", {})
-    reader = readers.get(path)
     try:
-        stale = reader is None or time.monotonic() - reader.checked > INODE_RECHECK
-        if stale:
+        reader = readers.get(path)
+        checked = reader is None or time.monotonic() - reader.checked > INODE_RECHECK
+        if reader is None or checked:
             reader = _current(readers, path)
-        assert reader is not None
         rows = reader.conn.execute(sql, tuple(params)).fetchall()
-        if not rows and not stale and _current(readers, path) is not reader:
-            rows = readers[path].conn.execute(sql, tuple(params)).fetchall()
+        if not rows and not checked:  # a row the file made anew holds is never missed
+            fresh = _current(readers, path)
+            if fresh is not reader:
+                rows = fresh.conn.execute(sql, tuple(params)).fetchall()
         return rows
     except (OSError, sqlite3.Error):
         gone = readers.pop(path, None)
