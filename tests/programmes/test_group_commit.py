@@ -114,7 +114,16 @@ def test_grouped_burst_grants_exactly_the_budget_and_nobody_twice(
         refusals = conn.execute(
             text("SELECT count(*) FROM prog_refusals WHERE round_id = :r"), {"r": info.round_id}
         ).scalar_one()
+        slots = conn.execute(
+            text(
+                "SELECT scope, count(*) FROM prog_identity_slots WHERE scope IN (:p, :r) "
+                "GROUP BY scope"
+            ),
+            {"p": f"p{info.programme_id}", "r": f"r{info.round_id}"},
+        ).all()
     assert left == 0 and biggest > 1
+    # One slot per identifier and granted claim, in the programme's scope only (limits of one).
+    assert dict(slots) == {f"p{info.programme_id}": 50 * 4}
     assert refusals == results.count("limit") > 0
     assert results.count("sold_out") == len(jobs) - 50 - refusals
     assert ledger.verify(pg_engine).ok
@@ -363,7 +372,7 @@ def _pending(info: vouchers.RoundInfo, n: int, who: Identity) -> aioclaim.Pendin
     """Claim ``n`` of ``who`` as ``aioclaim.claim`` queues it (no event loop needed here)."""
     moment = datetime.now().astimezone()
     pairs = who.identifiers(list(info.rules.limits.identifiers))
-    scopes = (f"r{info.round_id}", f"p{info.programme_id}")
+    scopes = [scope for scope, _ in vouchers.slot_scopes(info)]
     claim_id = f"c-lock-{info.round_id}-{n}"
     return aioclaim.Pending(
         who=who,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select, text
 
 from cockpit.programmes import ledger, spending, vouchers
-from cockpit.programmes.models import VoucherRow
+from cockpit.programmes.models import IdentitySlotRow, VoucherRow
 from cockpit.programmes.tx import (
     Conflict,
     IdempotencyMismatch,
@@ -165,4 +166,46 @@ def test_expiry_returns_unused_value_to_the_budget(engine: Engine, code: str) ->
             text("SELECT balance_fen FROM prog_chains WHERE chain_id = :c"), {"c": f"p{pid}"}
         ).scalar_one()
     assert budget == 5000  # the pack's 50 yuan came back
+    assert ledger.verify(engine).ok
+
+
+# Each claim: (round number, whether it is granted). Person 1 throughout, a new key each time.
+LIMIT_CASES = {
+    "one in all": (1, 1, [(1, True), (1, False), (2, False)]),
+    "one a round, two in all": (1, 2, [(1, True), (1, False), (2, True), (3, False)]),
+    "two a round, two in all": (2, 2, [(1, True), (1, True), (1, False), (2, False)]),
+    "two a round, three in all": (2, 3, [(1, True), (1, True), (1, False), (2, True), (2, False)]),
+}
+
+
+@pytest.mark.parametrize("case", LIMIT_CASES, ids=list(LIMIT_CASES))
+def test_limits_hold_in_each_round_and_in_all_with_the_slots_they_need(
+    engine: Engine, code: str, case: str
+) -> None:
+    """Round slots are written only where the round's limit is the tighter one; the
+    programme's slots hold every other line (vouchers.slot_scopes)."""
+    per_round, total, claims = LIMIT_CASES[case]
+    programme = voucher_programme(code, packs=5, per_round=per_round, total=total, rounds=3)
+    pid = vouchers.install_programme(programme=programme, engine=engine)
+    start = datetime.now().astimezone()
+    rounds = {
+        no: vouchers.open_round(programme_code=code, no=no, engine=engine, parts=1)
+        for no in (1, 2, 3)
+    }
+    for n, (no, granted) in enumerate(claims):
+        moment = start + timedelta(days=2 * (no - 1), minutes=1)
+        ask = partial(
+            vouchers.claim, round_id=rounds[no], idem_key=f"{code}-{n}", who=person(1),
+            engine=engine, now=moment,
+        )  # fmt: skip
+        if granted:
+            ask()
+        else:
+            with pytest.raises(LimitReached):
+                ask()
+    ours = [f"p{pid}", *(f"r{rid}" for rid in rounds.values())]
+    with engine.connect() as conn:
+        found = conn.execute(select(IdentitySlotRow.scope).where(IdentitySlotRow.scope.in_(ours)))
+        kept = {scope[0] for (scope,) in found}
+    assert kept == ({"r", "p"} if per_round < total else {"p"})
     assert ledger.verify(engine).ok

@@ -57,7 +57,14 @@ from cockpit.programmes.tx import (
     Unavailable,
     request_hash,
 )
-from cockpit.programmes.vouchers import ClaimResult, Identity, RoundInfo, _public, _voucher_rows
+from cockpit.programmes.vouchers import (
+    ClaimResult,
+    Identity,
+    RoundInfo,
+    _public,
+    _voucher_rows,
+    slot_scopes,
+)
 
 # Connections per API worker process and event loop. On two cores PostgreSQL runs at most
 # two backends at once; a few connections keep it busy while others wait on the network or a
@@ -412,7 +419,7 @@ async def claim(
     # replay or sold out, and needs no vouchers or slots (half of a burst's claims).
     if len(info.exhausted) < info.parts:
         pairs = who.identifiers(list(info.rules.limits.identifiers))
-        scopes = (f"r{info.round_id}", f"p{info.programme_id}")
+        scopes = [scope for scope, _ in slot_scopes(info)]  # limits of one: the programme's
         pending.vouchers = _voucher_rows(info, _claim_id(), who.person, moment)
         pending.slots = [(scope, kind, value) for scope in scopes for kind, value in pairs]
     batcher.submit(pending)

@@ -328,16 +328,27 @@ class ClaimResult:
     replayed: bool = False
 
 
+def slot_scopes(info: RoundInfo) -> list[tuple[str, int]]:
+    """The scopes a claim's identity slots are kept in, each with its limit: the programme's
+    always, the round's only where its limit is the tighter one.
+
+    A programme's rules never change once installed (``install_programme``), so where
+    ``per_person_total <= per_person_per_round`` nobody within the programme's limit can pass
+    the round's: round slots would be half of every claim's slot rows, written for nothing.
+    """
+    limits = info.rules.limits
+    scopes = [(f"p{info.programme_id}", limits.per_person_total)]
+    if limits.per_person_per_round < limits.per_person_total:
+        scopes.insert(0, (f"r{info.round_id}", limits.per_person_per_round))
+    return scopes
+
+
 def _slot_rows(
     conn: Connection, info: RoundInfo, who: Identity, claim_id: str
 ) -> list[dict[str, Any]]:
     limits = info.rules.limits
     rows: list[dict[str, Any]] = []
-    scopes = (
-        (f"r{info.round_id}", limits.per_person_per_round),
-        (f"p{info.programme_id}", limits.per_person_total),
-    )
-    for scope, limit in scopes:
+    for scope, limit in slot_scopes(info):
         for kind, value in who.identifiers(list(limits.identifiers)):
             slot = 1 if limit == 1 else _next_slot(conn, scope, kind, value)
             if slot > limit:
