@@ -1,5 +1,6 @@
 """prog_0009: vouchers and redemptions indexed by programme, so a programme's status
-(asked once per programme by the budgets chart) reads only that programme's rows."""
+(asked once per programme by the budgets chart) reads only that programme's rows; prog_0011:
+no index on a voucher's holder, which nothing looks up."""
 
 from __future__ import annotations
 
@@ -57,6 +58,23 @@ def test_prog_0009_adds_the_programme_indexes_and_takes_them_off_again(fresh_url
         engine.dispose()
         for table, (name, columns) in NEW.items():
             assert _indexes(engine, table)[name] == columns
+    finally:
+        engine.dispose()
+
+
+def test_prog_0011_drops_the_holder_index_and_brings_it_back_on_downgrade(
+    fresh_url: str,
+) -> None:
+    engine = make_engine(fresh_url)
+    try:
+        upgrade(fresh_url)
+        assert "ix_prog_vouchers_holder" not in _indexes(engine, "prog_vouchers")
+        command.downgrade(alembic_config(fresh_url), "prog_0010")
+        engine.dispose()
+        assert _indexes(engine, "prog_vouchers")["ix_prog_vouchers_holder"] == ["holder"]
+        upgrade(fresh_url)
+        engine.dispose()
+        assert "ix_prog_vouchers_holder" not in _indexes(engine, "prog_vouchers")
     finally:
         engine.dispose()
 

@@ -157,7 +157,7 @@ class VoucherRow(Base):
     claim_id: Mapped[str] = mapped_column(String(40), index=True)
     programme_id: Mapped[int] = mapped_column(Integer)
     round_id: Mapped[int] = mapped_column(Integer)
-    holder: Mapped[str] = mapped_column(Pseudonym, index=True)
+    holder: Mapped[str] = mapped_column(Pseudonym)  # not indexed: prog_0011
     face_fen: Mapped[int] = mapped_column(BigInteger)
     threshold_fen: Mapped[int] = mapped_column(BigInteger)
     valid_until: Mapped[str] = mapped_column(String(32))
