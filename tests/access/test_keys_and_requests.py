@@ -319,3 +319,39 @@ def test_a_client_that_leaves_before_its_body_is_no_server_error(
     asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
     assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 400
     assert b"client_disconnected" in sent[1]["body"]
+
+
+def test_made_up_session_cookies_lock_the_address_out(client: TestClient) -> None:
+    """Each new cookie would be a rate-limit bucket of its own: one naming no live session
+    counts towards the address's lockout like a bad key."""
+    good = key()
+    for n in range(FAILURES_ALLOWED):
+        client.cookies.set("cockpit_session", f"guess-{n}")
+        answer = client.get(QUARANTINE)
+        assert answer.status_code == 401 and answer.json()["code"] == "session_ended"
+    client.cookies.clear()
+    locked = client.get(QUARANTINE, headers=good)
+    assert locked.status_code == 429 and locked.json()["code"] == "locked"
+
+
+def test_one_stale_cookie_counts_once_however_many_charts_ask(client: TestClient) -> None:
+    """A page whose session ended asks for every chart with the same cookie: one failure."""
+    good = key()
+    client.cookies.set("cockpit_session", "ended-long-ago")
+    for _ in range(3 * FAILURES_ALLOWED):
+        assert client.get(QUARANTINE).status_code == 401
+    client.cookies.clear()
+    assert client.get(QUARANTINE, headers=good).status_code == 200
+
+
+def test_the_failures_counted_once_are_remembered_within_a_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cockpit.web import guard
+
+    monkeypatch.setattr(guard, "MAX_COUNTED", 3)
+    limiter = guard.Limiter(per_minute=10)
+    for n in range(10):
+        limiter.fail_once("10.0.0.1", f"cookie-{n}")
+    assert len(limiter._counted) == 3
+    assert limiter.locked_for("10.0.0.1") == 0.0  # ten failures: under the lockout's twenty

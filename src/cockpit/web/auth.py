@@ -118,11 +118,21 @@ async def _check_csrf(request: Any, expected: str) -> None:
 async def _session_principal(request: Any, token: str) -> Principal:
     info = await session_principal_async(token)
     if info is None:
+        _count_stale_cookie(request, token)
         raise NotSignedIn("the session has ended; sign in again", code="session_ended")
     request.state.csrf_token = info.csrf_token
     if request.method not in SAFE_METHODS:
         await _check_csrf(request, info.csrf_token)
     return info.principal
+
+
+def _count_stale_cookie(request: Any, token: str) -> None:
+    # Each made-up cookie would otherwise be a rate-limit bucket of its own, and guessing
+    # sessions free: a cookie that names no live session counts towards the address's
+    # lockout like a bad key, once per cookie (a page's charts all carry the same stale one).
+    limiter = getattr(request.app.state, "limiter", None)
+    if limiter is not None and request.client is not None:
+        limiter.fail_once(request.client.host, f"{hash(token):x}")  # keyed per process
 
 
 async def caller(request: Any) -> Principal:

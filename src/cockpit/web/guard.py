@@ -18,7 +18,7 @@ import logging
 import queue
 import threading
 import time
-from collections import defaultdict, deque
+from collections import OrderedDict, defaultdict, deque
 from collections.abc import Callable
 from logging.handlers import QueueHandler, QueueListener
 from typing import Any, NamedTuple
@@ -42,6 +42,7 @@ BODY_CAPS: tuple[tuple[str, int], ...] = (
 FAILURES_ALLOWED = 20  # bad keys or failed sign-ins from one address per window
 FAILURE_WINDOW = 60.0
 LOCKOUT_SECONDS = 300.0
+MAX_COUNTED = 10_000  # credentials remembered by ``Limiter.fail_once``
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -59,6 +60,9 @@ class Limiter:
         self._failures: defaultdict[str, deque[float]] = defaultdict(deque)
         self._locked: dict[str, float] = {}
         self._lock = threading.Lock()
+        # (address, credential) failures counted in the window: one stale cookie, asked for
+        # by every chart of a page, counts once; a new made-up one each time counts each time.
+        self._counted: OrderedDict[tuple[str, str], float] = OrderedDict()
 
     def locked_for(self, address: str) -> float:
         """Seconds ``address`` stays locked out (0: not locked)."""
@@ -82,6 +86,20 @@ class Limiter:
             if len(seen) >= FAILURES_ALLOWED:
                 self._locked[address] = now + LOCKOUT_SECONDS
                 seen.clear()
+
+    def fail_once(self, address: str, credential: str) -> None:
+        """``fail``, once a window for the same ``credential`` (a hash of it, never the secret
+        itself) from ``address``."""
+        now = time.monotonic()
+        with self._lock:
+            seen = self._counted.get((address, credential))
+            if seen is not None and now - seen <= FAILURE_WINDOW:
+                return
+            self._counted[(address, credential)] = now
+            self._counted.move_to_end((address, credential))
+            while len(self._counted) > MAX_COUNTED:
+                self._counted.popitem(last=False)
+        self.fail(address)
 
     def allow(self, caller: str, per_minute: int | None = None) -> bool:
         """Count one request of ``caller``; False when over the minute's limit (``per_minute``,
