@@ -36,8 +36,13 @@ def _workers(pid: int) -> list[int]:
 
 
 def _sockets(pid: int) -> int:
-    fds = Path(f"/proc/{pid}/fd")
-    return sum(1 for fd in fds.iterdir() if os.readlink(fd).startswith("socket:"))
+    count = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            count += os.readlink(fd).startswith("socket:")
+        except FileNotFoundError:  # closed between the listing and the look (a busy worker)
+            continue
+    return count
 
 
 def _gone(pid: int, seconds: float = 30.0) -> bool:
